@@ -1,0 +1,238 @@
+// The one place for versions, namespaces, repositories, timeouts and every other setting.
+// Defaults are the seed's values; each can be overridden by environment variable and then by flag.
+// `loadConfig` validates everything and reports all problems at once, before any cluster call.
+import { fileURLToPath } from 'node:url'
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseDocument } from 'yaml'
+import { UsageError } from './errors.ts'
+import { mergeValues, setToValues } from './helm.ts'
+import {
+  chartVersion, dns1123Label, imageRepository, kubeContextName, manifestLocation, parseSettings, repositoryUrl,
+  type SettingDef, type SettingValues,
+} from './settings.ts'
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+/** Helm chart repositories, as the seed adds them (§2.1, §4). */
+export const repoDefaults = {
+  'prometheus-community': 'https://prometheus-community.github.io/helm-charts',
+  grafana: 'https://grafana.github.io/helm-charts',
+  'open-telemetry': 'https://open-telemetry.github.io/opentelemetry-helm-charts',
+} as const
+export type RepoName = keyof typeof repoDefaults
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet'
+
+/** A workload the seed expects to see running (§5), and how the report names it. */
+export interface ExpectedWorkload {
+  kind: WorkloadKind
+  name: string
+  title: string
+  /** the pod name as the seed lists it, e.g. `loki-0` or `tempo-0` */
+  seedPod: string
+  /** created by an operator after the release is installed, not by helm itself */
+  createdByOperator?: boolean
+}
+
+export type StepId = 'namespace' | 'lgtm' | 'cert-manager' | 'otel-operator' | 'verify'
+
+export interface ReleaseSpec {
+  name: string
+  repo: RepoName
+  chart: string
+  version: string
+  /** files under values/, named after the release (grafana-values.yaml keeps the seed's name) */
+  valuesFiles: string[]
+  step: StepId
+  workloads: ExpectedWorkload[]
+}
+
+/** The releases of seed §2 and §4, in the seed's order, with pinned chart versions. */
+export const releaseDefaults: readonly ReleaseSpec[] = [
+  {
+    name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
+    valuesFiles: ['grafana-values.yaml'], step: 'lgtm',
+    workloads: [
+      { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
+      { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
+      { kind: 'Deployment', name: 'kube-prometheus-stack-grafana', title: 'Grafana', seedPod: 'kube-prometheus-stack-grafana-...' },
+    ],
+  },
+  {
+    name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.2',
+    valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm',
+    workloads: [
+      { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
+      { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
+    ],
+  },
+  {
+    name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.1',
+    valuesFiles: ['tempo-values.yaml'], step: 'lgtm',
+    workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
+  },
+  {
+    name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0',
+    valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator',
+    workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
+  },
+]
+
+/** seed §3: cert-manager from its release manifest. */
+export const certManagerDefaults = {
+  version: 'v1.14.5',
+  namespace: 'cert-manager',
+  deployments: ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'],
+  manifestUrl: (version: string) => `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`,
+}
+
+/** The label kube-prometheus-stack's Grafana datasource sidecar selects ConfigMaps and Secrets by. */
+export const grafanaDatasourceLabel = { key: 'grafana_datasource', value: '1' }
+
+/** seed §2.2: the datasources Grafana must end up with. */
+export const expectedDatasources = [
+  { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' },
+  { name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' },
+]
+
+/** Every setting: flag, environment variable (STACK_…), default, and what a good value is. */
+export const settingDefs: SettingDef[] = [
+  { flag: 'help', kind: 'boolean', default: false, help: 'print this help and exit' },
+  { flag: 'help-all', kind: 'boolean', default: false, help: 'print the help with every setting, including chart versions and repositories', advanced: true },
+  { flag: 'dry-run', kind: 'boolean', default: false, help: 'print every command that would change the cluster, change nothing (no cluster needed)' },
+  { flag: 'context', kind: 'string', default: '', example: 'kind-kind', validate: kubeContextName, help: 'kubeconfig context to use (default: the current context, always printed first)' },
+  { flag: 'timeout', kind: 'duration', default: '10m', example: '15m', help: 'how long each wait may take' },
+  { flag: 'stuck-after', kind: 'duration', default: '1m', example: '2m', help: 'how long a pod may sit in ImagePullBackOff, CrashLoopBackOff or Unschedulable before its step fails' },
+  { flag: 'verbose', kind: 'boolean', default: false, help: 'also print every query and each retry' },
+  { flag: 'quiet', kind: 'boolean', default: false, help: 'print only warnings, errors and the summary' },
+  { flag: 'json', kind: 'boolean', default: false, help: 'print the report as JSON (05-verify, all)' },
+  { flag: 'require-app', kind: 'boolean', default: false, help: 'fail when the app namespace (ticketing) is missing, instead of warning' },
+  { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the monitoring stack' },
+  { flag: 'app-namespace', kind: 'string', default: 'ticketing', example: 'ticketing', validate: dns1123Label, help: "the workshop app's namespace (seed §1 checks it exists)" },
+  { flag: 'collector-image', kind: 'string', default: 'otel/opentelemetry-collector-k8s', example: 'otel/opentelemetry-collector-k8s', validate: imageRepository, help: 'collector image repository the operator deploys (seed §4)' },
+  { flag: 'cert-manager-version', kind: 'string', default: certManagerDefaults.version, example: certManagerDefaults.version, validate: chartVersion, help: 'cert-manager release whose manifest is applied (seed §3)' },
+  { flag: 'cert-manager-manifest', kind: 'string', default: '', example: './cert-manager.yaml', validate: manifestLocation((p) => fs.existsSync(p)), help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)' },
+  ...(Object.entries(repoDefaults) as [RepoName, string][]).map(([repo, url]): SettingDef => (
+    { flag: `${repo}-repo`, kind: 'string', default: url, example: url, validate: repositoryUrl, help: `chart repository "${repo}"`, advanced: true })),
+  ...releaseDefaults.map((r): SettingDef => (
+    { flag: `${r.name}-version`, kind: 'string', default: r.version, example: r.version, validate: chartVersion, help: `${r.chart} chart version for release "${r.name}"`, advanced: true })),
+]
+
+export interface Release extends Omit<ReleaseSpec, 'valuesFiles'> {
+  namespace: string
+  repoUrl: string
+  /** values files as absolute paths */
+  valuesFiles: string[]
+  /** `--set-string` values, key path → value */
+  set: Record<string, string>
+  /** what `helm get values` must show once converged: the values files merged, then `set` */
+  values: Record<string, unknown>
+}
+
+export type Verbosity = 'quiet' | 'normal' | 'verbose'
+
+export interface Config {
+  context?: string
+  namespace: string
+  appNamespace: string
+  requireApp: boolean
+  timeoutMs: number
+  stuckAfterMs: number
+  dryRun: boolean
+  json: boolean
+  verbosity: Verbosity
+  repos: Record<RepoName, string>
+  releases: Release[]
+  certManager: { version: string; namespace: string; deployments: string[]; manifest: string }
+  collectorImage: string
+  help: boolean
+  helpAll: boolean
+}
+
+/**
+ * Reads settings from env and argv (flags win), validates all of them and returns the config.
+ * Throws one UsageError listing every problem.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const { values, problems } = parseSettings(settingDefs, argv, env)
+  const config = buildConfig(values, (file) => {
+    const { values, problem } = readValuesFile(file)
+    if (problem) problems.push(problem)
+    return values
+  })
+  if (problems.length) throw new UsageError(problems)
+  return config
+}
+
+/** A values file parsed; a YAML error is reported as `file:line:column: what`. */
+export function readValuesFile(file: string): { values: Record<string, unknown>; problem?: string } {
+  const shown = path.relative(process.cwd(), file) || file
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return { values: {}, problem: `values file ${shown} is missing: restore it from the repository (git checkout -- ${shown})` }
+  }
+  const doc = parseDocument(text, { prettyErrors: false })
+  const error = doc.errors[0]
+  if (error) {
+    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0]
+    return { values: {}, problem: `${shown}:${line}:${col}: invalid YAML: ${error.message.split('\n')[0]}` }
+  }
+  const values = doc.toJS() ?? {}
+  if (typeof values !== 'object' || Array.isArray(values)) return { values: {}, problem: `${shown}: must be a YAML mapping (key: value), found ${Array.isArray(values) ? 'a list' : typeof values}` }
+  return { values }
+}
+
+export function buildConfig(v: SettingValues, readValues: (file: string) => Record<string, unknown> = (f) => readValuesFile(f).values): Config {
+  const namespace = v.namespace as string
+  const repos = Object.fromEntries(
+    (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, v[`${r}-repo`] as string]),
+  ) as Record<RepoName, string>
+  const releases = releaseDefaults.map((spec): Release => {
+    const valuesFiles = spec.valuesFiles.map((f) => path.join(projectRoot, 'values', f))
+    const set: Record<string, string> = spec.name === 'opentelemetry-operator' ? { 'manager.collectorImage.repository': v['collector-image'] as string } : {}
+    return {
+      ...spec,
+      namespace,
+      version: v[`${spec.name}-version`] as string,
+      repoUrl: repos[spec.repo],
+      valuesFiles,
+      set,
+      values: mergeValues(...valuesFiles.map(readValues), setToValues(set)),
+    }
+  })
+  const certVersion = v['cert-manager-version'] as string
+  return {
+    context: (v.context as string) || undefined,
+    namespace,
+    appNamespace: v['app-namespace'] as string,
+    requireApp: v['require-app'] as boolean,
+    timeoutMs: v.timeout as number,
+    stuckAfterMs: v['stuck-after'] as number,
+    dryRun: v['dry-run'] as boolean,
+    json: v.json as boolean,
+    verbosity: v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'normal',
+    repos,
+    releases,
+    certManager: {
+      ...certManagerDefaults,
+      version: certVersion,
+      manifest: (v['cert-manager-manifest'] as string) || certManagerDefaults.manifestUrl(certVersion),
+    },
+    collectorImage: v['collector-image'] as string,
+    help: v.help as boolean,
+    helpAll: v['help-all'] as boolean,
+  }
+}
+
+export function releaseNamed(config: Config, name: string): Release {
+  const release = config.releases.find((r) => r.name === name)
+  if (!release) throw new Error(`unknown release ${name}`)
+  return release
+}
+
+export function releasesOf(config: Config, step: StepId): Release[] {
+  return config.releases.filter((r) => r.step === step)
+}

@@ -1,0 +1,109 @@
+// Running commands. A command is data (an argv array, maybe stdin) built by the pure builders in
+// kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
+// dry run from the very same argv, so what is printed is what would run.
+import { $, expBackoff, quote, retry, type ProcessOutput } from 'zx'
+import { StepError } from './errors.ts'
+import type { Log } from './log.ts'
+
+export interface Command {
+  argv: string[]
+  /** fed to stdin (e.g. a manifest for `kubectl apply -f -`) */
+  input?: string
+  /** the process is ended after this long (a bound the tool's own flags may not give) */
+  timeoutMs?: number
+}
+
+/** How many times a query is tried when the API answers with a transient error. */
+const TRANSIENT_TRIES = 5
+
+/** The command as a person would type it; stdin becomes a quoted here-document. */
+export function renderCommand(cmd: Command): string {
+  const line = cmd.argv.map((a) => quote(a)).join(' ')
+  if (cmd.input === undefined) return line
+  const body = cmd.input.endsWith('\n') ? cmd.input : `${cmd.input}\n`
+  return `${line} <<'EOF'\n${body}EOF`
+}
+
+/**
+ * Errors worth another try: the API server or the network stumbled. A webhook that refuses
+ * connections is not one of them: that is a readiness question the waits answer.
+ */
+export function isTransient(stderr: string): boolean {
+  if (/failed calling webhook/i.test(stderr)) return false
+  return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(stderr)
+}
+
+export class Runner {
+  constructor(
+    readonly log: Log,
+    readonly dryRun: boolean,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** A read: runs even in a dry run, quietly; transient API errors are retried with backoff. */
+  async query(cmd: Command): Promise<ProcessOutput> {
+    const out = await this.tryTransient(cmd)
+    if (out.exitCode !== 0) throw failure(cmd, out)
+    return out
+  }
+
+  /** A read whose exit code is the answer (e.g. `helm status` of an absent release). */
+  async probe(cmd: Command): Promise<ProcessOutput> {
+    return this.tryTransient(cmd)
+  }
+
+  /**
+   * A change to the cluster. In a dry run it is printed (stdout, pasteable) and not run.
+   * Transient API errors are retried: every change we make is idempotent.
+   */
+  async change(cmd: Command): Promise<ProcessOutput | undefined> {
+    if (this.dryRun) {
+      this.log.print(renderCommand(cmd))
+      return undefined
+    }
+    this.log.verbose(`$ ${renderCommand(cmd)}`)
+    const out = await this.tryTransient(cmd)
+    if (out.exitCode !== 0) throw failure(cmd, out)
+    return out
+  }
+
+  /** One attempt, no retry: for readiness probes, which have their own deadline and pace. */
+  async once(cmd: Command): Promise<ProcessOutput> {
+    return this.spawn(cmd)
+  }
+
+  private async tryTransient(cmd: Command): Promise<ProcessOutput> {
+    let attempt = 0
+    return retry(TRANSIENT_TRIES, expBackoff('5s', 250), async () => {
+      const out = await this.spawn(cmd)
+      if (out.exitCode !== 0 && isTransient(out.stderr) && ++attempt < TRANSIENT_TRIES) {
+        this.log.verbose(`  retrying (${attempt}/${TRANSIENT_TRIES - 1}) after: ${lastLine(out.stderr)}`)
+        throw failure(cmd, out)
+      }
+      return out
+    })
+  }
+
+  private spawn(cmd: Command): Promise<ProcessOutput> {
+    this.log.verbose(`  $ ${cmd.argv.map((a) => quote(a)).join(' ')}`)
+    const [bin, ...args] = cmd.argv
+    const run = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input })`${bin} ${args}`
+    return cmd.timeoutMs ? run.timeout(cmd.timeoutMs) : run
+  }
+}
+
+export function failure(cmd: Command, out: ProcessOutput): StepError {
+  return new StepError(`${cmd.argv.slice(0, 3).join(' ')} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`, {
+    command: renderCommand({ argv: cmd.argv }),
+    exitCode: out.exitCode,
+    output: tail(out.stderr || out.stdout, 20),
+  })
+}
+
+export function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).at(-1)?.trim() ?? ''
+}
+
+export function tail(text: string, lines: number): string {
+  return text.trim().split('\n').slice(-lines).join('\n')
+}

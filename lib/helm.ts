@@ -1,0 +1,197 @@
+// helm: pure builders of argv arrays (helm 3 and helm 4 differ in a few flags), the parsing of
+// `helm list -o json`, and the pure decision of what a release needs: nothing, an install, an
+// upgrade, or healing first. The functions that run them are in release.ts.
+import { isDeepStrictEqual } from 'node:util'
+import path from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import type { Release } from './config.ts'
+import type { Command } from './exec.ts'
+import type { Target } from './kubectl.ts'
+
+export type HelmMajor = 3 | 4
+
+export function helm(target: Target, ...args: string[]): Command {
+  return { argv: ['helm', ...args, ...(target.context ? ['--kube-context', target.context] : [])] }
+}
+
+/** `helm version --short` → major version; helm 2 prints `Client: v2…` and is refused by the caller. */
+export function parseHelmVersion(text: string): { version: string; major: number } | undefined {
+  const match = /v(\d+)\.(\d+)\.(\d+)[^\s"]*/.exec(text)
+  return match ? { version: match[0], major: Number(match[1]) } : undefined
+}
+
+export function repoAddCmd(name: string, url: string): Command {
+  // --force-update: an existing entry with another URL (a mirror switched on or off) is updated.
+  return { argv: ['helm', 'repo', 'add', name, url, '--force-update'] }
+}
+
+export function repoUpdateCmd(names: string[]): Command {
+  return { argv: ['helm', 'repo', 'update', ...names] }
+}
+
+/** The chart reference: `repo/chart` for an HTTP repository, the full reference for OCI. */
+export function chartRef(release: Pick<Release, 'repo' | 'repoUrl' | 'chart'>): string {
+  return release.repoUrl.startsWith('oci://') ? `${release.repoUrl.replace(/\/$/, '')}/${release.chart}` : `${release.repo}/${release.chart}`
+}
+
+export function upgradeInstallCmd(target: Target, release: Release, cwd = process.cwd()): Command {
+  return helm(target,
+    'upgrade', '--install', release.name, chartRef(release),
+    '--namespace', release.namespace,
+    '--version', release.version,
+    ...release.valuesFiles.flatMap((f) => ['-f', displayPath(f, cwd)]),
+    ...Object.entries(release.set).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+  )
+}
+
+/** Every release in the namespace, whatever its state (helm 3 hides pending ones without --all). */
+export function listCmd(target: Target, namespace: string, major: HelmMajor): Command {
+  return helm(target, 'list', '--namespace', namespace, '--output', 'json', ...(major === 3 ? ['--all'] : []))
+}
+
+export function getValuesCmd(target: Target, name: string, namespace: string): Command {
+  return helm(target, 'get', 'values', name, '--namespace', namespace, '--output', 'json')
+}
+
+export function getManifestCmd(target: Target, name: string, namespace: string): Command {
+  return helm(target, 'get', 'manifest', name, '--namespace', namespace)
+}
+
+export function historyCmd(target: Target, name: string, namespace: string): Command {
+  return helm(target, 'history', name, '--namespace', namespace, '--output', 'json')
+}
+
+export function rollbackCmd(target: Target, name: string, namespace: string, revision: number): Command {
+  return helm(target, 'rollback', name, String(revision), '--namespace', namespace)
+}
+
+export function uninstallCmd(target: Target, name: string, namespace: string): Command {
+  return helm(target, 'uninstall', name, '--namespace', namespace, '--wait')
+}
+
+/** A values file as the user would type it: relative to where they stand, when it is below. */
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
+}
+
+// State
+
+export interface ReleaseState {
+  name: string
+  namespace: string
+  revision: number
+  status: string
+  /** the chart version, from `chart: "tempo-1.24.1"` */
+  version: string
+  chart: string
+}
+
+interface HelmListItem {
+  name: string
+  namespace: string
+  revision: string | number
+  status: string
+  chart: string
+}
+
+export function parseReleaseList(json: string): ReleaseState[] {
+  const items = (JSON.parse(json || '[]') ?? []) as HelmListItem[]
+  return items.map((i) => {
+    const match = /^(.*)-(v?\d+\.\d+\.\d+.*)$/.exec(i.chart)
+    return {
+      name: i.name,
+      namespace: i.namespace,
+      revision: Number(i.revision),
+      status: i.status,
+      chart: match?.[1] ?? i.chart,
+      version: match?.[2] ?? '',
+    }
+  })
+}
+
+export interface HistoryEntry {
+  revision: number
+  status: string
+  chart: string
+}
+
+/** The newest revision that was once `deployed` or is `superseded`: what a rollback returns to. */
+export function lastGoodRevision(history: HistoryEntry[]): number | undefined {
+  return history.filter((h) => h.status === 'deployed' || h.status === 'superseded').map((h) => h.revision).sort((a, b) => b - a)[0]
+}
+
+export type ReleaseAction =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'install'; reason: string }
+  | { kind: 'upgrade'; reason: string }
+  | { kind: 'heal'; how: 'uninstall'; reason: string }
+  | { kind: 'heal'; how: 'rollback'; revision: number; reason: string }
+
+/**
+ * What a release needs, from its desired spec, its state (undefined: absent) and the values it
+ * was deployed with. A release stuck `pending-*` or `failed` is healed first: rolled back when it
+ * has a good revision to return to, uninstalled (and then installed again) when it never had one.
+ */
+export function decideRelease(release: Release, desiredValues: unknown, state: ReleaseState | undefined, deployedValues: unknown, goodRevision?: number): ReleaseAction {
+  if (!state) return { kind: 'install', reason: 'not installed' }
+  if (state.status.startsWith('pending-') || state.status === 'failed' || state.status === 'uninstalling') {
+    const reason = `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`
+    return goodRevision ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason } : { kind: 'heal', how: 'uninstall', reason }
+  }
+  if (state.chart !== release.chart) return { kind: 'upgrade', reason: `chart is ${state.chart}, want ${release.chart}` }
+  if (state.version !== release.version) return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
+  if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(desiredValues))) return { kind: 'upgrade', reason: 'values changed' }
+  return { kind: 'skip', reason: `deployed at ${state.version}, values unchanged (revision ${state.revision})` }
+}
+
+/** `helm get values -o json` prints `null` for no values; both mean the same. */
+export function normalizeValues(values: unknown): unknown {
+  return values === null || values === undefined ? {} : values
+}
+
+/** `--set-string a.b.c=v` as the nested object helm builds from it. */
+export function setToValues(set: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(set)) {
+    const parts = key.split('.')
+    let node = out
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>
+    node[parts.at(-1)!] = value
+  }
+  return out
+}
+
+/** Deep merge as helm merges values files and --set: later wins, maps merge, everything else replaces. */
+export function mergeValues(...layers: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const layer of layers) {
+    if (!isMap(layer)) continue
+    for (const [k, v] of Object.entries(layer)) out[k] = isMap(v) && isMap(out[k]) ? mergeValues(out[k], v) : v
+  }
+  return out
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+export interface ManifestWorkload {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'
+  name: string
+  namespace: string
+}
+
+/** The workloads a release's manifest (`helm get manifest`) creates, to wait on exactly those. */
+export function workloadsInManifest(manifest: string, defaultNamespace: string): ManifestWorkload[] {
+  return parseAllDocuments(manifest)
+    .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } } | null)
+    .filter((o): o is { kind: ManifestWorkload['kind']; metadata: { name: string; namespace?: string } } =>
+      Boolean(o && ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind ?? '') && o.metadata?.name))
+    .map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? defaultNamespace }))
+}
+
+/** `helm search repo repo/chart --version V -o json` finds it: the version exists in the index. */
+export function searchVersionCmd(release: Pick<Release, 'repo' | 'chart' | 'version'>): Command {
+  return { argv: ['helm', 'search', 'repo', `${release.repo}/${release.chart}`, '--version', release.version, '--output', 'json'] }
+}

@@ -1,0 +1,127 @@
+// The frame every script runs in: read and validate the settings, connect (tools, context,
+// cluster), run the script's steps, and print any error once — red message, the command and its
+// output, a hint — with its exit code. Watches and live lines are stopped on every way out.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { preflight } from './cluster.ts'
+import { loadConfig, settingDefs, type Config } from './config.ts'
+import { EnvironmentError, ExitError, StepError, UsageError, exitCodeOf } from './errors.ts'
+import { Runner } from './exec.ts'
+import type { HelmMajor } from './helm.ts'
+import type { Target } from './kubectl.ts'
+import { createLog, type Log } from './log.ts'
+import { renderHelp } from './settings.ts'
+import { Watches } from './wait.ts'
+
+/** What happened to one thing the run manages, for the closing summary. */
+export interface Outcome {
+  name: string
+  action: 'installed' | 'upgraded' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists' | 'checked'
+  detail: string
+}
+
+export interface Context {
+  config: Config
+  log: Log
+  runner: Runner
+  target: Target
+  watches: Watches
+  /** set by connect(); 3 in a dry run without helm */
+  helmMajor: HelmMajor
+  outcomes: Outcome[]
+  /** repositories added and updated by this run already (all.mts does it once for every step) */
+  reposReady: Set<string>
+}
+
+export interface ScriptInfo {
+  /** what --help says the script does */
+  summary: string
+}
+
+export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
+  const target: Target = { context: config.context }
+  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set() }
+}
+
+/**
+ * Runs a script: the preflight first (tools, context, cluster; unless --help), then `run`.
+ * Errors are printed here and only here; the exit code is set, never forced, so output is flushed.
+ */
+export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Context) => Promise<void>, argv = argsAfter(fileURLToPath(meta.url))): Promise<void> {
+  const file = path.relative(process.cwd(), fileURLToPath(meta.url))
+  let log: Log = createLog(argv.includes('--quiet') ? 'quiet' : 'normal')
+  let ctx: Context | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    ctx?.watches.stop()
+    log.close()
+    log.error(`\nInterrupted (${signal}). Nothing is left half-done that the next run does not repair: run the same command again to resume.`)
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const config = loadConfig(argv)
+    if (config.help || config.helpAll) {
+      process.stdout.write(renderHelp(file, info.summary, settingDefs, config.helpAll))
+      return
+    }
+    log = createLog(config.verbosity)
+    ctx = createContext(config, log)
+    await preflight(ctx)
+    await run(ctx)
+  } catch (error) {
+    printError(log, error)
+    process.exitCode = exitCodeOf(error)
+  } finally {
+    ctx?.watches.stop()
+    log.close()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+export function printError(log: Log, error: unknown): void {
+  if (error instanceof ExitError) return
+  if (error instanceof UsageError) {
+    log.error(`✗ ${error.problems.length > 1 ? `${error.problems.length} problems with the settings (nothing was changed):` : 'Invalid setting (nothing was changed):'}`)
+    for (const p of error.problems) log.error(`  - ${p}`)
+    log.info('Run with --help to see every flag and its environment variable.')
+    return
+  }
+  if (error instanceof EnvironmentError) {
+    log.error(`✗ ${error.message}`)
+    if (error.hint) log.info(`  ${error.hint}`)
+    return
+  }
+  if (error instanceof StepError) {
+    log.error(`✗ ${error.message}`)
+    if (error.details.command) log.info(`Command: ${error.details.command}${error.details.exitCode != null ? ` (exit code ${error.details.exitCode})` : ''}`)
+    if (error.details.output) log.info(`${error.details.command ? 'Command output' : 'Details'}:\n${indent(error.details.output)}`)
+    if (error.details.hint) log.info(`Hint: ${error.details.hint}`)
+    return
+  }
+  log.error(`✗ Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  log.info('This is a bug in the scripts: please report it with the output above.')
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `  ${l}`).join('\n')
+}
+
+/**
+ * Is this module the entry point (`npx zx scripts/02-lgtm.mts`, `tsx scripts/02-lgtm.mts`), and
+ * not imported by all.mts? zx puts its own CLI before the script in argv, so look for the file.
+ */
+export function isMain(meta: ImportMeta): boolean {
+  return scriptIndex(fileURLToPath(meta.url)) >= 0
+}
+
+/** The arguments given to the script (after its own path in argv). */
+export function argsAfter(file: string, argv = process.argv): string[] {
+  const i = scriptIndex(file, argv)
+  return i >= 0 ? argv.slice(i + 1) : argv.slice(2)
+}
+
+function scriptIndex(file: string, argv = process.argv): number {
+  return argv.findIndex((a, i) => i > 0 && path.resolve(a) === file)
+}

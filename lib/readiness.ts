@@ -1,0 +1,126 @@
+// Pure judgements on Kubernetes objects: is a workload rolled out and ready (as `kubectl rollout
+// status` judges it), which of its pods are stuck and why, and the words that explain it.
+import type { KubeObject } from './kubectl.ts'
+
+export interface WorkloadStatus {
+  ready: boolean
+  /** e.g. `1/3 ready` or `waiting for the controller to see generation 4` */
+  detail: string
+  readyCount: number
+  wanted: number
+}
+
+export function workloadStatus(obj: KubeObject | undefined): WorkloadStatus {
+  if (!obj) return { ready: false, detail: 'not created yet', readyCount: 0, wanted: 1 }
+  const s = obj.status ?? {}
+  const generation = (obj.metadata as { generation?: number }).generation ?? 0
+  if ((s.observedGeneration ?? 0) < generation) return { ready: false, detail: 'waiting for its controller', readyCount: 0, wanted: 1 }
+  switch (obj.kind) {
+    case 'Deployment': {
+      const wanted = obj.spec?.replicas ?? 1
+      const available = s.availableReplicas ?? 0
+      const settled = (s.updatedReplicas ?? 0) >= wanted && (s.replicas ?? 0) <= wanted
+      return counted(available, wanted, settled, 'available')
+    }
+    case 'StatefulSet': {
+      const wanted = obj.spec?.replicas ?? 1
+      const settled = (s.updatedReplicas ?? wanted) >= wanted && (!s.updateRevision || s.currentRevision === s.updateRevision || (s.updatedReplicas ?? 0) >= wanted)
+      return counted(s.readyReplicas ?? 0, wanted, settled, 'ready')
+    }
+    case 'DaemonSet': {
+      const wanted = s.desiredNumberScheduled ?? 0
+      const settled = (s.updatedNumberScheduled ?? 0) >= wanted
+      if (wanted === 0 && s.observedGeneration === undefined) return { ready: false, detail: 'no nodes scheduled yet', readyCount: 0, wanted: 0 }
+      return counted(Math.min(s.numberReady ?? 0, s.numberAvailable ?? s.numberReady ?? 0), wanted, settled, 'ready')
+    }
+    default:
+      return { ready: true, detail: 'exists', readyCount: 1, wanted: 1 }
+  }
+}
+
+function counted(readyCount: number, wanted: number, settled: boolean, word: string): WorkloadStatus {
+  const ready = readyCount >= wanted && settled
+  return { ready, readyCount, wanted, detail: `${readyCount}/${wanted} ${word}${settled || readyCount < wanted ? '' : ', rolling out'}` }
+}
+
+/** Does a workload's `spec.selector` select these labels? (matchLabels and matchExpressions) */
+export function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Record<string, string> = {}): boolean {
+  if (!selector) return false
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
+  const byExpr = (selector.matchExpressions ?? []).every((e) => {
+    const has = e.key in labels
+    if (e.operator === 'In') return has && (e.values ?? []).includes(labels[e.key])
+    if (e.operator === 'NotIn') return !has || !(e.values ?? []).includes(labels[e.key])
+    if (e.operator === 'Exists') return has
+    if (e.operator === 'DoesNotExist') return !has
+    return false
+  })
+  return byLabels && byExpr
+}
+
+export interface PodProblem {
+  pod: string
+  container?: string
+  image?: string
+  reason: string
+  message: string
+  /** true when waiting longer will not help (the step may fail now, before its deadline) */
+  terminal: boolean
+  hint: string
+}
+
+/** Reasons a pod will not become ready by itself. */
+const STUCK_WAITING = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError'])
+const CRASH_RESTARTS = 3
+
+/** What keeps a pod from being ready, if anything we can name. */
+export function podProblem(pod: KubeObject): PodProblem | undefined {
+  const name = pod.metadata.name
+  const s = pod.status ?? {}
+  const unscheduled = (s.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False')
+  if (unscheduled) {
+    return { pod: name, reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '', terminal: unscheduled.reason === 'Unschedulable', hint: hints.Unschedulable }
+  }
+  for (const cs of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])]) {
+    const waiting = cs.state?.waiting
+    if (waiting && STUCK_WAITING.has(waiting.reason)) {
+      return { pod: name, container: cs.name, image: cs.image, reason: waiting.reason, message: waiting.message ?? '', terminal: waiting.reason !== 'ErrImagePull', hint: hints.image }
+    }
+    if (waiting?.reason === 'CrashLoopBackOff' || (cs.restartCount ?? 0) >= CRASH_RESTARTS) {
+      const last = cs.lastState?.terminated
+      const message = waiting?.message ?? (last ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '')
+      return { pod: name, container: cs.name, image: cs.image, reason: waiting?.reason ?? 'Restarting', message: `${message}; ${cs.restartCount ?? 0} restarts`.replace(/^; /, ''), terminal: (cs.restartCount ?? 0) >= CRASH_RESTARTS, hint: hints.crash(pod, cs.name) }
+    }
+  }
+  if (s.phase === 'Failed') return { pod: name, reason: s.reason ?? 'Failed', message: s.message ?? '', terminal: true, hint: hints.failed }
+  return undefined
+}
+
+const hints = {
+  Unschedulable: 'the cluster has no room for this pod: give the node more CPU/memory (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
+  image: 'check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a mirror)',
+  crash: (pod: KubeObject, container: string) => `read its log: kubectl logs -n ${pod.metadata.namespace} ${pod.metadata.name} -c ${container} --previous`,
+  failed: 'describe the pod: kubectl describe pod -n <namespace> <pod>',
+}
+
+/** Is this pod Running with every container ready? */
+export function podReady(pod: KubeObject): boolean {
+  return pod.status?.phase === 'Running' && (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+}
+
+/** A pod's line in a diagnosis: `monitoring/loki-0 Pending: Unschedulable — 0/1 nodes are available…` */
+export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
+  const problem = podProblem(pod)
+  const s = pod.status ?? {}
+  const head = `${pod.metadata.namespace}/${pod.metadata.name} ${s.phase ?? 'Unknown'}${problem ? `: ${problem.reason}${problem.container ? ` in container ${problem.container}` : ''}${problem.image ? ` (image ${problem.image})` : ''}${problem.message ? ` — ${problem.message}` : ''}` : podReady(pod) ? ', ready' : ', not ready'}`
+  const mine = events
+    .filter((e: any) => e.involvedObject?.name === pod.metadata.name)
+    .sort((a: any, b: any) => eventTime(a).localeCompare(eventTime(b)))
+    .slice(-5)
+    .map((e: any) => `    ${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}`)
+  return [head, ...(mine.length ? ['    last events:', ...mine.map((l) => `  ${l}`)] : []), ...(problem ? [`    try: ${problem.hint}`] : [])]
+}
+
+function eventTime(e: any): string {
+  return e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? ''
+}

@@ -1,0 +1,100 @@
+// Seed §2 and §4: helm repositories and releases. A release already deployed at the pinned
+// version with the same values is left alone (no new revision); one left pending or failed by an
+// interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
+import type { Release, RepoName } from './config.ts'
+import { releaseNamed } from './config.ts'
+import { StepError } from './errors.ts'
+import {
+  chartRef, decideRelease, getManifestCmd, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
+  repoAddCmd, repoUpdateCmd, rollbackCmd, searchVersionCmd, uninstallCmd, upgradeInstallCmd, workloadsInManifest,
+  type HistoryEntry, type ReleaseAction, type ReleaseState,
+} from './helm.ts'
+import type { Context } from './main.ts'
+import { waitForWorkloads, type WorkloadRef } from './wait.ts'
+
+/** seed §2.1 / §4 `helm repo add …` + `helm repo update`, idempotent; OCI registries need neither. */
+export async function addRepos(ctx: Context, names: RepoName[]): Promise<void> {
+  const http = names.filter((n) => !ctx.config.repos[n].startsWith('oci://') && !ctx.reposReady.has(n))
+  if (!http.length) return
+  const add = async () => {
+    // One after the other: helm rewrites one repositories.yaml for every add.
+    for (const n of http) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+    await ctx.runner.change(repoUpdateCmd(http))
+  }
+  if (ctx.config.dryRun) await add()
+  else await ctx.log.status(`helm repositories ${http.join(', ')}`, add)
+  for (const n of http) ctx.reposReady.add(n)
+}
+
+/** Every pinned version exists in its repository index: checked before anything is installed. */
+export async function checkChartVersions(ctx: Context, names: string[]): Promise<void> {
+  if (ctx.config.dryRun) return
+  const releases = names.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://'))
+  const missing = (await Promise.all(releases.map(async (r) => {
+    const found = JSON.parse((await ctx.runner.query(searchVersionCmd(r))).stdout || '[]') as unknown[]
+    return found.length ? undefined : r
+  }))).filter((r): r is Release => Boolean(r))
+  if (missing.length) {
+    throw new StepError(`chart version not found: ${missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')} (nothing was installed)`, {
+      hint: `list the versions with \`helm search repo ${missing[0].repo}/${missing[0].chart} --versions\` and set one with --${missing[0].name}-version (or STACK_${missing[0].name.toUpperCase().replace(/-/g, '_')}_VERSION)`,
+    })
+  }
+}
+
+/** seed §2.2–2.4, §4 `helm install …`: converge one release and wait until its workloads are ready. */
+export async function installRelease(ctx: Context, name: string): Promise<void> {
+  const release = releaseNamed(ctx.config, name)
+  const waitOptions = { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs }
+  if (ctx.config.dryRun) {
+    await ctx.runner.change(upgradeInstallCmd(ctx.target, release))
+    await waitForWorkloads(ctx, release.name, expectedWorkloads(release), waitOptions)
+    return
+  }
+  const action = await releaseAction(ctx, release)
+  if (action.kind === 'skip') {
+    ctx.log.ok(`${release.name}: ${action.reason}`)
+  } else {
+    if (action.kind === 'heal') await heal(ctx, release, action)
+    await ctx.log.status(`helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`, () => ctx.runner.change(upgradeInstallCmd(ctx.target, release)))
+  }
+  await waitForWorkloads(ctx, release.name, await releaseWorkloads(ctx, release), waitOptions)
+  ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}` })
+}
+
+/** What the release needs now, from `helm list` and (when deployed) `helm get values`. */
+export async function releaseAction(ctx: Context, release: Release): Promise<ReleaseAction> {
+  const state = await releaseState(ctx, release)
+  const deployed = state?.status === 'deployed' ? (await ctx.runner.query(getValuesCmd(ctx.target, release.name, release.namespace))).json() : undefined
+  const stuck = state && state.status !== 'deployed'
+  const good = stuck ? lastGoodRevision((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[]) : undefined
+  return decideRelease(release, release.values, state, deployed, good)
+}
+
+export async function releaseState(ctx: Context, release: Pick<Release, 'name' | 'namespace'>): Promise<ReleaseState | undefined> {
+  const out = await ctx.runner.query(listCmd(ctx.target, release.namespace, ctx.helmMajor))
+  return parseReleaseList(out.stdout).find((r) => r.name === release.name)
+}
+
+async function heal(ctx: Context, release: Release, action: Extract<ReleaseAction, { kind: 'heal' }>): Promise<void> {
+  ctx.log.warn(`${release.name}: ${action.reason}; healing it first (${action.how})`)
+  if (action.how === 'uninstall') {
+    await ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace)))
+    return
+  }
+  await ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () => ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision)))
+}
+
+/** The workloads to wait on: what the manifest creates, and what its operator creates afterwards. */
+async function releaseWorkloads(ctx: Context, release: Release): Promise<WorkloadRef[]> {
+  const manifest = (await ctx.runner.query(getManifestCmd(ctx.target, release.name, release.namespace))).stdout
+  const refs: WorkloadRef[] = workloadsInManifest(manifest, release.namespace)
+  return [...refs, ...expectedWorkloads(release).filter((e) => !refs.some((r) => r.kind === e.kind && r.name === e.name))]
+}
+
+function expectedWorkloads(release: Release): WorkloadRef[] {
+  return release.workloads.map((w) => ({ kind: w.kind, name: w.name, namespace: release.namespace, mayNotExistYet: w.createdByOperator }))
+}
+
+function outcomeOf(action: ReleaseAction) {
+  return ({ skip: 'unchanged', install: 'installed', upgrade: 'upgraded', heal: 'healed' } as const)[action.kind]
+}

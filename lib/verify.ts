@@ -1,0 +1,128 @@
+// Seed §5: read the cluster once (in parallel), then judge it with pure functions.
+import { certManagerWebhook, operatorWebhook } from './certmanager.ts'
+import { expectedDatasources, grafanaDatasourceLabel, type Config, type StepId } from './config.ts'
+import { checkDatasources, collectDatasources } from './datasources.ts'
+import { lastLine, type Command } from './exec.ts'
+import { listCmd, parseReleaseList, type ReleaseState } from './helm.ts'
+import { listObjects, type KubeObject } from './kubectl.ts'
+import type { Context } from './main.ts'
+import { podProblem, selects, workloadStatus } from './readiness.ts'
+import { makeReport, renderJson, renderTable, type Check, type Report } from './report.ts'
+
+export interface NamespaceSnapshot {
+  workloads: KubeObject[]
+  pods: KubeObject[]
+}
+
+export interface Snapshot {
+  namespaces: Record<string, NamespaceSnapshot>
+  releases: ReleaseState[]
+  datasourceObjects: KubeObject[]
+  webhooks: { certManager: string | true; operator: string | true }
+}
+
+const scriptOf: Record<StepId, string> = {
+  namespace: 'scripts/01-namespace.mts',
+  lgtm: 'scripts/02-lgtm.mts',
+  'cert-manager': 'scripts/03-cert-manager.mts',
+  'otel-operator': 'scripts/04-otel-operator.mts',
+  verify: 'scripts/05-verify.mts',
+}
+
+/** Everything the checks look at, read in one parallel round of queries. */
+export async function readSnapshot(ctx: Context): Promise<Snapshot> {
+  const { config, runner, target } = ctx
+  const namespaces = [config.namespace, config.certManager.namespace]
+  const selector = `${grafanaDatasourceLabel.key}=${grafanaDatasourceLabel.value}`
+  const [perNamespace, releases, configMaps, secrets, certManager, operator] = await Promise.all([
+    Promise.all(namespaces.map(async (namespace) => {
+      const [workloads, pods] = await Promise.all([
+        listObjects(runner, target, 'deployments,statefulsets,daemonsets', { namespace }),
+        listObjects(runner, target, 'pods', { namespace }),
+      ])
+      return [namespace, { workloads, pods }] as const
+    })),
+    runner.query(listCmd(target, config.namespace, ctx.helmMajor)).then((o) => parseReleaseList(o.stdout)),
+    listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
+    listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
+    answers(ctx, certManagerWebhook(ctx).probe),
+    answers(ctx, operatorWebhook(ctx).probe),
+  ])
+  return {
+    namespaces: Object.fromEntries(perNamespace),
+    releases,
+    datasourceObjects: [...configMaps, ...secrets.map((s) => ({ ...s, kind: 'Secret' }))],
+    webhooks: { certManager, operator },
+  }
+}
+
+async function answers(ctx: Context, probe: Command): Promise<string | true> {
+  const out = await ctx.runner.once(probe)
+  return out.exitCode === 0 ? true : lastLine(out.stderr) || `exit code ${out.exitCode}`
+}
+
+/** The seed's checkpoint list, judged. */
+export function buildReport(config: Config, snap: Snapshot): Report {
+  const checks: Check[] = []
+  for (const release of config.releases) {
+    const group = release.step === 'otel-operator' ? 'operator' : 'monitoring'
+    for (const w of release.workloads) {
+      checks.push(workloadCheck(group, w.title, w.kind, w.name, snap.namespaces[release.namespace], scriptOf[release.step]))
+    }
+  }
+  const cm = config.certManager
+  for (const name of cm.deployments) checks.push(workloadCheck('cert-manager', name, 'Deployment', name, snap.namespaces[cm.namespace], scriptOf['cert-manager']))
+  checks.push(webhookCheck('cert-manager', 'cert-manager webhook answers', snap.webhooks.certManager, scriptOf['cert-manager']))
+  checks.push(webhookCheck('operator', 'operator webhook answers', snap.webhooks.operator, scriptOf['otel-operator']))
+
+  for (const release of config.releases) {
+    const state = snap.releases.find((r) => r.name === release.name)
+    const ok = state?.status === 'deployed' && state.chart === release.chart && state.version === release.version
+    checks.push({
+      id: `release/${release.name}`, group: 'releases', title: `helm release ${release.name}`, ok,
+      detail: state ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})${ok ? '' : `; want deployed ${release.chart} ${release.version}`}` : 'not installed',
+      hint: ok ? undefined : `run ${scriptOf[release.step]} (it installs, upgrades or heals the release)`,
+    })
+  }
+
+  const { datasources, problems } = collectDatasources(snap.datasourceObjects)
+  const result = checkDatasources(datasources, expectedDatasources)
+  for (const p of result.present) checks.push({ id: `datasource/${p.name.toLowerCase()}`, group: 'datasources', title: `${p.name} datasource`, ok: p.ok, detail: p.detail })
+  checks.push({ id: 'datasource/unique-names', group: 'datasources', title: 'datasource names unique', ok: result.unique.ok, detail: result.unique.detail, hint: result.unique.ok ? undefined : 'remove the duplicate: another release provisions its own (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)' })
+  checks.push({ id: 'datasource/one-default', group: 'datasources', title: 'exactly one default datasource', ok: result.oneDefault.ok, detail: result.oneDefault.detail, hint: result.oneDefault.ok ? undefined : 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts' })
+  for (const p of problems) checks.push({ id: 'datasource/parse', group: 'datasources', title: 'datasource files readable', ok: false, detail: p.message })
+  return makeReport(checks)
+}
+
+function workloadCheck(group: Check['group'], title: string, kind: string, name: string, ns: NamespaceSnapshot | undefined, script: string): Check {
+  const obj = ns?.workloads.find((w) => w.kind === kind && w.metadata.name === name)
+  const status = workloadStatus(obj)
+  const ref = `${kind.toLowerCase()}/${name}`
+  if (!obj) return { id: `workload/${name}`, group, title, ok: false, detail: `${ref} not found`, hint: `run ${script}` }
+  const pods = (ns?.pods ?? []).filter((p) => selects(obj.spec?.selector, p.metadata.labels))
+  const problem = pods.map(podProblem).find(Boolean)
+  return {
+    id: `workload/${name}`, group, title, ok: status.ready,
+    detail: `${ref} ${status.detail}${!status.ready && problem ? ` — ${problem.pod}: ${problem.reason}${problem.message ? ` (${problem.message})` : ''}` : ''}`,
+    hint: status.ready ? undefined : problem?.hint ?? `wait a minute and run the verify again, or see: kubectl describe ${ref} -n ${obj.metadata.namespace}`,
+  }
+}
+
+function webhookCheck(group: Check['group'], title: string, answer: string | true, script: string): Check {
+  return {
+    id: `webhook/${group}`, group, title, ok: answer === true,
+    detail: answer === true ? 'a server-side dry-run passed' : answer,
+    hint: answer === true ? undefined : `run ${script}: it waits until the webhook answers`,
+  }
+}
+
+/** seed §5 `kubectl get pods -n monitoring` and the checkpoint: the report, printed; returned. */
+export async function verifyStack(ctx: Context): Promise<Report> {
+  if (ctx.config.dryRun) {
+    ctx.log.print('# §5: check the result with: npx zx scripts/05-verify.mts')
+    return makeReport([])
+  }
+  const report = await ctx.log.status('Reading the cluster for the checkpoint report', async () => buildReport(ctx.config, await readSnapshot(ctx)))
+  ctx.log.print(ctx.config.json ? renderJson(report) : `\n${renderTable(report, ctx.log.c)}`)
+  return report
+}

@@ -1,0 +1,258 @@
+// Every wait of the run. Waits are watch-based: one `kubectl get --watch` per kind and namespace
+// feeds every wait on it, so waiting costs the API a list and a watch, not a poll per second.
+// Each wait states its deadline, shows progress, fails early when a pod is clearly stuck, and on
+// failure throws a StepError carrying a diagnosis (pods, reasons, last events, what to try).
+import { $, sleep, type ProcessPromise } from 'zx'
+import { StepError } from './errors.ts'
+import { lastLine, renderCommand, type Command, type Runner } from './exec.ts'
+import { kubectl, listObjects, watchCmd, type KubeObject, type Target } from './kubectl.ts'
+import type { Log } from './log.ts'
+import { describePod, podProblem, selects, workloadStatus } from './readiness.ts'
+import { formatDuration } from './settings.ts'
+
+export interface WorkloadRef {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'
+  name: string
+  namespace: string
+  /** created by an operator some time after the install, so a shell must first wait for it to exist */
+  mayNotExistYet?: boolean
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  /** how long a pod may sit in a stuck state (image pull, crash loop, unschedulable) before we give up */
+  stuckAfterMs: number
+}
+
+type Verdict = 'ready' | 'stuck' | 'timeout'
+
+const resourceOf = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods' } as const
+
+/**
+ * Waits until every workload is rolled out and ready. Progress: `2/3 ready — waiting for tempo (0/1)`.
+ * Throws a StepError with a diagnosis at the deadline, or as soon as a pod of theirs is stuck.
+ */
+export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: Target; watches: Watches }, title: string, refs: WorkloadRef[], opts: WaitOptions): Promise<void> {
+  if (!refs.length) return
+  if (ctx.runner.dryRun) {
+    for (const cmd of waitCommands(ctx.target, refs, opts.timeoutMs)) ctx.log.print(renderCommand(cmd))
+    return
+  }
+  const deadline = Date.now() + opts.timeoutMs
+  await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
+    const stuckSince = new Map<string, number>()
+    const streams = new Set(refs.flatMap((r) => [ctx.watches.stream(r.kind, r.namespace), ctx.watches.stream('Pod', r.namespace)]))
+    const evaluate = (): Verdict | undefined => {
+      const states = refs.map((r) => ({ ref: r, status: workloadStatus(ctx.watches.stream(r.kind, r.namespace).get(r.name)) }))
+      const waiting = states.filter((s) => !s.status.ready)
+      status.update(waiting.length ? `${states.length - waiting.length}/${states.length} ready — waiting for ${waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')}` : 'all ready')
+      if (!waiting.length) return 'ready'
+      if (stuckPods(ctx.watches, waiting.map((w) => w.ref), stuckSince, opts.stuckAfterMs).length) return 'stuck'
+      return Date.now() >= deadline ? 'timeout' : undefined
+    }
+    // Judged on every watch event, and once a second for the deadline and for stuck pods.
+    const verdict = await new Promise<Verdict>((resolve) => {
+      const finish = (v: Verdict) => {
+        clearInterval(timer)
+        unsubscribe.forEach((u) => u())
+        resolve(v)
+      }
+      const check = () => {
+        const v = evaluate()
+        if (v) finish(v)
+      }
+      const unsubscribe = [...streams].map((s) => s.subscribe(check))
+      const timer = setInterval(check, 1000)
+      check()
+    })
+    if (verdict === 'ready') return
+    const diagnosis = await diagnose(ctx, refs)
+    throw new StepError(verdict === 'stuck' ? `${title}: a pod is stuck and will not become ready by waiting` : `${title} not ready after ${formatDuration(opts.timeoutMs)}`, {
+      output: diagnosis.join('\n'),
+      hint: verdict === 'timeout' ? 'pods may still be pulling images on a slow network: run the same command again (it picks up where it stopped), or give more time with --timeout=20m' : 'fix the cause above, then run the same command again: finished releases are skipped',
+    })
+  })
+}
+
+/** What a person types to wait for the same workloads: `kubectl rollout status`, per workload. */
+export function waitCommands(target: Target, refs: WorkloadRef[], timeoutMs: number): Command[] {
+  const timeout = `--timeout=${formatDuration(timeoutMs)}`
+  return refs.flatMap((r) => {
+    const ref = `${r.kind.toLowerCase()}/${r.name}`
+    return [
+      ...(r.mayNotExistYet ? [kubectl(target, 'wait', '--for=create', ref, '-n', r.namespace, timeout)] : []),
+      kubectl(target, 'rollout', 'status', ref, '-n', r.namespace, timeout),
+    ]
+  })
+}
+
+/** Pods of these workloads that have been stuck for at least `afterMs`. */
+function stuckPods(watches: Watches, refs: WorkloadRef[], since: Map<string, number>, afterMs: number): string[] {
+  const now = Date.now()
+  const stuck: string[] = []
+  for (const ref of refs) {
+    const workload = watches.stream(ref.kind, ref.namespace).get(ref.name)
+    for (const pod of watches.stream('Pod', ref.namespace).all()) {
+      if (!selects(workload?.spec?.selector, pod.metadata.labels)) continue
+      const problem = podProblem(pod)
+      if (!problem?.terminal) { since.delete(pod.metadata.name); continue }
+      const first = since.get(pod.metadata.name) ?? now
+      since.set(pod.metadata.name, first)
+      if (now - first >= afterMs) stuck.push(pod.metadata.name)
+    }
+  }
+  return stuck
+}
+
+/** The words for a failed wait: each workload not ready, its pods, their reasons and last events. */
+export async function diagnose(ctx: { runner: Runner; target: Target }, refs: WorkloadRef[]): Promise<string[]> {
+  const lines: string[] = []
+  for (const namespace of new Set(refs.map((r) => r.namespace))) {
+    const [pods, events, ...workloads] = await Promise.all([
+      listObjects(ctx.runner, ctx.target, 'pods', { namespace }),
+      listObjects(ctx.runner, ctx.target, 'events', { namespace }).catch(() => [] as KubeObject[]),
+      ...refs.filter((r) => r.namespace === namespace).map((r) => listObjects(ctx.runner, ctx.target, resourceOf[r.kind], { namespace }).then((items) => ({ ref: r, obj: items.find((i) => i.metadata.name === r.name) }))),
+    ]) as [KubeObject[], KubeObject[], ...{ ref: WorkloadRef; obj?: KubeObject }[]]
+    for (const { ref, obj } of workloads) {
+      const status = workloadStatus(obj)
+      if (status.ready) continue
+      lines.push(`${ref.kind.toLowerCase()}/${ref.name} in ${namespace}: ${status.detail}`)
+      const mine = pods.filter((p) => selects(obj?.spec?.selector, p.metadata.labels))
+      if (!mine.length) lines.push('  no pods yet')
+      for (const pod of mine) lines.push(...describePod(pod, events).map((l) => `  ${l}`))
+    }
+  }
+  return lines
+}
+
+/**
+ * Retries `probe` (one attempt each, no retry inside) until it exits 0 or the deadline passes.
+ * The pace grows from 1 s to 5 s: an answer is seen quickly, and a slow start costs little.
+ */
+export async function waitUntilAnswers(ctx: { runner: Runner; log: Log }, what: { title: string; probe: Command; onTimeout: (lastError: string) => StepError }, timeoutMs: number): Promise<void> {
+  if (ctx.runner.dryRun) {
+    ctx.log.print(`until ${renderCommand(what.probe)}\ndo sleep 5; done`)
+    return
+  }
+  const deadline = Date.now() + timeoutMs
+  await ctx.log.status(`Waiting ≤ ${formatDuration(timeoutMs)} for ${what.title}`, async (status) => {
+    let pause = 1000
+    for (let attempt = 1; ; attempt++) {
+      const out = await ctx.runner.once(what.probe)
+      if (out.exitCode === 0) return
+      const error = lastLine(out.stderr)
+      status.update(`attempt ${attempt}: ${error}`)
+      ctx.log.verbose(`  ${what.title}: attempt ${attempt}: ${error}`)
+      if (Date.now() + pause >= deadline) throw what.onTimeout(error)
+      await sleep(pause)
+      pause = Math.min(pause * 2, 5000)
+    }
+  })
+}
+
+type Kind = keyof typeof resourceOf
+
+/** One shared watch per kind and namespace for the whole run; stopped once at the end. */
+export class Watches {
+  private readonly streams = new Map<string, WatchStream>()
+  constructor(private readonly target: Target, private readonly log: Log, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  stream(kind: Kind, namespace: string): WatchStream {
+    const key = `${kind}/${namespace}`
+    let s = this.streams.get(key)
+    if (!s) this.streams.set(key, (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env)))
+    return s
+  }
+
+  stop() {
+    for (const s of this.streams.values()) s.stop()
+    this.streams.clear()
+  }
+}
+
+/** The live state of one kind in one namespace, kept by a `kubectl get --watch` child process. */
+export class WatchStream {
+  private readonly objects = new Map<string, KubeObject>()
+  private readonly listeners = new Set<() => void>()
+  private child?: ProcessPromise
+  private stopped = false
+  private restarts = 0
+
+  constructor(private readonly cmd: Command, private readonly log: Log, private readonly env: NodeJS.ProcessEnv) {
+    this.start()
+  }
+
+  get(name: string): KubeObject | undefined {
+    return this.objects.get(name)
+  }
+  all(): KubeObject[] {
+    return [...this.objects.values()]
+  }
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+  stop() {
+    this.stopped = true
+    this.listeners.clear()
+    void this.child?.kill().catch(() => {})
+  }
+
+  private start() {
+    const [bin, ...args] = this.cmd.argv
+    const splitter = new JsonStreamSplitter()
+    this.objects.clear()
+    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env })`${bin} ${args}`
+    this.child = child
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const text of splitter.push(chunk.toString())) this.apply(JSON.parse(text))
+    })
+    void child.then(async (out) => {
+      if (this.stopped) return
+      // The server ends watches now and then; start again, a little later each time it fails fast.
+      this.log.verbose(`  watch ${args.slice(1, 4).join(' ')} ended (${lastLine(out.stderr) || `exit ${out.exitCode}`}); restarting`)
+      await sleep(Math.min(250 * 2 ** this.restarts++, 5000))
+      if (!this.stopped) this.start()
+    })
+  }
+
+  private apply(event: { type: string; object: KubeObject }) {
+    if (!event?.object?.metadata) return
+    this.restarts = 0
+    if (event.type === 'DELETED') this.objects.delete(event.object.metadata.name)
+    else if (event.type !== 'BOOKMARK' && event.type !== 'ERROR') this.objects.set(event.object.metadata.name, event.object)
+    for (const l of this.listeners) l()
+  }
+}
+
+/** Splits concatenated JSON documents (kubectl's watch output) as they arrive in chunks. */
+export class JsonStreamSplitter {
+  private buffer = ''
+  private depth = 0
+  private inString = false
+  private escaped = false
+  private start = -1
+  private scanned = 0
+
+  push(chunk: string): string[] {
+    this.buffer += chunk
+    const done: string[] = []
+    for (let i = this.scanned; i < this.buffer.length; i++) {
+      const ch = this.buffer[i]
+      if (this.inString) {
+        if (this.escaped) this.escaped = false
+        else if (ch === '\\') this.escaped = true
+        else if (ch === '"') this.inString = false
+      } else if (ch === '"') this.inString = true
+      else if (ch === '{') { if (this.depth++ === 0) this.start = i }
+      else if (ch === '}' && --this.depth === 0) {
+        done.push(this.buffer.slice(this.start, i + 1))
+        this.buffer = this.buffer.slice(i + 1)
+        i = -1
+      }
+    }
+    this.scanned = this.buffer.length
+    if (this.depth === 0) { this.buffer = ''; this.scanned = 0 }
+    return done
+  }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env -S npx zx
+// Seed §1 사전 준비: the preflight (kubectl, helm, the target context, the cluster answering) runs
+// first in every script; then the app's namespace is checked and `monitoring` is created.
+import { checkAppNamespace, ensureNamespace } from '../lib/cluster.ts'
+import { isMain, main, type Context } from '../lib/main.ts'
+
+export const about = {
+  summary: 'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.',
+}
+
+export async function run(ctx: Context) {
+  // §1 kubectl get ns ticketing
+  await checkAppNamespace(ctx)
+  // §1 kubectl create ns monitoring
+  await ensureNamespace(ctx, ctx.config.namespace)
+}
+
+if (isMain(import.meta)) await main(import.meta, about, run)

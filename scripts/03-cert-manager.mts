@@ -1,0 +1,18 @@
+#!/usr/bin/env -S npx zx
+// Seed §3 cert-manager 설치: the release manifest, then the seed's warning as code: the step is
+// done only when the three deployments are available AND the webhook answers.
+import { applyCertManager, waitForCertManager } from '../lib/certmanager.ts'
+import { isMain, main, type Context } from '../lib/main.ts'
+
+export const about = {
+  summary: 'Seed §3: apply the cert-manager manifest and wait until its webhook answers.',
+}
+
+export async function run(ctx: Context) {
+  // §3 kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml
+  await applyCertManager(ctx)
+  // §3 kubectl get pods -n cert-manager — until all are Running, and the webhook answers
+  await waitForCertManager(ctx)
+}
+
+if (isMain(import.meta)) await main(import.meta, about, run)

@@ -1,0 +1,23 @@
+#!/usr/bin/env -S npx zx
+// Seed §4 OpenTelemetry Operator 설치, with the seed's collector image. It refuses to start
+// before cert-manager (§3) answers, which is what the seed warns about.
+import { requireCertManager, waitForOperatorWebhook } from '../lib/certmanager.ts'
+import { isMain, main, type Context } from '../lib/main.ts'
+import { addRepos, checkChartVersions, installRelease } from '../lib/release.ts'
+
+export const about = {
+  summary: 'Seed §4: install the OpenTelemetry Operator (needs cert-manager from scripts/03-cert-manager.mts).',
+}
+
+export async function run(ctx: Context) {
+  // §3 ⚠️ cert-manager must be ready before the operator is installed
+  await requireCertManager(ctx)
+  // §4 helm repo add open-telemetry …; helm repo update
+  await addRepos(ctx, ['open-telemetry'])
+  await checkChartVersions(ctx, ['opentelemetry-operator'])
+  // §4 helm install opentelemetry-operator … --set manager.collectorImage.repository=otel/opentelemetry-collector-k8s
+  await installRelease(ctx, 'opentelemetry-operator')
+  await waitForOperatorWebhook(ctx)
+}
+
+if (isMain(import.meta)) await main(import.meta, about, run)

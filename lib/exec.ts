@@ -1,7 +1,7 @@
 // Running commands. A command is data (an argv array, maybe stdin) built by the pure builders in
 // kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
 // dry run from the very same argv, so what is printed is what would run.
-import { $, expBackoff, quote, retry, type ProcessOutput } from 'zx'
+import { $, expBackoff, quote, retry, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
 import { StepError } from './errors.ts'
 import type { Log } from './log.ts'
 
@@ -33,7 +33,12 @@ export function isTransient(stderr: string): boolean {
   return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(stderr)
 }
 
+/** How long interrupted children get to finish (helm marks its release failed, not pending). */
+const INTERRUPT_GRACE_MS = 10_000
+
 export class Runner {
+  private readonly running = new Set<ProcessPromise>()
+
   constructor(
     readonly log: Log,
     readonly dryRun: boolean,
@@ -84,11 +89,27 @@ export class Runner {
     })
   }
 
+  /**
+   * Forwards a signal to every running child and waits (bounded) for them to end, so an
+   * interrupted helm can record its release as failed rather than leave it pending.
+   * Returns the commands that were interrupted.
+   */
+  async interrupt(signal: NodeJS.Signals): Promise<string[]> {
+    const children = [...this.running]
+    const names = children.map((c) => c.cmd)
+    await Promise.all(children.map((c) => c.kill(signal).catch(() => {})))
+    await Promise.race([Promise.allSettled(children), sleep(INTERRUPT_GRACE_MS)])
+    await Promise.all(children.filter((c) => this.running.has(c)).map((c) => c.kill('SIGKILL').catch(() => {})))
+    return names
+  }
+
   private spawn(cmd: Command): Promise<ProcessOutput> {
     this.log.verbose(`  $ ${cmd.argv.map((a) => quote(a)).join(' ')}`)
     const [bin, ...args] = cmd.argv
-    const run = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input })`${bin} ${args}`
-    return cmd.timeoutMs ? run.timeout(cmd.timeoutMs) : run
+    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input })`${bin} ${args}`
+    const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
+    this.running.add(child)
+    return run.finally(() => this.running.delete(child))
   }
 }
 

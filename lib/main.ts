@@ -51,14 +51,17 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
   const file = path.relative(process.cwd(), fileURLToPath(meta.url))
   let log: Log = createLog(argv.includes('--quiet') ? 'quiet' : 'normal')
   let ctx: Context | undefined
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = async (signal: NodeJS.Signals) => {
     ctx?.watches.stop()
     log.close()
-    log.error(`\nInterrupted (${signal}). Nothing is left half-done that the next run does not repair: run the same command again to resume.`)
+    const stopped = (await ctx?.runner.interrupt(signal)) ?? []
+    log.error(`\nInterrupted (${signal})${stopped.length ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}` : ''}.`)
+    log.info('Nothing is left that the next run does not repair: run the same command again to resume.')
     process.exit(signal === 'SIGINT' ? 130 : 143)
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const forward = (signal: NodeJS.Signals) => void onSignal(signal)
+  process.once('SIGINT', forward)
+  process.once('SIGTERM', forward)
   try {
     const config = loadConfig(argv)
     if (config.help || config.helpAll) {
@@ -75,8 +78,8 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
   } finally {
     ctx?.watches.stop()
     log.close()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', forward)
+    process.off('SIGTERM', forward)
   }
 }
 

@@ -110,6 +110,7 @@ export const settingDefs: SettingDef[] = [
   { flag: 'require-app', kind: 'boolean', default: false, help: 'fail when the app namespace (ticketing) is missing, instead of warning' },
   { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the monitoring stack' },
   { flag: 'app-namespace', kind: 'string', default: 'ticketing', example: 'ticketing', validate: dns1123Label, help: "the workshop app's namespace (seed §1 checks it exists)" },
+  { flag: 'values-dir', kind: 'string', default: path.join(projectRoot, 'values'), example: './my-values', validate: directory, help: 'folder holding the values files, one per release (copy values/ to change them)' },
   { flag: 'collector-image', kind: 'string', default: 'otel/opentelemetry-collector-k8s', example: 'otel/opentelemetry-collector-k8s', validate: imageRepository, help: 'collector image repository the operator deploys (seed §4)' },
   { flag: 'cert-manager-version', kind: 'string', default: certManagerDefaults.version, example: certManagerDefaults.version, validate: chartVersion, help: 'cert-manager release whose manifest is applied (seed §3)' },
   { flag: 'cert-manager-manifest', kind: 'string', default: '', example: './cert-manager.yaml', validate: manifestLocation((p) => fs.existsSync(p)), help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)' },
@@ -157,6 +158,7 @@ export interface Config {
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
   const { values, problems } = parseSettings(settingDefs, argv, env)
   const config = buildConfig(values, (file) => {
+    if (!fs.existsSync(path.dirname(file))) return {} // the folder itself is reported already
     const { values, problem } = readValuesFile(file)
     if (problem) problems.push(problem)
     return values
@@ -165,14 +167,21 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return config
 }
 
+function directory(value: string): string | undefined {
+  return fs.existsSync(value) && fs.statSync(value).isDirectory() ? undefined : `no folder at "${value}"`
+}
+
 /** A values file parsed; a YAML error is reported as `file:line:column: what`. */
 export function readValuesFile(file: string): { values: Record<string, unknown>; problem?: string } {
-  const shown = path.relative(process.cwd(), file) || file
+  const relative = path.relative(process.cwd(), file)
+  const shown = relative.startsWith('..') ? file : relative
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch {
-    return { values: {}, problem: `values file ${shown} is missing: restore it from the repository (git checkout -- ${shown})` }
+    const ours = path.join(projectRoot, 'values', path.basename(file))
+    const fix = path.dirname(file) === path.dirname(ours) ? `restore it: git checkout -- values/${path.basename(file)}` : `copy it from ${ours}`
+    return { values: {}, problem: `values file ${shown} is missing: ${fix}` }
   }
   const doc = parseDocument(text, { prettyErrors: false })
   const error = doc.errors[0]
@@ -191,7 +200,7 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
     (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, v[`${r}-repo`] as string]),
   ) as Record<RepoName, string>
   const releases = releaseDefaults.map((spec): Release => {
-    const valuesFiles = spec.valuesFiles.map((f) => path.join(projectRoot, 'values', f))
+    const valuesFiles = spec.valuesFiles.map((f) => path.resolve(v['values-dir'] as string, f))
     const set: Record<string, string> = spec.name === 'opentelemetry-operator' ? { 'manager.collectorImage.repository': v['collector-image'] as string } : {}
     return {
       ...spec,

@@ -183,7 +183,8 @@ export function readValuesFile(file: string): { values: Record<string, unknown>;
     const fix = path.dirname(file) === path.dirname(ours) ? `restore it: git checkout -- values/${path.basename(file)}` : `copy it from ${ours}`
     return { values: {}, problem: `values file ${shown} is missing: ${fix}` }
   }
-  const doc = parseDocument(text, { prettyErrors: false })
+  // helm reads values as YAML 1.1 (yes/on are booleans, 0755 is octal): so must we, to compare.
+  const doc = parseDocument(text, { version: '1.1' })
   const error = doc.errors[0]
   if (error) {
     const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0]

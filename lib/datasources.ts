@@ -36,6 +36,10 @@ export function collectDatasources(objects: KubeObject[]): { datasources: Provis
         problems.push({ check: 'parse', message: `${source} is not valid YAML: ${(e as Error).message.split('\n')[0]}` })
         continue
       }
+      if (doc?.datasources !== undefined && !Array.isArray(doc.datasources)) {
+        problems.push({ check: 'parse', message: `${source}: "datasources" must be a list` })
+        continue
+      }
       for (const ds of doc?.datasources ?? []) {
         const d = ds as { name?: unknown; type?: unknown; url?: unknown; isDefault?: unknown }
         if (typeof d?.name !== 'string') {

@@ -21,7 +21,10 @@ export function renderCommand(cmd: Command): string {
   const line = cmd.argv.map((a) => quote(a)).join(' ')
   if (cmd.input === undefined) return line
   const body = cmd.input.endsWith('\n') ? cmd.input : `${cmd.input}\n`
-  return `${line} <<'EOF'\n${body}EOF`
+  const lines = new Set(body.split('\n'))
+  let tag = 'EOF'
+  for (let i = 1; lines.has(tag); i++) tag = `EOF_${i}`
+  return `${line} <<'${tag}'\n${body}${tag}`
 }
 
 /**

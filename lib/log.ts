@@ -62,6 +62,10 @@ export class Log {
   error(text: string) {
     this.line(this.c.red(text))
   }
+  /** what explains an error (command, output, hint): shown even with --quiet */
+  explain(text: string) {
+    this.line(text)
+  }
   /** stdout: a line of the dry-run script or of the report */
   print(text: string) {
     this.clearLive()
@@ -155,7 +159,9 @@ export class Log {
 
 export function elapsed(since: number): string {
   const s = (Date.now() - since) / 1000
-  return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+  if (s < 60) return `${s.toFixed(1)}s`
+  const whole = Math.round(s)
+  return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`
 }
 
 /** The defaults a user expects: live lines on a terminal, plain ones in CI and pipes, NO_COLOR respected. */

@@ -88,23 +88,23 @@ export function printError(log: Log, error: unknown): void {
   if (error instanceof UsageError) {
     log.error(`✗ ${error.problems.length > 1 ? `${error.problems.length} problems with the settings (nothing was changed):` : 'Invalid setting (nothing was changed):'}`)
     for (const p of error.problems) log.error(`  - ${p}`)
-    log.info('Run with --help to see every flag and its environment variable.')
+    log.explain('Run with --help to see every flag and its environment variable.')
     return
   }
   if (error instanceof EnvironmentError) {
     log.error(`✗ ${error.message}`)
-    if (error.hint) log.info(`  ${error.hint}`)
+    if (error.hint) log.explain(`  ${error.hint}`)
     return
   }
   if (error instanceof StepError) {
     log.error(`✗ ${error.message}`)
-    if (error.details.command) log.info(`Command: ${error.details.command}${error.details.exitCode != null ? ` (exit code ${error.details.exitCode})` : ''}`)
-    if (error.details.output) log.info(`${error.details.command ? 'Command output' : 'Details'}:\n${indent(error.details.output)}`)
-    if (error.details.hint) log.info(`Hint: ${error.details.hint}`)
+    if (error.details.command) log.explain(`Command: ${error.details.command}${error.details.exitCode != null ? ` (exit code ${error.details.exitCode})` : ''}`)
+    if (error.details.output) log.explain(`${error.details.command ? 'Command output' : 'Details'}:\n${indent(error.details.output)}`)
+    if (error.details.hint) log.explain(`Hint: ${error.details.hint}`)
     return
   }
   log.error(`✗ Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-  log.info('This is a bug in the scripts: please report it with the output above.')
+  log.explain('This is a bug in the scripts: please report it with the output above.')
 }
 
 function indent(text: string): string {

@@ -86,7 +86,7 @@ export function podProblem(pod: KubeObject): PodProblem | undefined {
     if (waiting && STUCK_WAITING.has(waiting.reason)) {
       return { pod: name, container: cs.name, image: cs.image, reason: waiting.reason, message: waiting.message ?? '', terminal: waiting.reason !== 'ErrImagePull', hint: hints.image }
     }
-    if (waiting?.reason === 'CrashLoopBackOff' || (cs.restartCount ?? 0) >= CRASH_RESTARTS) {
+    if (waiting?.reason === 'CrashLoopBackOff' || (!cs.ready && (cs.restartCount ?? 0) >= CRASH_RESTARTS)) {
       const last = cs.lastState?.terminated
       const message = waiting?.message ?? (last ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '')
       return { pod: name, container: cs.name, image: cs.image, reason: waiting?.reason ?? 'Restarting', message: `${message}; ${cs.restartCount ?? 0} restarts`.replace(/^; /, ''), terminal: (cs.restartCount ?? 0) >= CRASH_RESTARTS, hint: hints.crash(pod, cs.name) }

@@ -31,8 +31,9 @@ export async function checkChartVersions(ctx: Context, names: string[]): Promise
   if (ctx.config.dryRun) return
   const releases = names.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://'))
   const missing = (await Promise.all(releases.map(async (r) => {
-    const found = JSON.parse((await ctx.runner.query(searchVersionCmd(r))).stdout || '[]') as unknown[]
-    return found.length ? undefined : r
+    // `helm search` matches by substring (tempo finds tempo-distributed): compare exactly.
+    const found = JSON.parse((await ctx.runner.query(searchVersionCmd(r))).stdout || '[]') as { name: string; version: string }[]
+    return found.some((f) => f.name === `${r.repo}/${r.chart}` && f.version.replace(/^v/, '') === r.version.replace(/^v/, '')) ? undefined : r
   }))).filter((r): r is Release => Boolean(r))
   if (missing.length) {
     throw new StepError(`chart version not found: ${missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')} (nothing was installed)`, {

@@ -28,17 +28,17 @@ export const envName = (flag: string) => `STACK_${flag.toUpperCase().replace(/-/
  * Parses argv and env against the table. Returns every value (validated and typed: durations in
  * milliseconds) and the list of every problem found, each naming the setting and a good value.
  */
-export function parseSettings(defs: SettingDef[], argv: string[], env: NodeJS.ProcessEnv) {
+export function parseSettings(defs: SettingDef[], rawArgv: string[], env: NodeJS.ProcessEnv) {
   const problems: string[] = []
+  const argv = rawArgv.map((a) => (a === '-h' ? '--help' : a))
   const known = new Set(defs.map((d) => d.flag))
   const booleans = defs.filter((d) => d.kind === 'boolean').map((d) => d.flag)
   const flags = minimist(argv, {
     boolean: [...booleans, 'color'],
     string: defs.filter((d) => d.kind !== 'boolean').map((d) => d.flag),
-    alias: { h: 'help' },
     unknown: (arg: string) => {
       if (!arg.startsWith('-')) problems.push(`unexpected argument "${arg}": this script takes only flags (see --help)`)
-      else if (!known.has(flagName(arg)) && flagName(arg) !== 'h' && !/^--(no-)?color$/.test(arg)) {
+      else if (!known.has(flagName(arg) ?? '') && !/^--(no-)?color$/.test(arg)) {
         problems.push(`unknown flag ${arg.split('=')[0]}: see --help for the flags this script takes`)
       }
       return false
@@ -57,7 +57,9 @@ export function parseSettings(defs: SettingDef[], argv: string[], env: NodeJS.Pr
   return { values, problems }
 }
 
-function flagName(arg: string): string {
+/** `--no-color=x` → `color`; a value (not starting with `-`) names no flag. */
+function flagName(arg: string): string | undefined {
+  if (!arg.startsWith('-')) return undefined
   return arg.replace(/^--?/, '').replace(/^no-/, '').split('=')[0]
 }
 

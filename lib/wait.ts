@@ -204,8 +204,9 @@ export class WatchStream {
     this.objects.clear()
     const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env })`${bin} ${args}`
     this.child = child
-    child.stdout.on('data', (chunk: Buffer) => {
-      for (const text of splitter.push(chunk.toString())) this.apply(JSON.parse(text))
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      for (const text of splitter.push(chunk)) this.apply(JSON.parse(text))
     })
     void child.then(async (out) => {
       if (this.stopped) return

@@ -1,0 +1,255 @@
+// Small builders for the unit tests: each returns a realistic object with sensible defaults,
+// and a test names only the fields its story is about.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Chalk } from 'chalk'
+import { stringify } from 'yaml'
+import { buildConfig, settingDefs, type Config, type Release } from '../../lib/config.ts'
+import type { ProvisionedDatasource } from '../../lib/datasources.ts'
+import type { ReleaseState } from '../../lib/helm.ts'
+import type { KubeObject } from '../../lib/kubectl.ts'
+import { Log } from '../../lib/log.ts'
+import type { PlanStep } from '../../lib/plan.ts'
+import type { Check } from '../../lib/report.ts'
+import { parseSettings } from '../../lib/settings.ts'
+
+/** chalk without colour: output compared as plain text. */
+export const noColor = new Chalk({ level: 0 })
+
+// Config and releases
+
+/** The config with every default and no values files read (so no file system involved). */
+export function aConfig(overrides: Partial<Config> = {}): Config {
+  const { values } = parseSettings(settingDefs, [], {})
+  return { ...buildConfig(values, () => ({})), ...overrides }
+}
+
+export function aRelease(overrides: Partial<Release> = {}): Release {
+  return {
+    name: 'tempo',
+    repo: 'grafana',
+    chart: 'tempo',
+    version: '1.24.1',
+    step: 'lgtm',
+    workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
+    namespace: 'monitoring',
+    repoUrl: 'https://grafana.github.io/helm-charts',
+    valuesFiles: [],
+    set: {},
+    values: {},
+    ...overrides,
+  }
+}
+
+export function aReleaseState(overrides: Partial<ReleaseState> = {}): ReleaseState {
+  return { name: 'tempo', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'tempo', version: '1.24.1', ...overrides }
+}
+
+/** One entry of `helm list -o json`, as helm prints it (revision is a string there). */
+export function aHelmListItem(overrides: { name?: string; namespace?: string; revision?: string | number; status?: string; chart?: string } = {}) {
+  return {
+    name: 'tempo',
+    namespace: 'monitoring',
+    revision: '1',
+    updated: '2025-01-10 10:00:00.123456789 +0000 UTC',
+    status: 'deployed',
+    chart: 'tempo-1.24.1',
+    app_version: '2.7.1',
+    ...overrides,
+  }
+}
+
+// Kubernetes objects
+
+interface WorkloadOptions {
+  name?: string
+  namespace?: string
+  generation?: number
+  replicas?: number
+  labels?: Record<string, string>
+  status?: Record<string, unknown>
+}
+
+function workload(kind: string, o: WorkloadOptions): KubeObject {
+  const name = o.name ?? 'tempo'
+  const labels = o.labels ?? { 'app.kubernetes.io/name': name }
+  return {
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name, namespace: o.namespace ?? 'monitoring', generation: o.generation ?? 1, labels },
+    spec: { ...(kind === 'DaemonSet' ? {} : { replicas: o.replicas ?? 1 }), selector: { matchLabels: labels } },
+    status: o.status ?? {},
+  }
+}
+
+/** A Deployment whose status is exactly what the test gives (default: fully rolled out, 1 replica). */
+export function aDeployment(o: WorkloadOptions = {}): KubeObject {
+  const n = o.replicas ?? 1
+  return workload('Deployment', { name: 'kube-prometheus-stack-grafana', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n } })
+}
+
+export function aStatefulSet(o: WorkloadOptions = {}): KubeObject {
+  const n = o.replicas ?? 1
+  return workload('StatefulSet', { name: 'loki', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, replicas: n, readyReplicas: n, currentReplicas: n, updatedReplicas: n, currentRevision: 'loki-6d5f', updateRevision: 'loki-6d5f' } })
+}
+
+export function aDaemonSet(o: WorkloadOptions & { nodes?: number } = {}): KubeObject {
+  const n = o.nodes ?? 2
+  return workload('DaemonSet', { name: 'loki-promtail', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, desiredNumberScheduled: n, currentNumberScheduled: n, updatedNumberScheduled: n, numberReady: n, numberAvailable: n } })
+}
+
+export interface ContainerOptions {
+  name?: string
+  image?: string
+  ready?: boolean
+  restartCount?: number
+  /** e.g. `{ reason: 'ImagePullBackOff', message: 'Back-off pulling image …' }`; default: running */
+  waiting?: { reason: string; message?: string }
+  lastTerminated?: { exitCode: number; reason?: string }
+}
+
+export function aContainerStatus(o: ContainerOptions = {}) {
+  return {
+    name: o.name ?? 'tempo',
+    image: o.image ?? 'grafana/tempo:2.7.1',
+    ready: o.ready ?? !o.waiting,
+    restartCount: o.restartCount ?? 0,
+    started: !o.waiting,
+    state: o.waiting ? { waiting: o.waiting } : { running: { startedAt: '2025-01-10T10:00:00Z' } },
+    lastState: o.lastTerminated ? { terminated: { ...o.lastTerminated, finishedAt: '2025-01-10T10:00:00Z' } } : {},
+  }
+}
+
+export interface PodOptions {
+  name?: string
+  namespace?: string
+  labels?: Record<string, string>
+  phase?: string
+  /** default: Ready True when every container is ready and the pod Running */
+  ready?: boolean
+  containers?: ContainerOptions[]
+  initContainers?: ContainerOptions[]
+  /** `{ reason: 'Unschedulable', message }`: PodScheduled False */
+  unschedulable?: { reason?: string; message?: string }
+  reason?: string
+  message?: string
+}
+
+/** A pod; by default Running and ready with one healthy container. */
+export function aPod(o: PodOptions = {}): KubeObject {
+  const containers = (o.containers ?? [{}]).map(aContainerStatus)
+  const phase = o.phase ?? (o.unschedulable ? 'Pending' : 'Running')
+  const ready = o.ready ?? (phase === 'Running' && containers.every((c) => c.ready))
+  const conditions = o.unschedulable
+    ? [{ type: 'PodScheduled', status: 'False', reason: o.unschedulable.reason ?? 'Unschedulable', message: o.unschedulable.message ?? '0/1 nodes are available: 1 Insufficient cpu.' }]
+    : [
+        { type: 'PodScheduled', status: 'True' },
+        { type: 'Initialized', status: 'True' },
+        { type: 'ContainersReady', status: ready ? 'True' : 'False' },
+        { type: 'Ready', status: ready ? 'True' : 'False' },
+      ]
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: o.name ?? 'tempo-0', namespace: o.namespace ?? 'monitoring', labels: o.labels ?? { 'app.kubernetes.io/name': 'tempo' } },
+    spec: {},
+    status: {
+      phase,
+      ...(o.reason ? { reason: o.reason } : {}),
+      ...(o.message ? { message: o.message } : {}),
+      conditions,
+      ...(o.unschedulable ? {} : { containerStatuses: containers }),
+      ...(o.initContainers ? { initContainerStatuses: o.initContainers.map(aContainerStatus) } : {}),
+    },
+  }
+}
+
+let eventCount = 0
+
+/** A core/v1 Event about a pod. */
+export function anEvent(o: { pod?: string; namespace?: string; reason?: string; message?: string; type?: string; at?: string } = {}): KubeObject {
+  const pod = o.pod ?? 'tempo-0'
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${pod}.${(++eventCount).toString(16).padStart(16, '0')}`, namespace: o.namespace ?? 'monitoring' },
+    involvedObject: { kind: 'Pod', name: pod, namespace: o.namespace ?? 'monitoring' },
+    type: o.type ?? 'Normal',
+    reason: o.reason ?? 'Pulling',
+    message: o.message ?? 'Pulling image "grafana/tempo:2.7.1"',
+    lastTimestamp: o.at ?? '2025-01-10T10:00:00Z',
+  }
+}
+
+// Grafana datasources
+
+/** A datasource as it appears in a provisioning file (`datasources:` list entry). */
+export function aDatasource(o: { name?: string; type?: string; url?: string; isDefault?: boolean | string; uid?: string } = {}) {
+  return { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100', access: 'proxy', isDefault: false, ...o }
+}
+
+/** A provisioning file, as the sidecar reads it. */
+export function aDatasourceFile(datasources: unknown[]): string {
+  return stringify({ apiVersion: 1, datasources })
+}
+
+/** A ConfigMap labelled for Grafana's datasource sidecar. */
+export function aDatasourceConfigMap(name: string, data: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'monitoring', labels: { grafana_datasource: '1' } }, data }
+}
+
+/** The same as a Secret: every data entry base64-encoded. */
+export function aDatasourceSecret(name: string, data: Record<string, string>): KubeObject {
+  const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]))
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'monitoring', labels: { grafana_datasource: '1' } }, data: encoded }
+}
+
+export function aProvisioned(o: Partial<ProvisionedDatasource> = {}): ProvisionedDatasource {
+  return { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100', isDefault: false, source: 'configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml)', ...o }
+}
+
+// Plan, report
+
+export function aStep(id: string, needs: string[] = []): PlanStep {
+  return { id, needs }
+}
+
+export function aCheck(overrides: Partial<Check> = {}): Check {
+  return { id: 'workload/tempo', group: 'monitoring', title: 'Tempo', ok: true, detail: 'statefulset/tempo 1/1 ready', ...overrides }
+}
+
+// Output
+
+/** A Log writing into strings: `err()` and `out()` return what was written. */
+export function captureLog(verbosity: 'quiet' | 'normal' | 'verbose' = 'normal') {
+  let err = ''
+  let out = ''
+  const log = new Log({
+    verbosity,
+    live: false,
+    color: false,
+    err: { write: (s: string) => ((err += s), true) },
+    out: { write: (s: string) => ((out += s), true) },
+  })
+  return { log, err: () => err, out: () => out }
+}
+
+// Files
+
+/**
+ * A temporary folder holding `files` (path → content); `dir.path(name)` is a file in it and
+ * `dir.remove()` deletes it all. In the spirit of zx's `tempdir` and helmfile's `testdir`.
+ */
+export function testdir(files: Record<string, string> = {}) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'unit-'))
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
+    fs.writeFileSync(path.join(root, name), content)
+  }
+  return {
+    root,
+    path: (name: string) => path.join(root, name),
+    remove: () => fs.rmSync(root, { recursive: true, force: true }),
+  }
+}

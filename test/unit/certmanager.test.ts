@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parse } from 'yaml'
+import { certManagerWebhook, MANIFEST_ANNOTATION, manifestFingerprint, operatorWebhook } from '../../lib/certmanager.ts'
+import { StepError } from '../../lib/errors.ts'
+import { createContext } from '../../lib/main.ts'
+import { aConfig, captureLog } from './builders.ts'
+
+const seedUrl = 'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml'
+
+/** A reader over an in-memory folder, recording what was read. */
+function files(contents: Record<string, string>) {
+  const read: string[] = []
+  const reader = (p: string) => {
+    read.push(p)
+    if (!(p in contents)) throw new Error(`ENOENT: ${p}`)
+    return Buffer.from(contents[p])
+  }
+  return { reader, read }
+}
+
+// manifestFingerprint
+
+const manifestFingerprintTest = suite('manifestFingerprint')
+
+manifestFingerprintTest('works: a release URL is its own fingerprint, nothing is read', () => {
+  const { reader, read } = files({})
+  assert.is(manifestFingerprint(seedUrl, reader), seedUrl)
+  assert.equal(read, [])
+})
+
+manifestFingerprintTest('an http mirror URL is its own fingerprint too', () => {
+  assert.is(manifestFingerprint('http://mirror.local/cert-manager.yaml', files({}).reader), 'http://mirror.local/cert-manager.yaml')
+})
+
+manifestFingerprintTest('a file: sha256 of its content, through the injected reader', () => {
+  const content = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n'
+  const { reader, read } = files({ './cert-manager.yaml': content })
+  const expected = `sha256:${createHash('sha256').update(content).digest('hex').slice(0, 32)}`
+  assert.is(manifestFingerprint('./cert-manager.yaml', reader), expected)
+  assert.equal(read, ['./cert-manager.yaml'])
+})
+
+manifestFingerprintTest('different content, different fingerprint', () => {
+  const { reader } = files({ a: 'kind: Namespace\n', b: 'kind: Namespace \n' })
+  assert.is.not(manifestFingerprint('a', reader), manifestFingerprint('b', reader))
+})
+
+manifestFingerprintTest('the same content elsewhere: the same fingerprint (a copy is the same manifest)', () => {
+  const { reader } = files({ '/tmp/a/cert-manager.yaml': 'x', '/srv/b/cert-manager.yaml': 'x' })
+  assert.is(manifestFingerprint('/tmp/a/cert-manager.yaml', reader), manifestFingerprint('/srv/b/cert-manager.yaml', reader))
+})
+
+manifestFingerprintTest('a fingerprint fits in an annotation value and does not look like a URL', () => {
+  const fingerprint = manifestFingerprint('f', files({ f: 'x' }).reader)
+  assert.match(fingerprint, /^sha256:[0-9a-f]{32}$/)
+  assert.is(MANIFEST_ANNOTATION, 'monitoring-stack.workshop/cert-manager-manifest')
+})
+
+manifestFingerprintTest.run()
+
+// certManagerWebhook
+
+const certManagerWebhookTest = suite('certManagerWebhook')
+
+const ctxWith = (overrides: Parameters<typeof aConfig>[0] = {}) => createContext(aConfig(overrides), captureLog().log)
+
+certManagerWebhookTest('works: a server-side dry-run of an Issuer in cert-manager\'s namespace', () => {
+  const { title, probe } = certManagerWebhook(ctxWith({ context: 'kind-kind' }))
+  assert.is(title, 'cert-manager webhook to answer')
+  assert.equal(probe.argv, ['kubectl', '--context', 'kind-kind', 'create', '--dry-run=server', '-f', '-'])
+  assert.equal(parse(probe.input ?? ''), { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'webhook-probe', namespace: 'cert-manager' }, spec: { selfSigned: {} } })
+})
+
+certManagerWebhookTest('on timeout: a StepError with the last error and where to look', () => {
+  const error = certManagerWebhook(ctxWith()).onTimeout('connection refused')
+  assert.instance(error, StepError)
+  assert.is(error.message, 'cert-manager webhook did not answer in time: connection refused')
+  assert.match(error.details.hint ?? '', /kubectl logs -n cert-manager deploy\/cert-manager-webhook/)
+})
+
+certManagerWebhookTest.run()
+
+// operatorWebhook
+
+const operatorWebhookTest = suite('operatorWebhook')
+
+operatorWebhookTest('works: a server-side dry-run of an Instrumentation in the stack\'s namespace', () => {
+  const { probe } = operatorWebhook(ctxWith({ namespace: 'observability' }))
+  assert.equal(probe.argv, ['kubectl', 'create', '--dry-run=server', '-f', '-'])
+  const object = parse(probe.input ?? '')
+  assert.equal([object.apiVersion, object.kind, object.metadata], ['opentelemetry.io/v1alpha1', 'Instrumentation', { name: 'webhook-probe', namespace: 'observability' }])
+})
+
+operatorWebhookTest('on timeout: the hint names the operator\'s namespace', () => {
+  const error = operatorWebhook(ctxWith()).onTimeout('x509: certificate signed by unknown authority')
+  assert.is(error.message, 'OpenTelemetry Operator webhook did not answer in time: x509: certificate signed by unknown authority')
+  assert.match(error.details.hint ?? '', /kubectl logs -n monitoring deploy\/opentelemetry-operator/)
+})
+
+operatorWebhookTest.run()

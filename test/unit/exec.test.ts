@@ -1,0 +1,141 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { isTransient, lastLine, renderCommand, tail } from '../../lib/exec.ts'
+
+/** What bash makes of a rendered command line: each argument it would pass, one per line. */
+function argsAsBashSeesThem(rendered: string): string[] {
+  const out = execFileSync('bash', ['-c', `printf '%s\\0' ${rendered}`], { encoding: 'utf8' })
+  return out.split('\0').slice(0, -1)
+}
+
+/** Runs the rendered command in bash and returns its stdout (whatever the exit code). */
+function runInBash(rendered: string): string {
+  return spawnSync('bash', ['-c', rendered], { encoding: 'utf8' }).stdout
+}
+
+// renderCommand
+
+const renderCommandTest = suite('renderCommand')
+
+renderCommandTest('works: plain arguments stay unquoted', () => {
+  assert.is(renderCommand({ argv: ['helm', 'upgrade', '--install', 'loki', 'grafana/loki-stack', '--namespace', 'monitoring', '--version', '2.10.2', '-f', 'values/loki-stack-values.yaml'] }),
+    'helm upgrade --install loki grafana/loki-stack --namespace monitoring --version 2.10.2 -f values/loki-stack-values.yaml')
+})
+
+renderCommandTest('a URL, a key=value and a context ARN stay unquoted', () => {
+  assert.is(renderCommand({ argv: ['kubectl', '--context', 'arn:aws:eks:eu-west-1:123:cluster/x', 'apply', '-f', 'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml'] }),
+    'kubectl --context arn:aws:eks:eu-west-1:123:cluster/x apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml')
+  assert.is(renderCommand({ argv: ['helm', '--set-string', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s'] }),
+    'helm --set-string manager.collectorImage.repository=otel/opentelemetry-collector-k8s')
+})
+
+for (const [name, arg] of [
+  ['a space', 'my values.yaml'],
+  ['a command substitution', '$(id)'],
+  ['a backtick', '`id`'],
+  ['a semicolon', 'a;rm -rf x'],
+  ['a single quote', "it's"],
+  ['a double quote', 'say "hi"'],
+  ['a backslash', 'a\\b'],
+  ['a newline', 'line1\nline2'],
+  ['a tab', 'a\tb'],
+  ['a glob', '*.yaml'],
+  ['a variable', '$HOME'],
+  ['a jsonpath', "jsonpath={.data.admin-password}"],
+  ['an empty argument', ''],
+  ['a pipe and a redirection', 'a|b>c'],
+  ['non-ASCII text', '모니터링 — ok'],
+] as const) {
+  renderCommandTest(`${name}: bash passes it literally`, () => {
+    const argv = ['kubectl', 'annotate', arg, 'x']
+    const rendered = renderCommand({ argv })
+    assert.equal(argsAsBashSeesThem(rendered), argv, rendered)
+  })
+}
+
+renderCommandTest('an argument that needs quoting is quoted, one that does not is not', () => {
+  assert.is(renderCommand({ argv: ['echo', 'a b', 'c'] }), "echo $'a b' c")
+})
+
+renderCommandTest('with input: a quoted here-document that bash feeds to stdin unchanged', () => {
+  const manifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: $(id) `id` $HOME\ndata:\n  a: "\\n"\n'
+  const rendered = renderCommand({ argv: ['cat'], input: manifest })
+  assert.is(rendered, `cat <<'EOF'\n${manifest}EOF`)
+  assert.is(runInBash(rendered), manifest)
+})
+
+renderCommandTest('with input lacking a final newline: the here-document ends it with one', () => {
+  const rendered = renderCommand({ argv: ['cat'], input: 'kind: Issuer' })
+  assert.is(rendered, "cat <<'EOF'\nkind: Issuer\nEOF")
+  assert.is(runInBash(rendered), 'kind: Issuer\n')
+})
+
+renderCommandTest('with input containing a line EOF: bash still feeds all of it', () => {
+  const input = 'data:\n  script: |\n    cat <<EOF\n    hi\nEOF\nkind: ConfigMap\n'
+  const rendered = renderCommand({ argv: ['cat'], input })
+  assert.is(runInBash(rendered), input, rendered)
+})
+
+renderCommandTest('an empty input is still a here-document (stdin is not the terminal)', () => {
+  assert.is(renderCommand({ argv: ['kubectl', 'create', '-f', '-'], input: '' }), "kubectl create -f - <<'EOF'\n\nEOF")
+})
+
+renderCommandTest.run()
+
+// isTransient
+
+const isTransientTest = suite('isTransient')
+
+isTransientTest('works: a reset connection is worth another try', () => {
+  assert.ok(isTransient('Unable to connect to the server: read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer'))
+})
+
+for (const [name, stderr, transient] of [
+  ['i/o timeout', 'Unable to connect to the server: dial tcp 172.18.0.2:6443: i/o timeout', true],
+  ['TLS handshake timeout', 'Unable to connect to the server: net/http: TLS handshake timeout', true],
+  ['429 Too Many Requests', 'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later (429 Too Many Requests)', true],
+  ['500 Internal Server Error', 'Error: Kubernetes cluster unreachable: an error on the server ("500 Internal Server Error") has prevented the request from succeeding', true],
+  ['service unavailable', 'Error from server (ServiceUnavailable): the server is currently unable to handle the request', true],
+  ['unexpected EOF', 'error: unexpected EOF', true],
+  ['request timeout', 'Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get pods)', true],
+  ['a webhook refusing connections (a readiness question)', 'Error from server (InternalError): Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": dial tcp 10.96.12.34:443: connect: connection refused', false],
+  ['a webhook timing out (a readiness question too)', 'Internal error occurred: failed calling webhook "mopentelemetrycollectorbeta.kb.io": Post "https://opentelemetry-operator-webhook.monitoring.svc:443/mutate": context deadline exceeded (Client.Timeout exceeded); i/o timeout', false],
+  ['NotFound', 'Error from server (NotFound): namespaces "monitoring" not found', false],
+  ['Forbidden', 'Error from server (Forbidden): pods is forbidden: User "dev" cannot list resource "pods"', false],
+  ['a helm error', 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use', false],
+  ['empty', '', false],
+] as const) {
+  isTransientTest(`${name} → ${transient}`, () => {
+    assert.is(isTransient(stderr), transient)
+  })
+}
+
+isTransientTest.run()
+
+// lastLine, tail
+
+const lastLineTest = suite('lastLine')
+
+lastLineTest('works: the last non-empty line, trimmed', () => {
+  assert.is(lastLine('W0110 warning\nError: boom  \n\n'), 'Error: boom')
+})
+
+lastLineTest('nothing: empty', () => {
+  assert.is(lastLine(''), '')
+  assert.is(lastLine('\n \n'), '')
+})
+
+lastLineTest.run()
+
+const tailTest = suite('tail')
+
+tailTest('works: the last n lines', () => {
+  assert.is(tail('1\n2\n3\n4\n', 2), '3\n4')
+})
+
+tailTest('fewer lines than asked: all of them', () => {
+  assert.is(tail('only\n', 20), 'only')
+})
+
+tailTest.run()

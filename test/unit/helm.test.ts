@@ -1,0 +1,468 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  chartRef, decideRelease, displayPath, getManifestCmd, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd,
+  mergeValues, normalizeValues, parseHelmVersion, parseReleaseList, repoAddCmd, repoUpdateCmd, rollbackCmd,
+  searchVersionCmd, setToValues, uninstallCmd, upgradeInstallCmd, workloadsInManifest, type ReleaseAction,
+} from '../../lib/helm.ts'
+import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
+
+const kind = { context: 'kind-kind' }
+const current = {}
+
+// helm
+
+const helmTest = suite('helm')
+
+helmTest('works: --kube-context last, when a context is set', () => {
+  assert.equal(helm(kind, 'list').argv, ['helm', 'list', '--kube-context', 'kind-kind'])
+})
+
+helmTest('no context: no flag (helm uses the current context)', () => {
+  assert.equal(helm(current, 'list').argv, ['helm', 'list'])
+})
+
+helmTest.run()
+
+// upgradeInstallCmd
+
+const upgradeInstallCmdTest = suite('upgradeInstallCmd')
+
+const kps = aRelease({
+  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
+  repoUrl: 'https://prometheus-community.github.io/helm-charts', valuesFiles: ['/work/stack/values/grafana-values.yaml'],
+})
+
+upgradeInstallCmdTest('works: the seed\'s helm install, idempotent, pinned, with its values file', () => {
+  assert.equal(upgradeInstallCmd(kind, kps, '/work/stack').argv, [
+    'helm', 'upgrade', '--install', 'kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack',
+    '--namespace', 'monitoring', '--version', '67.8.0', '-f', 'values/grafana-values.yaml',
+    '--kube-context', 'kind-kind',
+  ])
+})
+
+upgradeInstallCmdTest('without a context there is no --kube-context', () => {
+  const argv = upgradeInstallCmd(current, kps, '/work/stack').argv
+  assert.not.ok(argv.includes('--kube-context'))
+  assert.is(argv.at(-1), 'values/grafana-values.yaml')
+})
+
+upgradeInstallCmdTest('a values file outside the working directory stays absolute', () => {
+  const argv = upgradeInstallCmd(current, kps, '/home/me').argv
+  assert.is(argv[argv.indexOf('-f') + 1], '/work/stack/values/grafana-values.yaml')
+})
+
+upgradeInstallCmdTest('several values files, in order', () => {
+  const release = aRelease({ valuesFiles: ['/w/values/a.yaml', '/w/values/b.yaml'] })
+  const argv = upgradeInstallCmd(current, release, '/w').argv
+  assert.equal(argv.slice(argv.indexOf('-f')), ['-f', 'values/a.yaml', '-f', 'values/b.yaml'])
+})
+
+upgradeInstallCmdTest('set values go as --set-string (an image tag like 1.10 stays a string)', () => {
+  const operator = aRelease({ name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0', set: { 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' } })
+  const argv = upgradeInstallCmd(current, operator, '/w').argv
+  assert.equal(argv.slice(-2), ['--set-string', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s'])
+  assert.not.ok(argv.includes('--set'))
+})
+
+upgradeInstallCmdTest('an OCI repository: the full chart reference', () => {
+  const release = aRelease({ repoUrl: 'oci://registry.local:5000/charts' })
+  assert.is(upgradeInstallCmd(current, release, '/w').argv[4], 'oci://registry.local:5000/charts/tempo')
+})
+
+upgradeInstallCmdTest.run()
+
+// displayPath
+
+const displayPathTest = suite('displayPath')
+
+displayPathTest('works: below the working directory, relative', () => {
+  assert.is(displayPath('/w/values/tempo-values.yaml', '/w'), 'values/tempo-values.yaml')
+})
+
+for (const [name, file, cwd, shown] of [
+  ['above the working directory', '/w/values/a.yaml', '/w/scripts', '/w/values/a.yaml'],
+  ['elsewhere', '/etc/a.yaml', '/w', '/etc/a.yaml'],
+  ['the working directory itself', '/w', '/w', '/w'],
+  ['a sibling whose name starts like cwd', '/work2/a.yaml', '/work', '/work2/a.yaml'],
+] as const) {
+  displayPathTest(`${name}: absolute`, () => {
+    assert.is(displayPath(file, cwd), shown)
+  })
+}
+
+displayPathTest.run()
+
+// listCmd
+
+const listCmdTest = suite('listCmd')
+
+listCmdTest('works: helm 3 needs --all to show pending and failed releases', () => {
+  assert.equal(listCmd(current, 'monitoring', 3).argv, ['helm', 'list', '--namespace', 'monitoring', '--output', 'json', '--all'])
+})
+
+listCmdTest('helm 4 has no --all', () => {
+  assert.equal(listCmd(current, 'monitoring', 4).argv, ['helm', 'list', '--namespace', 'monitoring', '--output', 'json'])
+})
+
+listCmdTest('with a context', () => {
+  assert.equal(listCmd(kind, 'monitoring', 4).argv.slice(-2), ['--kube-context', 'kind-kind'])
+})
+
+listCmdTest.run()
+
+// The other builders
+
+const repoAddCmdTest = suite('repoAddCmd')
+
+repoAddCmdTest('works: --force-update, so a changed URL (a mirror) replaces the old entry', () => {
+  assert.equal(repoAddCmd('grafana', 'https://grafana.github.io/helm-charts').argv, ['helm', 'repo', 'add', 'grafana', 'https://grafana.github.io/helm-charts', '--force-update'])
+})
+
+repoAddCmdTest.run()
+
+const repoUpdateCmdTest = suite('repoUpdateCmd')
+
+repoUpdateCmdTest('works: only the repositories named', () => {
+  assert.equal(repoUpdateCmd(['grafana', 'prometheus-community']).argv, ['helm', 'repo', 'update', 'grafana', 'prometheus-community'])
+})
+
+repoUpdateCmdTest.run()
+
+const chartRefTest = suite('chartRef')
+
+chartRefTest('works: repo/chart for an HTTP repository', () => {
+  assert.is(chartRef(aRelease({ repo: 'grafana', chart: 'loki-stack' })), 'grafana/loki-stack')
+})
+
+chartRefTest('OCI: the registry path and the chart', () => {
+  assert.is(chartRef(aRelease({ repoUrl: 'oci://ghcr.io/grafana/helm-charts', chart: 'tempo' })), 'oci://ghcr.io/grafana/helm-charts/tempo')
+})
+
+chartRefTest('OCI with a trailing slash: no double slash', () => {
+  assert.is(chartRef(aRelease({ repoUrl: 'oci://ghcr.io/grafana/helm-charts/', chart: 'tempo' })), 'oci://ghcr.io/grafana/helm-charts/tempo')
+})
+
+chartRefTest.run()
+
+const getValuesCmdTest = suite('getValuesCmd')
+
+getValuesCmdTest('works: as JSON', () => {
+  assert.equal(getValuesCmd(kind, 'loki', 'monitoring').argv, ['helm', 'get', 'values', 'loki', '--namespace', 'monitoring', '--output', 'json', '--kube-context', 'kind-kind'])
+})
+
+getValuesCmdTest.run()
+
+const getManifestCmdTest = suite('getManifestCmd')
+
+getManifestCmdTest('works', () => {
+  assert.equal(getManifestCmd(current, 'loki', 'monitoring').argv, ['helm', 'get', 'manifest', 'loki', '--namespace', 'monitoring'])
+})
+
+getManifestCmdTest.run()
+
+const historyCmdTest = suite('historyCmd')
+
+historyCmdTest('works: as JSON', () => {
+  assert.equal(historyCmd(current, 'loki', 'monitoring').argv, ['helm', 'history', 'loki', '--namespace', 'monitoring', '--output', 'json'])
+})
+
+historyCmdTest.run()
+
+const rollbackCmdTest = suite('rollbackCmd')
+
+rollbackCmdTest('works: to the revision given', () => {
+  assert.equal(rollbackCmd(kind, 'loki', 'monitoring', 2).argv, ['helm', 'rollback', 'loki', '2', '--namespace', 'monitoring', '--kube-context', 'kind-kind'])
+})
+
+rollbackCmdTest.run()
+
+const uninstallCmdTest = suite('uninstallCmd')
+
+uninstallCmdTest('works: waits until the resources are gone', () => {
+  assert.equal(uninstallCmd(current, 'loki', 'monitoring').argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring', '--wait'])
+})
+
+uninstallCmdTest.run()
+
+const searchVersionCmdTest = suite('searchVersionCmd')
+
+searchVersionCmdTest('works: the pinned version in the local index, as JSON', () => {
+  assert.equal(searchVersionCmd(aRelease({ repo: 'grafana', chart: 'tempo', version: '1.24.1' })).argv, ['helm', 'search', 'repo', 'grafana/tempo', '--version', '1.24.1', '--output', 'json'])
+})
+
+searchVersionCmdTest('no --kube-context: it reads the local repository cache only', () => {
+  assert.not.ok(searchVersionCmd(aRelease()).argv.includes('--kube-context'))
+})
+
+searchVersionCmdTest.run()
+
+// parseHelmVersion
+
+const parseHelmVersionTest = suite('parseHelmVersion')
+
+parseHelmVersionTest('works', () => {
+  assert.equal(parseHelmVersion('v3.17.2+gcc0bbbd\n'), { version: 'v3.17.2+gcc0bbbd', major: 3 })
+})
+
+for (const [name, text, expected] of [
+  ['helm 4', 'v4.1.4+g05fa379', { version: 'v4.1.4+g05fa379', major: 4 }],
+  ['helm 2 (refused by the caller)', 'Client: v2.17.0+ga690bad\nError: could not find tiller', { version: 'v2.17.0+ga690bad', major: 2 }],
+  ['no build metadata', 'v3.8.0', { version: 'v3.8.0', major: 3 }],
+  ['garbage', 'command not found', undefined],
+  ['empty', '', undefined],
+] as const) {
+  parseHelmVersionTest(name, () => {
+    assert.equal(parseHelmVersion(text), expected)
+  })
+}
+
+parseHelmVersionTest.run()
+
+// parseReleaseList
+
+const parseReleaseListTest = suite('parseReleaseList')
+
+parseReleaseListTest('works: helm list -o json, chart names split from their versions', () => {
+  const json = JSON.stringify([
+    aHelmListItem({ name: 'kube-prometheus-stack', chart: 'kube-prometheus-stack-67.8.0', revision: '3' }),
+    aHelmListItem({ name: 'loki', chart: 'loki-stack-2.10.2' }),
+    aHelmListItem({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator-0.99.0', status: 'pending-upgrade', revision: '2' }),
+  ])
+  assert.equal(parseReleaseList(json), [
+    { name: 'kube-prometheus-stack', namespace: 'monitoring', revision: 3, status: 'deployed', chart: 'kube-prometheus-stack', version: '67.8.0' },
+    { name: 'loki', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'loki-stack', version: '2.10.2' },
+    { name: 'opentelemetry-operator', namespace: 'monitoring', revision: 2, status: 'pending-upgrade', chart: 'opentelemetry-operator', version: '0.99.0' },
+  ])
+})
+
+for (const [name, chartField, chart, version] of [
+  ['a chart name with digits', 'k8s-monitoring-1.6.25', 'k8s-monitoring', '1.6.25'],
+  ['a prerelease version', 'tempo-1.24.1-rc.1', 'tempo', '1.24.1-rc.1'],
+  ['a v-prefixed version', 'cert-manager-v1.14.5', 'cert-manager', 'v1.14.5'],
+  ['build metadata', 'tempo-1.24.1+build.7', 'tempo', '1.24.1+build.7'],
+] as const) {
+  parseReleaseListTest(`${name}: ${chartField} → ${chart} ${version}`, () => {
+    const [state] = parseReleaseList(JSON.stringify([aHelmListItem({ chart: chartField })]))
+    assert.equal([state.chart, state.version], [chart, version])
+  })
+}
+
+parseReleaseListTest('a revision given as a number is kept', () => {
+  assert.is(parseReleaseList(JSON.stringify([aHelmListItem({ revision: 7 })]))[0].revision, 7)
+})
+
+parseReleaseListTest('an empty output is no releases', () => {
+  assert.equal(parseReleaseList(''), [])
+})
+
+parseReleaseListTest('`null` is no releases (helm prints it for an empty namespace)', () => {
+  assert.equal(parseReleaseList('null'), [])
+})
+
+parseReleaseListTest('`[]` is no releases', () => {
+  assert.equal(parseReleaseList('[]\n'), [])
+})
+
+parseReleaseListTest.run()
+
+// lastGoodRevision
+
+const lastGoodRevisionTest = suite('lastGoodRevision')
+
+lastGoodRevisionTest('works: the newest deployed or superseded revision', () => {
+  assert.is(lastGoodRevision([
+    { revision: 1, status: 'superseded', chart: 'loki-stack-2.10.1' },
+    { revision: 2, status: 'deployed', chart: 'loki-stack-2.10.2' },
+    { revision: 3, status: 'pending-upgrade', chart: 'loki-stack-2.10.2' },
+  ]), 2)
+})
+
+for (const [name, history, revision] of [
+  ['history in any order', [{ revision: 4, status: 'failed' }, { revision: 3, status: 'superseded' }, { revision: 1, status: 'superseded' }], 3],
+  ['only superseded', [{ revision: 1, status: 'superseded' }, { revision: 2, status: 'failed' }], 1],
+  ['never deployed', [{ revision: 1, status: 'pending-install' }], undefined],
+  ['failed install', [{ revision: 1, status: 'failed' }], undefined],
+  ['no history', [], undefined],
+] as const) {
+  lastGoodRevisionTest(`${name} → ${revision}`, () => {
+    assert.is(lastGoodRevision(history.map((h) => ({ ...h, chart: 'loki-stack-2.10.2' }))), revision)
+  })
+}
+
+lastGoodRevisionTest.run()
+
+// decideRelease
+
+const decideReleaseTest = suite('decideRelease')
+
+const desired = { grafana: { enabled: false } }
+const loki = aRelease({ name: 'loki', chart: 'loki-stack', version: '2.10.2', values: desired })
+const lokiAt = (o: Parameters<typeof aReleaseState>[0] = {}) => aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.2', revision: 3, ...o })
+
+decideReleaseTest('works: absent → install', () => {
+  assert.equal(decideRelease(loki, desired, undefined, undefined), { kind: 'install', reason: 'not installed' })
+})
+
+for (const [name, args, kind, extra] of [
+  ['deployed, same version and values → skip', [desired, lokiAt(), { grafana: { enabled: false } }], 'skip', {}],
+  ['version differs → upgrade', [desired, lokiAt({ version: '2.10.1' }), desired], 'upgrade', {}],
+  ['chart differs → upgrade', [desired, lokiAt({ chart: 'loki' }), desired], 'upgrade', {}],
+  ['values differ → upgrade', [desired, lokiAt(), { grafana: { enabled: true } }], 'upgrade', {}],
+  ['values added by hand (helm upgrade --set) → upgrade', [desired, lokiAt(), { grafana: { enabled: false }, extra: 1 }], 'upgrade', {}],
+  ['`null` deployed values vs {} desired → skip', [{}, lokiAt(), null], 'skip', {}],
+  ['{} deployed values vs undefined desired → skip', [undefined, lokiAt(), {}], 'skip', {}],
+  ['pending-install without a good revision → heal by uninstall', [desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined], 'heal', { how: 'uninstall' }],
+  ['pending-upgrade with a good revision → heal by rollback to it', [desired, lokiAt({ status: 'pending-upgrade', revision: 4 }), undefined, 3], 'heal', { how: 'rollback', revision: 3 }],
+  ['pending-rollback → heal', [desired, lokiAt({ status: 'pending-rollback', revision: 5 }), undefined, 3], 'heal', { how: 'rollback', revision: 3 }],
+  ['failed with a good revision → heal by rollback', [desired, lokiAt({ status: 'failed', revision: 4 }), undefined, 2], 'heal', { how: 'rollback', revision: 2 }],
+  ['failed install → heal by uninstall', [desired, lokiAt({ status: 'failed', revision: 1 }), undefined], 'heal', { how: 'uninstall' }],
+  ['uninstalling → heal', [desired, lokiAt({ status: 'uninstalling' }), undefined], 'heal', { how: 'uninstall' }],
+] as [string, [unknown, ReturnType<typeof aReleaseState>, unknown, number?], ReleaseAction['kind'], Record<string, unknown>][]) {
+  decideReleaseTest(name, () => {
+    const [want, state, deployed, good] = args
+    const action = decideRelease(loki, want, state, deployed, good)
+    assert.is(action.kind, kind, action.reason)
+    for (const [k, v] of Object.entries(extra)) assert.is((action as Record<string, unknown>)[k], v, k)
+  })
+}
+
+decideReleaseTest('the reasons say what was found', () => {
+  assert.is(decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason, 'chart version 2.10.1 → 2.10.2')
+  assert.is(decideRelease(loki, desired, lokiAt(), desired).reason, 'deployed at 2.10.2, values unchanged (revision 3)')
+  assert.is(decideRelease(loki, desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined).reason, 'release is pending-install (revision 1), as an interrupted or failed run leaves it')
+})
+
+decideReleaseTest.run()
+
+// normalizeValues
+
+const normalizeValuesTest = suite('normalizeValues')
+
+normalizeValuesTest('works: null is no values', () => {
+  assert.equal(normalizeValues(null), {})
+})
+
+normalizeValuesTest('undefined is no values; anything else is itself', () => {
+  assert.equal(normalizeValues(undefined), {})
+  assert.equal(normalizeValues({ a: 1 }), { a: 1 })
+})
+
+normalizeValuesTest.run()
+
+// mergeValues
+
+const mergeValuesTest = suite('mergeValues')
+
+mergeValuesTest('works: maps merge deeply', () => {
+  assert.equal(mergeValues({ grafana: { enabled: true, sidecar: { a: 1 } } }, { grafana: { sidecar: { b: 2 } } }), { grafana: { enabled: true, sidecar: { a: 1, b: 2 } } })
+})
+
+for (const [name, layers, merged] of [
+  ['lists replace, they do not append', [{ ds: [{ name: 'Loki' }] }, { ds: [{ name: 'Tempo' }] }], { ds: [{ name: 'Tempo' }] }],
+  ['the later layer wins', [{ a: 1 }, { a: 2 }, { a: 3 }], { a: 3 }],
+  ['a scalar replaces a map', [{ a: { b: 1 } }, { a: 'x' }], { a: 'x' }],
+  ['a map replaces a scalar', [{ a: 'x' }, { a: { b: 1 } }], { a: { b: 1 } }],
+  ['an empty layer changes nothing', [{ a: 1 }, {}], { a: 1 }],
+  ['layers that are not maps are skipped', [null, undefined, [1], { a: 1 }], { a: 1 }],
+  ['nothing', [], {}],
+] as [string, unknown[], Record<string, unknown>][]) {
+  mergeValuesTest(name, () => {
+    assert.equal(mergeValues(...layers), merged)
+  })
+}
+
+mergeValuesTest('its inputs are left as they were', () => {
+  const first = { grafana: { enabled: true } }
+  const second = { grafana: { sidecar: { enabled: false } } }
+  mergeValues(first, second)
+  assert.equal(first, { grafana: { enabled: true } })
+  assert.equal(second, { grafana: { sidecar: { enabled: false } } })
+})
+
+mergeValuesTest.run()
+
+// setToValues
+
+const setToValuesTest = suite('setToValues')
+
+setToValuesTest('works: a dotted key becomes nested maps', () => {
+  assert.equal(setToValues({ 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' }), { manager: { collectorImage: { repository: 'otel/opentelemetry-collector-k8s' } } })
+})
+
+setToValuesTest('keys sharing a prefix share the map', () => {
+  assert.equal(setToValues({ 'a.b': '1', 'a.c': '2', d: '3' }), { a: { b: '1', c: '2' }, d: '3' })
+})
+
+setToValuesTest('values stay strings (--set-string)', () => {
+  assert.equal(setToValues({ 'image.tag': '1.10' }), { image: { tag: '1.10' } })
+})
+
+setToValuesTest('nothing set: no values', () => {
+  assert.equal(setToValues({}), {})
+})
+
+setToValuesTest.run()
+
+// workloadsInManifest
+
+const workloadsInManifestTest = suite('workloadsInManifest')
+
+const manifest = `---
+# Source: loki-stack/charts/loki/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: loki
+  namespace: monitoring
+spec:
+  ports:
+    - port: 3100
+---
+# Source: loki-stack/charts/promtail/templates/daemonset.yaml
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: loki-promtail
+  namespace: monitoring
+---
+# Source: loki-stack/charts/loki/templates/statefulset.yaml
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: loki
+---
+# Source: loki-stack/templates/tests/loki-test-pod.yaml
+---
+# Source: example/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: elsewhere
+  namespace: other
+`
+
+workloadsInManifestTest('works: Deployments, StatefulSets and DaemonSets, in manifest order', () => {
+  assert.equal(workloadsInManifest(manifest, 'monitoring'), [
+    { kind: 'DaemonSet', name: 'loki-promtail', namespace: 'monitoring' },
+    { kind: 'StatefulSet', name: 'loki', namespace: 'monitoring' },
+    { kind: 'Deployment', name: 'elsewhere', namespace: 'other' },
+  ])
+})
+
+workloadsInManifestTest('no namespace in the manifest: the release namespace', () => {
+  const [sts] = workloadsInManifest('kind: StatefulSet\nmetadata:\n  name: tempo\n', 'observability')
+  assert.equal(sts, { kind: 'StatefulSet', name: 'tempo', namespace: 'observability' })
+})
+
+workloadsInManifestTest('an explicit namespace wins over the release namespace', () => {
+  const [deploy] = workloadsInManifest('kind: Deployment\nmetadata:\n  name: x\n  namespace: kube-system\n', 'monitoring')
+  assert.is(deploy.namespace, 'kube-system')
+})
+
+workloadsInManifestTest('services, comment-only documents and an empty manifest: nothing to wait on', () => {
+  assert.equal(workloadsInManifest('kind: Service\nmetadata:\n  name: tempo\n---\n# Source: x\n', 'monitoring'), [])
+  assert.equal(workloadsInManifest('', 'monitoring'), [])
+})
+
+workloadsInManifestTest.run()

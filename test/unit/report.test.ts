@@ -1,0 +1,102 @@
+import { Chalk } from 'chalk'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { groupTitles, makeReport, renderJson, renderTable, REPORT_VERSION } from '../../lib/report.ts'
+import { aCheck, noColor } from './builders.ts'
+
+const tempo = aCheck({ id: 'workload/tempo', group: 'monitoring', title: 'Tempo', detail: 'statefulset/tempo 1/1 ready' })
+const loki = aCheck({ id: 'workload/loki', group: 'monitoring', title: 'Loki', detail: 'statefulset/loki 1/1 ready' })
+const webhook = aCheck({ id: 'webhook/cert-manager', group: 'cert-manager', title: 'cert-manager webhook answers', detail: 'a server-side dry-run passed' })
+const operatorDown = aCheck({
+  id: 'workload/opentelemetry-operator', group: 'operator', title: 'OpenTelemetry Operator', ok: false,
+  detail: 'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff',
+  hint: 'check the image name and tag',
+})
+
+// makeReport
+
+const makeReportTest = suite('makeReport')
+
+makeReportTest('works: ok when every check is ok', () => {
+  assert.equal(makeReport([tempo, loki]), { version: REPORT_VERSION, ok: true, checks: [tempo, loki] })
+})
+
+makeReportTest('one failed check: not ok', () => {
+  assert.is(makeReport([tempo, operatorDown, loki]).ok, false)
+})
+
+makeReportTest('no checks (a dry run): ok', () => {
+  assert.is(makeReport([]).ok, true)
+})
+
+makeReportTest.run()
+
+// renderJson
+
+const renderJsonTest = suite('renderJson')
+
+renderJsonTest('works: version 1, ok and every check, parseable', () => {
+  const parsed = JSON.parse(renderJson(makeReport([tempo, operatorDown])))
+  assert.is(parsed.version, 1)
+  assert.is(parsed.ok, false)
+  assert.equal(parsed.checks.map((c: { id: string; ok: boolean }) => [c.id, c.ok]), [['workload/tempo', true], ['workload/opentelemetry-operator', false]])
+  assert.is(parsed.checks[1].hint, 'check the image name and tag')
+})
+
+renderJsonTest('indented for people reading it too', () => {
+  assert.ok(renderJson(makeReport([])).startsWith('{\n  "version": 1,\n  "ok": true,'))
+})
+
+renderJsonTest.run()
+
+// renderTable
+
+const renderTableTest = suite('renderTable')
+
+renderTableTest('works: checks grouped under the checkpoint titles, in the seed\'s order', () => {
+  const table = renderTable(makeReport([webhook, tempo, loki]), noColor)
+  assert.is(table, [
+    `✅ ${groupTitles.monitoring}`,
+    '   ✅ Tempo                         statefulset/tempo 1/1 ready',
+    '   ✅ Loki                          statefulset/loki 1/1 ready',
+    `✅ ${groupTitles['cert-manager']}`,
+    '   ✅ cert-manager webhook answers  a server-side dry-run passed',
+    '',
+    'All 3 checks passed.',
+  ].join('\n'))
+})
+
+renderTableTest('a failed check: ❌ on it and its group, its hint below, and the count', () => {
+  const lines = renderTable(makeReport([tempo, operatorDown, webhook]), noColor).split('\n')
+  assert.ok(lines.includes(`❌ ${groupTitles.operator}`), lines.join('\n'))
+  assert.ok(lines.includes(`✅ ${groupTitles.monitoring}`), lines.join('\n'))
+  const failed = lines.findIndex((l) => l.startsWith('   ❌ OpenTelemetry Operator'))
+  assert.ok(failed > 0, lines.join('\n'))
+  assert.ok(lines[failed].endsWith('deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff'))
+  assert.match(lines[failed + 1], /^ {6} +→ check the image name and tag$/)
+  assert.is(lines.at(-1), '1 of 3 checks failed.')
+})
+
+renderTableTest('a hint is printed only for a failed check', () => {
+  const table = renderTable(makeReport([aCheck({ hint: 'never shown' })]), noColor)
+  assert.not.ok(table.includes('never shown'))
+})
+
+renderTableTest('a group with a failure is ❌ even when its other checks pass', () => {
+  const table = renderTable(makeReport([tempo, aCheck({ id: 'workload/loki', title: 'Loki', ok: false, detail: 'statefulset/loki not found' })]), noColor)
+  assert.ok(table.startsWith(`❌ ${groupTitles.monitoring}\n   ✅ Tempo`), table)
+})
+
+renderTableTest('groups without checks are left out', () => {
+  const table = renderTable(makeReport([tempo]), noColor)
+  for (const group of ['cert-manager', 'operator', 'releases', 'datasources'] as const) assert.not.ok(table.includes(groupTitles[group]), group)
+})
+
+renderTableTest('with colour, the text is the same once the escapes are removed', () => {
+  const report = makeReport([tempo, operatorDown])
+  const coloured = renderTable(report, new Chalk({ level: 1 }))
+  assert.ok(coloured.includes('\x1b['), 'has colour')
+  assert.is(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderTable(report, noColor))
+})
+
+renderTableTest.run()

@@ -1,0 +1,133 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { EnvironmentError, ExitError, StepError, UsageError } from '../../lib/errors.ts'
+import type { Outcome } from '../../lib/main.ts'
+import type { StepResult } from '../../lib/plan.ts'
+import { grafanaAccess, planExitCode, renderSummary } from '../../lib/summary.ts'
+import { aConfig, noColor } from './builders.ts'
+
+type Row = { result: StepResult; title: string }
+const ok = (id: string, ms: number, title = id): Row => ({ result: { id, status: 'ok', ms }, title })
+const failed = (id: string, ms: number, title = id): Row => ({ result: { id, status: 'failed', ms, error: new StepError('boom') }, title })
+const skipped = (id: string, title = id): Row => ({ result: { id, status: 'skipped', ms: 0 }, title })
+
+const allOk = [ok('namespace', 400, '§1 namespaces'), ok('lgtm', 93_450, '§2 LGTM stack'), ok('verify', 2_000, '§5 checkpoint report')]
+const unchanged: Outcome[] = [
+  { name: 'namespace/monitoring', action: 'exists', detail: 'left as it is' },
+  { name: 'release/tempo', action: 'unchanged', detail: 'tempo 1.24.1' },
+  { name: 'cert-manager', action: 'unchanged', detail: 'v1.14.5' },
+]
+
+const summary = (opts: { dryRun?: boolean; namespace?: string; outcomes?: Outcome[]; results?: Row[] } = {}) =>
+  renderSummary({ config: aConfig({ dryRun: opts.dryRun ?? false, namespace: opts.namespace ?? 'monitoring' }), outcomes: opts.outcomes ?? unchanged }, opts.results ?? allOk, Date.now() - 95_000, noColor)
+
+// renderSummary
+
+const renderSummaryTest = suite('renderSummary')
+
+renderSummaryTest('works: each step with its status and time, then the total', () => {
+  const lines = summary()
+  assert.equal(lines.slice(0, 6), [
+    '',
+    'Summary',
+    `  ✓ ${'§1 namespaces'.padEnd(34)} 0.4s`,
+    `  ✓ ${'§2 LGTM stack'.padEnd(34)} 93.5s`,
+    `  ✓ ${'§5 checkpoint report'.padEnd(34)} 2.0s`,
+    '  total 1m35s',
+  ])
+})
+
+renderSummaryTest('a total just under two minutes reads 2m00s, not 1m60s', () => {
+  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, allOk, Date.now() - 119_700, noColor)
+  assert.ok(lines.includes('  total 2m00s'), lines.join('\n'))
+})
+
+renderSummaryTest('failed and skipped steps: ✗ with the time, – not run', () => {
+  const lines = summary({ results: [ok('namespace', 400), failed('lgtm', 12_300), skipped('verify')] })
+  assert.ok(lines.includes(`  ✗ ${'lgtm'.padEnd(34)} 12.3s`), lines.join('\n'))
+  assert.ok(lines.includes(`  – ${'verify'.padEnd(34)} not run`), lines.join('\n'))
+})
+
+renderSummaryTest('no outcome changed: nothing to do', () => {
+  assert.ok(summary().includes('  nothing to do: everything was already in place'), summary().join('\n'))
+})
+
+renderSummaryTest('outcomes that changed are listed, those that did not are not', () => {
+  const lines = summary({ outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.2 — not installed' }, { name: 'namespace/cert-manager', action: 'created', detail: '' }] })
+  assert.ok(lines.includes('  changed: release/loki installed (loki-stack 2.10.2 — not installed); namespace/cert-manager created'), lines.join('\n'))
+  assert.not.ok(lines.join('\n').includes('nothing to do'))
+  assert.not.ok(lines.join('\n').includes('release/tempo'))
+})
+
+renderSummaryTest('all ok: how to reach Grafana, in the stack\'s namespace', () => {
+  const text = summary({ namespace: 'observability' }).join('\n')
+  assert.ok(text.includes('kubectl port-forward -n observability svc/kube-prometheus-stack-grafana 3000:80'), text)
+  assert.ok(text.includes('http://localhost:3000'), text)
+})
+
+renderSummaryTest('the password is a command to run, never a value', () => {
+  // only config and outcomes are given: there is no runner to read the secret with
+  const text = summary().join('\n')
+  const line = text.split('\n').find((l) => l.includes('password')) ?? ''
+  assert.is(line, "  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo")
+  assert.not.ok(text.includes('prom-operator'), 'the chart\'s default password')
+  assert.not.match(text, /password:\s*(?!kubectl )\S/)
+  assert.not.match(text, /[A-Za-z0-9+/]{20,}={0,2}/, 'something base64-looking')
+})
+
+renderSummaryTest('a failed step: no Grafana access lines', () => {
+  const text = summary({ results: [ok('namespace', 400), failed('lgtm', 1000)] }).join('\n')
+  assert.not.ok(text.includes('port-forward'))
+  assert.not.ok(text.includes('Grafana'))
+})
+
+renderSummaryTest('a dry run: says nothing was changed, and no Grafana access', () => {
+  const text = summary({ dryRun: true, outcomes: [] }).join('\n')
+  assert.ok(text.includes('  dry run: nothing was changed; the commands above (stdout) are what a run on an empty cluster does'), text)
+  assert.not.ok(text.includes('nothing to do'))
+  assert.not.ok(text.includes('port-forward'))
+})
+
+renderSummaryTest.run()
+
+// grafanaAccess
+
+const grafanaAccessTest = suite('grafanaAccess')
+
+grafanaAccessTest('works: a port-forward and the command that prints the password', () => {
+  assert.equal(grafanaAccess('monitoring', noColor), [
+    '',
+    'Grafana',
+    '  kubectl port-forward -n monitoring svc/kube-prometheus-stack-grafana 3000:80   → http://localhost:3000',
+    "  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo",
+  ])
+})
+
+grafanaAccessTest.run()
+
+// planExitCode
+
+const planExitCodeTest = suite('planExitCode')
+
+const result = (status: StepResult['status'], error?: unknown): StepResult => ({ id: 'x', status, ms: 1, error })
+
+planExitCodeTest('works: every step ok → 0', () => {
+  assert.is(planExitCode([result('ok'), result('ok')]), 0)
+})
+
+for (const [name, results, code] of [
+  ['no steps', [], 0],
+  ['a failed step (StepError)', [result('ok'), result('failed', new StepError('x')), result('skipped')], 1],
+  ['a UsageError', [result('failed', new UsageError(['x']))], 2],
+  ['an EnvironmentError', [result('failed', new EnvironmentError('x'))], 2],
+  ['an ExitError keeps its code', [result('failed', new ExitError(3))], 3],
+  ['an unexpected error', [result('failed', new TypeError('x'))], 1],
+  ['the first failed step decides', [result('failed', new UsageError(['x'])), result('failed', new StepError('y'))], 2],
+  ['skipped steps alone are not a failure', [result('ok'), result('skipped')], 0],
+] as [string, StepResult[], number][]) {
+  planExitCodeTest(`${name} → ${code}`, () => {
+    assert.is(planExitCode(results), code)
+  })
+}
+
+planExitCodeTest.run()

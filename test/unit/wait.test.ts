@@ -1,0 +1,115 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { renderCommand } from '../../lib/exec.ts'
+import { JsonStreamSplitter, waitCommands, type WorkloadRef } from '../../lib/wait.ts'
+import { aPod } from './builders.ts'
+
+// JsonStreamSplitter
+
+const splitterTest = suite('JsonStreamSplitter')
+
+/** A watch event as `kubectl get --watch --output-watch-events -o json` prints it (indented). */
+const watchEvent = (type: string, object: unknown) => JSON.stringify({ type, object }, null, 4)
+
+const tricky = aPod({ name: 'loki-0', containers: [{ waiting: { reason: 'CrashLoopBackOff', message: 'back-off {restarting} "loki" \\ } { \\" }' } }] })
+const docs = [watchEvent('ADDED', aPod({ name: 'tempo-0' })), watchEvent('MODIFIED', tricky), watchEvent('DELETED', aPod({ name: 'tempo-0' }))]
+const stream = docs.join('\n')
+
+splitterTest('works: several documents in one chunk', () => {
+  const out = new JsonStreamSplitter().push(stream)
+  assert.is(out.length, 3)
+  assert.equal(out.map((d) => JSON.parse(d).type), ['ADDED', 'MODIFIED', 'DELETED'])
+})
+
+splitterTest('each document is returned exactly as it was printed', () => {
+  assert.equal(new JsonStreamSplitter().push(`${stream}\n`), docs)
+})
+
+splitterTest('one document split at every possible boundary', () => {
+  const [doc] = docs
+  for (let cut = 1; cut < doc.length; cut++) {
+    const splitter = new JsonStreamSplitter()
+    const first = splitter.push(doc.slice(0, cut))
+    const second = splitter.push(doc.slice(cut))
+    assert.equal([first, second], [[], [doc]], `cut at ${cut}: ${JSON.stringify(doc.slice(cut - 5, cut + 5))}`)
+  }
+})
+
+splitterTest('braces and escaped quotes inside strings, split at every boundary', () => {
+  const doc = docs[1]
+  for (let cut = 1; cut < doc.length; cut++) {
+    const splitter = new JsonStreamSplitter()
+    const out = [...splitter.push(doc.slice(0, cut)), ...splitter.push(doc.slice(cut))]
+    assert.is(out.length, 1, `cut at ${cut}`)
+    assert.is(JSON.parse(out[0]).object.status.containerStatuses[0].state.waiting.message, 'back-off {restarting} "loki" \\ } { \\" }')
+  }
+})
+
+splitterTest('byte by byte: the same documents', () => {
+  const splitter = new JsonStreamSplitter()
+  const out = [...stream].flatMap((ch) => splitter.push(ch))
+  assert.equal(out, docs)
+})
+
+splitterTest('two documents, the cut in the middle of the second, kept across pushes', () => {
+  const splitter = new JsonStreamSplitter()
+  const cut = docs[0].length + 1 + 20
+  assert.equal(splitter.push(stream.slice(0, cut)), [docs[0]])
+  assert.equal(splitter.push(stream.slice(cut)), [docs[1], docs[2]])
+})
+
+splitterTest('compact documents back to back, without a newline', () => {
+  assert.equal(new JsonStreamSplitter().push('{"a":1}{"b":"}"}{"c":{}}'), ['{"a":1}', '{"b":"}"}', '{"c":{}}'])
+})
+
+splitterTest('non-ASCII text in a document', () => {
+  const doc = JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: 'x' }, message: '파드 — 준비됨 ✓' } })
+  const splitter = new JsonStreamSplitter()
+  const out = [...splitter.push(doc.slice(0, 60)), ...splitter.push(doc.slice(60))]
+  assert.equal(out, [doc])
+})
+
+splitterTest('nothing yet: no documents', () => {
+  assert.equal(new JsonStreamSplitter().push(''), [])
+  assert.equal(new JsonStreamSplitter().push('\n  '), [])
+})
+
+splitterTest.run()
+
+// waitCommands
+
+const waitCommandsTest = suite('waitCommands')
+
+const loki: WorkloadRef = { kind: 'StatefulSet', name: 'loki', namespace: 'monitoring' }
+const promtail: WorkloadRef = { kind: 'DaemonSet', name: 'loki-promtail', namespace: 'monitoring' }
+const prometheus: WorkloadRef = { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', namespace: 'monitoring', mayNotExistYet: true }
+
+waitCommandsTest('works: a rollout status per workload, with the timeout', () => {
+  assert.equal(waitCommands({}, [loki, promtail], 600_000).map(renderCommand), [
+    'kubectl rollout status statefulset/loki -n monitoring --timeout=10m',
+    'kubectl rollout status daemonset/loki-promtail -n monitoring --timeout=10m',
+  ])
+})
+
+waitCommandsTest('a workload an operator creates later: kubectl wait --for=create first', () => {
+  assert.equal(waitCommands({}, [prometheus], 300_000).map((c) => c.argv), [
+    ['kubectl', 'wait', '--for=create', 'statefulset/prometheus-kube-prometheus-stack-prometheus', '-n', 'monitoring', '--timeout=5m'],
+    ['kubectl', 'rollout', 'status', 'statefulset/prometheus-kube-prometheus-stack-prometheus', '-n', 'monitoring', '--timeout=5m'],
+  ])
+})
+
+waitCommandsTest('the timeout is rendered as kubectl reads it', () => {
+  const [cmd] = waitCommands({}, [loki], 90_000)
+  assert.is(cmd.argv.at(-1), '--timeout=1m30s')
+})
+
+waitCommandsTest('with a context: --context first', () => {
+  const [cmd] = waitCommands({ context: 'kind-kind' }, [{ kind: 'Deployment', name: 'cert-manager-webhook', namespace: 'cert-manager' }], 600_000)
+  assert.equal(cmd.argv.slice(0, 6), ['kubectl', '--context', 'kind-kind', 'rollout', 'status', 'deployment/cert-manager-webhook'])
+})
+
+waitCommandsTest('no workloads: no commands', () => {
+  assert.equal(waitCommands({}, [], 600_000), [])
+})
+
+waitCommandsTest.run()

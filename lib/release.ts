@@ -42,13 +42,14 @@ export async function checkChartVersions(ctx: Context, names: string[]): Promise
   }
 }
 
-/** seed §2.2–2.4, §4 `helm install …`: converge one release and wait until its workloads are ready. */
+/**
+ * seed §2.2–2.4, §4 `helm install …`: converge one release — install, upgrade, heal or leave it.
+ * It does not wait for pods: `waitForReleases` waits for several releases at once.
+ */
 export async function installRelease(ctx: Context, name: string): Promise<void> {
   const release = releaseNamed(ctx.config, name)
-  const waitOptions = { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs }
   if (ctx.config.dryRun) {
     await ctx.runner.change(upgradeInstallCmd(ctx.target, release))
-    await waitForWorkloads(ctx, release.name, expectedWorkloads(release), waitOptions)
     return
   }
   const action = await releaseAction(ctx, release)
@@ -58,8 +59,14 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
     if (action.kind === 'heal') await heal(ctx, release, action)
     await ctx.log.status(`helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`, () => ctx.runner.change(upgradeInstallCmd(ctx.target, release)))
   }
-  await waitForWorkloads(ctx, release.name, await releaseWorkloads(ctx, release), waitOptions)
   ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}` })
+}
+
+/** Waits until the workloads of these releases are ready, all in one wait: they start side by side. */
+export async function waitForReleases(ctx: Context, names: string[]): Promise<void> {
+  const releases = names.map((n) => releaseNamed(ctx.config, n))
+  const refs = ctx.config.dryRun ? releases.flatMap(expectedWorkloads) : (await Promise.all(releases.map((r) => releaseWorkloads(ctx, r)))).flat()
+  await waitForWorkloads(ctx, names.join(', '), refs, { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
 }
 
 /** What the release needs now, from `helm list` and (when deployed) `helm get values`. */

@@ -9,9 +9,9 @@ export const about = {
 }
 
 export async function run(ctx: Context) {
-  // §1 kubectl get ns ticketing
+  // §1 the app's namespace (ticketing) is there
   await checkAppNamespace(ctx)
-  // §1 kubectl create ns monitoring
+  // §1 the monitoring namespace
   await ensureNamespace(ctx, ctx.config.namespace)
 }
 

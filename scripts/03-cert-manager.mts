@@ -9,9 +9,9 @@ export const about = {
 }
 
 export async function run(ctx: Context) {
-  // §3 kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml
+  // §3 cert-manager v1.14.5: its release manifest, applied
   await applyCertManager(ctx)
-  // §3 kubectl get pods -n cert-manager — until all are Running, and the webhook answers
+  // §3 wait until the cert-manager pods are Running, and its webhook answers
   await waitForCertManager(ctx)
 }
 

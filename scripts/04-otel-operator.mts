@@ -3,7 +3,7 @@
 // before cert-manager (§3) answers, which is what the seed warns about.
 import { requireCertManager, waitForOperatorWebhook } from '../lib/certmanager.ts'
 import { isMain, main, type Context } from '../lib/main.ts'
-import { addRepos, checkChartVersions, installRelease } from '../lib/release.ts'
+import { addRepos, checkChartVersions, installRelease, waitForReleases } from '../lib/release.ts'
 
 export const about = {
   summary: 'Seed §4: install the OpenTelemetry Operator (needs cert-manager from scripts/03-cert-manager.mts).',
@@ -12,11 +12,12 @@ export const about = {
 export async function run(ctx: Context) {
   // §3 ⚠️ cert-manager must be ready before the operator is installed
   await requireCertManager(ctx)
-  // §4 helm repo add open-telemetry …; helm repo update
+  // §4 helm repository open-telemetry, added and updated
   await addRepos(ctx, ['open-telemetry'])
   await checkChartVersions(ctx, ['opentelemetry-operator'])
-  // §4 helm install opentelemetry-operator … --set manager.collectorImage.repository=otel/opentelemetry-collector-k8s
+  // §4 OpenTelemetry Operator, with the collector image otel/opentelemetry-collector-k8s
   await installRelease(ctx, 'opentelemetry-operator')
+  await waitForReleases(ctx, ['opentelemetry-operator'])
   await waitForOperatorWebhook(ctx)
 }
 

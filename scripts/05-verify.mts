@@ -10,7 +10,7 @@ export const about = {
 }
 
 export async function run(ctx: Context) {
-  // §5 kubectl get pods -n monitoring, and the checkpoint list
+  // §5 every pod Running, and the checkpoint list
   const report = await verifyStack(ctx)
   if (!report.ok) throw new ExitError(1)
 }

@@ -45,14 +45,18 @@ export interface ReleaseSpec {
   /** files under values/, named after the release (grafana-values.yaml keeps the seed's name) */
   valuesFiles: string[]
   step: StepId
+  /** what must be installed first (teardown removes it after this one) */
+  needs: string[]
   workloads: ExpectedWorkload[]
+  /** API groups of the CRDs the chart installs (removed only by teardown --purge) */
+  crdGroups: string[]
 }
 
 /** The releases of seed §2 and §4, in the seed's order, with pinned chart versions. */
 export const releaseDefaults: readonly ReleaseSpec[] = [
   {
     name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
-    valuesFiles: ['grafana-values.yaml'], step: 'lgtm',
+    valuesFiles: ['grafana-values.yaml'], step: 'lgtm', needs: [], crdGroups: ['monitoring.coreos.com'],
     workloads: [
       { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
       { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
@@ -61,7 +65,7 @@ export const releaseDefaults: readonly ReleaseSpec[] = [
   },
   {
     name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.2',
-    valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm',
+    valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
     workloads: [
       { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
       { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
@@ -69,12 +73,12 @@ export const releaseDefaults: readonly ReleaseSpec[] = [
   },
   {
     name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.1',
-    valuesFiles: ['tempo-values.yaml'], step: 'lgtm',
+    valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
     workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
   },
   {
     name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0',
-    valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator',
+    valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
     workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
   },
 ]
@@ -84,6 +88,7 @@ export const certManagerDefaults = {
   version: 'v1.14.5',
   namespace: 'cert-manager',
   deployments: ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'],
+  crdGroups: ['cert-manager.io', 'acme.cert-manager.io'],
   manifestUrl: (version: string) => `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`,
 }
 
@@ -107,6 +112,8 @@ export const settingDefs: SettingDef[] = [
   { flag: 'verbose', kind: 'boolean', default: false, help: 'also print every query and each retry' },
   { flag: 'quiet', kind: 'boolean', default: false, help: 'print only warnings, errors and the summary' },
   { flag: 'json', kind: 'boolean', default: false, help: 'print the report as JSON (05-verify, all)' },
+  { flag: 'yes', kind: 'boolean', default: false, help: 'teardown: do not ask for confirmation (needed when not on a terminal)' },
+  { flag: 'purge', kind: 'boolean', default: false, help: "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's) and the monitoring namespace" },
   { flag: 'require-app', kind: 'boolean', default: false, help: 'fail when the app namespace (ticketing) is missing, instead of warning' },
   { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the monitoring stack' },
   { flag: 'app-namespace', kind: 'string', default: 'ticketing', example: 'ticketing', validate: dns1123Label, help: "the workshop app's namespace (seed §1 checks it exists)" },
@@ -138,6 +145,8 @@ export interface Config {
   namespace: string
   appNamespace: string
   requireApp: boolean
+  yes: boolean
+  purge: boolean
   timeoutMs: number
   stuckAfterMs: number
   dryRun: boolean
@@ -145,7 +154,7 @@ export interface Config {
   verbosity: Verbosity
   repos: Record<RepoName, string>
   releases: Release[]
-  certManager: { version: string; namespace: string; deployments: string[]; manifest: string }
+  certManager: { version: string; namespace: string; deployments: string[]; crdGroups: string[]; manifest: string }
   collectorImage: string
   help: boolean
   helpAll: boolean
@@ -219,6 +228,8 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
     namespace,
     appNamespace: v['app-namespace'] as string,
     requireApp: v['require-app'] as boolean,
+    yes: v.yes as boolean,
+    purge: v.purge as boolean,
     timeoutMs: v.timeout as number,
     stuckAfterMs: v['stuck-after'] as number,
     dryRun: v['dry-run'] as boolean,

@@ -65,8 +65,8 @@ export function rollbackCmd(target: Target, name: string, namespace: string, rev
   return helm(target, 'rollback', name, String(revision), '--namespace', namespace)
 }
 
-export function uninstallCmd(target: Target, name: string, namespace: string): Command {
-  return helm(target, 'uninstall', name, '--namespace', namespace, '--wait')
+export function uninstallCmd(target: Target, name: string, namespace: string, timeout = '5m'): Command {
+  return helm(target, 'uninstall', name, '--namespace', namespace, '--wait', '--timeout', timeout)
 }
 
 /** A values file as the user would type it: relative to where they stand, when it is below. */

@@ -32,6 +32,8 @@ export function aRelease(overrides: Partial<Release> = {}): Release {
     chart: 'tempo',
     version: '1.24.1',
     step: 'lgtm',
+    needs: [],
+    crdGroups: [],
     workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
     namespace: 'monitoring',
     repoUrl: 'https://grafana.github.io/helm-charts',

@@ -180,7 +180,11 @@ rollbackCmdTest.run()
 const uninstallCmdTest = suite('uninstallCmd')
 
 uninstallCmdTest('works: waits until the resources are gone', () => {
-  assert.equal(uninstallCmd(current, 'loki', 'monitoring').argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring', '--wait'])
+  assert.equal(uninstallCmd(current, 'loki', 'monitoring').argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring', '--wait', '--timeout', '5m'])
+})
+
+uninstallCmdTest('the timeout given, and --kube-context last', () => {
+  assert.equal(uninstallCmd(kind, 'loki', 'monitoring', '2m30s').argv.slice(-4), ['--timeout', '2m30s', '--kube-context', 'kind-kind'])
 })
 
 uninstallCmdTest.run()

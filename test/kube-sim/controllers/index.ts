@@ -1,0 +1,70 @@
+// The simulated control plane and kubelets behind kube-sim's API: started on a Store, they react
+// to its events (and to timers for the simulated delays) and write back, through the same store,
+// the objects and status fields the real controllers write.
+import type { Store } from '../store.ts'
+import type { Controller, Ctx } from './context.ts'
+import { CustomResourceDefinitions } from './crds.ts'
+import { DaemonSets } from './daemonsets.ts'
+import { Deployments } from './deployments.ts'
+import { Endpoints } from './endpoints.ts'
+import { Recorder } from './events.ts'
+import { FaultBook } from './faults.ts'
+import { GarbageCollector } from './gc.ts'
+import { Jobs } from './jobs.ts'
+import { Kubelet } from './kubelet.ts'
+import { Loop } from './loop.ts'
+import { Namespaces } from './namespaces.ts'
+import { ensureNodes } from './nodes.ts'
+import { fastProfile } from './profile.ts'
+import { ReplicaSets } from './replicasets.ts'
+import { Services } from './services.ts'
+import { StatefulSets } from './statefulsets.ts'
+import { Volumes } from './volumes.ts'
+
+export { fastProfile, realisticProfile } from './profile.ts'
+export { applyDefaults } from './defaults.ts'
+
+/** Pending → (scheduled) ContainerCreating → Running → Ready */
+export interface PodDelays { scheduleMs: number; pullMs: number; startMs: number; readyMs: number }
+export interface DelayProfile { default: PodDelays; rules?: { match: string /* RegExp source, tested against the pod name */; delays: Partial<PodDelays> }[] }
+export type PodFault =
+  | { kind: 'imagePull' } // Waiting ErrImagePull, then ImagePullBackOff, Event "Failed to pull image …"
+  | { kind: 'crashLoop' } // Running briefly, then Waiting CrashLoopBackOff, restartCount grows; Job pods fail
+  | { kind: 'unschedulable' } // Pending, PodScheduled=False reason Unschedulable, FailedScheduling event
+  | { kind: 'neverReady' } // Running, never Ready (readiness probe failing events)
+  | { kind: 'delay'; ms: number } // extra time before Ready
+export interface WorkloadFaults { set(podNamePattern: string, fault: PodFault): void; clear(podNamePattern?: string): void }
+export interface Controllers { faults: WorkloadFaults; stop(): void }
+
+export function startControllers(store: Store, opts: { nodes: number; profile?: DelayProfile }): Controllers {
+  const loop = new Loop()
+  const faults = new FaultBook()
+  const ctx: Ctx = { store, loop, faults, recorder: new Recorder(store), profile: opts.profile ?? fastProfile }
+  // The garbage collector first: its owner index must see an object before anyone acts on it.
+  const controllers: Controller[] = [
+    new GarbageCollector(ctx),
+    new Namespaces(ctx),
+    new Kubelet(ctx),
+    new ReplicaSets(ctx),
+    new Deployments(ctx),
+    new StatefulSets(ctx),
+    new DaemonSets(ctx),
+    new Jobs(ctx),
+    new Services(ctx),
+    new Endpoints(ctx),
+    new Volumes(ctx),
+    new CustomResourceDefinitions(ctx),
+  ]
+  const unsubscribe = store.onAny((e) => {
+    for (const c of controllers) c.onEvent(e)
+  })
+  for (const c of controllers) c.resync()
+  ensureNodes(store, opts.nodes)
+  return {
+    faults,
+    stop() {
+      unsubscribe()
+      loop.stop()
+    },
+  }
+}

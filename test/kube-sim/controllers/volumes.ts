@@ -1,0 +1,89 @@
+// Storage, as kind's local-path provisioner and the PV controller do it: a default StorageClass
+// `standard`; every PVC gets a PersistentVolume `pvc-<uid>` and is Bound to it after a short
+// delay; deleting the claim deletes its volume (reclaimPolicy Delete).
+import type { KObject, StoreEvent } from '../store.ts'
+import type { Ctx, Controller } from './context.ts'
+import { is, isDeleting, R } from './objects.ts'
+import { deleteIfPresent, mutate, writeStatus } from './writes.ts'
+
+const PROVISIONER = 'rancher.io/local-path'
+
+export class Volumes implements Controller {
+  constructor(private readonly ctx: Ctx) {}
+
+  onEvent(e: StoreEvent): void {
+    if (!is(e.res, R.pvcs)) return
+    const { namespace, name, uid } = e.object.metadata
+    if (e.type === 'DELETED') {
+      const volume = e.object.spec?.volumeName
+      this.ctx.loop.cancel(`pvc-bind:${uid}`)
+      if (volume) this.ctx.loop.enqueue(`pv-reclaim:${volume}`, () => this.reclaim(volume, uid!))
+    } else if (e.object.status?.phase !== 'Bound' && !isDeleting(e.object) && !this.ctx.loop.has(`pvc-bind:${uid}`)) {
+      this.ctx.loop.after(`pvc-bind:${uid}`, this.ctx.profile.default.scheduleMs, () => this.bind(namespace!, name))
+    }
+  }
+
+  resync(): void {
+    if (!this.ctx.store.get(R.storageclasses, undefined, 'standard')) this.ctx.store.create(R.storageclasses, standardStorageClass())
+    for (const pvc of this.ctx.store.list(R.pvcs).items) this.onEvent({ type: 'ADDED', res: R.pvcs, object: pvc, rv: 0 })
+  }
+
+  private bind(namespace: string, name: string): void {
+    const pvc = this.ctx.store.get(R.pvcs, namespace, name)
+    if (!pvc || isDeleting(pvc) || pvc.status?.phase === 'Bound') return
+    const volumeName = pvc.spec?.volumeName ?? `pvc-${pvc.metadata.uid}`
+    const storage = pvc.spec?.resources?.requests?.storage ?? '1Gi'
+    const accessModes = pvc.spec?.accessModes ?? ['ReadWriteOnce']
+    if (!this.ctx.store.get(R.pvs, undefined, volumeName)) this.ctx.store.create(R.pvs, persistentVolume(pvc, volumeName, storage, accessModes))
+    const bound = mutate(this.ctx.store, R.pvcs, namespace, name, (c) => {
+      c.spec.volumeName = volumeName
+      c.spec.storageClassName ??= 'standard'
+      c.metadata.annotations = {
+        ...c.metadata.annotations,
+        'pv.kubernetes.io/bind-completed': 'yes',
+        'pv.kubernetes.io/bound-by-controller': 'yes',
+        'volume.beta.kubernetes.io/storage-provisioner': PROVISIONER,
+        'volume.kubernetes.io/storage-provisioner': PROVISIONER,
+      }
+    })
+    if (!bound) return
+    writeStatus(this.ctx.store, R.pvcs, bound, { phase: 'Bound', accessModes, capacity: { storage } })
+    this.ctx.recorder.tryRecord(bound, { component: PROVISIONER }, { type: 'Normal', reason: 'ProvisioningSucceeded', message: `Successfully provisioned volume ${volumeName}` })
+  }
+
+  /** Reclaim policy Delete: the volume goes with its claim. */
+  private reclaim(volumeName: string, claimUid: string): void {
+    const pv = this.ctx.store.get(R.pvs, undefined, volumeName)
+    if (pv?.spec?.claimRef?.uid === claimUid && pv.spec?.persistentVolumeReclaimPolicy === 'Delete') deleteIfPresent(this.ctx.store, R.pvs, undefined, volumeName)
+  }
+}
+
+function persistentVolume(pvc: KObject, name: string, storage: string, accessModes: string[]): KObject {
+  const { namespace, name: claim, uid } = pvc.metadata
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': PROVISIONER } },
+    spec: {
+      capacity: { storage },
+      accessModes,
+      persistentVolumeReclaimPolicy: 'Delete',
+      storageClassName: pvc.spec?.storageClassName ?? 'standard',
+      volumeMode: pvc.spec?.volumeMode ?? 'Filesystem',
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claim, uid, resourceVersion: pvc.metadata.resourceVersion },
+      hostPath: { path: `/var/local-path-provisioner/${name}_${namespace}_${claim}`, type: 'DirectoryOrCreate' },
+    },
+    status: { phase: 'Bound' },
+  }
+}
+
+function standardStorageClass(): KObject {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: PROVISIONER,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
+  }
+}

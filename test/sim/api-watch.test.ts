@@ -4,7 +4,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { $ } from 'zx'
-import { eventually, http, json, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
+import { eventually, http, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 
 const CM = { group: '', resource: 'configmaps' }
 const crd = `

@@ -75,7 +75,7 @@ export function checkDatasources(datasources: ProvisionedDatasource[], expected:
     ok: duplicates.length === 0,
     detail: duplicates.length
       ? duplicates.map(([name, list]) => `"${name}" ${list.length}× (${list.map((d) => d.source).join(', ')})`).join('; ')
-      : `${datasources.length} datasources: ${datasources.map((d) => d.name).join(', ')}`,
+      : datasources.length ? `${datasources.length} datasources: ${datasources.map((d) => d.name).join(', ')}` : 'no datasources provisioned',
   }
   const defaults = datasources.filter((d) => d.isDefault)
   const oneDefault = {

@@ -58,7 +58,10 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
 
 async function answers(ctx: Context, probe: Command): Promise<string | true> {
   const out = await ctx.runner.once(probe)
-  return out.exitCode === 0 ? true : lastLine(out.stderr) || `exit code ${out.exitCode}`
+  if (out.exitCode === 0) return true
+  // kubectl's last line for an unknown kind is only "ensure CRDs are installed first"
+  if (/no matches for kind|resource mapping not found/.test(out.stderr)) return 'not installed (its CRDs are missing)'
+  return lastLine(out.stderr) || `exit code ${out.exitCode}`
 }
 
 /** The seed's checkpoint list, judged. */
@@ -89,7 +92,7 @@ export function buildReport(config: Config, snap: Snapshot): Report {
   const result = checkDatasources(datasources, expectedDatasources)
   for (const p of result.present) checks.push({ id: `datasource/${p.name.toLowerCase()}`, group: 'datasources', title: `${p.name} datasource`, ok: p.ok, detail: p.detail })
   checks.push({ id: 'datasource/unique-names', group: 'datasources', title: 'datasource names unique', ok: result.unique.ok, detail: result.unique.detail, hint: result.unique.ok ? undefined : 'remove the duplicate: another release provisions its own (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)' })
-  checks.push({ id: 'datasource/one-default', group: 'datasources', title: 'exactly one default datasource', ok: result.oneDefault.ok, detail: result.oneDefault.detail, hint: result.oneDefault.ok ? undefined : 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts' })
+  checks.push({ id: 'datasource/one-default', group: 'datasources', title: 'exactly one default datasource', ok: result.oneDefault.ok, detail: result.oneDefault.detail, hint: result.oneDefault.ok ? undefined : datasources.some((d) => d.isDefault) ? 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts' : 'kube-prometheus-stack provisions Prometheus as the default: run scripts/02-lgtm.mts' })
   for (const p of problems) checks.push({ id: 'datasource/parse', group: 'datasources', title: 'datasource files readable', ok: false, detail: p.message })
   return makeReport(checks)
 }

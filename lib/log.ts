@@ -158,9 +158,11 @@ export class Log {
 }
 
 export function elapsed(since: number): string {
-  const s = (Date.now() - since) / 1000
-  if (s < 60) return `${s.toFixed(1)}s`
-  const whole = Math.round(s)
+  const ms = Date.now() - since
+  // rounded to a tenth first, so that 59.97 s reads 1m00s, not 60.0s
+  const tenths = Math.round(ms / 100)
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`
+  const whole = Math.round(ms / 1000)
   return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`
 }
 

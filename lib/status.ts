@@ -1,5 +1,6 @@
 // `npm run status`: what is there now, read-only, from the same one-round snapshot as the report:
 // each release (chart version, state, revision), ready/total per workload, webhooks answering.
+import { stripVTControlCharacters } from 'node:util'
 import type { Config } from './config.ts'
 import type { Log } from './log.ts'
 import { workloadStatus } from './readiness.ts'
@@ -39,8 +40,10 @@ function answer(a: string | true) {
 
 export function renderStatus(view: StatusView, c: Log['c']): string {
   const table = (rows: string[][]) => {
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-    return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd()).map((l, n) => (n === 0 ? c.dim(l) : l))
+    // widths as seen on screen: a coloured ✓ is one column, not its escape codes
+    const width = (cell: string) => stripVTControlCharacters(cell).length
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => width(r[i]))))
+    return rows.map((r) => `  ${r.map((cell, i) => cell + ' '.repeat(widths[i] - width(cell))).join('  ')}`.trimEnd()).map((l, n) => (n === 0 ? c.dim(l) : l))
   }
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'))
   return [

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Chalk } from 'chalk'
 import { stringify } from 'yaml'
-import { buildConfig, settingDefs, type Config, type Release } from '../../lib/config.ts'
+import { buildConfig, settingDefs, type Config, type Release, type WorkloadKind } from '../../lib/config.ts'
 import type { ProvisionedDatasource } from '../../lib/datasources.ts'
 import type { ReleaseState } from '../../lib/helm.ts'
 import type { KubeObject } from '../../lib/kubectl.ts'
@@ -13,6 +13,7 @@ import { Log } from '../../lib/log.ts'
 import type { PlanStep } from '../../lib/plan.ts'
 import type { Check } from '../../lib/report.ts'
 import { parseSettings } from '../../lib/settings.ts'
+import type { Snapshot } from '../../lib/verify.ts'
 
 /** chalk without colour: output compared as plain text. */
 export const noColor = new Chalk({ level: 0 })
@@ -99,6 +100,11 @@ export function aStatefulSet(o: WorkloadOptions = {}): KubeObject {
 export function aDaemonSet(o: WorkloadOptions & { nodes?: number } = {}): KubeObject {
   const n = o.nodes ?? 2
   return workload('DaemonSet', { name: 'loki-promtail', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, desiredNumberScheduled: n, currentNumberScheduled: n, updatedNumberScheduled: n, numberReady: n, numberAvailable: n } })
+}
+
+/** A fully rolled-out workload of `kind`: one of the three builders above. */
+export function aWorkload(kind: WorkloadKind, o: WorkloadOptions = {}): KubeObject {
+  return { Deployment: aDeployment, StatefulSet: aStatefulSet, DaemonSet: aDaemonSet }[kind](o)
 }
 
 export interface ContainerOptions {
@@ -209,6 +215,67 @@ export function aDatasourceSecret(name: string, data: Record<string, string>): K
 
 export function aProvisioned(o: Partial<ProvisionedDatasource> = {}): ProvisionedDatasource {
   return { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100', isDefault: false, source: 'configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml)', ...o }
+}
+
+/**
+ * The ConfigMap kube-prometheus-stack provisions with grafana-values.yaml (seed §2.2); by default
+ * Prometheus (the default), Loki and Tempo, all at their expected URLs.
+ */
+export function aStackDatasourceConfigMap(datasources: unknown[] = [
+  aDatasource({ name: 'Prometheus', type: 'prometheus', url: 'http://kube-prometheus-stack-prometheus.monitoring:9090/', isDefault: true }),
+  aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }),
+  aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' }),
+]): KubeObject {
+  return aDatasourceConfigMap('kube-prometheus-stack-grafana-datasource', { 'datasource.yaml': aDatasourceFile(datasources) })
+}
+
+// The cluster as the report and the status read it
+
+export interface SnapshotOptions {
+  config?: Config
+  /** names of expected workloads that are not there */
+  missing?: string[]
+  /** workloads that take the place of the healthy one of the same kind and name (or are added) */
+  workloads?: KubeObject[]
+  /** pods, each in its own namespace (the healthy snapshot has none: only a problem needs one) */
+  pods?: KubeObject[]
+  /** release states that take the place of the deployed one of the same name */
+  releases?: ReleaseState[]
+  /** names of releases that are not installed */
+  notInstalled?: string[]
+  /** default: the stack's datasource ConfigMap, healthy */
+  datasourceObjects?: KubeObject[]
+  webhooks?: Partial<Snapshot['webhooks']>
+}
+
+/**
+ * What `readSnapshot` reads from a healthy stack under `config`: every expected workload rolled
+ * out, every release deployed at its version, the seed's datasources, both webhooks answering.
+ */
+export function aSnapshot(o: SnapshotOptions = {}): Snapshot {
+  const config = o.config ?? aConfig()
+  const expected = [
+    ...config.releases.flatMap((r) => r.workloads.map((w) => aWorkload(w.kind, { name: w.name, namespace: r.namespace }))),
+    ...config.certManager.deployments.map((name) => aDeployment({ name, namespace: config.certManager.namespace })),
+  ].filter((w) => !o.missing?.includes(w.metadata.name))
+  const replaced = (w: KubeObject) => o.workloads?.some((x) => x.kind === w.kind && x.metadata.name === w.metadata.name)
+  const workloads = [...expected.filter((w) => !replaced(w)), ...(o.workloads ?? [])]
+  const namespaces: Snapshot['namespaces'] = {}
+  for (const namespace of [config.namespace, config.certManager.namespace]) {
+    namespaces[namespace] = {
+      workloads: workloads.filter((w) => w.metadata.namespace === namespace),
+      pods: (o.pods ?? []).filter((p) => p.metadata.namespace === namespace),
+    }
+  }
+  const releases = config.releases
+    .filter((r) => !o.notInstalled?.includes(r.name))
+    .map((r) => o.releases?.find((s) => s.name === r.name) ?? aReleaseState({ name: r.name, namespace: r.namespace, chart: r.chart, version: r.version }))
+  return {
+    namespaces,
+    releases,
+    datasourceObjects: o.datasourceObjects ?? [aStackDatasourceConfigMap()],
+    webhooks: { certManager: true, operator: true, ...o.webhooks },
+  }
 }
 
 // Plan, report

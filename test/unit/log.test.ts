@@ -1,0 +1,257 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createLog, elapsed } from '../../lib/log.ts'
+import { captureLog } from './builders.ts'
+
+/** Date.now under the test's control: `advance(ms)` moves it on; `restore()` gives the real one back. */
+function fakeClock(start = 1_736_503_200_000) {
+  const real = Date.now
+  let now = start
+  Date.now = () => now
+  return { now: () => now, advance: (ms: number) => void (now += ms), restore: () => void (Date.now = real) }
+}
+
+let clock: ReturnType<typeof fakeClock>
+
+// elapsed
+
+const elapsedTest = suite('elapsed')
+elapsedTest.before.each(() => { clock = fakeClock() })
+elapsedTest.after.each(() => clock.restore())
+
+for (const [name, ms, shown] of [
+  ['works: under a minute, seconds to a tenth', 12_340, '12.3s'],
+  ['nothing elapsed', 0, '0.0s'],
+  ['a minute and more: minutes and two-digit seconds', 65_000, '1m05s'],
+  ['just under a minute reads 1m00s, not 60.0s', 59_970, '1m00s'],
+  ['just under two minutes reads 2m00s, not 1m60s', 119_700, '2m00s'],
+  ['an hour stays in minutes', 3_725_000, '62m05s'],
+] as [string, number, string][]) {
+  elapsedTest(`${name}: ${ms} ms → ${shown}`, () => {
+    assert.is(elapsed(clock.now() - ms), shown)
+  })
+}
+
+elapsedTest.run()
+
+// Log: the plain lines of a pipe or CI
+
+const plainTest = suite('Log: plain lines')
+
+plainTest('works: progress and errors on stderr, one plain line each, nothing on stdout', () => {
+  const { log, err, out } = captureLog()
+  log.header('§2 LGTM stack')
+  log.info('Using context kind-kind')
+  log.ok('namespace monitoring exists')
+  log.warn('namespace ticketing is missing')
+  log.error('helm upgrade failed')
+  log.explain('Hint: run it again')
+  assert.is(err(), [
+    '',
+    '§2 LGTM stack',
+    'Using context kind-kind',
+    '✓ namespace monitoring exists',
+    '! namespace ticketing is missing',
+    'helm upgrade failed',
+    'Hint: run it again',
+    '',
+  ].join('\n'))
+  assert.is(out(), '')
+})
+
+plainTest('print: stdout only (what a user may pipe)', () => {
+  const { log, err, out } = captureLog('quiet')
+  log.print('helm repo add grafana https://grafana.github.io/helm-charts')
+  assert.is(out(), 'helm repo add grafana https://grafana.github.io/helm-charts\n')
+  assert.is(err(), '')
+})
+
+plainTest('--quiet: progress hidden; warnings, errors and what explains them still shown', () => {
+  const { log, err } = captureLog('quiet')
+  log.header('§2 LGTM stack')
+  log.info('Using context kind-kind')
+  log.ok('done')
+  log.verbose('kubectl get pods -o json')
+  log.warn('namespace ticketing is missing')
+  log.error('helm upgrade failed')
+  log.explain('Command output:\n  Error: timed out')
+  assert.is(err(), '! namespace ticketing is missing\nhelm upgrade failed\nCommand output:\n  Error: timed out\n')
+})
+
+plainTest('verbose lines: only with --verbose', () => {
+  const normal = captureLog('normal')
+  normal.log.verbose('kubectl get pods -o json')
+  assert.is(normal.err(), '')
+  const verbose = captureLog('verbose')
+  verbose.log.verbose('kubectl get pods -o json')
+  assert.is(verbose.err(), 'kubectl get pods -o json\n')
+})
+
+plainTest('without colour: no escape codes anywhere', async () => {
+  const { log, err } = captureLog('verbose')
+  log.header('h')
+  log.ok('o')
+  log.warn('w')
+  log.error('e')
+  log.verbose('v')
+  await log.status('s', async (s) => s.update('d'))
+  assert.not.match(err(), /\x1b\[/)
+})
+
+plainTest.run()
+
+// Log.status
+
+const statusTest = suite('Log.status')
+statusTest.before.each(() => { clock = fakeClock() })
+statusTest.after.each(() => clock.restore())
+
+statusTest('works: a line when it starts, ✓ with the elapsed time when it succeeds; the result is returned', async () => {
+  const { log, err } = captureLog()
+  const result = await log.status('Waiting ≤ 10m for tempo', async () => {
+    clock.advance(1_500)
+    return 42
+  })
+  assert.is(result, 42)
+  assert.is(err(), '… Waiting ≤ 10m for tempo\n✓ Waiting ≤ 10m for tempo (1.5s)\n')
+})
+
+statusTest('a failure: ✗ with the time and the last detail, and the error goes on unchanged', async () => {
+  const { log, err } = captureLog()
+  const boom = new Error('timed out')
+  try {
+    await log.status('Waiting ≤ 10m for loki', async (s) => {
+      s.update('0/1 ready')
+      clock.advance(2_000)
+      throw boom
+    })
+    assert.unreachable('status should rethrow')
+  } catch (error) {
+    assert.is(error, boom)
+  }
+  assert.is(err().split('\n').at(-2), '✗ Waiting ≤ 10m for loki (2.0s) — 0/1 ready')
+})
+
+statusTest('a failure before any detail: no dangling dash', async () => {
+  const { log, err } = captureLog()
+  await log.status('x', async () => { throw new Error('no') }).catch(() => {})
+  assert.is(err().split('\n').at(-2), '✗ x (0.0s)')
+})
+
+statusTest('--quiet: nothing on success, the ✗ line on failure', async () => {
+  const { log, err } = captureLog('quiet')
+  await log.status('fine', async (s) => s.update('1/1 ready'))
+  assert.is(err(), '')
+  await log.status('broken', async (s) => {
+    s.update('0/1 ready')
+    throw new Error('x')
+  }).catch(() => {})
+  assert.is(err(), '✗ broken (0.0s) — 0/1 ready\n')
+})
+
+statusTest('a changed detail is repeated at most every 15 s, with the time so far', async () => {
+  const { log, err } = captureLog()
+  await log.status('Waiting for loki', async (s) => {
+    clock.advance(14_999)
+    s.update('0/1 ready') // a change, but too soon after the start line
+    clock.advance(1)
+    s.update('0/1 ready') // 15 s on, but not a change
+    s.update('0/1 ready, 1 restart') // a change, 15 s on
+    clock.advance(14_999)
+    s.update('1/1 ready') // a change, too soon after the last one printed
+  })
+  assert.is(err(), [
+    '… Waiting for loki',
+    '  Waiting for loki: 0/1 ready, 1 restart (15.0s)',
+    '✓ Waiting for loki (30.0s)',
+    '',
+  ].join('\n'))
+})
+
+statusTest('--verbose: every change is printed', async () => {
+  const { log, err } = captureLog('verbose')
+  await log.status('Waiting for loki', async (s) => {
+    s.update('0/1 ready')
+    s.update('0/1 ready')
+    clock.advance(1_000)
+    s.update('1/1 ready')
+  })
+  assert.is(err(), '… Waiting for loki\n  Waiting for loki: 0/1 ready (0.0s)\n  Waiting for loki: 1/1 ready (1.0s)\n✓ Waiting for loki (1.0s)\n')
+})
+
+statusTest('--quiet: details are never printed, even after 15 s', async () => {
+  const { log, err } = captureLog('quiet')
+  await log.status('Waiting for loki', async (s) => {
+    clock.advance(30_000)
+    s.update('0/1 ready')
+  })
+  assert.is(err(), '')
+})
+
+statusTest('two at once: each ends with its own line and its own time', async () => {
+  const { log, err } = captureLog()
+  let finishFirst = () => {}
+  const first = log.status('loki', () => new Promise<void>((resolve) => { finishFirst = resolve }))
+  clock.advance(1_000)
+  await log.status('tempo', async () => clock.advance(2_000))
+  finishFirst()
+  await first
+  assert.is(err(), '… loki\n… tempo\n✓ tempo (2.0s)\n✓ loki (3.0s)\n')
+})
+
+statusTest('plain mode starts no timer: close() writes nothing', async () => {
+  const { log, err } = captureLog()
+  log.close()
+  assert.is(err(), '')
+})
+
+statusTest.run()
+
+// createLog
+
+const createLogTest = suite('createLog')
+
+/** Runs `fn` as if stderr were (or were not) a terminal. */
+function onTerminal<T>(tty: boolean, fn: () => T): T {
+  const before = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY')
+  Object.defineProperty(process.stderr, 'isTTY', { value: tty, configurable: true, writable: true })
+  try {
+    return fn()
+  } finally {
+    if (before) Object.defineProperty(process.stderr, 'isTTY', before)
+    else delete (process.stderr as { isTTY?: boolean }).isTTY
+  }
+}
+
+const optionsOf = (tty: boolean, env: NodeJS.ProcessEnv = {}, argv: string[] = []) => {
+  const { opts } = onTerminal(tty, () => createLog('normal', env, argv))
+  return { live: opts.live, color: opts.color }
+}
+
+createLogTest('works: on a terminal, live lines in colour', () => {
+  assert.equal(optionsOf(true), { live: true, color: true })
+})
+
+for (const [name, tty, env, argv, expected] of [
+  ['piped (not a terminal): plain lines without colour', false, {}, [], { live: false, color: false }],
+  ['CI set on a terminal: plain lines, still in colour', true, { CI: 'true' }, [], { live: false, color: true }],
+  ['NO_COLOR on a terminal: live, no colour', true, { NO_COLOR: '1' }, [], { live: true, color: false }],
+  ['--no-color on a terminal: live, no colour', true, {}, ['--no-color'], { live: true, color: false }],
+  ['FORCE_COLOR when piped: colour, plain lines', false, { FORCE_COLOR: '1' }, [], { live: false, color: true }],
+] as [string, boolean, NodeJS.ProcessEnv, string[], { live: boolean; color: boolean }][]) {
+  createLogTest(name, () => {
+    assert.equal(optionsOf(tty, env, argv), expected)
+  })
+}
+
+createLogTest('the verbosity is kept', () => {
+  assert.is(onTerminal(false, () => createLog('quiet', {}, [])).opts.verbosity, 'quiet')
+})
+
+createLogTest('stderr is put back as it was', () => {
+  const before = process.stderr.isTTY
+  onTerminal(!before, () => assert.is(process.stderr.isTTY, !before))
+  assert.is(process.stderr.isTTY, before)
+})
+
+createLogTest.run()

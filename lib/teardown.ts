@@ -8,7 +8,7 @@ import { MANIFEST_ANNOTATION } from './certmanager.ts'
 import type { Config } from './config.ts'
 import { ExitError, StepError, UsageError } from './errors.ts'
 import type { Command } from './exec.ts'
-import { uninstallCmd } from './helm.ts'
+import { listCmd, parseReleaseList, uninstallCmd } from './helm.ts'
 import { getObject, kubectl, listObjects, type Target } from './kubectl.ts'
 import type { Context } from './main.ts'
 import { plan } from './plan.ts'
@@ -71,10 +71,19 @@ export function deleteManifestCmds(target: Target, objects: ManifestObject[], op
   ]
 }
 
+export interface Inventory {
+  components: Component[]
+  crds: string[]
+  /** --purge deletes the namespace */
+  namespace: boolean
+  /** other helm releases in the namespace: --purge leaves it for them */
+  namespaceKeptFor: string[]
+}
+
 /** What is there to remove: our releases, cert-manager if we applied it, and with --purge CRDs and the namespace. */
-export async function inventory(ctx: Context): Promise<{ components: Component[]; crds: string[]; namespace: boolean }> {
+export async function inventory(ctx: Context): Promise<Inventory> {
   const { config } = ctx
-  if (config.dryRun) return { components: teardownOrder(config), crds: [], namespace: config.purge }
+  if (config.dryRun) return { components: teardownOrder(config), crds: [], namespace: config.purge, namespaceKeptFor: [] }
   const present = await Promise.all(teardownOrder(config).map(async (c) => {
     if (c.kind === 'release') return (await releaseState(ctx, { name: c.id, namespace: config.namespace })) ? c : undefined
     const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.certManager.namespace)
@@ -83,12 +92,20 @@ export async function inventory(ctx: Context): Promise<{ components: Component[]
   }))
   const groups = new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])
   const crds = config.purge ? (await listObjects(ctx.runner, ctx.target, 'customresourcedefinitions')).filter((c) => groups.has(c.spec?.group)).map((c) => c.metadata.name) : []
-  const namespace = config.purge && Boolean(await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.namespace))
-  return { components: present.filter((c): c is Component => Boolean(c)), crds, namespace }
+  const namespaceExists = config.purge && Boolean(await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.namespace))
+  const namespaceKeptFor = namespaceExists ? await otherReleases(ctx) : []
+  return { components: present.filter((c): c is Component => Boolean(c)), crds, namespace: namespaceExists && !namespaceKeptFor.length, namespaceKeptFor }
+}
+
+/** Releases in our namespace that are not ours: deleting the namespace would delete them too. */
+async function otherReleases(ctx: Context): Promise<string[]> {
+  const ours = new Set(ctx.config.releases.map((r) => r.name))
+  const out = await ctx.runner.query(listCmd(ctx.target, ctx.config.namespace, ctx.helmMajor))
+  return parseReleaseList(out.stdout).map((r) => r.name).filter((name) => !ours.has(name))
 }
 
 /** Removes each component; runs every step and reports every failure at the end. */
-export async function removeAll(ctx: Context, found: Awaited<ReturnType<typeof inventory>>): Promise<void> {
+export async function removeAll(ctx: Context, found: Inventory): Promise<void> {
   const failures: string[] = []
   const attempt = async (title: string, commands: () => Command[] | Promise<Command[]>) => {
     try {
@@ -120,7 +137,7 @@ async function readManifest(location: string): Promise<string> {
 }
 
 /** The lines that say what the teardown is about to delete. */
-export function describeInventory(config: Config, found: Awaited<ReturnType<typeof inventory>>): string[] {
+export function describeInventory(config: Config, found: Inventory): string[] {
   return [
     ...found.components.map((c) => (c.kind === 'release' ? `helm release ${c.id} (namespace ${config.namespace})` : `cert-manager ${config.certManager.version} (namespace ${config.certManager.namespace})${config.purge ? ' with its CRDs' : ', its CRDs stay'}`)),
     ...found.crds.map((name) => `CRD ${name}`),

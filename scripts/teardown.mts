@@ -13,6 +13,7 @@ export async function run(ctx: Context) {
   // what these scripts installed, newest first
   const found = await inventory(ctx)
   const what = describeInventory(ctx.config, found)
+  if (found.namespaceKeptFor.length) ctx.log.warn(`namespace ${ctx.config.namespace} stays: it also holds ${found.namespaceKeptFor.map((r) => `helm release ${r}`).join(', ')}, not installed by these scripts`)
   if (!what.length) {
     ctx.log.ok('nothing to remove: none of what these scripts install is in the cluster')
     return

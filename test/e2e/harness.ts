@@ -5,9 +5,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { $, type ProcessOutput } from 'zx'
-import { buildChartRepo, certManagerManifest, startChartRepo } from '../fixtures/chart-repo.ts'
+import { buildChartRepo, certManagerManifest, startChartRepo, type ChartRepoServer } from '../fixtures/chart-repo.ts'
 import { startPrometheusOperator } from '../fixtures/operators.ts'
-import { startSim, type Sim } from '../kube-sim/index.ts'
+import { startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
 import { extractLayer, layers, root, type LayerName } from '../tools/extract.mts'
 
 export { layers, root, type LayerName }
@@ -15,17 +15,13 @@ export { layers, root, type LayerName }
 /** The layers the suites run under: both, or those named in E2E_LAYERS (e.g. `v35`) while iterating. */
 export const suiteLayers = (Object.keys(layers) as LayerName[]).filter((l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l))
 
-export interface ChartRepo {
-  url: string
-  repoUrl(name: 'prometheus-community' | 'grafana' | 'open-telemetry'): string
-  stop(): Promise<void>
-}
+export type { ChartRepoServer as ChartRepo } from '../fixtures/chart-repo.ts'
 
 /** Shared by every case of a suite: the binaries of one layer and the chart repository. */
 export interface Suite {
   layer: LayerName
   bin: string
-  repo: ChartRepo
+  repo: ChartRepoServer
   stop(): Promise<void>
 }
 
@@ -45,9 +41,10 @@ export interface Cluster {
   stop(): Promise<void>
 }
 
-export async function startCluster(suite: Suite, opts: { nodes?: number } = {}): Promise<Cluster> {
+/** `profile`: the pods' delays (default: the simulator's fast profile); the benchmark passes its own. */
+export async function startCluster(suite: Suite, opts: { nodes?: number; profile?: DelayProfile } = {}): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-'))
-  const sim = await startSim({ nodes: opts.nodes ?? 2, dir })
+  const sim = await startSim({ nodes: opts.nodes ?? 2, dir, profile: opts.profile })
   const stopOperator = startPrometheusOperator(sim)
   const env: NodeJS.ProcessEnv = {
     PATH: `${suite.bin}:${process.env.PATH}`,
@@ -92,7 +89,9 @@ const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
  * project root, with the cluster's environment. Never throws on a non-zero exit.
  */
 export async function runScript(cluster: Cluster, name: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ScriptRun> {
-  const out = await $({ cwd: root, env: { ...cluster.env, ...opts.env }, quiet: true, nothrow: true })`node ${zxCli} ${path.join('scripts', name)} ${args}`.timeout(opts.timeoutMs ?? 240_000)
+  // a key set to undefined in opts.env removes it (child_process would pass the word "undefined")
+  const env = Object.fromEntries(Object.entries({ ...cluster.env, ...opts.env }).filter(([, v]) => v !== undefined))
+  const out = await $({ cwd: root, env, quiet: true, nothrow: true })`node ${zxCli} ${path.join('scripts', name)} ${args}`.timeout(opts.timeoutMs ?? 240_000)
   return toRun(out)
 }
 

@@ -162,7 +162,7 @@ deleteManifestCmdsTest.run()
 
 const describeInventoryTest = suite('describeInventory')
 
-const everything = (config = aConfig()) => ({ components: teardownOrder(config), crds: [] as string[], namespace: false })
+const everything = (config = aConfig()) => ({ components: teardownOrder(config), crds: [] as string[], namespace: false, namespaceKeptFor: [] as string[] })
 
 describeInventoryTest('works: one line per component, in teardown order, with its namespace', () => {
   assert.equal(describeInventory(aConfig(), everything()), [
@@ -176,7 +176,7 @@ describeInventoryTest('works: one line per component, in teardown order, with it
 
 describeInventoryTest('--purge: cert-manager with its CRDs, then each CRD, then the namespace', () => {
   const config = aConfig({ purge: true, namespace: 'observability' })
-  const lines = describeInventory(config, { components: [{ id: 'cert-manager', needs: [], kind: 'manifest' }], crds: ['prometheuses.monitoring.coreos.com', 'certificates.cert-manager.io'], namespace: true })
+  const lines = describeInventory(config, { components: [{ id: 'cert-manager', needs: [], kind: 'manifest' }], crds: ['prometheuses.monitoring.coreos.com', 'certificates.cert-manager.io'], namespace: true, namespaceKeptFor: [] })
   assert.equal(lines, [
     'cert-manager v1.14.5 (namespace cert-manager) with its CRDs',
     'CRD prometheuses.monitoring.coreos.com',
@@ -186,12 +186,12 @@ describeInventoryTest('--purge: cert-manager with its CRDs, then each CRD, then 
 })
 
 describeInventoryTest('the release namespace is the config\'s', () => {
-  const lines = describeInventory(aConfig({ namespace: 'observability' }), { components: [{ id: 'tempo', needs: [], kind: 'release' }], crds: [], namespace: false })
+  const lines = describeInventory(aConfig({ namespace: 'observability' }), { components: [{ id: 'tempo', needs: [], kind: 'release' }], crds: [], namespace: false, namespaceKeptFor: [] })
   assert.equal(lines, ['helm release tempo (namespace observability)'])
 })
 
 describeInventoryTest('nothing found: no lines (the script then says there is nothing to remove)', () => {
-  assert.equal(describeInventory(aConfig({ purge: true }), { components: [], crds: [], namespace: false }), [])
+  assert.equal(describeInventory(aConfig({ purge: true }), { components: [], crds: [], namespace: false, namespaceKeptFor: [] }), [])
 })
 
 describeInventoryTest.run()

@@ -1,0 +1,136 @@
+// Issue 7: status matches the cluster; teardown removes exactly what we installed (CRDs and the
+// namespace stay), a second teardown has nothing to do, `all` installs again cleanly, and
+// --purge takes the CRDs, and the namespace only once no other release lives in it. Another
+// release of the user's in `monitoring` and the `ticketing` namespace are never touched.
+import fs from 'node:fs'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { releaseDefaults } from '../../lib/config.ts'
+import { helm, kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
+
+const ours = releaseDefaults.map((r) => r.name).sort()
+const crdGroups = ['monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io', 'opentelemetry.io']
+
+async function crdsByGroup(c: Cluster): Promise<Record<string, number>> {
+  const counts: Record<string, number> = Object.fromEntries(crdGroups.map((g) => [g, 0]))
+  for (const crd of (await kubectlJson(c, 'get', 'crds')).items) if (crd.spec.group in counts) counts[crd.spec.group]++
+  return counts
+}
+
+async function exists(c: Cluster, ...args: string[]): Promise<boolean> {
+  return (await kubectl(c, 'get', ...args)).exitCode === 0
+}
+
+/** A user's own small release in `monitoring`, which no teardown may touch. */
+function writeUserChart(dir: string): string {
+  const chart = path.join(dir, 'dashboards')
+  fs.mkdirSync(path.join(chart, 'templates'), { recursive: true })
+  fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: dashboards\nversion: 0.1.0\n')
+  fs.writeFileSync(path.join(chart, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-dashboards\ndata:\n  team: payments\n')
+  return chart
+}
+
+for (const layer of suiteLayers) {
+  const test = suite(`teardown and status, ${layer} (helm ${layers[layer].helmMajor})`)
+  let s: Suite
+  let c: Cluster
+
+  test.before(async () => {
+    s = await startSuite(layer)
+    c = await startCluster(s)
+    await kubectl(c, 'create', 'namespace', 'ticketing')
+    await kubectl(c, 'create', 'configmap', 'app-config', '-n', 'ticketing', '--from-literal=mode=prod')
+    const run = await runScript(c, 'all.mts')
+    assert.is(run.exitCode, 0, run.output)
+    const mine = await helm(c, 'install', 'dashboards', writeUserChart(c.dir), '-n', 'monitoring')
+    assert.is(mine.exitCode, 0, mine.stderr)
+  })
+  test.after(async () => {
+    await c?.stop()
+    await s?.stop()
+  })
+
+  test('status --json matches the cluster: revisions, chart versions, ready/total, webhooks', async () => {
+    const run = await runScript(c, 'status.mts', ['--json'])
+    assert.is(run.exitCode, 0, run.output)
+    const view = JSON.parse(run.stdout)
+    assert.is(view.version, 1)
+    const listed = await releases(c)
+    for (const r of view.releases) {
+      const real = listed.find((l) => l.name === r.name)!
+      assert.is(`${r.chart}-${r.version}`, real.chart)
+      assert.is(String(r.revision), String(real.revision))
+      assert.is(r.status, real.status)
+    }
+    const workloads = [
+      ...(await kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', 'monitoring')).items,
+      ...(await kubectlJson(c, 'get', 'deployments', '-n', 'cert-manager')).items,
+    ]
+    assert.is(view.workloads.length, workloads.length)
+    for (const w of workloads) {
+      const shown = view.workloads.find((v: any) => v.kind === w.kind && v.name === w.metadata.name)
+      assert.ok(shown, `${w.kind}/${w.metadata.name} missing from status`)
+      const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas
+      assert.is(shown.ready, ready, `${w.metadata.name} ready`)
+    }
+    assert.equal(view.webhooks.map((h: any) => [h.name, h.answering]), [['cert-manager', true], ['opentelemetry-operator', true]])
+    const table = await runScript(c, 'status.mts')
+    assert.match(table.stdout, /kube-prometheus-stack\s+67\.8\.0\s+deployed/)
+  })
+
+  test('teardown without --yes off a terminal refuses, deleting nothing', async () => {
+    const run = await runScript(c, 'teardown.mts')
+    assert.is(run.exitCode, 2, run.output)
+    assert.match(run.stderr, /--yes/)
+    assert.equal((await releases(c)).map((r) => r.name).sort(), [...ours, 'dashboards'].sort())
+  })
+
+  test('teardown --yes removes our releases and cert-manager; CRDs, the namespace and the user\'s objects stay', async () => {
+    const crdsBefore = await crdsByGroup(c)
+    const run = await runScript(c, 'teardown.mts', ['--yes'])
+    assert.is(run.exitCode, 0, run.output)
+    assert.equal((await releases(c)).map((r) => r.name), ['dashboards'])
+    assert.ok(!(await exists(c, 'namespace', 'cert-manager')), 'cert-manager namespace left behind')
+    assert.equal((await kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', 'monitoring')).items.map((w: any) => w.metadata.name), [])
+    assert.ok(await exists(c, 'namespace', 'monitoring'))
+    assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
+    assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
+    const crdsAfter = await crdsByGroup(c)
+    for (const group of ['monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io']) assert.is(crdsAfter[group], crdsBefore[group], `${group} CRDs`)
+    assert.equal(leakedChildren(c), [])
+  })
+
+  test('a second teardown has nothing to remove and exits 0', async () => {
+    const run = await runScript(c, 'teardown.mts', ['--yes'])
+    assert.is(run.exitCode, 0, run.output)
+    assert.match(run.stderr, /nothing to remove/)
+  })
+
+  test('npm run all installs again cleanly over the CRDs left behind, this time through --chart-mirror', async () => {
+    const served = s.repo.requests.length
+    const run = await runScript(c, 'all.mts', [`--chart-mirror=${s.repo.url}`], {
+      env: { STACK_PROMETHEUS_COMMUNITY_REPO: undefined, STACK_GRAFANA_REPO: undefined, STACK_OPEN_TELEMETRY_REPO: undefined },
+    })
+    assert.is(run.exitCode, 0, run.output)
+    assert.match(run.stdout, /All \d+ checks passed/)
+    const fetched = s.repo.requests.slice(served)
+    for (const repo of ['prometheus-community', 'grafana', 'open-telemetry']) assert.ok(fetched.includes(`/${repo}/index.yaml`), `${repo} index not fetched from the mirror: ${fetched.join(', ')}`)
+  })
+
+  test('--purge: the CRDs go; the namespace stays while another release lives in it, then goes', async () => {
+    const run = await runScript(c, 'teardown.mts', ['--yes', '--purge'])
+    assert.is(run.exitCode, 0, run.output)
+    assert.match(run.stderr, /namespace monitoring stays: it also holds helm release dashboards/)
+    assert.equal(await crdsByGroup(c), Object.fromEntries(crdGroups.map((g) => [g, 0])))
+    assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
+
+    assert.is((await helm(c, 'uninstall', 'dashboards', '-n', 'monitoring')).exitCode, 0)
+    const last = await runScript(c, 'teardown.mts', ['--yes', '--purge'])
+    assert.is(last.exitCode, 0, last.output)
+    assert.ok(!(await exists(c, 'namespace', 'monitoring')), 'monitoring namespace left behind')
+    assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
+  })
+
+  test.run()
+}

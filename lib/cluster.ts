@@ -4,7 +4,7 @@ import { which } from 'zx'
 import { EnvironmentError, StepError } from './errors.ts'
 import { lastLine } from './exec.ts'
 import { parseHelmVersion, type HelmMajor } from './helm.ts'
-import { createNamespaceCmd, getObject, kubectl, versionCmd } from './kubectl.ts'
+import { createNamespaceCmd, getObject, versionCmd } from './kubectl.ts'
 import type { Context } from './main.ts'
 
 /** Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s. */
@@ -21,9 +21,14 @@ export async function preflight(ctx: Context): Promise<void> {
     log.info('Target: unknown — dry run: nothing is changed, and the cluster is assumed empty')
     return
   }
-  const [kubectlVersion, helmVersion] = await Promise.all([
+  // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms), and the
+  // first three never reach the cluster. The fourth does, unless this is a dry run; it is judged
+  // only after the context checks, so their errors still come first.
+  const [kubectlVersion, helmVersion, kubeconfig, version] = await Promise.all([
     ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
+    ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
+    config.dryRun ? undefined : ctx.runner.probe(versionCmd(ctx.target)),
   ])
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
   if (!helm || helm.major < 3) throw new EnvironmentError(`helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`, 'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)')
@@ -31,38 +36,44 @@ export async function preflight(ctx: Context): Promise<void> {
   const client = safeJson(kubectlVersion.stdout)?.clientVersion?.gitVersion ?? 'unknown version'
   log.info(`${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`)
 
-  const context = await resolveContext(ctx)
-  if (config.dryRun) {
+  const view: KubeconfigView = safeJson(kubeconfig.stdout) ?? {}
+  const context = resolveContext(ctx, view)
+  if (!version) {
     log.info(`Target: context ${log.c.bold(context ?? '(none)')} — dry run: nothing is changed, and the cluster is assumed empty`)
     return
   }
-  const version = await ctx.runner.probe(versionCmd(ctx.target))
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
   if (version.exitCode !== 0 || !server) {
     throw new EnvironmentError(`the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 5s'}`,
       'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; `kubectl cluster-info` shows what kubectl is talking to')
   }
-  log.info(`Target: context ${log.c.bold(context)} (${await serverUrl(ctx)}), Kubernetes ${server}`)
+  log.info(`Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`)
 }
 
-async function resolveContext(ctx: Context): Promise<string | undefined> {
-  const names = await ctx.runner.probe({ argv: ['kubectl', 'config', 'get-contexts', '-o', 'name'], timeoutMs: 5000 })
-  const contexts = names.stdout.split('\n').map((s) => s.trim()).filter(Boolean)
+/** What `kubectl config view -o json` shows of the (merged) kubeconfig. */
+interface KubeconfigView {
+  'current-context'?: string
+  contexts?: { name: string; context?: { cluster?: string } }[]
+  clusters?: { name: string; cluster?: { server?: string } }[]
+}
+
+function resolveContext(ctx: Context, view: KubeconfigView): string | undefined {
+  const contexts = (view.contexts ?? []).map((c) => c.name)
   if (ctx.config.context) {
     if (contexts.includes(ctx.config.context)) return ctx.config.context
     if (ctx.config.dryRun) return ctx.config.context
     throw new EnvironmentError(`context "${ctx.config.context}" is not in your kubeconfig`, `known contexts: ${contexts.join(', ') || 'none'}; pick one with --context or STACK_CONTEXT`)
   }
-  const current = await ctx.runner.probe({ argv: ['kubectl', 'config', 'current-context'], timeoutMs: 5000 })
-  if (current.exitCode === 0 && current.stdout.trim()) return current.stdout.trim()
+  const current = view['current-context']
+  if (current) return current
   if (ctx.config.dryRun) return undefined
   throw new EnvironmentError('kubectl has no current context (no kubeconfig, or none selected)',
     contexts.length ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})` : 'create a cluster first (kind create cluster, minikube start, k3d cluster create) or set KUBECONFIG')
 }
 
-async function serverUrl(ctx: Context): Promise<string> {
-  const view = await ctx.runner.probe({ ...kubectl(ctx.target, 'config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'), timeoutMs: 5000 })
-  return view.stdout.trim() || 'unknown server'
+function serverUrl(view: KubeconfigView, context: string | undefined): string | undefined {
+  const cluster = view.contexts?.find((c) => c.name === context)?.context?.cluster
+  return view.clusters?.find((c) => c.name === cluster)?.cluster?.server
 }
 
 /** seed §1 `kubectl get ns ticketing`: missing is a warning, or an error with --require-app. */
@@ -98,6 +109,14 @@ export async function ensureNamespace(ctx: Context, name: string): Promise<void>
   await ctx.runner.change(cmd)
   ctx.outcomes.push({ name: `namespace/${name}`, action: 'created', detail: '' })
   ctx.log.ok(`namespace ${name} created`)
+}
+
+/** A step that installs into a namespace checks it is there: 01 creates it, and says so if run first. */
+export async function requireNamespace(ctx: Context, name: string): Promise<void> {
+  if (ctx.config.dryRun) return
+  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
+  if (!ns) throw new StepError(`namespace ${name} does not exist (nothing was changed)`, { hint: 'run scripts/01-namespace.mts first (npx zx scripts/01-namespace.mts): it creates it' })
+  if (ns.status?.phase === 'Terminating') throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again` })
 }
 
 function safeJson(text: string): any {

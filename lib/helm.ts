@@ -29,6 +29,20 @@ export function repoUpdateCmd(names: string[]): Command {
   return { argv: ['helm', 'repo', 'update', ...names] }
 }
 
+export function repoListCmd(): Command {
+  return { argv: ['helm', 'repo', 'list', '--output', 'json'] }
+}
+
+/** `helm repo list -o json` → name → URL; nothing configured (helm 3 then fails, helm 4 prints `[]`) → {}. */
+export function parseRepoList(stdout: string): Record<string, string> {
+  try {
+    const list = JSON.parse(stdout || '[]') as { name?: string; url?: string }[] | null
+    return Object.fromEntries((list ?? []).filter((r) => r.name && r.url).map((r) => [r.name!, r.url!.replace(/\/+$/, '')]))
+  } catch {
+    return {}
+  }
+}
+
 /** The chart reference: `repo/chart` for an HTTP repository, the full reference for OCI. */
 export function chartRef(release: Pick<Release, 'repo' | 'repoUrl' | 'chart'>): string {
   return release.repoUrl.startsWith('oci://') ? `${release.repoUrl.replace(/\/$/, '')}/${release.chart}` : `${release.repo}/${release.chart}`
@@ -121,25 +135,35 @@ export function lastGoodRevision(history: HistoryEntry[]): number | undefined {
   return history.filter((h) => h.status === 'deployed' || h.status === 'superseded').map((h) => h.revision).sort((a, b) => b - a)[0]
 }
 
+/** A chart and version a profile pins for a release. */
+export interface ChartPin {
+  chart: string
+  version: string
+}
+
 export type ReleaseAction =
   | { kind: 'skip'; reason: string }
   | { kind: 'install'; reason: string }
   | { kind: 'upgrade'; reason: string }
   | { kind: 'heal'; how: 'uninstall'; reason: string }
   | { kind: 'heal'; how: 'rollback'; revision: number; reason: string }
+  | { kind: 'replace'; reason: string }
 
 /**
  * What a release needs, from its desired spec, its state (undefined: absent) and the values it
  * was deployed with. A release stuck `pending-*` or `failed` is healed first: rolled back when it
  * has a good revision to return to, uninstalled (and then installed again) when it never had one.
  */
-export function decideRelease(release: Release, desiredValues: unknown, state: ReleaseState | undefined, deployedValues: unknown, goodRevision?: number): ReleaseAction {
+export function decideRelease(release: Release, desiredValues: unknown, state: ReleaseState | undefined, deployedValues: unknown, goodRevision?: number, otherPins: ChartPin[] = []): ReleaseAction {
   if (!state) return { kind: 'install', reason: 'not installed' }
   if (state.status.startsWith('pending-') || state.status === 'failed' || state.status === 'uninstalling') {
     const reason = `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`
     return goodRevision ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason } : { kind: 'heal', how: 'uninstall', reason }
   }
-  if (state.chart !== release.chart) return { kind: 'upgrade', reason: `chart is ${state.chart}, want ${release.chart}` }
+  // Another chart, or another profile's pin of it (tempo 1.x → 2.x): an upgrade across them would
+  // meet immutable selectors and leftovers, so the old release goes and the new one is installed.
+  const otherProfile = otherPins.some((p) => p.chart === state.chart && p.version === state.version) && !(state.chart === release.chart && state.version === release.version)
+  if (state.chart !== release.chart || otherProfile) return { kind: 'replace', reason: `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}${otherProfile ? ' (another --profile)' : ''}` }
   if (state.version !== release.version) return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
   if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(desiredValues))) return { kind: 'upgrade', reason: 'values changed' }
   return { kind: 'skip', reason: `deployed at ${state.version}, values unchanged (revision ${state.revision})` }

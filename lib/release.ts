@@ -1,24 +1,28 @@
 // Seed §2 and §4: helm repositories and releases. A release already deployed at the pinned
 // version with the same values is left alone (no new revision); one left pending or failed by an
 // interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
-import type { Release, RepoName } from './config.ts'
-import { releaseNamed } from './config.ts'
+import { knownReleaseNames, profileNames, profiles, releaseNamed, type ProfileName, type Release, type RepoName } from './config.ts'
 import { StepError } from './errors.ts'
 import {
   chartRef, decideRelease, getManifestCmd, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
-  repoAddCmd, repoUpdateCmd, rollbackCmd, searchVersionCmd, uninstallCmd, upgradeInstallCmd, workloadsInManifest,
-  type HistoryEntry, type ReleaseAction, type ReleaseState,
+  parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchVersionCmd, uninstallCmd, upgradeInstallCmd, workloadsInManifest,
+  type ChartPin, type HistoryEntry, type ReleaseAction, type ReleaseState,
 } from './helm.ts'
 import type { Context } from './main.ts'
 import { waitForWorkloads, type WorkloadRef } from './wait.ts'
 
-/** seed §2.1 / §4 `helm repo add …` + `helm repo update`, idempotent; OCI registries need neither. */
+/**
+ * seed §2.1 / §4 `helm repo add …` + `helm repo update`, idempotent; OCI registries need neither.
+ * A repository already added with the same URL is not added again (a re-run saves a helm call
+ * per repository); every index is updated.
+ */
 export async function addRepos(ctx: Context, names: RepoName[]): Promise<void> {
   const http = names.filter((n) => !ctx.config.repos[n].startsWith('oci://') && !ctx.reposReady.has(n))
   if (!http.length) return
   const add = async () => {
+    const known = ctx.config.dryRun ? {} : parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
     // One after the other: helm rewrites one repositories.yaml for every add.
-    for (const n of http) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+    for (const n of http.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
     await ctx.runner.change(repoUpdateCmd(http))
   }
   if (ctx.config.dryRun) await add()
@@ -57,6 +61,7 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
     ctx.log.ok(`${release.name}: ${action.reason}`)
   } else {
     if (action.kind === 'heal') await heal(ctx, release, action)
+    if (action.kind === 'replace') await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
     await ctx.log.status(`helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`, () => ctx.runner.change(upgradeInstallCmd(ctx.target, release)))
   }
   ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}` })
@@ -75,7 +80,35 @@ export async function releaseAction(ctx: Context, release: Release): Promise<Rel
   const deployed = state?.status === 'deployed' ? (await ctx.runner.query(getValuesCmd(ctx.target, release.name, release.namespace))).json() : undefined
   const stuck = state && state.status !== 'deployed'
   const good = stuck ? lastGoodRevision((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[]) : undefined
-  return decideRelease(release, release.values, state, deployed, good)
+  return decideRelease(release, release.values, state, deployed, good, otherPins(ctx.config.profile, release.name))
+}
+
+/** The charts other profiles pin for this release name (a profile switch replaces the release). */
+function otherPins(active: ProfileName, name: string): ChartPin[] {
+  return profileNames.filter((p) => p !== active).flatMap((p) => profiles[p].filter((r) => r.name === name).map((r) => ({ chart: r.chart, version: r.version })))
+}
+
+/**
+ * A --profile switch: releases of another profile that this one does not have (alloy, going back
+ * to seed) are uninstalled, so two log stacks never run side by side. Says what it removes.
+ */
+export async function removeOtherProfileReleases(ctx: Context): Promise<void> {
+  const wanted = new Set(ctx.config.releases.map((r) => r.name))
+  const strays = knownReleaseNames.filter((n) => !wanted.has(n))
+  if (!strays.length) return
+  // a dry run assumes an empty cluster: nothing of another profile to remove
+  if (ctx.config.dryRun) return
+  const installed = parseReleaseList((await ctx.runner.query(listCmd(ctx.target, ctx.config.namespace, ctx.helmMajor))).stdout)
+  for (const state of installed.filter((r) => strays.includes(r.name))) {
+    await uninstall(ctx, state.name, `release ${state.name} (${state.chart} ${state.version}) belongs to another profile, not --profile ${ctx.config.profile}: removing it`)
+  }
+}
+
+/** Uninstalls and waits until its objects are gone; the release's own outcome says it, unless `outcome: false` (a replace reports once). */
+async function uninstall(ctx: Context, name: string, why: string, opts = { outcome: true }): Promise<void> {
+  ctx.log.warn(`${name}: ${why}`)
+  await ctx.log.status(`helm uninstall ${name}`, () => ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace)))
+  if (opts.outcome) ctx.outcomes.push({ name: `release/${name}`, action: 'removed', detail: why })
 }
 
 export async function releaseState(ctx: Context, release: Pick<Release, 'name' | 'namespace'>): Promise<ReleaseState | undefined> {
@@ -104,5 +137,5 @@ function expectedWorkloads(release: Release): WorkloadRef[] {
 }
 
 function outcomeOf(action: ReleaseAction) {
-  return ({ skip: 'unchanged', install: 'installed', upgrade: 'upgraded', heal: 'healed' } as const)[action.kind]
+  return ({ skip: 'unchanged', install: 'installed', upgrade: 'upgraded', heal: 'healed', replace: 'replaced' } as const)[action.kind]
 }

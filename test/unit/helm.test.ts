@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   chartRef, decideRelease, displayPath, getManifestCmd, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd,
-  mergeValues, normalizeValues, parseHelmVersion, parseReleaseList, repoAddCmd, repoUpdateCmd, rollbackCmd,
+  mergeValues, normalizeValues, parseHelmVersion, parseReleaseList, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd,
   searchVersionCmd, setToValues, uninstallCmd, upgradeInstallCmd, workloadsInManifest, type ReleaseAction,
 } from '../../lib/helm.ts'
 import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
@@ -128,6 +128,38 @@ repoUpdateCmdTest('works: only the repositories named', () => {
 })
 
 repoUpdateCmdTest.run()
+
+const repoListCmdTest = suite('repoListCmd')
+
+repoListCmdTest('works: JSON, which helm 3 and helm 4 both print', () => {
+  assert.equal(repoListCmd().argv, ['helm', 'repo', 'list', '--output', 'json'])
+})
+
+repoListCmdTest.run()
+
+const parseRepoListTest = suite('parseRepoList')
+
+parseRepoListTest('works: name → URL', () => {
+  assert.equal(parseRepoList('[{"name":"grafana","url":"https://grafana.github.io/helm-charts"},{"name":"open-telemetry","url":"http://127.0.0.1:8080/open-telemetry"}]'),
+    { grafana: 'https://grafana.github.io/helm-charts', 'open-telemetry': 'http://127.0.0.1:8080/open-telemetry' })
+})
+
+for (const [name, stdout] of [
+  ['helm 4 with no repositories', '[]'],
+  ['helm 3 with no repositories (exit 1, nothing on stdout)', ''],
+  ['not JSON', 'Error: no repositories to show'],
+  ['null', 'null'],
+]) {
+  parseRepoListTest(`nothing configured: ${name}`, () => {
+    assert.equal(parseRepoList(stdout), {})
+  })
+}
+
+parseRepoListTest('a trailing slash does not make another URL', () => {
+  assert.equal(parseRepoList('[{"name":"grafana","url":"https://charts.example.com/grafana/"}]'), { grafana: 'https://charts.example.com/grafana' })
+})
+
+parseRepoListTest.run()
 
 const chartRefTest = suite('chartRef')
 
@@ -311,7 +343,7 @@ decideReleaseTest('works: absent → install', () => {
 for (const [name, args, kind, extra] of [
   ['deployed, same version and values → skip', [desired, lokiAt(), { grafana: { enabled: false } }], 'skip', {}],
   ['version differs → upgrade', [desired, lokiAt({ version: '2.10.1' }), desired], 'upgrade', {}],
-  ['chart differs → upgrade', [desired, lokiAt({ chart: 'loki' }), desired], 'upgrade', {}],
+  ['another chart under the name → replace (uninstall, then install)', [desired, lokiAt({ chart: 'loki' }), desired], 'replace', {}],
   ['values differ → upgrade', [desired, lokiAt(), { grafana: { enabled: true } }], 'upgrade', {}],
   ['values added by hand (helm upgrade --set) → upgrade', [desired, lokiAt(), { grafana: { enabled: false }, extra: 1 }], 'upgrade', {}],
   ['`null` deployed values vs {} desired → skip', [{}, lokiAt(), null], 'skip', {}],
@@ -330,6 +362,20 @@ for (const [name, args, kind, extra] of [
     for (const [k, v] of Object.entries(extra)) assert.is((action as Record<string, unknown>)[k], v, k)
   })
 }
+
+decideReleaseTest('another profile\'s pin of the same chart (tempo 1.x → 2.x) → replace, saying so', () => {
+  const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '2.2.4' })
+  const seedTempo = aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.1' })
+  const action = decideRelease(tempo, {}, seedTempo, {}, undefined, [{ chart: 'tempo', version: '1.24.1' }])
+  assert.is(action.kind, 'replace')
+  assert.is(action.reason, 'deployed is tempo 1.24.1, want tempo 2.2.4 (another --profile)')
+})
+
+decideReleaseTest('a version the user chose within the profile is an upgrade, not a replace', () => {
+  const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '1.25.0' })
+  const action = decideRelease(tempo, {}, aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.1' }), {}, undefined, [{ chart: 'tempo', version: '2.2.4' }])
+  assert.is(action.kind, 'upgrade')
+})
 
 decideReleaseTest('the reasons say what was found', () => {
   assert.is(decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason, 'chart version 2.10.1 → 2.10.2')

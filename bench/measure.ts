@@ -1,0 +1,209 @@
+// What the benchmark measures besides wall time: the API requests made while `npm run all` only
+// waits (from its status lines, the kubectl/helm processes running, and the simulator's request
+// counters), and how long a script takes
+// from its spawn to its first call to the cluster (through a loopback TCP relay that notes when
+// the first connection arrives).
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import readline from 'node:readline'
+import type { AddressInfo } from 'node:net'
+import { leakedChildren, type Cluster } from '../test/e2e/harness.ts'
+import type { SimStats } from '../test/kube-sim/index.ts'
+import { root } from '../test/tools/extract.mts'
+
+/** A moment of a run: a line of its stderr (or a sample), the counters and the CLI processes then. */
+export interface Mark {
+  at: number
+  line?: string
+  stats: SimStats
+  /** kubectl and helm processes of this run that are neither a watch nor a webhook probe */
+  busy: string[]
+  /** requests made so far by this process itself (the stand-in operators), not by the scripts */
+  inProcess: number
+}
+
+/** Sampled this often, besides every stderr line: catches the queries no status line announces. */
+const SAMPLE_MS = 50
+
+let inProcessRequests = 0
+
+/**
+ * Counts the requests this process makes with fetch: the stand-in prometheus-operator writing its
+ * StatefulSets, as a real operator does from its pod. They are the cluster's, not the scripts'.
+ */
+export function countInProcessRequests(): void {
+  const fetch = globalThis.fetch
+  globalThis.fetch = (input, init) => {
+    inProcessRequests++
+    return fetch(input, init)
+  }
+}
+
+export interface TracedRun {
+  exitCode: number | null
+  seconds: number
+  marks: Mark[]
+  output: string
+}
+
+/** Runs `npm run <script>` as a user does, noting each stderr line and each sample as a Mark. */
+export function runTraced(cluster: Cluster, script: string, args: string[] = []): Promise<TracedRun> {
+  cluster.sim.resetStats()
+  const mark = (line?: string): Mark => ({ at: performance.now(), line, stats: cluster.sim.stats(), busy: busyProcesses(cluster), inProcess: inProcessRequests })
+  const marks: Mark[] = [mark()]
+  const started = marks[0].at
+  const output: string[] = []
+  const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { cwd: root, env: cluster.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const sampler = setInterval(() => marks.push(mark()), SAMPLE_MS)
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    marks.push(mark(line))
+    output.push(`${line}\n`)
+  })
+  return new Promise((resolve) => child.on('close', (code) => {
+    clearInterval(sampler)
+    marks.push(mark())
+    resolve({ exitCode: code, seconds: (marks[marks.length - 1].at - started) / 1000, marks, output: output.join('') })
+  }))
+}
+
+/** The run's kubectl/helm processes that are not part of a wait (a watch, a webhook probe). */
+function busyProcesses(cluster: Cluster): string[] {
+  return leakedChildren(cluster).filter((p) => !/ --watch | --dry-run=server /.test(`${p} `))
+}
+
+export interface WaitLoad {
+  /**
+   * seconds during which the run only waited: some `Waiting ≤ …` status open, no other status
+   * open, and no kubectl or helm running but the waits' watches and webhook probes
+   */
+  seconds: number
+  /** requests by the scripts' kubectl and helm (those of the stand-in operators left out) */
+  requests: number
+  /** requests of the stand-in operators in those seconds */
+  operator: number
+  /** requests per verb and resource in those seconds (operators' included), most first */
+  byVerbResource: [string, number][]
+}
+
+/**
+ * The API load of the waits: the stretches where a wait is open and nothing else is (no install,
+ * no apply, no query of a step running alongside), and the requests counted in them. A status
+ * opens with `… title` and closes with `✓ title (…)` or `✗ title (…)`.
+ */
+export function waitLoad(marks: Mark[]): WaitLoad {
+  const open = new Set<string>()
+  let seconds = 0
+  let requests = 0
+  let operator = 0
+  const by = new Map<string, number>()
+  for (let i = 1; i < marks.length; i++) {
+    const [prev, mark] = [marks[i - 1], marks[i]]
+    const waiting = [...open].some(isWait) && [...open].every(isWait)
+    if (waiting && !prev.busy.length && !mark.busy.length) {
+      seconds += (mark.at - prev.at) / 1000
+      operator += mark.inProcess - prev.inProcess
+      requests += mark.stats.total - prev.stats.total - (mark.inProcess - prev.inProcess)
+      for (const [key, n] of Object.entries(mark.stats.byVerbResource)) {
+        const d = n - (prev.stats.byVerbResource[key] ?? 0)
+        if (d) by.set(key, (by.get(key) ?? 0) + d)
+      }
+    }
+    const status = /^(…|✓|✗) (.*?)(?: \(\d[\dms.]*\)(?: — .*)?)?$/.exec(mark.line ?? '')
+    if (status?.[1] === '…') open.add(status[2])
+    else if (status) open.delete(status[2])
+  }
+  return { seconds, requests, operator, byVerbResource: [...by].sort((a, b) => b[1] - a[1]) }
+}
+
+const isWait = (title: string) => title.startsWith('Waiting ≤')
+
+/**
+ * Start-up of a script: from spawn (as `npx zx scripts/<name>` runs it) to the first connection
+ * to the API server. The scripts take turns, `runs` rounds, so a busy moment of the machine
+ * does not fall on one script only.
+ */
+export async function startupSeconds(cluster: Cluster, scripts: string[], runs: number): Promise<Record<string, number[]>> {
+  const seconds: Record<string, number[]> = Object.fromEntries(scripts.map((s) => [s, []]))
+  for (let round = 0; round < runs; round++) {
+    for (const script of scripts) seconds[script].push(await firstCallSeconds(cluster, script))
+  }
+  return seconds
+}
+
+/** One run, with its own relay; stopped (with its children: its own process group) once it has connected. */
+async function firstCallSeconds(cluster: Cluster, script: string): Promise<number> {
+  const relay = await startRelay(cluster.sim.url)
+  const kubeconfig = path.join(cluster.dir, 'kubeconfig-relay')
+  fs.writeFileSync(kubeconfig, fs.readFileSync(cluster.sim.kubeconfig, 'utf8').replace(cluster.sim.url, relay.url), { mode: 0o600 })
+  try {
+    const started = performance.now()
+    const child = spawn('node', [zxCli, path.join('scripts', script)], { cwd: root, env: { ...cluster.env, KUBECONFIG: kubeconfig }, stdio: 'ignore', detached: true })
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+    const first = await Promise.race([relay.firstConnection, exited.then(() => undefined)])
+    if (first === undefined) throw new Error(`scripts/${script} exited before calling the cluster`)
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {
+      // it ended on its own
+    }
+    await exited
+    return (first - started) / 1000
+  } finally {
+    await relay.stop()
+  }
+}
+
+const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
+
+interface Relay {
+  url: string
+  /** resolves with the time (performance.now) of the first connection */
+  firstConnection: Promise<number>
+  stop(): Promise<void>
+}
+
+/** A loopback TCP relay to the simulator that notes when a connection first arrives. */
+async function startRelay(target: string): Promise<Relay> {
+  const { hostname, port } = new URL(target)
+  let note: (at: number) => void = () => {}
+  const sockets = new Set<net.Socket>()
+  const relay: Relay = {
+    url: '',
+    firstConnection: new Promise((resolve) => {
+      note = (at) => {
+        note = () => {}
+        resolve(at)
+      }
+    }),
+    stop: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy()
+      server.close(() => resolve())
+    }),
+  }
+  const server = net.createServer((client) => {
+    note(performance.now())
+    const upstream = net.connect(Number(port), hostname)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('close', () => {
+        sockets.delete(s)
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return relay
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}

@@ -12,13 +12,17 @@ import {
   type SettingDef, type SettingValues,
 } from './settings.ts'
 
+/** Grafana Alloy's chart, pinned for the current profile. */
+const ALLOY_VERSION = '1.11.1'
+
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-/** Helm chart repositories, as the seed adds them (§2.1, §4). */
+/** Helm chart repositories: the seed's (§2.1, §4), and where Grafana's community charts moved in 2026. */
 export const repoDefaults = {
   'prometheus-community': 'https://prometheus-community.github.io/helm-charts',
   grafana: 'https://grafana.github.io/helm-charts',
   'open-telemetry': 'https://open-telemetry.github.io/opentelemetry-helm-charts',
+  'grafana-community': 'https://grafana-community.github.io/helm-charts',
 } as const
 export type RepoName = keyof typeof repoDefaults
 
@@ -52,36 +56,71 @@ export interface ReleaseSpec {
   crdGroups: string[]
 }
 
-/** The releases of seed §2 and §4, in the seed's order, with pinned chart versions. */
-export const releaseDefaults: readonly ReleaseSpec[] = [
-  {
-    name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
-    valuesFiles: ['grafana-values.yaml'], step: 'lgtm', needs: [], crdGroups: ['monitoring.coreos.com'],
-    workloads: [
-      { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
-      { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
-      { kind: 'Deployment', name: 'kube-prometheus-stack-grafana', title: 'Grafana', seedPod: 'kube-prometheus-stack-grafana-...' },
-    ],
-  },
-  {
-    name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.2',
-    valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
-    workloads: [
-      { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
-      { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
-    ],
-  },
-  {
-    name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.1',
-    valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
-    workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
-  },
-  {
-    name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0',
-    valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
-    workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
-  },
-]
+const kubePrometheusStack: ReleaseSpec = {
+  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
+  valuesFiles: ['grafana-values.yaml'], step: 'lgtm', needs: [], crdGroups: ['monitoring.coreos.com'],
+  workloads: [
+    { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
+    { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
+    { kind: 'Deployment', name: 'kube-prometheus-stack-grafana', title: 'Grafana', seedPod: 'kube-prometheus-stack-grafana-...' },
+  ],
+}
+
+const openTelemetryOperator: ReleaseSpec = {
+  name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0',
+  valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
+  workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
+}
+
+/**
+ * The releases of seed §2 and §4, in the seed's order, with pinned chart versions, per profile.
+ * `seed` is the workshop page as written. `current` keeps its services (loki:3100, tempo:3200)
+ * and datasources on charts still maintained: community Loki (single binary), Grafana Alloy
+ * for the pods' logs instead of the deprecated promtail, community Tempo.
+ */
+export const profiles = {
+  seed: [
+    kubePrometheusStack,
+    {
+      name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.2',
+      valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [
+        { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
+        { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
+      ],
+    },
+    {
+      name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.1',
+      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
+    },
+    openTelemetryOperator,
+  ],
+  current: [
+    kubePrometheusStack,
+    {
+      name: 'loki', repo: 'grafana-community', chart: 'loki', version: '18.11.0',
+      valuesFiles: ['loki-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' }],
+    },
+    {
+      name: 'alloy', repo: 'grafana', chart: 'alloy', version: ALLOY_VERSION,
+      valuesFiles: ['alloy-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'DaemonSet', name: 'alloy', title: 'Alloy (pod logs)', seedPod: 'alloy-...' }],
+    },
+    {
+      name: 'tempo', repo: 'grafana-community', chart: 'tempo', version: '2.2.4',
+      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
+    },
+    openTelemetryOperator,
+  ],
+} as const satisfies Record<string, readonly ReleaseSpec[]>
+export type ProfileName = keyof typeof profiles
+export const profileNames = Object.keys(profiles) as ProfileName[]
+
+/** Every release name any profile installs: what teardown and a profile switch look for. */
+export const knownReleaseNames = [...new Set(profileNames.flatMap((p) => profiles[p].map((r) => r.name)))]
 
 /** seed §3: cert-manager from its release manifest. */
 export const certManagerDefaults = {
@@ -105,6 +144,7 @@ export const expectedDatasources = [
 export const settingDefs: SettingDef[] = [
   { flag: 'help', kind: 'boolean', default: false, help: 'print this help and exit' },
   { flag: 'help-all', kind: 'boolean', default: false, help: 'print the help with every setting, including chart versions and repositories', advanced: true },
+  { flag: 'profile', kind: 'string', default: 'seed', example: 'current', validate: oneOf(profileNames), help: "seed: the workshop page's charts as written; current: the same stack on charts still maintained (community Loki, Alloy, community Tempo)" },
   { flag: 'dry-run', kind: 'boolean', default: false, help: 'print every command that would change the cluster, change nothing (no cluster needed)' },
   { flag: 'context', kind: 'string', default: '', example: 'kind-kind', validate: kubeContextName, help: 'kubeconfig context to use (default: the current context, always printed first)' },
   { flag: 'timeout', kind: 'duration', default: '10m', example: '15m', help: 'how long each wait may take' },
@@ -124,8 +164,10 @@ export const settingDefs: SettingDef[] = [
   { flag: 'cert-manager-manifest', kind: 'string', default: '', example: './cert-manager.yaml', validate: manifestLocation((p) => fs.existsSync(p)), help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)' },
   ...(Object.entries(repoDefaults) as [RepoName, string][]).map(([repo, url]): SettingDef => (
     { flag: `${repo}-repo`, kind: 'string', default: url, example: url, validate: repositoryUrl, help: `chart repository "${repo}"`, advanced: true })),
-  ...releaseDefaults.map((r): SettingDef => (
-    { flag: `${r.name}-version`, kind: 'string', default: r.version, example: r.version, validate: chartVersion, help: `${r.chart} chart version for release "${r.name}"`, advanced: true })),
+  ...knownReleaseNames.map((name): SettingDef => {
+    const pins = profileNames.flatMap((p) => profiles[p].filter((r) => r.name === name).map((r) => `${p}: ${r.chart} ${r.version}`))
+    return { flag: `${name}-version`, kind: 'string', default: '', example: profiles.seed.find((r) => r.name === name)?.version ?? '1.0.0', validate: chartVersion, help: `chart version for release "${name}" (default: the profile's pin; ${pins.join(', ')})`, advanced: true }
+  }),
 ]
 
 export interface Release extends Omit<ReleaseSpec, 'valuesFiles'> {
@@ -142,6 +184,7 @@ export interface Release extends Omit<ReleaseSpec, 'valuesFiles'> {
 export type Verbosity = 'quiet' | 'normal' | 'verbose'
 
 export interface Config {
+  profile: ProfileName
   context?: string
   namespace: string
   appNamespace: string
@@ -177,6 +220,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return config
 }
 
+function oneOf(choices: readonly string[]) {
+  return (value: string) => (choices.includes(value) ? undefined : `"${value}" is not one of: ${choices.join(', ')}`)
+}
+
 function directory(value: string): string | undefined {
   return fs.existsSync(value) && fs.statSync(value).isDirectory() ? undefined : `no folder at "${value}"`
 }
@@ -210,13 +257,14 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
   const repos = Object.fromEntries(
     (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, repoUrl(r, v[`${r}-repo`] as string, v['chart-mirror'] as string)]),
   ) as Record<RepoName, string>
-  const releases = releaseDefaults.map((spec): Release => {
+  const profile = v.profile as ProfileName
+  const releases = profiles[profile].map((spec): Release => {
     const valuesFiles = spec.valuesFiles.map((f) => path.resolve(v['values-dir'] as string, f))
     const set: Record<string, string> = spec.name === 'opentelemetry-operator' ? { 'manager.collectorImage.repository': v['collector-image'] as string } : {}
     return {
       ...spec,
       namespace,
-      version: v[`${spec.name}-version`] as string,
+      version: (v[`${spec.name}-version`] as string) || spec.version,
       repoUrl: repos[spec.repo],
       valuesFiles,
       set,
@@ -225,6 +273,7 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
   })
   const certVersion = v['cert-manager-version'] as string
   return {
+    profile,
     context: (v.context as string) || undefined,
     namespace,
     appNamespace: v['app-namespace'] as string,
@@ -267,4 +316,13 @@ export function releaseNamed(config: Config, name: string): Release {
 
 export function releasesOf(config: Config, step: StepId): Release[] {
   return config.releases.filter((r) => r.step === step)
+}
+
+/** The chart repositories a step's releases (or every release) come from, each once. */
+export function reposOf(config: Config, step?: StepId): RepoName[] {
+  return [...new Set((step ? releasesOf(config, step) : config.releases).map((r) => r.repo))]
+}
+
+export function hasRelease(config: Config, name: string): boolean {
+  return config.releases.some((r) => r.name === name)
 }

@@ -16,7 +16,7 @@ import { Watches } from './wait.ts'
 /** What happened to one thing the run manages, for the closing summary. */
 export interface Outcome {
   name: string
-  action: 'installed' | 'upgraded' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists' | 'checked'
+  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists' | 'checked'
   detail: string
 }
 
@@ -52,9 +52,8 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
   let log: Log = createLog(argv.includes('--quiet') ? 'quiet' : 'normal')
   let ctx: Context | undefined
   const onSignal = async (signal: NodeJS.Signals) => {
-    ctx?.watches.stop()
     log.close()
-    const stopped = (await ctx?.runner.interrupt(signal)) ?? []
+    const [stopped = []] = await Promise.all([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
     log.error(`\nInterrupted (${signal})${stopped.length ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}` : ''}.`)
     log.info('Nothing is left that the next run does not repair: run the same command again to resume.')
     process.exit(signal === 'SIGINT' ? 130 : 143)
@@ -76,7 +75,7 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
     printError(log, error)
     process.exitCode = exitCodeOf(error)
   } finally {
-    ctx?.watches.stop()
+    await ctx?.watches.stop()
     log.close()
     process.off('SIGINT', forward)
     process.off('SIGTERM', forward)

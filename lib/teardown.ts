@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import { question } from 'zx'
 import { parseAllDocuments } from 'yaml'
 import { MANIFEST_ANNOTATION } from './certmanager.ts'
-import type { Config } from './config.ts'
+import { knownReleaseNames, type Config } from './config.ts'
 import { ExitError, StepError, UsageError } from './errors.ts'
 import type { Command } from './exec.ts'
 import { listCmd, parseReleaseList, uninstallCmd } from './helm.ts'
@@ -90,16 +90,20 @@ export async function inventory(ctx: Context): Promise<Inventory> {
     if (ns && !ns.metadata.annotations?.[MANIFEST_ANNOTATION]) ctx.log.info(`cert-manager in namespace ${config.certManager.namespace} was not installed by these scripts: it is left alone`)
     return ns?.metadata.annotations?.[MANIFEST_ANNOTATION] ? c : undefined
   }))
+  // another profile's releases (alloy after a switch back to seed) are ours too: they go first
+  const others = knownReleaseNames.filter((n) => !config.releases.some((r) => r.name === n))
+  const installed = others.length ? parseReleaseList((await ctx.runner.query(listCmd(ctx.target, config.namespace, ctx.helmMajor))).stdout).map((r) => r.name) : []
+  const strays: Component[] = others.filter((n) => installed.includes(n)).map((id) => ({ id, needs: [], kind: 'release' }))
   const groups = new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])
   const crds = config.purge ? (await listObjects(ctx.runner, ctx.target, 'customresourcedefinitions')).filter((c) => groups.has(c.spec?.group)).map((c) => c.metadata.name) : []
   const namespaceExists = config.purge && Boolean(await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.namespace))
   const namespaceKeptFor = namespaceExists ? await otherReleases(ctx) : []
-  return { components: present.filter((c): c is Component => Boolean(c)), crds, namespace: namespaceExists && !namespaceKeptFor.length, namespaceKeptFor }
+  return { components: [...strays, ...present.filter((c): c is Component => Boolean(c))], crds, namespace: namespaceExists && !namespaceKeptFor.length, namespaceKeptFor }
 }
 
 /** Releases in our namespace that are not ours: deleting the namespace would delete them too. */
 async function otherReleases(ctx: Context): Promise<string[]> {
-  const ours = new Set(ctx.config.releases.map((r) => r.name))
+  const ours = new Set(knownReleaseNames)
   const out = await ctx.runner.query(listCmd(ctx.target, ctx.config.namespace, ctx.helmMajor))
   return parseReleaseList(out.stdout).map((r) => r.name).filter((name) => !ours.has(name))
 }

@@ -2,25 +2,34 @@
 // Seed §2 LGTM 스택 설치: Prometheus + Grafana (kube-prometheus-stack, with the Loki and Tempo
 // datasources of values/grafana-values.yaml), Loki (loki-stack, without its own Grafana and
 // Prometheus), Tempo. Each release is installed, upgraded, healed or left alone as it needs.
+import { requireNamespace } from '../lib/cluster.ts'
 import { isMain, main, type Context } from '../lib/main.ts'
-import { addRepos, checkChartVersions, installRelease, waitForReleases } from '../lib/release.ts'
+import { hasRelease, releasesOf, reposOf } from '../lib/config.ts'
+import { addRepos, checkChartVersions, installRelease, removeOtherProfileReleases, waitForReleases } from '../lib/release.ts'
 
 export const about = {
-  summary: 'Seed §2: install kube-prometheus-stack, loki (loki-stack) and tempo into the monitoring namespace.',
+  summary: 'Seed §2: install kube-prometheus-stack, loki (loki-stack) and tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).',
 }
 
 export async function run(ctx: Context) {
-  // §2.1 helm repositories grafana and prometheus-community, added and updated
-  await addRepos(ctx, ['grafana', 'prometheus-community'])
-  await checkChartVersions(ctx, ['kube-prometheus-stack', 'loki', 'tempo'])
+  const lgtm = releasesOf(ctx.config, 'lgtm').map((r) => r.name)
+  // §1 the monitoring namespace, created by 01
+  await requireNamespace(ctx, ctx.config.namespace)
+  // §2.1 helm repositories grafana and prometheus-community (--profile current: and grafana-community), added and updated
+  await addRepos(ctx, reposOf(ctx.config, 'lgtm'))
+  await checkChartVersions(ctx, lgtm)
+  // a --profile switch: the other profile's releases go first, so two log stacks never run side by side
+  await removeOtherProfileReleases(ctx)
   // §2.2 Prometheus & Grafana: kube-prometheus-stack, with values/grafana-values.yaml (Loki and Tempo datasources)
   await installRelease(ctx, 'kube-prometheus-stack')
-  // §2.3 Loki: loki-stack, without its own Grafana and Prometheus (values/loki-stack-values.yaml)
+  // §2.3 Loki: loki-stack, without its own Grafana and Prometheus (values/loki-stack-values.yaml);
+  // --profile current: community Loki, single binary (values/loki-values.yaml), and Grafana Alloy shipping the pods' logs
   await installRelease(ctx, 'loki')
+  if (hasRelease(ctx.config, 'alloy')) await installRelease(ctx, 'alloy')
   // §2.4 Tempo
   await installRelease(ctx, 'tempo')
-  // §5 their pods Running and Ready (all three start side by side)
-  await waitForReleases(ctx, ['kube-prometheus-stack', 'loki', 'tempo'])
+  // §5 their pods Running and Ready (all start side by side)
+  await waitForReleases(ctx, lgtm)
 }
 
 if (isMain(import.meta)) await main(import.meta, about, run)

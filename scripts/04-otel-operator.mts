@@ -2,6 +2,7 @@
 // Seed §4 OpenTelemetry Operator 설치, with the seed's collector image. It refuses to start
 // before cert-manager (§3) answers, which is what the seed warns about.
 import { requireCertManager, waitForOperatorWebhook } from '../lib/certmanager.ts'
+import { requireNamespace } from '../lib/cluster.ts'
 import { isMain, main, type Context } from '../lib/main.ts'
 import { addRepos, checkChartVersions, installRelease, waitForReleases } from '../lib/release.ts'
 
@@ -10,6 +11,8 @@ export const about = {
 }
 
 export async function run(ctx: Context) {
+  // §1 the monitoring namespace, created by 01
+  await requireNamespace(ctx, ctx.config.namespace)
   // §3 ⚠️ cert-manager must be ready before the operator is installed
   await requireCertManager(ctx)
   // §4 helm repository open-telemetry, added and updated

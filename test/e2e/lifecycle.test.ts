@@ -1,21 +1,27 @@
-// The user's story, under helm 3 (v32 layer) and helm 4 (v35 layer): each script alone in the
-// seed's order from an empty cluster, the report green, `all` again changing nothing; and
-// `npm run all` from empty on a second cluster. Assertions read the cluster, not only our output.
+// The user's story, for each profile (seed, current) under helm 3 (v32 layer) and helm 4 (v35
+// layer): each script alone in the seed's order from an empty cluster, the report green, `all`
+// again changing nothing; and `npm run all` from empty on a second cluster. Assertions read the
+// cluster, not only our output.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { releaseDefaults } from '../../lib/config.ts'
-import { kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
+import { profiles, type ProfileName } from '../../lib/config.ts'
+import { kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, type Cluster, type Suite } from './harness.ts'
 
-const pinned = releaseDefaults.map((r) => [r.name, 'deployed', `${r.chart}-${r.version}`])
+/** Pods by their real names: the seed's list (§5), and the current profile's. */
+const expectedPods: Record<ProfileName, { exact: string[]; prefixes: string[]; absent: string[] }> = {
+  seed: { exact: ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0'], prefixes: ['kube-prometheus-stack-operator-', 'kube-prometheus-stack-grafana-', 'loki-promtail-', 'opentelemetry-operator-'], absent: ['alloy-'] },
+  current: { exact: ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0'], prefixes: ['kube-prometheus-stack-operator-', 'kube-prometheus-stack-grafana-', 'alloy-', 'opentelemetry-operator-'], absent: ['loki-promtail-', 'loki-canary-', 'loki-gateway-', 'loki-chunks-cache-'] },
+}
 
-for (const layer of suiteLayers) {
-  const test = suite(`lifecycle, ${layer} (helm ${layers[layer].helmMajor})`)
+for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) => [l, p] as const))) {
+  const pinned = profiles[profile].map((r) => [r.name, 'deployed', `${r.chart}-${r.version}`])
+  const test = suite(`lifecycle, --profile ${profile}, ${layer} (helm ${layers[layer].helmMajor})`)
   let s: Suite
   let c: Cluster
 
   test.before(async () => {
     s = await startSuite(layer)
-    c = await startCluster(s)
+    c = await startCluster(s, { stackProfile: profile })
     await kubectl(c, 'create', 'namespace', 'ticketing')
   })
   test.after(async () => {
@@ -32,10 +38,15 @@ for (const layer of suiteLayers) {
     const installed = (await releases(c)).map((r) => [r.name, r.status, r.chart]).sort()
     assert.equal(installed, [...pinned].sort())
     const pods = (await kubectlJson(c, 'get', 'pods', '-n', 'monitoring')).items.map((p: any) => p.metadata.name)
-    for (const name of ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0']) assert.ok(pods.includes(name), `${name} in ${pods.join(', ')}`)
-    for (const prefix of ['kube-prometheus-stack-operator-', 'kube-prometheus-stack-grafana-', 'loki-promtail-', 'opentelemetry-operator-']) {
-      assert.ok(pods.some((p: string) => p.startsWith(prefix)), `a pod named ${prefix}… in ${pods.join(', ')}`)
-    }
+    const want = expectedPods[profile]
+    for (const name of want.exact) assert.ok(pods.includes(name), `${name} in ${pods.join(', ')}`)
+    for (const prefix of want.prefixes) assert.ok(pods.some((p: string) => p.startsWith(prefix)), `a pod named ${prefix}… in ${pods.join(', ')}`)
+    for (const prefix of want.absent) assert.not.ok(pods.some((p: string) => p.startsWith(prefix)), `no pod named ${prefix}… in ${pods.join(', ')}`)
+    // the services the next workshop section sends telemetry to, by name and port, in both profiles
+    const services = (await kubectlJson(c, 'get', 'services', '-n', 'monitoring')).items
+    const port = (name: string, p: number) => services.some((svc: any) => svc.metadata.name === name && svc.spec.ports.some((x: any) => x.port === p))
+    assert.ok(port('loki', 3100), 'service loki:3100')
+    assert.ok(port('tempo', 3200), 'service tempo:3200')
     const certManager = await kubectlJson(c, 'get', 'deployments', '-n', 'cert-manager')
     assert.equal(certManager.items.map((d: any) => [d.metadata.name, d.status.availableReplicas]).sort(), [['cert-manager', 1], ['cert-manager-cainjector', 1], ['cert-manager-webhook', 1]])
   })
@@ -64,7 +75,7 @@ for (const layer of suiteLayers) {
   })
 
   test('npm run all on an empty cluster installs everything and ends with a green report', async () => {
-    const fresh = await startCluster(s)
+    const fresh = await startCluster(s, { stackProfile: profile })
     try {
       await kubectl(fresh, 'create', 'namespace', 'ticketing')
       const run = await runScript(fresh, 'all.mts')

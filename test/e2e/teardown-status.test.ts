@@ -6,10 +6,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { releaseDefaults } from '../../lib/config.ts'
+import { profiles } from '../../lib/config.ts'
 import { helm, kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
 
-const ours = releaseDefaults.map((r) => r.name).sort()
+const ours = profiles.seed.map((r) => r.name).sort()
 const crdGroups = ['monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io', 'opentelemetry.io']
 
 async function crdsByGroup(c: Cluster): Promise<Record<string, number>> {
@@ -110,7 +110,7 @@ for (const layer of suiteLayers) {
   test('npm run all installs again cleanly over the CRDs left behind, this time through --chart-mirror', async () => {
     const served = s.repo.requests.length
     const run = await runScript(c, 'all.mts', [`--chart-mirror=${s.repo.url}`], {
-      env: { STACK_PROMETHEUS_COMMUNITY_REPO: undefined, STACK_GRAFANA_REPO: undefined, STACK_OPEN_TELEMETRY_REPO: undefined },
+      env: { STACK_PROMETHEUS_COMMUNITY_REPO: undefined, STACK_GRAFANA_REPO: undefined, STACK_OPEN_TELEMETRY_REPO: undefined, STACK_GRAFANA_COMMUNITY_REPO: undefined },
     })
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /All \d+ checks passed/)

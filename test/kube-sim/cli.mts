@@ -41,6 +41,7 @@ if (values.charts) {
     `export STACK_PROMETHEUS_COMMUNITY_REPO=${repo.repoUrl('prometheus-community')}`,
     `export STACK_GRAFANA_REPO=${repo.repoUrl('grafana')}`,
     `export STACK_OPEN_TELEMETRY_REPO=${repo.repoUrl('open-telemetry')}`,
+    `export STACK_GRAFANA_COMMUNITY_REPO=${repo.repoUrl('grafana-community')}`,
     `export STACK_CERT_MANAGER_MANIFEST=${certManagerManifest}`,
   )
 }

@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
 import {
-  buildConfig, loadConfig, projectRoot, readValuesFile, releaseDefaults, releaseNamed, releasesOf, repoDefaults, repoUrl, settingDefs,
+  buildConfig, loadConfig, projectRoot, readValuesFile, profiles, releaseNamed, releasesOf, repoDefaults, repoUrl, settingDefs,
 } from '../../lib/config.ts'
 import { UsageError } from '../../lib/errors.ts'
 import { parseSettings } from '../../lib/settings.ts'
@@ -47,6 +47,7 @@ loadConfigTest('works: the defaults are the seed', () => {
     'prometheus-community': 'https://prometheus-community.github.io/helm-charts',
     grafana: 'https://grafana.github.io/helm-charts',
     'open-telemetry': 'https://open-telemetry.github.io/opentelemetry-helm-charts',
+    'grafana-community': 'https://grafana-community.github.io/helm-charts',
   })
 })
 
@@ -288,9 +289,9 @@ const defaults = () => parseSettings(settingDefs, [], {}).values
 buildConfigTest('works: each release from its spec, values read through the given reader', () => {
   const read: string[] = []
   const config = buildConfig(defaults(), (file) => (read.push(path.basename(file)), { from: path.basename(file) }))
-  assert.equal(read, releaseDefaults.flatMap((r) => r.valuesFiles))
+  assert.equal(read, profiles.seed.flatMap((r) => r.valuesFiles))
   assert.equal(releaseNamed(config, 'tempo').values, { from: 'tempo-values.yaml' })
-  assert.equal(config.releases.map((r) => r.version), releaseDefaults.map((r) => r.version))
+  assert.equal(config.releases.map((r) => r.version), profiles.seed.map((r) => r.version))
 })
 
 buildConfigTest('an empty context is no context', () => {

@@ -119,6 +119,10 @@ export class DaemonSets implements Controller {
         numberUnavailable: nodes.length - available,
       }),
     })
+    // Ready pods become available minReadySeconds later: look again then.
+    if (minReady && withPod(isPodReady) > available) {
+      this.ctx.loop.after(`daemonset-available:${ds.metadata.namespace}/${ds.metadata.name}`, 1000, () => this.sync(ds.metadata.namespace!, ds.metadata.name))
+    }
   }
 
   /** Nodes the pod template's nodeSelector allows. */

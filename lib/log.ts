@@ -3,12 +3,15 @@
 // end ✓ with the elapsed time only when their work succeeded (kind's cli/status.go).
 import chalk, { Chalk, type ChalkInstance } from 'chalk'
 import type { Verbosity } from './config.ts'
+import { languageOf, type Lang } from './i18n.ts'
 
 export interface LogOptions {
   verbosity: Verbosity
   /** live, redrawn status lines; off when stderr is not a TTY or CI is set */
   live: boolean
   color: boolean
+  /** the language of the report's checkpoint lines and the summary (default English) */
+  lang?: Lang
   err?: NodeJS.WriteStream | { write(s: string): boolean }
   out?: NodeJS.WriteStream | { write(s: string): boolean }
 }
@@ -31,6 +34,7 @@ interface Active {
 
 export class Log {
   readonly c: ChalkInstance
+  readonly lang: Lang
   private readonly err
   private readonly out
   private readonly active = new Set<Active>()
@@ -40,6 +44,7 @@ export class Log {
 
   constructor(readonly opts: LogOptions) {
     this.c = opts.color ? chalk : new Chalk({ level: 0 })
+    this.lang = opts.lang ?? 'en'
     this.err = opts.err ?? process.stderr
     this.out = opts.out ?? process.stdout
   }
@@ -166,9 +171,12 @@ export function elapsed(since: number): string {
   return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`
 }
 
-/** The defaults a user expects: live lines on a terminal, plain ones in CI and pipes, NO_COLOR respected. */
+/**
+ * The defaults a user expects: live lines on a terminal, plain ones in CI and pipes, NO_COLOR
+ * respected, the report and summary in the locale's language.
+ */
 export function createLog(verbosity: Verbosity, env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): Log {
   const tty = Boolean(process.stderr.isTTY)
   const color = tty && !env.NO_COLOR && !argv.includes('--no-color')
-  return new Log({ verbosity, live: tty && !env.CI, color: Boolean(env.FORCE_COLOR) || color })
+  return new Log({ verbosity, live: tty && !env.CI, color: Boolean(env.FORCE_COLOR) || color, lang: languageOf(env) })
 }

@@ -7,7 +7,7 @@ import { listCmd, parseReleaseList, type ReleaseState } from './helm.ts'
 import { listObjects, type KubeObject } from './kubectl.ts'
 import type { Context } from './main.ts'
 import { podProblem, selects, workloadStatus } from './readiness.ts'
-import { makeReport, renderJson, renderTable, type Check, type Report } from './report.ts'
+import { makeReport, renderReport, type Check, type Report } from './report.ts'
 
 export interface NamespaceSnapshot {
   workloads: KubeObject[]
@@ -126,6 +126,6 @@ export async function verifyStack(ctx: Context): Promise<Report> {
     return makeReport([])
   }
   const report = await ctx.log.status('Reading the cluster for the checkpoint report', async () => buildReport(ctx.config, await readSnapshot(ctx)))
-  ctx.log.print(ctx.config.json ? renderJson(report) : `\n${renderTable(report, ctx.log.c)}`)
+  ctx.log.print(renderReport(report, { json: ctx.config.json, c: ctx.log.c, lang: ctx.log.lang }))
   return report
 }

@@ -4,6 +4,7 @@
 import { ExitError } from '../lib/errors.ts'
 import { isMain, main, printError, type Context } from '../lib/main.ts'
 import { runPlan } from '../lib/plan.ts'
+import { reposOf } from '../lib/config.ts'
 import { addRepos } from '../lib/release.ts'
 import { planExitCode, renderSummary } from '../lib/summary.ts'
 import * as namespace from './01-namespace.mts'
@@ -19,7 +20,7 @@ export const about = {
 /** The plan: what each step needs. Helm repositories are added once, before anything runs side by side. */
 export const steps = [
   { id: 'namespace', title: '§1 namespaces', needs: [], run: namespace.run },
-  { id: 'repos', title: '§2.1 helm repositories', needs: [], run: (ctx: Context) => addRepos(ctx, ['grafana', 'prometheus-community', 'open-telemetry']) },
+  { id: 'repos', title: '§2.1 helm repositories', needs: [], run: (ctx: Context) => addRepos(ctx, reposOf(ctx.config)) },
   { id: 'lgtm', title: '§2 LGTM stack', needs: ['namespace', 'repos'], run: lgtm.run },
   { id: 'cert-manager', title: '§3 cert-manager', needs: ['namespace'], run: certManager.run },
   { id: 'otel-operator', title: '§4 OpenTelemetry Operator', needs: ['cert-manager', 'repos'], run: otelOperator.run },
@@ -39,7 +40,7 @@ export async function run(ctx: Context) {
     }
   }, { concurrency: ctx.config.dryRun ? 1 : steps.length, always: ['verify'] })
   const titled = results.map((result) => ({ result, title: steps.find((s) => s.id === result.id)!.title }))
-  for (const line of renderSummary(ctx, titled, startedAt, ctx.log.c)) ctx.log.info(line)
+  for (const line of renderSummary(ctx, titled, startedAt, ctx.log.c, ctx.log.lang)) ctx.log.info(line)
   const code = planExitCode(results)
   if (code) throw new ExitError(code)
 }

@@ -244,6 +244,12 @@ for (const [name, tty, env, argv, expected] of [
   })
 }
 
+createLogTest('the language comes from the locale (LC_ALL, LC_MESSAGES, LANG)', () => {
+  assert.is(onTerminal(false, () => createLog('normal', { LANG: 'ko_KR.UTF-8' }, [])).lang, 'ko')
+  assert.is(onTerminal(false, () => createLog('normal', { LC_ALL: 'C', LANG: 'ko_KR.UTF-8' }, [])).lang, 'en')
+  assert.is(onTerminal(false, () => createLog('normal', {}, [])).lang, 'en')
+})
+
 createLogTest('the verbosity is kept', () => {
   assert.is(onTerminal(false, () => createLog('quiet', {}, [])).opts.verbosity, 'quiet')
 })

@@ -1,7 +1,8 @@
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { groupTitles, makeReport, renderJson, renderTable, REPORT_VERSION } from '../../lib/report.ts'
+import { messages } from '../../lib/i18n.ts'
+import { groupTitles, makeReport, renderJson, renderReport, renderTable, REPORT_VERSION } from '../../lib/report.ts'
 import { aCheck, noColor } from './builders.ts'
 
 const tempo = aCheck({ id: 'workload/tempo', group: 'monitoring', title: 'Tempo', detail: 'statefulset/tempo 1/1 ready' })
@@ -99,4 +100,43 @@ renderTableTest('with colour, the text is the same once the escapes are removed'
   assert.is(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderTable(report, noColor))
 })
 
+renderTableTest('in Korean: the checkpoint lines are the workshop\'s sentences, the checks themselves unchanged', () => {
+  const ko = renderTable(makeReport([tempo, operatorDown, webhook]), noColor, 'ko').split('\n')
+  const en = renderTable(makeReport([tempo, operatorDown, webhook]), noColor, 'en').split('\n')
+  assert.ok(ko.includes('✅ monitoring 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.'), ko.join('\n'))
+  assert.ok(ko.includes('❌ monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.'), ko.join('\n'))
+  assert.ok(ko.includes('✅ cert-manager 네임스페이스에 cert-manager 파드가 실행 중이다.'), ko.join('\n'))
+  assert.is(ko.at(-1), '점검 3개 중 1개가 실패했습니다.')
+  assert.equal(ko.filter((l) => l.startsWith('   ')), en.filter((l) => l.startsWith('   ')), 'check lines and hints as in English')
+})
+
+renderTableTest('in Korean, all passed', () => {
+  assert.is(renderTable(makeReport([tempo]), noColor, 'ko').split('\n').at(-1), messages.ko.allPassed(1))
+})
+
 renderTableTest.run()
+
+// renderReport
+
+const renderReportTest = suite('renderReport')
+
+renderReportTest('works: the table after a blank line', () => {
+  const report = makeReport([tempo, operatorDown])
+  assert.is(renderReport(report, { json: false, c: noColor }), `\n${renderTable(report, noColor)}`)
+})
+
+renderReportTest('--json is the same in every language', () => {
+  const report = makeReport([tempo, operatorDown, webhook])
+  const en = renderReport(report, { json: true, c: noColor, lang: 'en' })
+  assert.is(renderReport(report, { json: true, c: noColor, lang: 'ko' }), en)
+  assert.is(en, renderJson(report))
+  assert.not.match(en, /[\uac00-\ud7a3]/, 'no Hangul in the JSON')
+})
+
+renderReportTest('the table follows the language', () => {
+  const report = makeReport([tempo])
+  assert.match(renderReport(report, { json: false, c: noColor, lang: 'ko' }), messages.ko.groups.monitoring)
+  assert.not.match(renderReport(report, { json: false, c: noColor, lang: 'en' }), messages.ko.groups.monitoring)
+})
+
+renderReportTest.run()

@@ -52,6 +52,12 @@ renderSummaryTest('no outcome changed: nothing to do', () => {
   assert.ok(summary().includes('  nothing to do: everything was already in place'), summary().join('\n'))
 })
 
+renderSummaryTest('a run that failed and changed nothing says so, not "nothing to do" (a flaky API, issue 6)', () => {
+  const lines = summary({ results: [failed('namespace', 3500), ok('repos', 400), skipped('lgtm')] })
+  assert.ok(lines.includes('  nothing was changed'), lines.join('\n'))
+  assert.not.ok(lines.join('\n').includes('nothing to do'))
+})
+
 renderSummaryTest('outcomes that changed are listed, those that did not are not', () => {
   const lines = summary({ outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.2 — not installed' }, { name: 'namespace/cert-manager', action: 'created', detail: '' }] })
   assert.ok(lines.includes('  changed: release/loki installed (loki-stack 2.10.2 — not installed); namespace/cert-manager created'), lines.join('\n'))
@@ -86,6 +92,36 @@ renderSummaryTest('a dry run: says nothing was changed, and no Grafana access', 
   assert.ok(text.includes('  dry run: nothing was changed; the commands above (stdout) are what a run on an empty cluster does'), text)
   assert.not.ok(text.includes('nothing to do'))
   assert.not.ok(text.includes('port-forward'))
+})
+
+renderSummaryTest('in Korean: headings, the seed\'s step names, times and what changed', () => {
+  const lines = renderSummary({ config: aConfig(), outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.2' }] }, allOk, Date.now() - 95_000, noColor, 'ko')
+  assert.equal(lines.slice(0, 6), [
+    '',
+    '요약',
+    `  ✓ §1 사전 준비${' '.repeat(34 - 12)} 0.4s`,
+    `  ✓ §2 LGTM 스택 설치${' '.repeat(34 - 17)} 93.5s`,
+    `  ✓ §5 설치 확인${' '.repeat(34 - 12)} 2.0s`,
+    '  전체 1m35s',
+  ])
+  assert.ok(lines.includes('  변경됨: release/loki 설치됨 (loki-stack 2.10.2)'), lines.join('\n'))
+  assert.ok(lines.some((l) => l.startsWith('  사용자 admin, 비밀번호: kubectl get secret -n monitoring')), lines.join('\n'))
+})
+
+renderSummaryTest('in Korean: nothing to do', () => {
+  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, [ok('namespace', 400), ok('verify', 300)], Date.now(), noColor, 'ko')
+  assert.ok(lines.includes('  할 일 없음: 모두 이미 설치되어 있습니다'), lines.join('\n'))
+})
+
+renderSummaryTest('in Korean: a step not run, nothing changed', () => {
+  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, [failed('namespace', 400), skipped('verify')], Date.now(), noColor, 'ko')
+  assert.ok(lines.some((l) => l.endsWith('실행 안 함')), lines.join('\n'))
+  assert.ok(lines.includes('  변경된 것 없음'), lines.join('\n'))
+})
+
+renderSummaryTest('a step without Korean words keeps its title', () => {
+  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, [ok('extra', 100, 'an extra step')], Date.now(), noColor, 'ko')
+  assert.ok(lines.some((l) => l.includes('an extra step')), lines.join('\n'))
 })
 
 renderSummaryTest.run()

@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// `npm run demo`: the whole of section 05 on a SIMULATED cluster, as a user runs it — `all`, then
+// `verify`, then `all` again (nothing to do), then `teardown --yes` — with the real kubectl and
+// helm, against kube-sim and the stand-in charts served from a loopback chart repository.
+// The scripts run as child processes with the terminal's stdio, so the output is what a user
+// sees on a real cluster. Everything lives in one temporary folder (kubeconfig, HOME, helm's
+// homes, the chart repository) removed at the end, also on Ctrl-C. The user's kubeconfig and
+// current context are never read or written. This file may use test code (the simulator and the
+// e2e harness); nothing in lib/ or scripts/ knows about it.
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import chalk, { Chalk } from 'chalk'
+import { $ } from 'zx'
+import { fastProfile, realisticProfile } from '../test/kube-sim/controllers/index.ts'
+import { kubectl, layers, releases, root, startCluster, startSuite, type Cluster, type LayerName } from '../test/e2e/harness.ts'
+
+const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast]
+  --layer=v35  kubectl 1.35 + helm 4 (default); --layer=v32: kubectl 1.32 + helm 3
+  --fast       pods get ready in ~0.1 s instead of a few seconds`
+
+const c = process.stderr.isTTY && !process.env.NO_COLOR ? chalk : new Chalk({ level: 0 })
+const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
+
+interface Step {
+  title: string
+  script: string
+  args: string[]
+}
+
+/** The user's story: install, check, re-run (nothing to do), remove. */
+const steps: Step[] = [
+  { title: 'npm run all', script: 'all.mts', args: [] },
+  { title: 'npm run verify', script: '05-verify.mts', args: [] },
+  { title: 'npm run all (again: nothing to do)', script: 'all.mts', args: [] },
+  { title: 'npm run teardown -- --yes', script: 'teardown.mts', args: ['--yes'] },
+]
+
+interface Outcome {
+  step: Step
+  code: number
+  ms: number
+  note?: string
+}
+
+let interrupted: NodeJS.Signals | undefined
+let running: ChildProcess | undefined
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseArgs(argv)
+  if (typeof opts === 'string') return usageError(opts)
+  if (opts.help) {
+    say(usage)
+    return 0
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-monitoring-demo-'))
+  // every temporary folder the harness makes (cluster, chart repository) lands in ours
+  process.env.TMPDIR = tmp
+  const cleanups: (() => Promise<void> | void)[] = [() => fs.rmSync(tmp, { recursive: true, force: true })]
+  try {
+    say(banner(opts.layer))
+    const suite = await startSuite(opts.layer)
+    cleanups.push(() => suite.stop())
+    const cluster = await startCluster(suite, { profile: opts.fast ? fastProfile : realisticProfile })
+    cleanups.push(() => cluster.stop())
+    if (interrupted) return interruptedCode()
+    const env = userEnv(cluster, tmp)
+    await describeSetup(cluster, suite.repo.url)
+    const outcomes = await runSteps(env, cluster)
+    if (interrupted) return interruptedCode()
+    say(summary(outcomes))
+    return outcomes.find((o) => o.code !== 0)?.code ?? 0
+  } catch (error) {
+    if (interrupted) return interruptedCode()
+    say(c.red(`✗ The demo stopped: ${error instanceof Error ? error.message : String(error)}`))
+    return 1
+  } finally {
+    // every clean-up runs, newest first, whatever the one before it did
+    for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((error) => say(c.red(`✗ clean-up: ${error}`)))
+    say(c.dim(`Stopped the simulated cluster and the chart repository; removed ${tmp}.`))
+    if (interrupted) say('The simulated cluster is gone with it: `npm run demo` starts afresh.')
+  }
+}
+
+function parseArgs(argv: string[]): { layer: LayerName; fast: boolean; help: boolean } | string {
+  const opts = { layer: 'v35' as LayerName, fast: false, help: false }
+  for (const arg of argv) {
+    const layer = /^--layer=(.*)$/.exec(arg)?.[1]
+    if (layer !== undefined) {
+      if (!(layer in layers)) return `--layer must be one of ${Object.keys(layers).join(', ')}, not "${layer}"`
+      opts.layer = layer as LayerName
+    } else if (arg === '--fast') opts.fast = true
+    else if (arg === '--help' || arg === '-h') opts.help = true
+    else return `unknown argument "${arg}"`
+  }
+  return opts
+}
+
+function banner(layer: LayerName): string {
+  return [
+    c.bold.yellow(`━━ Demo on a SIMULATED cluster (kube-sim) — not a real Kubernetes cluster ━━`),
+    `The real scripts run with the real kubectl and helm ${layers[layer].helmMajor} (${layers[layer].pkg}) against kube-sim, a`,
+    'Kubernetes API simulator started on 127.0.0.1 for this demo only, with stand-in charts served from a',
+    'loopback chart repository. Your kubeconfig and current context are not used or changed.',
+    `${c.bold('What it proves:')} the commands the scripts send and their order, what runs side by side, the waits`,
+    '  and what they print, the checkpoint report, a re-run that changes nothing, and the teardown.',
+    `${c.bold('What it does not prove:')} that images pull, containers start or the real charts work on your`,
+    '  cluster — no container runs here, the charts are stand-ins for the pinned ones, and your cluster\'s',
+    '  capacity, network, storage and permissions are not exercised. Run `npm run all` on a real cluster for that.',
+    '',
+  ].join('\n')
+}
+
+/** The environment a user's shell would give the scripts, pointed at the simulated cluster only. */
+function userEnv(cluster: Cluster, tmp: string): NodeJS.ProcessEnv {
+  // the user's own settings for the scripts, kube and helm must not leak in
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STACK_|HELM_|KUBECONFIG$)/.test(k)))
+  const env: NodeJS.ProcessEnv = { ...inherited, ...cluster.env, TMPDIR: tmp }
+  // the harness's test-only choices give way to the user's terminal and the defaults
+  for (const key of ['CI', 'NO_COLOR', 'STACK_TIMEOUT', 'STACK_STUCK_AFTER']) {
+    if (key in inherited) env[key] = inherited[key]
+    else delete env[key]
+  }
+  return env
+}
+
+async function describeSetup(cluster: Cluster, repoUrl: string): Promise<void> {
+  const versions = await $({ env: cluster.env, quiet: true })`kubectl version --client -o json`.json()
+  const helm = (await $({ env: cluster.env, quiet: true })`helm version --short`).stdout.trim()
+  say(c.dim(`kube-sim at ${cluster.sim.url} (context kube-sim, KUBECONFIG=${cluster.sim.kubeconfig}); charts at ${repoUrl}`))
+  say(c.dim(`kubectl ${versions.clientVersion.gitVersion}, helm ${helm}, from ${path.relative(root, cluster.suite.bin)}`))
+  // section 04's app: its namespace is all that section 05 looks for
+  await kubectl(cluster, 'create', 'namespace', 'ticketing')
+  say(c.dim('namespace ticketing created, standing in for the app of section 04'))
+}
+
+async function runSteps(env: NodeJS.ProcessEnv, cluster: Cluster): Promise<Outcome[]> {
+  const outcomes: Outcome[] = []
+  for (const step of steps) {
+    if (interrupted) break
+    say(`\n${c.bold.cyan(`━━ ${step.title} ━━`)}  ${c.dim('(simulated cluster)')}`)
+    const before = step === steps[2] ? await revisions(cluster) : undefined
+    const started = Date.now()
+    const code = await runScript(step, env)
+    if (interrupted) break
+    const outcome: Outcome = { step, code, ms: Date.now() - started }
+    if (before) outcome.note = compareRevisions(before, await revisions(cluster))
+    outcomes.push(outcome)
+    if (code !== 0) break
+  }
+  return outcomes
+}
+
+/** One script as `npx zx scripts/<name>` runs it, with the terminal's stdout and stderr. */
+function runScript(step: Step, env: NodeJS.ProcessEnv): Promise<number> {
+  // its own process group: a Ctrl-C reaches it once, from us, and the script stops its own children
+  const child = spawn(process.execPath, [zxCli, path.join('scripts', step.script), ...step.args], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true })
+  running = child
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(1))
+    child.on('exit', (code, signal) => {
+      running = undefined
+      resolve(code ?? (signal === 'SIGINT' ? 130 : 143))
+    })
+  })
+}
+
+async function revisions(cluster: Cluster): Promise<Map<string, string>> {
+  return new Map((await releases(cluster)).map((r) => [r.name, r.revision]))
+}
+
+function compareRevisions(before: Map<string, string>, after: Map<string, string>): string {
+  const changed = [...after].filter(([name, revision]) => before.get(name) !== revision).map(([name]) => name)
+  return changed.length ? `new helm revisions: ${changed.join(', ')}` : `0 new helm revisions (${after.size} releases)`
+}
+
+function summary(outcomes: Outcome[]): string {
+  const lines = ['', c.bold('Demo summary (simulated cluster)')]
+  for (const step of steps) {
+    const o = outcomes.find((x) => x.step === step)
+    const mark = !o ? c.dim('–') : o.code === 0 ? c.green('✓') : c.red('✗')
+    const detail = !o ? 'not run' : `${o.code === 0 ? '' : `exit code ${o.code}, `}${(o.ms / 1000).toFixed(1)}s${o.note ? `; ${o.note}` : ''}`
+    lines.push(`  ${mark} ${step.title.padEnd(38)} ${c.dim(detail)}`)
+  }
+  lines.push(
+    '',
+    c.yellow('This ran on kube-sim, a simulated cluster: it shows that the scripts drive the real kubectl and helm'),
+    c.yellow('correctly, in order, idempotently, with a truthful report and a clean teardown. It does not show that'),
+    c.yellow('images pull, containers start or the real charts work: no container ran, the charts were stand-ins.'),
+    c.yellow('Your kubeconfig and current context were not touched. For the real thing: `npm run all` (see README.md).'),
+  )
+  return lines.join('\n')
+}
+
+/**
+ * Ctrl-C: the running script gets the signal once (it stops its kubectl and helm and says what to
+ * re-run); we wait for it — its whole process group is killed if it takes over 15 s — and then
+ * stop the simulated cluster and the chart repository and remove the temporary folder.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  interrupted = signal
+  say(c.yellow(`\nInterrupted (${signal}): stopping the running script, then the simulated cluster…`))
+  // a second Ctrl-C while we clean up changes nothing
+  process.on(signal, () => {})
+  const child = running
+  if (!child?.pid) return
+  child.kill(signal)
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }, 15_000)
+  child.once('exit', () => clearTimeout(timer))
+}
+
+function interruptedCode(): number {
+  return interrupted === 'SIGTERM' ? 143 : 130
+}
+
+function usageError(message: string): number {
+  say(c.red(`✗ ${message}`))
+  say(usage)
+  return 2
+}
+
+function say(text: string): void {
+  process.stderr.write(`${text}\n`)
+}
+
+process.exit(await main(process.argv.slice(2)))

@@ -1,0 +1,96 @@
+// The words people read in the checkpoint report and the closing summary, in English or in the
+// workshop's own Korean. Only those are translated: progress lines, errors, commands and `--json`
+// stay as they are, so what a script or a search engine reads never depends on the locale.
+// The language comes from the locale as POSIX picks it: LC_ALL, then LC_MESSAGES, then LANG.
+
+export type Lang = 'en' | 'ko'
+
+/** The first non-empty of LC_ALL, LC_MESSAGES, LANG decides; `ko`, `ko_KR.UTF-8` … mean Korean. */
+export function languageOf(env: NodeJS.ProcessEnv = process.env): Lang {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || ''
+  // `ko` on its own or with a territory/codeset/modifier; not `kok_IN` (Konkani)
+  return /^ko(?:$|[_.@-])/.test(locale) ? 'ko' : 'en'
+}
+
+export interface Messages {
+  /** the checkpoint sentences of seed §5 (✅ 체크포인트), then our two extra groups */
+  groups: { monitoring: string; 'cert-manager': string; operator: string; releases: string; datasources: string }
+  allPassed(total: number): string
+  someFailed(failed: number, total: number): string
+  summary: string
+  /** the steps of `npm run all` by id, when the language has its own words for them */
+  steps: Record<string, string>
+  total(time: string): string
+  notRun: string
+  changed: string
+  /** what happened to a release or object (lib/main.ts Outcome.action), when the language has its own words */
+  actions: Record<string, string>
+  nothingToDo: string
+  /** a run that stopped early and changed nothing: not the same as having nothing to do */
+  nothingChanged: string
+  dryRun: string
+  grafanaLogin: string
+}
+
+export const messages: Record<Lang, Messages> = {
+  en: {
+    groups: {
+      monitoring: 'Prometheus, Grafana, Loki and Tempo pods are running in namespace monitoring',
+      'cert-manager': 'cert-manager pods are running in namespace cert-manager',
+      operator: 'the opentelemetry-operator pod is running in namespace monitoring',
+      releases: 'helm releases are deployed at the pinned chart versions',
+      datasources: "Grafana's datasources (Prometheus default, Loki, Tempo) are provisioned",
+    },
+    allPassed: (total) => `All ${total} checks passed.`,
+    someFailed: (failed, total) => `${failed} of ${total} checks failed.`,
+    summary: 'Summary',
+    steps: {},
+    total: (time) => `total ${time}`,
+    notRun: 'not run',
+    changed: 'changed',
+    actions: {},
+    nothingToDo: 'nothing to do: everything was already in place',
+    nothingChanged: 'nothing was changed',
+    dryRun: 'dry run: nothing was changed; the commands above (stdout) are what a run on an empty cluster does',
+    grafanaLogin: 'user admin; password:',
+  },
+  ko: {
+    groups: {
+      monitoring: 'monitoring 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.',
+      'cert-manager': 'cert-manager 네임스페이스에 cert-manager 파드가 실행 중이다.',
+      operator: 'monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.',
+      releases: 'Helm 릴리스가 고정된 차트 버전으로 배포되어 있다.',
+      datasources: 'Grafana 데이터소스(Prometheus 기본, Loki, Tempo)가 프로비저닝되어 있다.',
+    },
+    allPassed: (total) => `점검 ${total}개 모두 통과했습니다.`,
+    someFailed: (failed, total) => `점검 ${total}개 중 ${failed}개가 실패했습니다.`,
+    summary: '요약',
+    steps: {
+      namespace: '§1 사전 준비',
+      repos: '§2.1 Helm 리포지토리 추가',
+      lgtm: '§2 LGTM 스택 설치',
+      'cert-manager': '§3 cert-manager 설치',
+      'otel-operator': '§4 OpenTelemetry Operator 설치',
+      verify: '§5 설치 확인',
+    },
+    total: (time) => `전체 ${time}`,
+    notRun: '실행 안 함',
+    changed: '변경됨',
+    actions: { installed: '설치됨', upgraded: '업그레이드됨', replaced: '교체됨', removed: '제거됨', unchanged: '변경 없음', healed: '복구됨', applied: '적용됨', created: '생성됨', exists: '이미 있음', checked: '확인됨' },
+    nothingToDo: '할 일 없음: 모두 이미 설치되어 있습니다',
+    nothingChanged: '변경된 것 없음',
+    dryRun: '드라이 런: 아무것도 바꾸지 않았습니다. 위의 명령(stdout)이 빈 클러스터에서 실행될 내용입니다',
+    grafanaLogin: '사용자 admin, 비밀번호:',
+  },
+}
+
+/** `text` padded with spaces to `columns` terminal columns (Hangul takes two). */
+export function padColumns(text: string, columns: number): string {
+  return text + ' '.repeat(Math.max(0, columns - displayWidth(text)))
+}
+
+function displayWidth(text: string): number {
+  let width = 0
+  for (const ch of text) width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1
+  return width
+}

@@ -33,7 +33,7 @@ export function renderCommand(cmd: Command): string {
  */
 export function isTransient(stderr: string): boolean {
   if (/failed calling webhook/i.test(stderr)) return false
-  return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(stderr)
+  return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|\(InternalError\)|Internal error occurred|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(stderr)
 }
 
 /** How long interrupted children get to finish (helm marks its release failed, not pending). */

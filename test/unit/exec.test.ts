@@ -98,6 +98,7 @@ for (const [name, stderr, transient] of [
   ['500 Internal Server Error', 'Error: Kubernetes cluster unreachable: an error on the server ("500 Internal Server Error") has prevented the request from succeeding', true],
   ['service unavailable', 'Error from server (ServiceUnavailable): the server is currently unable to handle the request', true],
   ['unexpected EOF', 'error: unexpected EOF', true],
+  ['an apiserver internal error (etcd stumbled)', 'Error from server (InternalError): Internal error occurred: etcdserver: request timed out', true],
   ['request timeout', 'Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get pods)', true],
   ['a webhook refusing connections (a readiness question)', 'Error from server (InternalError): Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": dial tcp 10.96.12.34:443: connect: connection refused', false],
   ['a webhook timing out (a readiness question too)', 'Internal error occurred: failed calling webhook "mopentelemetrycollectorbeta.kb.io": Post "https://opentelemetry-operator-webhook.monitoring.svc:443/mutate": context deadline exceeded (Client.Timeout exceeded); i/o timeout', false],

@@ -91,6 +91,9 @@ function containerStatus(pod: KObject, run: PodRun, c: any) {
   const waiting = (reason: string, message?: string) => ({ ...base, ready: false, started: false, state: { waiting: { reason, ...(message ? { message } : {}) } }, lastState })
   switch (run.stage) {
     case 'pulling':
+      // a retried pull: the kubelet keeps reporting ImagePullBackOff until the pull succeeds or fails again
+      if (run.pullFailures > 0 && (run.initDone || !(pod.spec?.initContainers?.length))) return waiting(...pullWaiting({ ...run, stage: 'pullBackOff' }, c.image))
+      return waiting(run.initDone ? 'ContainerCreating' : 'PodInitializing')
     case 'starting':
       return waiting(run.initDone ? 'ContainerCreating' : 'PodInitializing')
     case 'pullFailed':
@@ -110,7 +113,8 @@ function containerStatus(pod: KObject, run: PodRun, c: any) {
 function initStatus(run: PodRun, c: any) {
   const base = { name: c.name, image: imageRef(c.image), imageID: run.initDone ? imageID(c.image) : '', restartCount: 0, lastState: {} }
   if (!run.initDone) {
-    const [reason, message] = run.stage === 'pullFailed' || run.stage === 'pullBackOff' ? pullWaiting(run, c.image) : ['PodInitializing']
+    const pullTrouble = run.stage === 'pullFailed' || run.stage === 'pullBackOff' || (run.stage === 'pulling' && run.pullFailures > 0)
+    const [reason, message] = pullTrouble ? pullWaiting(run.stage === 'pulling' ? { ...run, stage: 'pullBackOff' } : run, c.image) : ['PodInitializing']
     return { ...base, ready: false, started: false, state: { waiting: { reason, ...(message ? { message } : {}) } } }
   }
   const id = containerID(run, c.name, -1)

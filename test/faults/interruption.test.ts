@@ -1,0 +1,114 @@
+// Issue 6 cases 1 and 2: `npm run all` stopped at 11 distinct points — SIGINT to the script (as
+// `kill -INT`; it must end its helm/kubectl children itself) or SIGKILL to the script and every
+// child (a closed laptop) — then run again. Each time the next run converges to a green report,
+// nothing is left pending-*, no child outlives the script, and a release left pending or failed
+// is healed with the report saying so. Slow API answers and slow pods hold each point open long
+// enough to be hit; they are cleared before the next run.
+import fs from 'node:fs'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { kubectl, layers, leakedChildren, releases, root, runScript, startCluster, startScript, startSuite, suiteLayers, until, type Cluster, type Suite } from '../e2e/harness.ts'
+
+interface KillPoint {
+  name: string
+  signal: 'SIGINT' | 'SIGKILL'
+  /** install the stack first (a point inside an upgrade) */
+  converged?: boolean
+  /** values dir for the interrupted run (an upgrade needs a change) */
+  changeValues?: boolean
+  /** slow the cluster or the repository down so the point lasts long enough to be hit */
+  hold(c: Cluster): void
+  reached(c: Cluster, since: number): boolean
+  /** a release the next run must say it healed (left pending by a SIGKILL) */
+  heals?: string
+  /** one of the points `npm test` runs (FAULTS=quick); `npm run test:faults` runs them all */
+  quick?: boolean
+}
+
+const slowServices = (c: Cluster) => c.sim.faults.http.slow({ ms: 1500, path: /\/namespaces\/monitoring\/services/, verbs: ['create', 'patch', 'update'] })
+const helmRecord = (c: Cluster, release: string, statuses: string[]) =>
+  c.sim.store.list({ group: '', resource: 'secrets' }, 'monitoring').items.some((s) => s.metadata.labels?.owner === 'helm' && s.metadata.labels?.name === release && statuses.includes(s.metadata.labels?.status ?? ''))
+const indexFetched = (c: Cluster, since: number) => c.suite.repo.requests.slice(since).some((p) => p.endsWith('/index.yaml'))
+const exists = (c: Cluster, ns: string, name: string) => Boolean(c.sim.store.get({ group: 'apps', resource: 'deployments' }, ns, name))
+
+const points: KillPoint[] = [
+  { name: 'during the repository update', signal: 'SIGINT', quick: true, hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
+  { name: 'during the repository update', signal: 'SIGKILL', hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
+  { name: 'inside the kube-prometheus-stack install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']) },
+  { name: 'inside the kube-prometheus-stack install', signal: 'SIGKILL', quick: true, hold: slowServices, reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']), heals: 'kube-prometheus-stack' },
+  { name: 'inside the loki install', signal: 'SIGKILL', hold: slowServices, reached: (c) => helmRecord(c, 'loki', ['pending-install']), heals: 'loki' },
+  { name: 'inside the tempo install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'tempo', ['pending-install']) },
+  { name: 'during the cert-manager wait', signal: 'SIGINT', quick: true, hold: (c) => c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 5000 }), reached: (c) => exists(c, 'cert-manager', 'cert-manager-webhook') },
+  { name: 'during the cert-manager wait', signal: 'SIGKILL', hold: (c) => c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 5000 }), reached: (c) => exists(c, 'cert-manager', 'cert-manager-webhook') },
+  { name: 'inside the operator install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']) },
+  { name: 'inside the operator install', signal: 'SIGKILL', hold: slowServices, reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']), heals: 'opentelemetry-operator' },
+  {
+    name: 'inside a kube-prometheus-stack upgrade', signal: 'SIGKILL', converged: true, quick: true, changeValues: true,
+    // the change is to Grafana's admin Secret: helm 3 patches only what changed, helm 4 applies everything
+    hold: (c) => c.sim.faults.http.slow({ ms: 2000, path: /\/namespaces\/monitoring\/(secrets|configmaps)\/kube-prometheus-stack-grafana/, verbs: ['patch', 'update'] }),
+    reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-upgrade']), heals: 'kube-prometheus-stack',
+  },
+]
+
+/** A copy of values/ with one change, so kube-prometheus-stack has something to upgrade. */
+function changedValues(dir: string): string {
+  const out = path.join(dir, 'values-changed')
+  fs.cpSync(path.join(root, 'values'), out, { recursive: true })
+  const file = path.join(out, 'grafana-values.yaml')
+  fs.appendFileSync(file, '  adminUser: workshop\n')
+  return out
+}
+
+for (const layer of suiteLayers) {
+  const test = suite(`interrupted runs, ${layer} (helm ${layers[layer].helmMajor})`)
+  let s: Suite
+  test.before(async () => {
+    s = await startSuite(layer)
+  })
+  test.after(async () => {
+    await s?.stop()
+  })
+
+  for (const point of points.filter((p) => p.quick || process.env.FAULTS !== 'quick')) {
+    test(`${point.signal} ${point.name}: the next run converges`, async () => {
+      const c = await startCluster(s)
+      try {
+        await kubectl(c, 'create', 'namespace', 'ticketing')
+        const env = point.changeValues ? { STACK_VALUES_DIR: changedValues(c.dir) } : {}
+        if (point.converged) assert.is((await runScript(c, 'all.mts')).exitCode, 0)
+        const since = s.repo.requests.length
+        point.hold(c)
+        const running = startScript(c, 'all.mts', [], { env })
+        await until(point.name, () => point.reached(c, since), 120_000)
+        await new Promise((r) => setTimeout(r, 200))
+        running.signal(point.signal, { group: point.signal === 'SIGKILL' })
+        const stopped = await running.done
+        c.sim.faults.http.clear()
+        c.sim.faults.pods.clear()
+        s.repo.delay(0)
+
+        if (point.signal === 'SIGINT') {
+          assert.is(stopped.exitCode, 130, stopped.output)
+          assert.match(stopped.stderr, /Interrupted \(SIGINT\)/)
+          assert.match(stopped.stderr, /run the same command again to resume/)
+        } else {
+          assert.is(stopped.exitCode, 137)
+        }
+        await until('the interrupted children to end', () => leakedChildren(c).length === 0, 15_000).catch(() => assert.equal(leakedChildren(c), [], 'children outlived the script'))
+
+        const again = await runScript(c, 'all.mts', [], { env })
+        assert.is(again.exitCode, 0, again.output)
+        assert.match(again.stdout, /All \d+ checks passed/)
+        if (point.heals) assert.match(again.stderr, new RegExp(`${point.heals}: .*(pending|failed).*healing it first`))
+        const left = (await releases(c)).filter((r) => r.status !== 'deployed')
+        assert.equal(left, [], 'a release left not deployed')
+      } finally {
+        s.repo.delay(0)
+        await c.stop()
+      }
+    })
+  }
+
+  test.run()
+}

@@ -14,11 +14,13 @@ import path from 'node:path'
 import chalk, { Chalk } from 'chalk'
 import { $ } from 'zx'
 import { fastProfile, realisticProfile } from '../test/kube-sim/controllers/index.ts'
+import { profileNames, type ProfileName } from '../lib/config.ts'
 import { kubectl, layers, releases, root, startCluster, startSuite, type Cluster, type LayerName } from '../test/e2e/harness.ts'
 
-const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast]
+const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
   --layer=v35  kubectl 1.35 + helm 4 (default); --layer=v32: kubectl 1.32 + helm 3
-  --fast       pods get ready in ~0.1 s instead of a few seconds`
+  --fast       pods get ready in ~0.1 s instead of a few seconds
+  --profile=seed (default) or current: the stack on the workshop page's charts, or on maintained ones`
 
 const c = process.stderr.isTTY && !process.env.NO_COLOR ? chalk : new Chalk({ level: 0 })
 const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
@@ -65,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     say(banner(opts.layer))
     const suite = await startSuite(opts.layer)
     cleanups.push(() => suite.stop())
-    const cluster = await startCluster(suite, { profile: opts.fast ? fastProfile : realisticProfile })
+    const cluster = await startCluster(suite, { profile: opts.fast ? fastProfile : realisticProfile, stackProfile: opts.profile })
     cleanups.push(() => cluster.stop())
     if (interrupted) return interruptedCode()
     const env = userEnv(cluster, tmp)
@@ -86,11 +88,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function parseArgs(argv: string[]): { layer: LayerName; fast: boolean; help: boolean } | string {
-  const opts = { layer: 'v35' as LayerName, fast: false, help: false }
+function parseArgs(argv: string[]): { layer: LayerName; fast: boolean; help: boolean; profile: ProfileName } | string {
+  const opts = { layer: 'v35' as LayerName, fast: false, help: false, profile: 'seed' as ProfileName }
   for (const arg of argv) {
     const layer = /^--layer=(.*)$/.exec(arg)?.[1]
-    if (layer !== undefined) {
+    const profile = /^--profile=(.*)$/.exec(arg)?.[1]
+    if (profile !== undefined) {
+      if (!profileNames.includes(profile as ProfileName)) return `--profile must be one of ${profileNames.join(', ')}, not "${profile}"`
+      opts.profile = profile as ProfileName
+    } else if (layer !== undefined) {
       if (!(layer in layers)) return `--layer must be one of ${Object.keys(layers).join(', ')}, not "${layer}"`
       opts.layer = layer as LayerName
     } else if (arg === '--fast') opts.fast = true

@@ -33,7 +33,13 @@ export async function startSuite(layer: LayerName): Promise<Suite> {
   const bin = await extractLayer(layer)
   const dir = await buildChartRepo({ helm: path.join(bin, 'helm') })
   const repo = await startChartRepo({ dir })
-  return { layer, bin, repo, stop: () => repo.stop() }
+  return {
+    layer, bin, repo,
+    stop: async () => {
+      await repo.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 /** One case: a fresh cluster and fresh homes. */

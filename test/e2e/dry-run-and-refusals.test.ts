@@ -4,7 +4,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { $ } from 'zx'
-import { helm, kubectl, kubectlJson, releases, root, runScript, startCluster, startSuite, suiteLayers, layers, type Cluster, type Suite } from './harness.ts'
+import type { ProfileName } from '../../lib/config.ts'
+import { helm, kubectl, kubectlJson, releases, root, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, layers, type Cluster, type Suite } from './harness.ts'
 
 for (const layer of suiteLayers) {
   const test = suite(`dry run and refusals, ${layer} (helm ${layers[layer].helmMajor})`)
@@ -17,8 +18,8 @@ for (const layer of suiteLayers) {
     await s?.stop()
   })
 
-  async function withCluster(fn: (c: Cluster) => Promise<void>) {
-    const c = await startCluster(s)
+  async function withCluster(fn: (c: Cluster) => Promise<void>, stackProfile: ProfileName = 'seed') {
+    const c = await startCluster(s, { stackProfile })
     try {
       await fn(c)
     } finally {
@@ -26,7 +27,7 @@ for (const layer of suiteLayers) {
     }
   }
 
-  test('--dry-run changes nothing, and the commands it prints install the stack when run by a shell', () => withCluster(async (c) => {
+  for (const profile of suiteProfiles) test(`--dry-run --profile ${profile} changes nothing, and the commands it prints install the stack when run by a shell`, () => withCluster(async (c) => {
     await kubectl(c, 'create', 'namespace', 'ticketing')
     const before = c.sim.store.resourceVersion
     const namespacesBefore = (await kubectlJson(c, 'get', 'namespaces')).items.map((n: any) => n.metadata.name)
@@ -41,7 +42,7 @@ for (const layer of suiteLayers) {
     assert.is(shell.exitCode, 0, `the printed script failed:\n${shell.stderr}`)
     const verify = await runScript(c, '05-verify.mts')
     assert.is(verify.exitCode, 0, verify.output)
-  }))
+  }, profile))
 
   test('--dry-run works with no cluster at all', () => withCluster(async (c) => {
     const dry = await runScript(c, 'all.mts', ['--dry-run'], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } })

@@ -178,6 +178,11 @@ export async function kubectl(cluster: Cluster, ...args: string[]): Promise<Proc
   return $({ env: cluster.env, quiet: true, nothrow: true })`kubectl ${args}`
 }
 
+/** kubectl with a manifest on stdin (`apply -f -`). */
+export async function kubectlIn(cluster: Cluster, input: string, ...args: string[]): Promise<ProcessOutput> {
+  return $({ env: cluster.env, quiet: true, nothrow: true, input })`kubectl ${args}`
+}
+
 export async function kubectlJson<T = any>(cluster: Cluster, ...args: string[]): Promise<T> {
   const out = await kubectl(cluster, ...args, '-o', 'json')
   if (out.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${out.stderr}`)

@@ -6,12 +6,12 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { releaseNamed, loadConfig } from '../../lib/config.ts'
-import { helm, kubectl, releases, root, runScript, startCluster, startSuite, suiteLayers, layers, type Cluster, type Suite } from './harness.ts'
+import { helm, kubectl, kubectlIn, releases, root, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, layers, type Cluster, type Suite } from './harness.ts'
 
 interface Check { id: string; ok: boolean; detail: string }
 
-for (const layer of suiteLayers) {
-  const test = suite(`the report catches what is wrong, ${layer} (helm ${layers[layer].helmMajor})`)
+for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) => [l, p] as const))) {
+  const test = suite(`the report catches what is wrong, --profile ${profile}, ${layer} (helm ${layers[layer].helmMajor})`)
   let s: Suite
   let c: Cluster
   let valuesDir: string
@@ -24,7 +24,7 @@ for (const layer of suiteLayers) {
 
   test.before(async () => {
     s = await startSuite(layer)
-    c = await startCluster(s)
+    c = await startCluster(s, { stackProfile: profile })
     await kubectl(c, 'create', 'namespace', 'ticketing')
     const run = await runScript(c, 'all.mts')
     assert.is(run.exitCode, 0, run.output)
@@ -75,7 +75,19 @@ for (const layer of suiteLayers) {
     assert.is(checks['datasource/loki'].ok, true)
   })
 
-  test('a second default datasource from another release: ❌ one default, ❌ unique names; a re-run mends it', async () => {
+  if (profile === 'current') test('a second default datasource from another release: ❌ one default, ❌ unique names, naming the ConfigMap', async () => {
+    assert.is((await runScript(c, '02-lgtm.mts')).exitCode, 0, 'back to our own values first')
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-datasources\n  namespace: monitoring\n  labels:\n    grafana_datasource: "1"\ndata:\n  team.yaml: |\n    apiVersion: 1\n    datasources:\n    - name: Loki\n      type: loki\n      url: http://loki.team.svc:3100\n      isDefault: true\n'
+    assert.is((await kubectlIn(c, configMap, 'apply', '-f', '-')).exitCode, 0)
+    const { exitCode, checks } = await report()
+    assert.is(exitCode, 1)
+    assert.match(checks['datasource/one-default'].detail, /2 defaults: .*configmap\/team-datasources/)
+    assert.match(checks['datasource/unique-names'].detail, /"Loki" 2×.*configmap\/team-datasources/)
+    await kubectl(c, 'delete', 'configmap', 'team-datasources', '-n', 'monitoring')
+    assert.is((await report()).exitCode, 0)
+  })
+
+  if (profile === 'seed') test('a second default datasource from another release: ❌ one default, ❌ unique names; a re-run mends it', async () => {
     const loki = releaseNamed(loadConfig([]), 'loki')
     const up = await helm(c, 'upgrade', 'loki', 'grafana/loki-stack', '-n', 'monitoring', '--version', loki.version, '--reuse-values', '--set', 'grafana.sidecar.datasources.enabled=true', '--set', 'loki.isDefault=true')
     assert.is(up.exitCode, 0, up.stderr)

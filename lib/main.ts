@@ -7,7 +7,7 @@ import { preflight } from './cluster.ts'
 import { loadConfig, settingDefs, type Config } from './config.ts'
 import { EnvironmentError, ExitError, StepError, UsageError, exitCodeOf } from './errors.ts'
 import { Runner } from './exec.ts'
-import type { HelmMajor } from './helm.ts'
+import type { HelmMajor, ReleaseState } from './helm.ts'
 import type { Target } from './kubectl.ts'
 import { createLog, type Log } from './log.ts'
 import { renderHelp } from './settings.ts'
@@ -31,6 +31,8 @@ export interface Context {
   outcomes: Outcome[]
   /** repositories added and updated by this run already (all.mts does it once for every step) */
   reposReady: Set<string>
+  /** `helm list` per namespace, read once and kept until a helm change in this run (see listReleases) */
+  releaseLists: Map<string, Promise<ReleaseState[]>>
 }
 
 export interface ScriptInfo {
@@ -40,7 +42,7 @@ export interface ScriptInfo {
 
 export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
   const target: Target = { context: config.context }
-  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set() }
+  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map() }
 }
 
 /**

@@ -62,7 +62,7 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
   } else {
     if (action.kind === 'heal') await heal(ctx, release, action)
     if (action.kind === 'replace') await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
-    await ctx.log.status(`helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`, () => ctx.runner.change(upgradeInstallCmd(ctx.target, release)))
+    await changeReleases(ctx, () => ctx.log.status(`helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`, () => ctx.runner.change(upgradeInstallCmd(ctx.target, release))))
   }
   ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}` })
 }
@@ -98,7 +98,7 @@ export async function removeOtherProfileReleases(ctx: Context): Promise<void> {
   if (!strays.length) return
   // a dry run assumes an empty cluster: nothing of another profile to remove
   if (ctx.config.dryRun) return
-  const installed = parseReleaseList((await ctx.runner.query(listCmd(ctx.target, ctx.config.namespace, ctx.helmMajor))).stdout)
+  const installed = await listReleases(ctx, ctx.config.namespace)
   for (const state of installed.filter((r) => strays.includes(r.name))) {
     await uninstall(ctx, state.name, `release ${state.name} (${state.chart} ${state.version}) belongs to another profile, not --profile ${ctx.config.profile}: removing it`)
   }
@@ -107,22 +107,44 @@ export async function removeOtherProfileReleases(ctx: Context): Promise<void> {
 /** Uninstalls and waits until its objects are gone; the release's own outcome says it, unless `outcome: false` (a replace reports once). */
 async function uninstall(ctx: Context, name: string, why: string, opts = { outcome: true }): Promise<void> {
   ctx.log.warn(`${name}: ${why}`)
-  await ctx.log.status(`helm uninstall ${name}`, () => ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace)))
+  await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${name}`, () => ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace))))
   if (opts.outcome) ctx.outcomes.push({ name: `release/${name}`, action: 'removed', detail: why })
 }
 
 export async function releaseState(ctx: Context, release: Pick<Release, 'name' | 'namespace'>): Promise<ReleaseState | undefined> {
-  const out = await ctx.runner.query(listCmd(ctx.target, release.namespace, ctx.helmMajor))
-  return parseReleaseList(out.stdout).find((r) => r.name === release.name)
+  return (await listReleases(ctx, release.namespace)).find((r) => r.name === release.name)
+}
+
+/**
+ * `helm list` of a namespace, read once per run and shared by every release's decision (a
+ * re-run on a converged cluster asks once, not once per release); a helm change forgets it.
+ */
+export function listReleases(ctx: Context, namespace: string): Promise<ReleaseState[]> {
+  let list = ctx.releaseLists.get(namespace)
+  if (!list) {
+    list = ctx.runner.query(listCmd(ctx.target, namespace, ctx.helmMajor)).then((out) => parseReleaseList(out.stdout))
+    list.catch(() => ctx.releaseLists.delete(namespace))
+    ctx.releaseLists.set(namespace, list)
+  }
+  return list
+}
+
+/** A helm change to the namespace's releases: what was listed is no longer true. */
+async function changeReleases(ctx: Context, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run()
+  } finally {
+    ctx.releaseLists.clear()
+  }
 }
 
 async function heal(ctx: Context, release: Release, action: Extract<ReleaseAction, { kind: 'heal' }>): Promise<void> {
   ctx.log.warn(`${release.name}: ${action.reason}; healing it first (${action.how})`)
   if (action.how === 'uninstall') {
-    await ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace)))
+    await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace))))
     return
   }
-  await ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () => ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision)))
+  await changeReleases(ctx, () => ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () => ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision))))
 }
 
 /** The workloads to wait on: what the manifest creates, and what its operator creates afterwards. */

@@ -2,7 +2,7 @@
 // with an EnvironmentError (exit 2) before anything in the cluster is changed.
 import { which } from 'zx'
 import { EnvironmentError, StepError } from './errors.ts'
-import { lastLine } from './exec.ts'
+import { isTransient, lastLine } from './exec.ts'
 import { parseHelmVersion, type HelmMajor } from './helm.ts'
 import { createNamespaceCmd, getObject, versionCmd } from './kubectl.ts'
 import type { Context } from './main.ts'
@@ -28,7 +28,7 @@ export async function preflight(ctx: Context): Promise<void> {
     ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
-    config.dryRun ? undefined : ctx.runner.probe(versionCmd(ctx.target)),
+    config.dryRun ? undefined : reachServer(ctx),
   ])
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
   if (!helm || helm.major < 3) throw new EnvironmentError(`helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`, 'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)')
@@ -44,10 +44,20 @@ export async function preflight(ctx: Context): Promise<void> {
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
   if (version.exitCode !== 0 || !server) {
-    throw new EnvironmentError(`the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 5s'}`,
+    throw new EnvironmentError(`the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 4s'}`,
       'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; `kubectl cluster-info` shows what kubectl is talking to')
   }
   log.info(`Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`)
+}
+
+/**
+ * One try within kubectl's 4 s request timeout: a server that does not answer is unreachable, and
+ * the user hears so at once. One that answers with a stumble (500, 429) is tried again.
+ */
+async function reachServer(ctx: Context) {
+  const once = await ctx.runner.once(versionCmd(ctx.target))
+  const answered = once.exitCode !== 0 && isTransient(once.stderr) && !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(once.stderr)
+  return answered ? ctx.runner.probe(versionCmd(ctx.target)) : once
 }
 
 /** What `kubectl config view -o json` shows of the (merged) kubeconfig. */

@@ -13,8 +13,13 @@ export interface Command {
   timeoutMs?: number
 }
 
-/** How many times a query is tried when the API answers with a transient error. */
-const TRANSIENT_TRIES = 5
+/**
+ * How many times a command is tried when the API answers with a transient error. With the
+ * backoff below (0.25 s doubling to 5 s) the 7 retries span about 18 s: a control plane that
+ * stumbles for a few seconds (a restarting apiserver, a flaky VPN) is ridden out, and a dead one
+ * still fails within half a minute.
+ */
+const TRANSIENT_TRIES = 8
 
 /** The command as a person would type it; stdin becomes a quoted here-document. */
 export function renderCommand(cmd: Command): string {

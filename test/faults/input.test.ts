@@ -5,6 +5,7 @@
 // reach a shell; and no secret (the kubeconfig's token, Grafana's admin password) appears in any
 // output of any scenario. "Nothing changed" is read off the simulator: its resourceVersion.
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -57,6 +58,18 @@ for (const layer of suiteLayers) {
     const kubeconfig = path.join(c.dir, 'unreachable')
     fs.writeFileSync(kubeconfig, fs.readFileSync(c.sim.kubeconfig, 'utf8').replace(/server: .*/, 'server: http://127.0.0.1:9'), { mode: 0o600 })
     await refused('unreachable server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [/the cluster of context "kube-sim" is not reachable/, /start the cluster/])
+  })
+
+  test('a server that accepts connections and never answers: exit 2 after one 5 s try, not a minute of retries', async () => {
+    const silent = net.createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const kubeconfig = path.join(c.dir, 'silent')
+      fs.writeFileSync(kubeconfig, fs.readFileSync(c.sim.kubeconfig, 'utf8').replace(/server: .*/, `server: http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`), { mode: 0o600 })
+      await refused('silent server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [/the cluster of context "kube-sim" is not reachable/])
+    } finally {
+      silent.close()
+    }
   })
 
   test('an unknown context: exit 2, lists the known ones', () => refused('unknown context', '01-namespace.mts', ['--context=staging'], {}, 2, [/context "staging" is not in your kubeconfig/, /known contexts: kube-sim/]))

@@ -32,7 +32,7 @@ const versionCmdTest = suite('versionCmd')
 versionCmdTest('works: bounded by the request timeout, and by the process timeout', () => {
   const cmd = versionCmd(kind)
   assert.equal(cmd.argv, ['kubectl', '--context', 'kind-kind', 'version', '-o', 'json', '--request-timeout=4s'])
-  assert.is(cmd.timeoutMs, 8000)
+  assert.is(cmd.timeoutMs, 7000)
 })
 
 versionCmdTest.run()

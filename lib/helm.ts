@@ -79,8 +79,13 @@ export function rollbackCmd(target: Target, name: string, namespace: string, rev
   return helm(target, 'rollback', name, String(revision), '--namespace', namespace)
 }
 
-export function uninstallCmd(target: Target, name: string, namespace: string, timeout = '5m'): Command {
-  return helm(target, 'uninstall', name, '--namespace', namespace, '--wait', '--timeout', timeout)
+/**
+ * `helm uninstall`, waiting until the resources are gone (`timeout` given), or not waiting (`null`):
+ * healing a release a killed helm left pending-install, whose in-flight writes may still land after
+ * the delete, so a wait for their deletion could never end; the install that follows adopts them.
+ */
+export function uninstallCmd(target: Target, name: string, namespace: string, timeout: string | null = '5m'): Command {
+  return helm(target, 'uninstall', name, '--namespace', namespace, ...(timeout === null ? [] : ['--wait', '--timeout', timeout]))
 }
 
 /** A values file as the user would type it: relative to where they stand, when it is below. */

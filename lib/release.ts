@@ -9,6 +9,7 @@ import {
   type ChartPin, type HistoryEntry, type ReleaseAction, type ReleaseState,
 } from './helm.ts'
 import type { Context } from './main.ts'
+import { formatDuration } from './settings.ts'
 import { waitForWorkloads, type WorkloadRef } from './wait.ts'
 
 /**
@@ -107,7 +108,7 @@ export async function removeOtherProfileReleases(ctx: Context): Promise<void> {
 /** Uninstalls and waits until its objects are gone; the release's own outcome says it, unless `outcome: false` (a replace reports once). */
 async function uninstall(ctx: Context, name: string, why: string, opts = { outcome: true }): Promise<void> {
   ctx.log.warn(`${name}: ${why}`)
-  await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${name}`, () => ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace))))
+  await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${name}`, () => ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace, formatDuration(ctx.config.timeoutMs)))))
   if (opts.outcome) ctx.outcomes.push({ name: `release/${name}`, action: 'removed', detail: why })
 }
 
@@ -141,7 +142,7 @@ async function changeReleases(ctx: Context, run: () => Promise<unknown>): Promis
 async function heal(ctx: Context, release: Release, action: Extract<ReleaseAction, { kind: 'heal' }>): Promise<void> {
   ctx.log.warn(`${release.name}: ${action.reason}; healing it first (${action.how})`)
   if (action.how === 'uninstall') {
-    await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace))))
+    await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace, null))))
     return
   }
   await changeReleases(ctx, () => ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () => ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision))))

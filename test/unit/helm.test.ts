@@ -215,6 +215,10 @@ uninstallCmdTest('works: waits until the resources are gone', () => {
   assert.equal(uninstallCmd(current, 'loki', 'monitoring').argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring', '--wait', '--timeout', '5m'])
 })
 
+uninstallCmdTest('no wait (null): a heal does not wait on writes a killed helm left in flight', () => {
+  assert.equal(uninstallCmd(current, 'loki', 'monitoring', null).argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring'])
+})
+
 uninstallCmdTest('the timeout given, and --kube-context last', () => {
   assert.equal(uninstallCmd(kind, 'loki', 'monitoring', '2m30s').argv.slice(-4), ['--timeout', '2m30s', '--kube-context', 'kind-kind'])
 })

@@ -45,11 +45,13 @@ export async function waitForCertManager(ctx: Context): Promise<void> {
   const { namespace, deployments } = ctx.config.certManager
   await waitForWorkloads(ctx, 'cert-manager', deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace })), { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
   await waitUntilAnswers(ctx, certManagerWebhook(ctx), ctx.config.timeoutMs)
+  ctx.certManagerReady = true
 }
 
 /** seed §4's warning as a check: cert-manager installed, and its webhook answering. */
 export async function requireCertManager(ctx: Context): Promise<void> {
-  if (ctx.config.dryRun) return
+  // in all.mts, 03 has just seen it answer: asking again would only cost the critical path
+  if (ctx.config.dryRun || ctx.certManagerReady) return
   const run03 = 'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts): the operator needs cert-manager for its webhook certificate'
   const crd = await getObject(ctx.runner, ctx.target, 'customresourcedefinition', undefined, 'issuers.cert-manager.io')
   if (!crd || !(await deploymentsPresent(ctx))) throw new StepError('cert-manager is not installed (nothing was changed)', { hint: run03 })

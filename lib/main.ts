@@ -33,6 +33,8 @@ export interface Context {
   reposReady: Set<string>
   /** `helm list` per namespace, read once and kept until a helm change in this run (see listReleases) */
   releaseLists: Map<string, Promise<ReleaseState[]>>
+  /** cert-manager was applied and its webhook answered in this run (all.mts: 04 need not ask again) */
+  certManagerReady: boolean
 }
 
 export interface ScriptInfo {
@@ -42,7 +44,7 @@ export interface ScriptInfo {
 
 export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
   const target: Target = { context: config.context }
-  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map() }
+  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map(), certManagerReady: false }
 }
 
 /**

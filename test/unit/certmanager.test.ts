@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import { certManagerWebhook, MANIFEST_ANNOTATION, manifestFingerprint, operatorWebhook } from '../../lib/certmanager.ts'
+import { certManagerWebhook, MANIFEST_ANNOTATION, manifestFingerprint, operatorWebhook, requireCertManager } from '../../lib/certmanager.ts'
 import { StepError } from '../../lib/errors.ts'
 import { createContext } from '../../lib/main.ts'
 import { aConfig, captureLog } from './builders.ts'
@@ -100,3 +100,28 @@ operatorWebhookTest('on timeout: the hint names the operator\'s namespace', () =
 })
 
 operatorWebhookTest.run()
+
+// requireCertManager
+
+const requireCertManagerTest = suite('requireCertManager')
+
+requireCertManagerTest('in a run where 03 saw the webhook answer, 04 asks the cluster nothing', async () => {
+  const ctx = ctxWith()
+  ctx.certManagerReady = true
+  const asked: string[] = []
+  ctx.runner.probe = async (cmd) => { asked.push(cmd.argv.join(' ')); throw new Error('no cluster here') }
+  ctx.runner.once = ctx.runner.probe
+  await requireCertManager(ctx)
+  assert.equal(asked, [])
+})
+
+requireCertManagerTest('otherwise it asks (and here, with no cluster, fails)', async () => {
+  const ctx = ctxWith()
+  const asked: string[] = []
+  ctx.runner.probe = async (cmd) => { asked.push(cmd.argv.join(' ')); throw new Error('no cluster here') }
+  const failed = await requireCertManager(ctx).then(() => false, () => true)
+  assert.ok(failed, 'it resolved without a cluster')
+  assert.ok(asked.length > 0)
+})
+
+requireCertManagerTest.run()

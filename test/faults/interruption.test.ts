@@ -33,7 +33,7 @@ const indexFetched = (c: Cluster, since: number) => c.suite.repo.requests.slice(
 const exists = (c: Cluster, ns: string, name: string) => Boolean(c.sim.store.get({ group: 'apps', resource: 'deployments' }, ns, name))
 
 const points: KillPoint[] = [
-  { name: 'during the repository update', signal: 'SIGINT', quick: true, hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
+  { name: 'during the repository update', signal: 'SIGINT', hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
   { name: 'during the repository update', signal: 'SIGKILL', hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
   { name: 'inside the kube-prometheus-stack install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']) },
   { name: 'inside the kube-prometheus-stack install', signal: 'SIGKILL', quick: true, hold: slowServices, reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']), heals: 'kube-prometheus-stack' },
@@ -44,7 +44,7 @@ const points: KillPoint[] = [
   { name: 'inside the operator install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']) },
   { name: 'inside the operator install', signal: 'SIGKILL', hold: slowServices, reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']), heals: 'opentelemetry-operator' },
   {
-    name: 'inside a kube-prometheus-stack upgrade', signal: 'SIGKILL', converged: true, quick: true, changeValues: true,
+    name: 'inside a kube-prometheus-stack upgrade', signal: 'SIGKILL', converged: true, changeValues: true,
     // the change is to Grafana's admin Secret: helm 3 patches only what changed, helm 4 applies everything
     hold: (c) => c.sim.faults.http.slow({ ms: 2000, path: /\/namespaces\/monitoring\/(secrets|configmaps)\/kube-prometheus-stack-grafana/, verbs: ['patch', 'update'] }),
     reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-upgrade']), heals: 'kube-prometheus-stack',

@@ -8,11 +8,11 @@ import { MANIFEST_ANNOTATION } from './certmanager.ts'
 import { knownReleaseNames, type Config } from './config.ts'
 import { ExitError, StepError, UsageError } from './errors.ts'
 import type { Command } from './exec.ts'
-import { listCmd, parseReleaseList, uninstallCmd } from './helm.ts'
+import { uninstallCmd } from './helm.ts'
 import { getObject, kubectl, listObjects, type Target } from './kubectl.ts'
 import type { Context } from './main.ts'
 import { plan } from './plan.ts'
-import { releaseState } from './release.ts'
+import { listReleases, releaseState } from './release.ts'
 import { formatDuration } from './settings.ts'
 
 export interface Component {
@@ -92,7 +92,7 @@ export async function inventory(ctx: Context): Promise<Inventory> {
   }))
   // another profile's releases (alloy after a switch back to seed) are ours too: they go first
   const others = knownReleaseNames.filter((n) => !config.releases.some((r) => r.name === n))
-  const installed = others.length ? parseReleaseList((await ctx.runner.query(listCmd(ctx.target, config.namespace, ctx.helmMajor))).stdout).map((r) => r.name) : []
+  const installed = others.length ? (await listReleases(ctx, config.namespace)).map((r) => r.name) : []
   const strays: Component[] = others.filter((n) => installed.includes(n)).map((id) => ({ id, needs: [], kind: 'release' }))
   const groups = new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])
   const crds = config.purge ? (await listObjects(ctx.runner, ctx.target, 'customresourcedefinitions')).filter((c) => groups.has(c.spec?.group)).map((c) => c.metadata.name) : []
@@ -104,8 +104,7 @@ export async function inventory(ctx: Context): Promise<Inventory> {
 /** Releases in our namespace that are not ours: deleting the namespace would delete them too. */
 async function otherReleases(ctx: Context): Promise<string[]> {
   const ours = new Set(knownReleaseNames)
-  const out = await ctx.runner.query(listCmd(ctx.target, ctx.config.namespace, ctx.helmMajor))
-  return parseReleaseList(out.stdout).map((r) => r.name).filter((name) => !ours.has(name))
+  return (await listReleases(ctx, ctx.config.namespace)).map((r) => r.name).filter((name) => !ours.has(name))
 }
 
 /** Removes each component; runs every step and reports every failure at the end. */

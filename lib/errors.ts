@@ -32,6 +32,9 @@ export class ExitError extends Error {
   }
 }
 
+/** A command not started because the run was interrupted: the signal handler says so, once. */
+export class InterruptedError extends Error {}
+
 export function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.code
   if (error instanceof UsageError || error instanceof EnvironmentError) return 2

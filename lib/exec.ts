@@ -2,7 +2,7 @@
 // kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
 // dry run from the very same argv, so what is printed is what would run.
 import { $, expBackoff, quote, retry, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
-import { StepError } from './errors.ts'
+import { InterruptedError, StepError } from './errors.ts'
 import type { Log } from './log.ts'
 
 export interface Command {
@@ -46,6 +46,8 @@ const INTERRUPT_GRACE_MS = 10_000
 
 export class Runner {
   private readonly running = new Set<ProcessPromise>()
+  /** Set once interrupted: no command starts after that, so none can outlive the script. */
+  private interruptedBy?: NodeJS.Signals
 
   constructor(
     readonly log: Log,
@@ -86,6 +88,8 @@ export class Runner {
   }
 
   private async tryTransient(cmd: Command): Promise<ProcessOutput> {
+    // refused at once, not retried with backoff: the script is about to exit
+    if (this.interruptedBy) throw this.notStarted(cmd)
     let attempt = 0
     return retry(TRANSIENT_TRIES, expBackoff('5s', 250), async () => {
       const out = await this.spawn(cmd)
@@ -103,21 +107,28 @@ export class Runner {
    * Returns the commands that were interrupted.
    */
   async interrupt(signal: NodeJS.Signals): Promise<string[]> {
+    this.interruptedBy = signal
     const children = [...this.running]
     const names = children.map((c) => c.cmd)
     await Promise.all(children.map((c) => c.kill(signal).catch(() => {})))
     await Promise.race([Promise.allSettled(children), sleep(INTERRUPT_GRACE_MS)])
-    await Promise.all(children.filter((c) => this.running.has(c)).map((c) => c.kill('SIGKILL').catch(() => {})))
+    await Promise.all([...this.running].map((c) => c.kill('SIGKILL').catch(() => {})))
     return names
   }
 
   private spawn(cmd: Command): Promise<ProcessOutput> {
+    // the steps go on while the interrupt waits for the children: a command they start now is refused
+    if (this.interruptedBy) return Promise.reject(this.notStarted(cmd))
     this.log.verbose(`  $ ${cmd.argv.map((a) => quote(a)).join(' ')}`)
     const [bin, ...args] = cmd.argv
     const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input })`${bin} ${args}`
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.add(child)
     return run.finally(() => this.running.delete(child))
+  }
+
+  private notStarted(cmd: Command): InterruptedError {
+    return new InterruptedError(`not started, the run was interrupted (${this.interruptedBy}): ${cmd.argv.slice(0, 3).join(' ')}`)
   }
 }
 

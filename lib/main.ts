@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { preflight } from './cluster.ts'
 import { loadConfig, settingDefs, type Config } from './config.ts'
-import { EnvironmentError, ExitError, StepError, UsageError, exitCodeOf } from './errors.ts'
+import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError, exitCodeOf } from './errors.ts'
 import { Runner } from './exec.ts'
 import type { HelmMajor, ReleaseState } from './helm.ts'
 import type { Target } from './kubectl.ts'
@@ -87,7 +87,7 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
 }
 
 export function printError(log: Log, error: unknown): void {
-  if (error instanceof ExitError) return
+  if (error instanceof ExitError || error instanceof InterruptedError) return
   if (error instanceof UsageError) {
     log.error(`✗ ${error.problems.length > 1 ? `${error.problems.length} problems with the settings (nothing was changed):` : 'Invalid setting (nothing was changed):'}`)
     for (const p of error.problems) log.error(`  - ${p}`)

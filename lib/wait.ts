@@ -3,7 +3,7 @@
 // Each wait states its deadline, shows progress, fails early when a pod is clearly stuck, and on
 // failure throws a StepError carrying a diagnosis (pods, reasons, last events, what to try).
 import { $, sleep, type ProcessPromise } from 'zx'
-import { StepError } from './errors.ts'
+import { InterruptedError, StepError } from './errors.ts'
 import { lastLine, renderCommand, type Command, type Runner } from './exec.ts'
 import { kubectl, listObjects, watchCmd, type KubeObject, type Target } from './kubectl.ts'
 import type { Log } from './log.ts'
@@ -157,9 +157,12 @@ type Kind = keyof typeof resourceOf
 /** One shared watch per kind and namespace for the whole run; stopped once at the end. */
 export class Watches {
   private readonly streams = new Map<string, WatchStream>()
+  private stopped = false
   constructor(private readonly target: Target, private readonly log: Log, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   stream(kind: Kind, namespace: string): WatchStream {
+    // a wait that begins after stop() (an interrupted run's steps go on briefly) must not start a watch nobody ends
+    if (this.stopped) throw new InterruptedError(`not watching ${kind} in ${namespace}: the run is stopping`)
     const key = `${kind}/${namespace}`
     let s = this.streams.get(key)
     if (!s) this.streams.set(key, (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env)))
@@ -168,6 +171,7 @@ export class Watches {
 
   /** Ends every watch process; resolves once they are gone (an exiting script must not leave one behind). */
   async stop(): Promise<void> {
+    this.stopped = true
     const streams = [...this.streams.values()]
     this.streams.clear()
     await Promise.all(streams.map((s) => s.stop()))

@@ -1,7 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isTransient, lastLine, renderCommand, tail } from '../../lib/exec.ts'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { isTransient, lastLine, renderCommand, Runner, tail } from '../../lib/exec.ts'
+import { captureLog } from './builders.ts'
 
 /** What bash makes of a rendered command line: each argument it would pass, one per line. */
 function argsAsBashSeesThem(rendered: string): string[] {
@@ -140,3 +144,36 @@ tailTest('fewer lines than asked: all of them', () => {
 })
 
 tailTest.run()
+
+// Runner.interrupt: a Ctrl-C while the steps go on must not leave a command behind
+
+const interruptTest = suite('Runner.interrupt')
+
+interruptTest('works: the running command gets the signal and is named; interrupt resolves once it ended', async () => {
+  const runner = new Runner(captureLog().log, false)
+  const sleeping = runner.once({ argv: ['sleep', '30'] })
+  await new Promise((r) => setTimeout(r, 100))
+  const stopped = await runner.interrupt('SIGTERM')
+  assert.equal(stopped, ['sleep 30'])
+  assert.is.not((await sleeping).exitCode, 0)
+})
+
+interruptTest('a command a step starts after the interrupt is refused and never runs (no retry, no child)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const runner = new Runner(captureLog().log, false)
+    await runner.interrupt('SIGINT')
+    const marker = path.join(dir, 'ran')
+    for (const start of [() => runner.change({ argv: ['touch', marker] }), () => runner.query({ argv: ['touch', marker] }), () => runner.once({ argv: ['touch', marker] })]) {
+      const started = Date.now()
+      const error = await start().then(() => undefined, (e: Error) => e)
+      assert.match(error?.message ?? 'resolved', /not started, the run was interrupted \(SIGINT\): touch/)
+      assert.ok(Date.now() - started < 1000, 'refused at once, without backing off')
+    }
+    assert.not.ok(fs.existsSync(marker), 'the command ran')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+interruptTest.run()

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/config.ts'
-import { EnvironmentError, ExitError, StepError, UsageError } from '../../lib/errors.ts'
+import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError } from '../../lib/errors.ts'
 import { argsAfter, printError } from '../../lib/main.ts'
 import { captureLog } from './builders.ts'
 
@@ -112,6 +112,12 @@ printErrorTest('a StepError: exit code 0 is still shown, a missing one is not', 
   const without = captureLog()
   printError(without.log, new StepError('x', { command: 'kubectl get ns', exitCode: null }))
   assert.ok(without.err().includes('Command: kubectl get ns\n'), without.err())
+})
+
+printErrorTest('an InterruptedError prints nothing (the signal handler says "Interrupted" once, not per refused command)', () => {
+  const { log, err, out } = captureLog()
+  printError(log, new InterruptedError('not started, the run was interrupted (SIGINT): helm upgrade --install'))
+  assert.equal([err(), out()], ['', ''])
 })
 
 printErrorTest('an ExitError prints nothing (its output was printed already)', () => {

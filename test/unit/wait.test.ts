@@ -1,8 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { renderCommand } from '../../lib/exec.ts'
-import { JsonStreamSplitter, waitCommands, type WorkloadRef } from '../../lib/wait.ts'
-import { aPod } from './builders.ts'
+import { JsonStreamSplitter, Watches, waitCommands, type WorkloadRef } from '../../lib/wait.ts'
+import { aPod, captureLog } from './builders.ts'
 
 // JsonStreamSplitter
 
@@ -113,3 +113,20 @@ waitCommandsTest('no workloads: no commands', () => {
 })
 
 waitCommandsTest.run()
+
+// Watches.stop: an interrupted run's steps go on briefly; a wait they begin must not start a watch
+
+const watchesTest = suite('Watches.stop')
+
+watchesTest('after stop(), asking for a stream is refused: no kubectl watch starts that nobody would end', async () => {
+  // PATH without kubectl: had a watch started, its child would fail, not hang the test
+  const watches = new Watches({}, captureLog().log, { PATH: '/nonexistent' })
+  await watches.stop()
+  try {
+    assert.throws(() => watches.stream('Pod', 'monitoring'), /not watching Pod in monitoring: the run is stopping/)
+  } finally {
+    await watches.stop() // ends a watch that was wrongly started, so a failing test does not hang
+  }
+})
+
+watchesTest.run()

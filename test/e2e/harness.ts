@@ -12,12 +12,9 @@ import { buildChartRepo, certManagerManifest, startChartRepo, type ChartRepoServ
 import { startPrometheusOperator } from '../fixtures/operators.ts'
 import { profileNames, type ProfileName } from '../../lib/config.ts'
 import { startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
-import { extractLayer, layers, root, type LayerName } from '../tools/extract.mts'
+import { extractLayer, layers, root, suiteLayers, type LayerName } from '../tools/extract.mts'
 
-export { layers, root, type LayerName }
-
-/** The layers the suites run under: both, or those named in E2E_LAYERS (e.g. `v35`) while iterating. */
-export const suiteLayers = (Object.keys(layers) as LayerName[]).filter((l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l))
+export { layers, root, suiteLayers, type LayerName }
 
 export type { ChartRepoServer as ChartRepo } from '../fixtures/chart-repo.ts'
 

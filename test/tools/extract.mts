@@ -13,6 +13,9 @@ export const layers = {
 } as const
 export type LayerName = keyof typeof layers
 
+/** The layers the suites run under: both, or those named in E2E_LAYERS (e.g. `v35`) while iterating. */
+export const suiteLayers = (Object.keys(layers) as LayerName[]).filter((l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l))
+
 /** The folder holding `kubectl` and `helm` for a layer; put it first on PATH. */
 export function binDir(layer: LayerName): string {
   return path.join(root, '.tools', layer, 'bin')

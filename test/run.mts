@@ -1,0 +1,112 @@
+// The slow suites side by side. A suite waits much of its time on its child processes and the
+// simulator's timers, so on a 2-core machine two at a time finish about 1.4× sooner than one
+// after another; splitting e2e by file and tool set lets the longest jobs start first. Each job is
+// its own uvu process, its output printed whole when it ends (suites never interleave), then a
+// table of every job with its time and test count.
+//   tsx test/run.mts [--jobs N] <group>...     groups: sim, e2e, faults, faults:quick
+//   TEST_JOBS=1 npm test                         one job at a time
+//   E2E_LAYERS=v35 npm run test:e2e              one tool set (as the suites themselves read it)
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import chalk from 'chalk'
+import { $, type ProcessPromise } from 'zx'
+import { extractLayer, layers, root, suiteLayers } from './tools/extract.mts'
+
+interface Job {
+  name: string
+  /** the test folder, and one file of it (without `.test.ts`) or all of them */
+  dir: string
+  file?: string
+  env?: Record<string, string>
+}
+
+const uvu = path.join(root, 'node_modules', '.bin', 'uvu')
+
+/** Test files run once per tool set (they read E2E_LAYERS); every other e2e file runs once. */
+const e2eLayered = ['report-catches', 'lifecycle', 'dry-run-and-refusals', 'teardown-status', 'profile-switch']
+const e2eOnce = ['demo']
+
+if (suiteLayers.length === 0) fail(`E2E_LAYERS="${process.env.E2E_LAYERS}" names no tool set: use ${Object.keys(layers).join(', ')} or a comma-separated list`)
+
+/** npm test's subset of the fault matrix runs under one tool set: the newest (helm 4) unless E2E_LAYERS excludes it. */
+const quickLayer = suiteLayers.at(-1)!
+
+/** Each group's jobs, longest first (measured): the queue is filled in this order, whatever the order asked. */
+const groups: Record<string, Job[]> = {
+  'faults:quick': [{ name: `faults ${quickLayer} (quick)`, dir: 'test/faults', env: { E2E_LAYERS: quickLayer, FAULTS: 'quick' } }],
+  faults: suiteLayers.map((layer) => ({ name: `faults ${layer}`, dir: 'test/faults', env: { E2E_LAYERS: layer } })),
+  sim: [{ name: 'sim', dir: 'test/sim' }],
+  e2e: [
+    ...e2eLayered.flatMap((file) => suiteLayers.map((layer) => ({ name: `e2e ${file} ${layer}`, dir: 'test/e2e', file, env: { E2E_LAYERS: layer } }))),
+    ...e2eOnce.map((file) => ({ name: `e2e ${file}`, dir: 'test/e2e', file })),
+  ],
+}
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { jobs: { type: 'string', default: process.env.TEST_JOBS ?? String(os.availableParallelism()) } } })
+const concurrency = Number(values.jobs)
+const unknown = positionals.filter((g) => !(g in groups))
+if (!Number.isInteger(concurrency) || concurrency < 1) fail(`--jobs (or TEST_JOBS) must be a whole number ≥ 1, not "${values.jobs}"`)
+if (positionals.length === 0 || unknown.length > 0) fail(`name the groups to run (${Object.keys(groups).join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
+// a new e2e file must be placed in one of the two lists above, or it would silently never run
+const e2eFiles = fs.readdirSync(path.join(root, 'test/e2e')).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, ''))
+const unlisted = e2eFiles.filter((f) => !e2eLayered.includes(f) && !e2eOnce.includes(f))
+if (unlisted.length > 0) fail(`test/run.mts: add ${unlisted.join(', ')} to e2eLayered or e2eOnce`)
+
+// once, before the jobs: concurrent extractions of the same layer would race
+for (const layer of suiteLayers) await extractLayer(layer)
+
+const queue = Object.entries(groups).flatMap(([group, jobs]) => (positionals.includes(group) ? jobs : []))
+const results: { job: Job; ok: boolean; seconds: number; tests: string }[] = []
+const running = new Set<ProcessPromise>()
+const started = Date.now()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal).catch(() => {})
+    process.exit(130)
+  })
+}
+
+console.log(`${queue.length} test jobs, ${concurrency} at a time`)
+await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+  for (let job = queue.shift(); job; job = queue.shift()) results.push(await runJob(job))
+}))
+
+const seconds = (s: number) => `${s.toFixed(0).padStart(4)} s`
+console.log(`\n${chalk.bold('test jobs')} (${seconds((Date.now() - started) / 1000).trim()} in all, ${concurrency} at a time)`)
+for (const r of results) console.log(`  ${r.ok ? chalk.green('✓') : chalk.red('✗')} ${r.job.name.padEnd(36)} ${seconds(r.seconds)}  ${r.tests}`)
+const failed = results.filter((r) => !r.ok)
+if (failed.length > 0) {
+  console.log(chalk.red(`\n${failed.length} of ${results.length} jobs failed: ${failed.map((r) => r.job.name).join(', ')} (their output is above)`))
+  process.exitCode = 1
+}
+
+async function runJob(job: Job) {
+  const pattern = job.file ? `^${job.file}\\.test\\.ts$` : '\\.test\\.ts$'
+  const t0 = Date.now()
+  console.log(`▶ ${job.name}`)
+  const child = $({ cwd: root, env: { ...process.env, ...job.env }, quiet: true, nothrow: true })`${uvu} -r tsx ${job.dir} ${pattern}`
+  running.add(child)
+  const out = await child
+  running.delete(child)
+  const seconds = (Date.now() - t0) / 1000
+  const ok = out.exitCode === 0
+  const tests = uvuCounts(out.stdall)
+  console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${ok ? '' : `, exit ${out.exitCode}`})`)
+  process.stdout.write(out.stdall)
+  return { job, ok, seconds, tests }
+}
+
+/** uvu's closing "Total: N … Passed: N" lines, as "passed/total". */
+function uvuCounts(output: string): string {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '')
+  const total = plain.match(/Total:\s+(\d+)/)?.[1]
+  const passed = plain.match(/Passed:\s+(\d+)/)?.[1]
+  return total ? `${passed ?? '?'}/${total} passed` : 'no uvu summary'
+}
+
+function fail(message: string): never {
+  console.error(chalk.red(message))
+  process.exit(2)
+}

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { stringify } from 'yaml'
 import { StepError } from './errors.ts'
-import { annotateCmd, applyFileCmd, getObject, serverDryRunCmd } from './kubectl.ts'
+import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd } from './kubectl.ts'
 import type { Context } from './main.ts'
 import { waitForWorkloads, waitUntilAnswers } from './wait.ts'
 
@@ -77,10 +77,11 @@ export function certManagerWebhook(ctx: Context) {
   }
 }
 
+/** One list rather than a get per deployment: each kubectl costs a process and a round trip. */
 async function deploymentsPresent(ctx: Context): Promise<boolean> {
   const { namespace, deployments } = ctx.config.certManager
-  const found = await Promise.all(deployments.map((d) => getObject(ctx.runner, ctx.target, 'deployment', namespace, d)))
-  return found.every(Boolean)
+  const present = new Set((await listObjects(ctx.runner, ctx.target, 'deployments', { namespace })).map((d) => d.metadata.name))
+  return deployments.every((d) => present.has(d))
 }
 
 /** seed §4: the operator is ready when its own webhook answers (an Instrumentation, dry-run). */

@@ -114,16 +114,18 @@ export async function ensureNamespace(ctx: Context, name: string): Promise<void>
   if (ns) {
     ctx.outcomes.push({ name: `namespace/${name}`, action: 'exists', detail: 'left as it is' })
     ctx.log.ok(`namespace ${name} exists`)
-    return
+  } else {
+    await ctx.runner.change(cmd)
+    ctx.outcomes.push({ name: `namespace/${name}`, action: 'created', detail: '' })
+    ctx.log.ok(`namespace ${name} created`)
   }
-  await ctx.runner.change(cmd)
-  ctx.outcomes.push({ name: `namespace/${name}`, action: 'created', detail: '' })
-  ctx.log.ok(`namespace ${name} created`)
+  ctx.namespacesReady.add(name)
 }
 
 /** A step that installs into a namespace checks it is there: 01 creates it, and says so if run first. */
 export async function requireNamespace(ctx: Context, name: string): Promise<void> {
-  if (ctx.config.dryRun) return
+  // in all.mts, 01 has just found or created it
+  if (ctx.config.dryRun || ctx.namespacesReady.has(name)) return
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
   if (!ns) throw new StepError(`namespace ${name} does not exist (nothing was changed)`, { hint: 'run scripts/01-namespace.mts first (npx zx scripts/01-namespace.mts): it creates it' })
   if (ns.status?.phase === 'Terminating') throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again` })

@@ -35,6 +35,8 @@ export interface Context {
   releaseLists: Map<string, Promise<ReleaseState[]>>
   /** cert-manager was applied and its webhook answered in this run (all.mts: 04 need not ask again) */
   certManagerReady: boolean
+  /** namespaces 01 found or created in this run (all.mts: 02 and 04 need not ask again) */
+  namespacesReady: Set<string>
 }
 
 export interface ScriptInfo {
@@ -44,7 +46,7 @@ export interface ScriptInfo {
 
 export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
   const target: Target = { context: config.context }
-  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map(), certManagerReady: false }
+  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map(), certManagerReady: false, namespacesReady: new Set() }
 }
 
 /**

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import { certManagerWebhook, MANIFEST_ANNOTATION, manifestFingerprint, operatorWebhook, requireCertManager } from '../../lib/certmanager.ts'
+import type { ProcessOutput } from 'zx'
+import { applyCertManager, certManagerWebhook, MANIFEST_ANNOTATION, manifestFingerprint, operatorWebhook, requireCertManager } from '../../lib/certmanager.ts'
 import { StepError } from '../../lib/errors.ts'
 import { createContext } from '../../lib/main.ts'
 import { aConfig, captureLog } from './builders.ts'
@@ -125,3 +126,43 @@ requireCertManagerTest('otherwise it asks (and here, with no cluster, fails)', a
 })
 
 requireCertManagerTest.run()
+
+// applyCertManager
+
+const applyCertManagerTest = suite('applyCertManager')
+
+/** cert-manager's namespace already annotated with the seed manifest's URL, and these deployments in it. */
+function appliedBefore(deployments: string[]) {
+  const ctx = ctxWith()
+  const asked: string[] = []
+  const answer = (body: unknown) => ({ exitCode: 0, stderr: '', json: () => body }) as unknown as ProcessOutput
+  ctx.runner.probe = async (cmd) => {
+    asked.push(cmd.argv.join(' '))
+    return answer({ metadata: { name: 'cert-manager', annotations: { [MANIFEST_ANNOTATION]: seedUrl } } })
+  }
+  ctx.runner.query = async (cmd) => {
+    asked.push(cmd.argv.join(' '))
+    return answer({ items: deployments.map((name) => ({ metadata: { name, namespace: 'cert-manager' } })) })
+  }
+  ctx.runner.change = async (cmd) => {
+    asked.push(cmd.argv.join(' '))
+    return answer(undefined)
+  }
+  return { ctx, asked }
+}
+
+applyCertManagerTest('works: the same manifest, its three deployments there: nothing applied, after one get and one list', async () => {
+  const { ctx, asked } = appliedBefore(['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
+  await applyCertManager(ctx)
+  assert.equal(asked, ['kubectl get namespace cert-manager -o json', 'kubectl get deployments -n cert-manager -o json'])
+  assert.equal(ctx.outcomes, [{ name: 'cert-manager', action: 'unchanged', detail: 'v1.14.5' }])
+})
+
+applyCertManagerTest('a deployment deleted since: the manifest is applied again', async () => {
+  const { ctx, asked } = appliedBefore(['cert-manager', 'cert-manager-cainjector'])
+  await applyCertManager(ctx)
+  assert.ok(asked.includes(`kubectl apply -f ${seedUrl}`), asked.join('\n'))
+  assert.is(ctx.outcomes[0]?.action, 'applied')
+})
+
+applyCertManagerTest.run()

@@ -1,0 +1,71 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { ProcessOutput } from 'zx'
+import { ensureNamespace, requireNamespace } from '../../lib/cluster.ts'
+import { createContext } from '../../lib/main.ts'
+import { aConfig, captureLog } from './builders.ts'
+
+/** A context whose runner answers `kubectl get namespace <name>` from `existing`, and records every command. */
+function ctxWithNamespaces(existing: string[]) {
+  const ctx = createContext(aConfig(), captureLog().log)
+  const asked: string[] = []
+  const answer = (exitCode: number, body: unknown, stderr = '') => ({ exitCode, stderr, json: () => body }) as unknown as ProcessOutput
+  ctx.runner.probe = async (cmd) => {
+    asked.push(cmd.argv.join(' '))
+    const name = cmd.argv[cmd.argv.indexOf('namespace') + 1]
+    return existing.includes(name) ? answer(0, { metadata: { name }, status: { phase: 'Active' } }) : answer(1, undefined, `Error from server (NotFound): namespaces "${name}" not found`)
+  }
+  ctx.runner.change = async (cmd) => {
+    asked.push(cmd.argv.join(' '))
+    return answer(0, undefined)
+  }
+  return { ctx, asked }
+}
+
+// requireNamespace
+
+const requireNamespaceTest = suite('requireNamespace')
+
+requireNamespaceTest('works: an existing namespace passes, after one get', async () => {
+  const { ctx, asked } = ctxWithNamespaces(['monitoring'])
+  await requireNamespace(ctx, 'monitoring')
+  assert.equal(asked, ['kubectl get namespace monitoring -o json'])
+})
+
+requireNamespaceTest('a missing one: "run 01 first"', async () => {
+  const { ctx } = ctxWithNamespaces([])
+  const error = await requireNamespace(ctx, 'monitoring').then(() => undefined, (e: Error & { details?: { hint?: string } }) => e)
+  assert.match(error?.message ?? 'resolved', /namespace monitoring does not exist/)
+  assert.match(error?.details?.hint ?? '', /run scripts\/01-namespace.mts first/)
+})
+
+requireNamespaceTest('in all.mts, where 01 just found or created it: nothing is asked again', async () => {
+  const { ctx, asked } = ctxWithNamespaces(['monitoring'])
+  await ensureNamespace(ctx, 'monitoring')
+  const before = asked.length
+  await requireNamespace(ctx, 'monitoring')
+  await requireNamespace(ctx, 'monitoring')
+  assert.is(asked.length, before)
+})
+
+requireNamespaceTest.run()
+
+// ensureNamespace
+
+const ensureNamespaceTest = suite('ensureNamespace')
+
+ensureNamespaceTest('works: a missing namespace is created, and known to this run from then on', async () => {
+  const { ctx, asked } = ctxWithNamespaces([])
+  await ensureNamespace(ctx, 'monitoring')
+  assert.equal(asked, ['kubectl get namespace monitoring -o json', 'kubectl create namespace monitoring'])
+  assert.ok(ctx.namespacesReady.has('monitoring'))
+})
+
+ensureNamespaceTest('an existing one is left as it is', async () => {
+  const { ctx, asked } = ctxWithNamespaces(['monitoring'])
+  await ensureNamespace(ctx, 'monitoring')
+  assert.equal(asked, ['kubectl get namespace monitoring -o json'])
+  assert.equal(ctx.outcomes, [{ name: 'namespace/monitoring', action: 'exists', detail: 'left as it is' }])
+})
+
+ensureNamespaceTest.run()

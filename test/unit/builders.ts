@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Chalk } from 'chalk'
 import { stringify } from 'yaml'
+import type { ProcessOutput } from 'zx'
 import { buildConfig, settingDefs, type Config, type Release, type WorkloadKind } from '../../lib/config.ts'
 import type { ProvisionedDatasource } from '../../lib/datasources.ts'
 import type { ReleaseState } from '../../lib/helm.ts'
@@ -321,4 +322,9 @@ export function testdir(files: Record<string, string> = {}) {
     path: (name: string) => path.join(root, name),
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   }
+}
+
+/** What a runner returns for a command, for stubbed runners: an exit code, a JSON body, stderr. */
+export function anOutput(exitCode: number, body?: unknown, stderr = ''): ProcessOutput {
+  return { exitCode, stderr, json: () => body } as unknown as ProcessOutput
 }

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import type { ProcessOutput } from 'zx'
 import { applyCertManager, certManagerWebhook, MANIFEST_ANNOTATION, manifestFingerprint, operatorWebhook, requireCertManager } from '../../lib/certmanager.ts'
 import { StepError } from '../../lib/errors.ts'
 import { createContext } from '../../lib/main.ts'
-import { aConfig, captureLog } from './builders.ts'
+import { aConfig, anOutput, captureLog } from './builders.ts'
 
 const seedUrl = 'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml'
 
@@ -135,18 +134,17 @@ const applyCertManagerTest = suite('applyCertManager')
 function appliedBefore(deployments: string[]) {
   const ctx = ctxWith()
   const asked: string[] = []
-  const answer = (body: unknown) => ({ exitCode: 0, stderr: '', json: () => body }) as unknown as ProcessOutput
   ctx.runner.probe = async (cmd) => {
     asked.push(cmd.argv.join(' '))
-    return answer({ metadata: { name: 'cert-manager', annotations: { [MANIFEST_ANNOTATION]: seedUrl } } })
+    return anOutput(0, { metadata: { name: 'cert-manager', annotations: { [MANIFEST_ANNOTATION]: seedUrl } } })
   }
   ctx.runner.query = async (cmd) => {
     asked.push(cmd.argv.join(' '))
-    return answer({ items: deployments.map((name) => ({ metadata: { name, namespace: 'cert-manager' } })) })
+    return anOutput(0, { items: deployments.map((name) => ({ metadata: { name, namespace: 'cert-manager' } })) })
   }
   ctx.runner.change = async (cmd) => {
     asked.push(cmd.argv.join(' '))
-    return answer(undefined)
+    return anOutput(0)
   }
   return { ctx, asked }
 }

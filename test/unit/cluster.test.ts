@@ -1,23 +1,21 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { ProcessOutput } from 'zx'
 import { ensureNamespace, requireNamespace } from '../../lib/cluster.ts'
 import { createContext } from '../../lib/main.ts'
-import { aConfig, captureLog } from './builders.ts'
+import { aConfig, anOutput, captureLog } from './builders.ts'
 
 /** A context whose runner answers `kubectl get namespace <name>` from `existing`, and records every command. */
 function ctxWithNamespaces(existing: string[]) {
   const ctx = createContext(aConfig(), captureLog().log)
   const asked: string[] = []
-  const answer = (exitCode: number, body: unknown, stderr = '') => ({ exitCode, stderr, json: () => body }) as unknown as ProcessOutput
   ctx.runner.probe = async (cmd) => {
     asked.push(cmd.argv.join(' '))
     const name = cmd.argv[cmd.argv.indexOf('namespace') + 1]
-    return existing.includes(name) ? answer(0, { metadata: { name }, status: { phase: 'Active' } }) : answer(1, undefined, `Error from server (NotFound): namespaces "${name}" not found`)
+    return existing.includes(name) ? anOutput(0, { metadata: { name }, status: { phase: 'Active' } }) : anOutput(1, undefined, `Error from server (NotFound): namespaces "${name}" not found`)
   }
   ctx.runner.change = async (cmd) => {
     asked.push(cmd.argv.join(' '))
-    return answer(0, undefined)
+    return anOutput(0)
   }
   return { ctx, asked }
 }

@@ -3,8 +3,9 @@
 // after another; splitting e2e by file and tool set lets the longest jobs start first. Each job is
 // its own uvu process, its output printed whole when it ends (suites never interleave), then a
 // table of every job with its time and test count.
-//   tsx test/run.mts [--jobs N] <group>...     groups: sim, e2e, faults, faults:quick
+//   tsx test/run.mts [--jobs N] [--job-timeout 15m] <group>...     groups: sim, e2e, faults, faults:quick
 //   TEST_JOBS=1 npm test                         one job at a time
+//   TEST_JOB_TIMEOUT=30m npm test                a job still running then is ended and shown as it stands
 //   E2E_LAYERS=v35 npm run test:e2e              one tool set (as the suites themselves read it)
 import fs from 'node:fs'
 import os from 'node:os'
@@ -12,6 +13,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { $, type ProcessPromise } from 'zx'
+import { parseDuration } from '../lib/settings.ts'
 import { extractLayer, layers, root, suiteLayers } from './tools/extract.mts'
 
 interface Job {
@@ -44,10 +46,19 @@ const groups: Record<string, Job[]> = {
   ],
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { jobs: { type: 'string', default: process.env.TEST_JOBS ?? String(os.availableParallelism()) } } })
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    jobs: { type: 'string', default: process.env.TEST_JOBS ?? String(os.availableParallelism()) },
+    'job-timeout': { type: 'string', default: process.env.TEST_JOB_TIMEOUT ?? '15m' },
+  },
+})
 const concurrency = Number(values.jobs)
+// a job's output is printed when it ends: without a bound, a hung one would show nothing at all
+const jobTimeoutMs = parseDuration(values['job-timeout'])
 const unknown = positionals.filter((g) => !(g in groups))
 if (!Number.isInteger(concurrency) || concurrency < 1) fail(`--jobs (or TEST_JOBS) must be a whole number ≥ 1, not "${values.jobs}"`)
+if (!jobTimeoutMs) fail(`--job-timeout (or TEST_JOB_TIMEOUT) must be a duration such as 15m or 900s, not "${values['job-timeout']}"`)
 if (positionals.length === 0 || unknown.length > 0) fail(`name the groups to run (${Object.keys(groups).join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
 // a new e2e file must be placed in one of the two lists above, or it would silently never run
 const e2eFiles = fs.readdirSync(path.join(root, 'test/e2e')).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, ''))
@@ -86,14 +97,15 @@ async function runJob(job: Job) {
   const pattern = job.file ? `^${job.file}\\.test\\.ts$` : '\\.test\\.ts$'
   const t0 = Date.now()
   console.log(`▶ ${job.name}`)
-  const child = $({ cwd: root, env: { ...process.env, ...job.env }, quiet: true, nothrow: true })`${uvu} -r tsx ${job.dir} ${pattern}`
+  const child = $({ cwd: root, env: { ...process.env, ...job.env }, quiet: true, nothrow: true })`${uvu} -r tsx ${job.dir} ${pattern}`.timeout(jobTimeoutMs!)
   running.add(child)
   const out = await child
   running.delete(child)
   const seconds = (Date.now() - t0) / 1000
   const ok = out.exitCode === 0
   const tests = uvuCounts(out.stdall)
-  console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${ok ? '' : `, exit ${out.exitCode}`})`)
+  const why = ok ? '' : out.signal ? `, ended by ${out.signal}${seconds * 1000 >= jobTimeoutMs! ? ` after --job-timeout ${values['job-timeout']}` : ''}` : `, exit ${out.exitCode}`
+  console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${why})`)
   process.stdout.write(out.stdall)
   return { job, ok, seconds, tests }
 }

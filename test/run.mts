@@ -1,6 +1,7 @@
-// The slow suites side by side. A suite waits much of its time on its child processes and the
-// simulator's timers, so on a 2-core machine two at a time finish about 1.4× sooner than one
-// after another; splitting e2e by file and tool set lets the longest jobs start first. Each job is
+// The slow suites side by side. One suite keeps about 1.3 of 2 cores busy (its scripts, kubectl
+// and helm start one after another, with waits between), so two at a time fill the machine:
+// npm test took 321 s against 458 s one job at a time. Splitting e2e by file and tool set lets the
+// longest jobs start first and the rest fill in. Each job is
 // its own uvu process, its output printed whole when it ends (suites never interleave), then a
 // table of every job with its time and test count.
 //   tsx test/run.mts [--jobs N] [--job-timeout 15m] <group>...     groups: sim, e2e, faults, faults:quick
@@ -73,9 +74,10 @@ const results: { job: Job; ok: boolean; seconds: number; tests: string }[] = []
 const running = new Set<ProcessPromise>()
 const started = Date.now()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    for (const child of running) child.kill(signal).catch(() => {})
-    process.exit(130)
+  process.on(signal, async () => {
+    // zx finds each job's process tree first (async): exit only once the signals are sent
+    await Promise.all([...running].map((child) => child.kill(signal).catch(() => {})))
+    process.exit(signal === 'SIGINT' ? 130 : 143)
   })
 }
 

@@ -119,7 +119,7 @@ waitCommandsTest.run()
 const watchesTest = suite('Watches.stop')
 
 watchesTest('after stop(), asking for a stream is refused: no kubectl watch starts that nobody would end', async () => {
-  // PATH without kubectl: had a watch started, its child would fail, not hang the test
+  // PATH without kubectl: a watch wrongly started fails at once, then restarts until stopped (hence the finally)
   const watches = new Watches({}, captureLog().log, { PATH: '/nonexistent' })
   await watches.stop()
   try {

@@ -1,14 +1,14 @@
 // `npm run sim`: a simulated cluster to explore by hand with the real kubectl and helm.
 //   npm run sim -- [--nodes 3] [--realistic] [--charts]
-// --realistic uses readiness times like a laptop cluster's; --charts also serves the stand-in
-// charts and cert-manager manifest (test/fixtures) and prints the settings that point the
-// scripts at them. Ctrl-C stops everything.
+// --realistic uses readiness times like a laptop cluster's; --charts also serves the real charts
+// and cert-manager manifests (CHARTS_DIR or .cache/charts, see test/fixtures/charts.ts) and prints
+// the settings that point the scripts at them. Ctrl-C stops everything.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fastProfile, realisticProfile } from './controllers/index.ts'
-import { startSim } from './index.ts'
+import { startCertManager, startSim } from './index.ts'
 
 const { values } = parseArgs({
   options: {
@@ -31,18 +31,22 @@ const exports = [`export KUBECONFIG=${sim.kubeconfig}`]
 if (values.charts) {
   // test code, loaded only when asked for: the simulator itself needs none of it
   const { extractLayer } = await import('../tools/extract.mts')
-  const { buildChartRepo, certManagerManifest, startChartRepo } = await import('../fixtures/chart-repo.ts')
+  const { startChartRepo } = await import('../fixtures/chart-repo.ts')
+  const { certManagerManifest, ensureCharts } = await import('../fixtures/charts.ts')
+  const { certManagerPins } = await import('../../lib/config.ts')
   const { startPrometheusOperator } = await import('../fixtures/operators.ts')
   const bin = await extractLayer('v35')
-  const repo = await startChartRepo({ dir: await buildChartRepo({ helm: path.join(bin, 'helm') }) })
-  stops.unshift(startPrometheusOperator(sim), () => repo.stop())
+  const charts = await ensureCharts(path.join(bin, 'helm'), console.log)
+  const repo = await startChartRepo({ dir: charts })
+  stops.unshift(startPrometheusOperator(sim), startCertManager(sim), () => repo.stop())
   exports.push(
     `export PATH=${bin}:$PATH`,
     `export STACK_PROMETHEUS_COMMUNITY_REPO=${repo.repoUrl('prometheus-community')}`,
     `export STACK_GRAFANA_REPO=${repo.repoUrl('grafana')}`,
     `export STACK_OPEN_TELEMETRY_REPO=${repo.repoUrl('open-telemetry')}`,
     `export STACK_GRAFANA_COMMUNITY_REPO=${repo.repoUrl('grafana-community')}`,
-    `export STACK_CERT_MANAGER_MANIFEST=${certManagerManifest}`,
+    `export STACK_CERT_MANAGER_MANIFEST=${certManagerManifest(charts, certManagerPins.seed)}`,
+    `# with --profile current: export STACK_CERT_MANAGER_MANIFEST=${certManagerManifest(charts, certManagerPins.current)}`,
   )
 }
 

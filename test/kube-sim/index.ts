@@ -15,6 +15,8 @@ import { Store } from './store.ts'
 
 export type { DelayProfile, HttpFaults, SimStats, WebhookFaults, WorkloadFaults }
 export type { FailRule, SlowRule } from './api/faults.ts'
+// Operators a test starts on a sim when the cluster it simulates runs them (not started by startSim).
+export { startCertManager, type CertManagerOptions } from './operators/cert-manager.ts'
 
 export interface SimOptions {
   /** simulated nodes (default 2) */

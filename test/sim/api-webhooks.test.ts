@@ -1,11 +1,15 @@
 // Admission webhooks as a real apiserver reports a backend that is not there: server-side dry
 // runs (and real writes) fail with "failed calling webhook" until the Service has a ready
-// endpoint; failurePolicy Ignore, selectors, and the TLS-lag / never-ready faults.
+// endpoint, and with an x509 error while the configuration has no caBundle; failurePolicy Ignore,
+// selectors, and the TLS-lag / never-ready faults.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { eventually, json, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 
-const webhook = (name: string, resources: string, extra = '') => `
+/** a PEM-looking CA, base64: what a cainjector or a certgen Job would have written */
+const CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n').toString('base64')
+
+const webhook = (name: string, resources: string, extra = '', caBundle = CA_BUNDLE) => `
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: ${name}}
@@ -13,7 +17,7 @@ webhooks:
 - name: ${name}.example.io
   admissionReviewVersions: [v1]
   sideEffects: None
-  clientConfig: {service: {name: ${name}, namespace: hooks, path: /validate}}
+  clientConfig: {service: {name: ${name}, namespace: hooks, path: /validate}${caBundle && `, caBundle: ${caBundle}`}}
   rules: [{operations: [CREATE, UPDATE], apiGroups: [""], apiVersions: [v1], resources: [${resources}]}]
 ${extra}`
 
@@ -28,6 +32,7 @@ function markReady(e: Env, name: string, ready: boolean) {
   else e.sim.store.create(ENDPOINTS, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: 'hooks' }, subsets } as any)
 }
 
+const limitRange = 'apiVersion: v1\nkind: LimitRange\nmetadata: {name: lr, namespace: default}\nspec: {limits: []}\n'
 const dryRunConfigMap = (e: Env, namespace = 'default') => kubectl(e, ['create', 'configmap', 'probe', '-n', namespace, '--dry-run=server', '--from-literal=a=b'])
 
 for (const layer of LAYERS) {
@@ -71,6 +76,23 @@ for (const layer of LAYERS) {
     await ok(e, ['apply', '-f', '-'], webhook('sa-guard', 'serviceaccounts', '  namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [hooks]}]}'))
     assert.is((await kubectl(e, ['create', 'serviceaccount', 'x', '-n', 'hooks', '--dry-run=server'])).exitCode, 0)
     assert.is((await kubectl(e, ['create', 'serviceaccount', 'x', '--dry-run=server'])).exitCode, 1)
+  })
+
+  test('no caBundle: x509 errors (the serving certificate cannot be verified) until one is injected', async ({ e }) => {
+    await ok(e, ['apply', '-f', '-'], webhook('no-ca', 'limitranges', '', '') + '---\n' + selectorless('no-ca'))
+    markReady(e, 'no-ca', true)
+    const dryRun = () => kubectl(e, ['apply', '--dry-run=server', '-f', '-'], limitRange)
+    const refused = await dryRun()
+    assert.is(refused.exitCode, 1)
+    assert.match(refused.stderr, 'failed calling webhook "no-ca.example.io": failed to call webhook: ' +
+      'Post "https://no-ca.hooks.svc:443/validate?timeout=10s": ' +
+      'tls: failed to verify certificate: x509: certificate signed by unknown authority')
+    // what cert-manager's cainjector does: the CA goes into every webhook of the configuration
+    await ok(e, ['patch', 'validatingwebhookconfiguration', 'no-ca', '--type=json', '-p',
+      JSON.stringify([{ op: 'add', path: '/webhooks/0/clientConfig/caBundle', value: CA_BUNDLE }])])
+    const admitted = await dryRun()
+    assert.is(admitted.exitCode, 0, admitted.stderr)
+    await ok(e, ['delete', 'validatingwebhookconfiguration', 'no-ca'])
   })
 
   test('fault: TLS errors for a while after the endpoint is ready (CA injection lag)', async ({ e }) => {

@@ -1,8 +1,11 @@
 // Admission webhooks as a real apiserver experiences them when it cannot reach the backend: a
 // matching webhook fails the request with the apiserver's exact "failed calling webhook" error
-// until the Service behind it has a ready endpoint; after that it admits everything (no call is
-// made). Tests can add a TLS-failure window after readiness (cert-manager's CA injection lag) or
-// keep a webhook down for good. failurePolicy: Ignore lets requests through regardless.
+// until the Service behind it has a ready endpoint, and then with an x509 error for as long as its
+// clientConfig has no caBundle (the apiserver cannot verify the webhook's serving certificate
+// against the system roots: someone — cert-manager's cainjector, a certgen hook Job — must put
+// the CA there). After that it admits everything (no call is made). Tests can add a TLS-failure
+// window after readiness (cert-manager's CA injection lag) or keep a webhook down for good.
+// failurePolicy: Ignore lets requests through regardless.
 import { ApiError, type KObject, type Store } from '../store.ts'
 import type { ResourceDef } from './registry.ts'
 import { selectorMatches } from './selectors.ts'
@@ -102,9 +105,9 @@ export class Admission implements WebhookFaults {
     if (this.down.has(configName)) return refused
     const since = this.serviceReadySince(namespace, name)
     if (since === undefined) return refused
-    if (Date.now() - since < (this.lag.get(configName) ?? 0)) {
-      return calling('tls: failed to verify certificate: x509: certificate signed by unknown authority')
-    }
+    const unknownAuthority = calling('tls: failed to verify certificate: x509: certificate signed by unknown authority')
+    if (!cc.caBundle) return unknownAuthority
+    if (Date.now() - since < (this.lag.get(configName) ?? 0)) return unknownAuthority
     return undefined
   }
 

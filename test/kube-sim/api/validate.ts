@@ -1,5 +1,6 @@
 // The few validations a chart or a script can trip over, with the apiserver's 422 messages:
-// object names, a workload selector that does not match its template, an immutable selector.
+// object names, a workload selector that does not match its template, an immutable selector, a
+// Secret over 1 MiB (helm's release Secret of a chart with large files or many big templates).
 import type { KObject } from '../store.ts'
 import type { ResourceDef } from './registry.ts'
 import { selectorMatches } from './selectors.ts'
@@ -14,7 +15,8 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet
 type Cause = { field: string; message: string; type?: string }
 
 export function validate(def: ResourceDef, obj: KObject, old: KObject | undefined): void {
-  const causes = [...nameCauses(def, obj.metadata.name), ...(def.custom ? [] : workloadCauses(def, obj, old))]
+  const builtin = def.custom ? [] : [...workloadCauses(def, obj, old), ...secretCauses(def, obj)]
+  const causes = [...nameCauses(def, obj.metadata.name), ...builtin]
   if (causes.length) throw invalid(def.kind, def.group, obj.metadata.name, causes)
 }
 
@@ -38,6 +40,18 @@ function workloadCauses(def: ResourceDef, obj: KObject, old: KObject | undefined
     return [{ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(selector)}: field is immutable` }]
   }
   return []
+}
+
+/** api.MaxSecretSize: the values of `data`, decoded, summed (keys do not count), as ValidateSecret sums them. */
+const MAX_SECRET_BYTES = 1024 * 1024
+
+function secretCauses(def: ResourceDef, obj: KObject): Cause[] {
+  if (def.group !== '' || def.kind !== 'Secret') return []
+  const data: Record<string, unknown> = (obj as any).data ?? {}
+  const total = Object.values(data).reduce<number>((n, v) => n + Buffer.from(String(v ?? ''), 'base64').length, 0)
+  if (total <= MAX_SECRET_BYTES) return []
+  const message = `Too long: must have at most ${MAX_SECRET_BYTES} bytes`
+  return [{ field: 'data', message, type: 'FieldValueTooLong' }]
 }
 
 /** How Go prints a map[string]string in these messages. */

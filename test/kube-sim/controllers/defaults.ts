@@ -23,7 +23,8 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
     initialStatus({ phase: 'Pending', qosClass: qosOf(obj) })
   } else if (is(res, R.deployments)) {
     spec.replicas ??= 1
-    spec.strategy ??= { type: 'RollingUpdate' }
+    // as the apiserver defaults: an empty strategy (`{}`, as charts render it) gets the type too
+    spec.strategy = { type: 'RollingUpdate', ...spec.strategy }
     if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxSurge: '25%', maxUnavailable: '25%', ...spec.strategy.rollingUpdate }
     spec.revisionHistoryLimit ??= 10
     spec.progressDeadlineSeconds ??= 600
@@ -34,7 +35,7 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
   } else if (is(res, R.statefulsets)) {
     spec.replicas ??= 1
     spec.podManagementPolicy ??= 'OrderedReady'
-    spec.updateStrategy ??= { type: 'RollingUpdate' }
+    spec.updateStrategy = { type: 'RollingUpdate', ...spec.updateStrategy }
     if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { partition: 0, ...spec.updateStrategy.rollingUpdate }
     spec.revisionHistoryLimit ??= 10
     spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' }
@@ -46,7 +47,7 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
     if (!spec.volumeClaimTemplates.length) delete spec.volumeClaimTemplates
     defaultTemplate(spec)
   } else if (is(res, R.daemonsets)) {
-    spec.updateStrategy ??= { type: 'RollingUpdate' }
+    spec.updateStrategy = { type: 'RollingUpdate', ...spec.updateStrategy }
     if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { maxUnavailable: 1, maxSurge: 0, ...spec.updateStrategy.rollingUpdate }
     spec.revisionHistoryLimit ??= 10
     defaultTemplate(spec)

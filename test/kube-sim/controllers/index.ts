@@ -3,6 +3,7 @@
 // the objects and status fields the real controllers write.
 import type { Store } from '../store.ts'
 import type { Controller, Ctx } from './context.ts'
+import { WebhookCertgen } from './certgen.ts'
 import { CustomResourceDefinitions } from './crds.ts'
 import { DaemonSets } from './daemonsets.ts'
 import { Deployments } from './deployments.ts'
@@ -50,6 +51,7 @@ export function startControllers(store: Store, opts: { nodes: number; profile?: 
     new StatefulSets(ctx),
     new DaemonSets(ctx),
     new Jobs(ctx),
+    new WebhookCertgen(ctx),
     new Services(ctx),
     new Endpoints(ctx),
     new Volumes(ctx),

@@ -3,6 +3,7 @@
 import type { KObject } from '../store.ts'
 import type { Ctx } from './context.ts'
 import type { EventInput } from './events.ts'
+import type { MountFailure } from './mounts.ts'
 import { pullErrorMessage, type PodRun } from './podstatus.ts'
 import { delaysFor } from './profile.ts'
 
@@ -22,6 +23,8 @@ export function podEvents(ctx: Ctx, pod: KObject, run: PodRun) {
   return {
     scheduled: (node: string) => say(scheduler, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${run.namespace}/${run.name} to ${node}` }),
     failedScheduling: (message: string) => say(scheduler, { type: 'Warning', reason: 'FailedScheduling', message }),
+    failedMount: (failures: MountFailure[]) =>
+      failures.forEach((f) => say(kubelet, { type: 'Warning', reason: 'FailedMount', message: f.message })),
     pulling: () => each(pulling(), (c) => ({ type: 'Normal', reason: 'Pulling', message: `Pulling image "${c.image}"`, fieldPath: c.fieldPath })),
     pulled: () => each([...(run.initDone ? [] : inits), ...mains], (c) => ({
       type: 'Normal', reason: 'Pulled', fieldPath: c.fieldPath,

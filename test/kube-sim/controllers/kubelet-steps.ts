@@ -4,12 +4,14 @@ import type { KObject } from '../store.ts'
 import type { Ctx } from './context.ts'
 import type { podEvents } from './kubelet-events.ts'
 import { R } from './objects.ts'
+import { failedMounts } from './mounts.ts'
 import { listNodes } from './nodes.ts'
 import type { PodRun } from './podstatus.ts'
 import { place } from './scheduler.ts'
 import { mutate } from './writes.ts'
 
-export type Action = 'bind' | 'schedule' | 'pulled' | 'backOff' | 'pull' | 'start' | 'ready' | 'probeFail' | 'crash' | 'restart' | 'complete' | 'kill'
+export type Action = 'bind' | 'schedule' | 'mount'
+  | 'pulled' | 'backOff' | 'pull' | 'start' | 'ready' | 'probeFail' | 'crash' | 'restart' | 'complete' | 'kill'
 
 export interface Step {
   ctx: Ctx
@@ -38,6 +40,16 @@ export const steps: Record<Action, (s: Step) => void> = {
   },
   bind(s) {
     s.bind(listNodes(s.ctx.store).find((n) => n.metadata.name === s.pod.spec?.nodeName))
+  },
+  mount(s) {
+    // another attempt at the volumes that failed: still missing, another FailedMount; else on to the images
+    const failures = failedMounts(s.ctx.store, s.pod)
+    if (failures.length) {
+      s.run.mountFailures = (s.run.mountFailures ?? 0) + 1
+      return s.events.failedMount(failures)
+    }
+    s.run.stage = 'pulling'
+    s.events.pulling()
   },
   pulled(s) {
     s.run.sandbox = true

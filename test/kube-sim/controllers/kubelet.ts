@@ -6,6 +6,7 @@ import type { KObject, StoreEvent } from '../store.ts'
 import type { Ctx, Controller } from './context.ts'
 import { findCondition, is, now, R } from './objects.ts'
 import { podEvents } from './kubelet-events.ts'
+import { failedMounts } from './mounts.ts'
 import { steps, type Action } from './kubelet-steps.ts'
 import { nodeIP } from './nodes.ts'
 import { renderPodStatus, type PodRun } from './podstatus.ts'
@@ -24,6 +25,7 @@ export class Kubelet implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
+    if ((is(e.res, R.secrets) || is(e.res, R.configmaps)) && e.type !== 'DELETED') return this.retryMounts(e.object)
     if (!is(e.res, R.pods)) return
     const pod = e.object
     const uid = pod.metadata.uid!
@@ -46,6 +48,16 @@ export class Kubelet implements Controller {
     else this.ctx.loop.enqueue(`kubelet-plan:${run.uid}`, () => this.plan(run, false))
   }
 
+  /**
+   * A Secret or ConfigMap appeared (or changed): pods of its namespace waiting on a volume try
+   * again now, rather than at their next back-off (a kubelet's retry that happens to come soon).
+   */
+  private retryMounts(source: KObject): void {
+    for (const run of this.runs.values()) {
+      if (run.stage === 'mounting' && run.namespace === source.metadata.namespace) this.schedule(run, 'mount', 0)
+    }
+  }
+
   private forget(uid: string): void {
     this.ctx.loop.cancelPrefix(`kubelet:${uid}`)
     this.runs.delete(uid)
@@ -63,6 +75,7 @@ export class Kubelet implements Controller {
       switch (run.stage) {
         case 'unscheduled': return ['schedule', d.scheduleMs]
         case 'unschedulable': return has('unschedulable') ? undefined : ['schedule', d.scheduleMs]
+        case 'mounting': return ['mount', backoffMs(d, run.mountFailures ?? 1)]
         case 'pulling': return ['pulled', d.pullMs]
         case 'pullFailed': return has('imagePull') ? ['backOff', d.pullMs] : ['pull', d.pullMs]
         case 'pullBackOff': return ['pull', has('imagePull') ? backoffMs(d, run.pullFailures) : d.pullMs]
@@ -113,8 +126,13 @@ export class Kubelet implements Controller {
     run.podIP = pod.spec?.hostNetwork ? run.hostIP : this.allocateIP(node)
     run.startTime = now()
     run.initDone = !(pod.spec?.initContainers?.length)
-    run.stage = 'pulling'
-    podEvents(this.ctx, pod, run).pulling()
+    const failures = failedMounts(this.ctx.store, pod)
+    // volumes first: no sandbox, no image pulls, until every one of them can be set up
+    run.stage = failures.length ? 'mounting' : 'pulling'
+    if (failures.length) {
+      run.mountFailures = 1
+      podEvents(this.ctx, pod, run).failedMount(failures)
+    } else podEvents(this.ctx, pod, run).pulling()
   }
 
   private allocateIP(node: KObject | undefined): string {

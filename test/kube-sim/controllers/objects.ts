@@ -10,6 +10,8 @@ export const R = {
   services: { group: '', resource: 'services' },
   endpoints: { group: '', resource: 'endpoints' },
   events: { group: '', resource: 'events' },
+  secrets: { group: '', resource: 'secrets' },
+  configmaps: { group: '', resource: 'configmaps' },
   pvcs: { group: '', resource: 'persistentvolumeclaims' },
   pvs: { group: '', resource: 'persistentvolumes' },
   deployments: { group: 'apps', resource: 'deployments' },

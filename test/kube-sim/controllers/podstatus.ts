@@ -7,6 +7,7 @@ import type { KObject } from '../store.ts'
 export type Stage =
   | 'unscheduled' // waiting for the scheduler
   | 'unschedulable' // the scheduler said no (PodScheduled=False)
+  | 'mounting' // bound, but a volume cannot be set up (FailedMount): no sandbox yet (ContainerCreating)
   | 'pulling' // bound: sandbox and images on their way (ContainerCreating)
   | 'pullFailed' // ErrImagePull
   | 'pullBackOff' // ImagePullBackOff, waiting to retry
@@ -37,12 +38,15 @@ export interface PodRun {
   lastTermination?: Termination
   restarts: number
   pullFailures: number
+  /** failed volume set-ups so far (the kubelet retries them with a back-off) */
+  mountFailures?: number
   unschedulable?: string
   /** per condition type: status and when it last flipped */
   flips: Record<string, { status: string; time: string }>
 }
 
-const PENDING: Stage[] = ['unscheduled', 'unschedulable', 'pulling', 'pullFailed', 'pullBackOff', 'starting']
+const PENDING: Stage[] = ['unscheduled', 'unschedulable', 'mounting',
+  'pulling', 'pullFailed', 'pullBackOff', 'starting']
 
 export function renderPodStatus(pod: KObject, run: PodRun, time: string): Record<string, unknown> {
   const qosClass = qosOf(pod)
@@ -90,6 +94,8 @@ function containerStatus(pod: KObject, run: PodRun, c: any) {
   const lastState = run.lastTermination ? { terminated: { ...run.lastTermination, containerID: containerID(run, c.name, run.restarts - 1) } } : {}
   const waiting = (reason: string, message?: string) => ({ ...base, ready: false, started: false, state: { waiting: { reason, ...(message ? { message } : {}) } }, lastState })
   switch (run.stage) {
+    case 'mounting':
+      return waiting(run.initDone ? 'ContainerCreating' : 'PodInitializing')
     case 'pulling':
       // a retried pull: the kubelet keeps reporting ImagePullBackOff until the pull succeeds or fails again
       if (run.pullFailures > 0 && (run.initDone || !(pod.spec?.initContainers?.length))) return waiting(...pullWaiting({ ...run, stage: 'pullBackOff' }, c.image))

@@ -57,7 +57,7 @@ export interface ReleaseSpec {
 }
 
 const kubePrometheusStack: ReleaseSpec = {
-  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
+  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '88.5.3',
   valuesFiles: ['grafana-values.yaml'], step: 'lgtm', needs: [], crdGroups: ['monitoring.coreos.com'],
   workloads: [
     { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
@@ -67,7 +67,7 @@ const kubePrometheusStack: ReleaseSpec = {
 }
 
 const openTelemetryOperator: ReleaseSpec = {
-  name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0',
+  name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.122.0',
   valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
   workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
 }
@@ -82,7 +82,7 @@ export const profiles = {
   seed: [
     kubePrometheusStack,
     {
-      name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.2',
+      name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.3',
       valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
       workloads: [
         { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
@@ -90,7 +90,7 @@ export const profiles = {
       ],
     },
     {
-      name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.1',
+      name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.4',
       valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
     },
@@ -122,9 +122,11 @@ export const profileNames = Object.keys(profiles) as ProfileName[]
 /** Every release name any profile installs: what teardown and a profile switch look for. */
 export const knownReleaseNames = [...new Set(profileNames.flatMap((p) => profiles[p].map((r) => r.name)))]
 
+/** seed §3: the cert-manager release whose manifest each profile applies (the page names v1.14.5). */
+export const certManagerPins: Record<ProfileName, string> = { seed: 'v1.14.5', current: 'v1.21.1' }
+
 /** seed §3: cert-manager from its release manifest. */
 export const certManagerDefaults = {
-  version: 'v1.14.5',
   namespace: 'cert-manager',
   deployments: ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'],
   crdGroups: ['cert-manager.io', 'acme.cert-manager.io'],
@@ -159,7 +161,7 @@ export const settingDefs: SettingDef[] = [
   { flag: 'app-namespace', kind: 'string', default: 'ticketing', example: 'ticketing', validate: dns1123Label, help: "the workshop app's namespace (seed §1 checks it exists)" },
   { flag: 'values-dir', kind: 'string', default: path.join(projectRoot, 'values'), example: './my-values', validate: directory, help: 'folder holding the values files, one per release (copy values/ to change them)' },
   { flag: 'collector-image', kind: 'string', default: 'otel/opentelemetry-collector-k8s', example: 'otel/opentelemetry-collector-k8s', validate: imageRepository, help: 'collector image repository the operator deploys (seed §4)' },
-  { flag: 'cert-manager-version', kind: 'string', default: certManagerDefaults.version, example: certManagerDefaults.version, validate: chartVersion, help: 'cert-manager release whose manifest is applied (seed §3)' },
+  { flag: 'cert-manager-version', kind: 'string', default: '', example: certManagerPins.seed, validate: chartVersion, help: `cert-manager release whose manifest is applied (seed §3; default: the profile's pin, ${profileNames.map((p) => `${p}: ${certManagerPins[p]}`).join(', ')})` },
   { flag: 'chart-mirror', kind: 'string', default: '', example: 'https://charts.example.com', validate: repositoryUrl, help: 'one base for every chart repository: <base>/<repo> for HTTP mirrors, or an oci:// registry holding every chart (a --<repo>-repo setting still wins)' },
   { flag: 'cert-manager-manifest', kind: 'string', default: '', example: './cert-manager.yaml', validate: manifestLocation((p) => fs.existsSync(p)), help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)' },
   ...(Object.entries(repoDefaults) as [RepoName, string][]).map(([repo, url]): SettingDef => (
@@ -271,7 +273,7 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
       values: mergeValues(...valuesFiles.map(readValues), setToValues(set)),
     }
   })
-  const certVersion = v['cert-manager-version'] as string
+  const certVersion = (v['cert-manager-version'] as string) || certManagerPins[profile]
   return {
     profile,
     context: (v.context as string) || undefined,
@@ -316,11 +318,6 @@ export function releaseNamed(config: Config, name: string): Release {
 
 export function releasesOf(config: Config, step: StepId): Release[] {
   return config.releases.filter((r) => r.step === step)
-}
-
-/** The chart repositories a step's releases (or every release) come from, each once. */
-export function reposOf(config: Config, step?: StepId): RepoName[] {
-  return [...new Set((step ? releasesOf(config, step) : config.releases).map((r) => r.repo))]
 }
 
 export function hasRelease(config: Config, name: string): boolean {

@@ -11,6 +11,8 @@ export interface Command {
   input?: string
   /** the process is ended after this long (a bound the tool's own flags may not give) */
   timeoutMs?: number
+  /** ends the process (SIGTERM) when aborted: a helm waiting on a hook Job we found stuck */
+  signal?: AbortSignal
 }
 
 /**
@@ -121,7 +123,7 @@ export class Runner {
     if (this.interruptedBy) return Promise.reject(this.notStarted(cmd))
     this.log.verbose(`  $ ${cmd.argv.map((a) => quote(a)).join(' ')}`)
     const [bin, ...args] = cmd.argv
-    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input })`${bin} ${args}`
+    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input, signal: cmd.signal })`${bin} ${args}`
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.add(child)
     return run.finally(() => this.running.delete(child))

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { Release } from './config.ts'
 import type { Command } from './exec.ts'
-import type { Target } from './kubectl.ts'
+import type { KubeObject, Target } from './kubectl.ts'
 
 export type HelmMajor = 3 | 4
 
@@ -48,12 +48,17 @@ export function chartRef(release: Pick<Release, 'repo' | 'repoUrl' | 'chart'>): 
   return release.repoUrl.startsWith('oci://') ? `${release.repoUrl.replace(/\/$/, '')}/${release.chart}` : `${release.repo}/${release.chart}`
 }
 
-export function upgradeInstallCmd(target: Target, release: Release, cwd = process.cwd()): Command {
+/**
+ * seed §2.2–2.4, §4 `helm install`, idempotent. `timeout` bounds what helm itself waits for, the
+ * chart's hook Jobs (helm's own default is 5m, whatever our --timeout says).
+ */
+export function upgradeInstallCmd(target: Target, release: Release, opts: { timeout: string; cwd?: string }): Command {
   return helm(target,
     'upgrade', '--install', release.name, chartRef(release),
     '--namespace', release.namespace,
     '--version', release.version,
-    ...release.valuesFiles.flatMap((f) => ['-f', displayPath(f, cwd)]),
+    '--timeout', opts.timeout,
+    ...release.valuesFiles.flatMap((f) => ['-f', displayPath(f, opts.cwd ?? process.cwd())]),
     ...Object.entries(release.set).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
   )
 }
@@ -211,6 +216,19 @@ export interface ManifestWorkload {
   namespace: string
 }
 
+/**
+ * The workloads helm created for a release, from a list of the namespace's workloads: helm marks
+ * every object it owns with these annotations (helm 3 and 4), so one `kubectl get` finds them, where
+ * `helm get manifest` would fetch and decode the whole release record (500 KB for kube-prometheus-stack).
+ */
+export function workloadsOfRelease(objects: KubeObject[], name: string, namespace: string): ManifestWorkload[] {
+  const kinds: (string | undefined)[] = ['Deployment', 'StatefulSet', 'DaemonSet']
+  return objects
+    .filter((o) => kinds.includes(o.kind) && o.metadata.annotations?.['meta.helm.sh/release-name'] === name &&
+      o.metadata.annotations?.['meta.helm.sh/release-namespace'] === namespace)
+    .map((o) => ({ kind: o.kind as ManifestWorkload['kind'], name: o.metadata.name, namespace: o.metadata.namespace ?? namespace }))
+}
+
 /** The workloads a release's manifest (`helm get manifest`) creates, to wait on exactly those. */
 export function workloadsInManifest(manifest: string, defaultNamespace: string): ManifestWorkload[] {
   return parseAllDocuments(manifest)
@@ -220,7 +238,19 @@ export function workloadsInManifest(manifest: string, defaultNamespace: string):
     .map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? defaultNamespace }))
 }
 
-/** `helm search repo repo/chart --version V -o json` finds it: the version exists in the index. */
-export function searchVersionCmd(release: Pick<Release, 'repo' | 'chart' | 'version'>): Command {
-  return { argv: ['helm', 'search', 'repo', `${release.repo}/${release.chart}`, '--version', release.version, '--output', 'json'] }
+/**
+ * Every version of these charts in the local repository cache, one `helm search` for all of them:
+ * helm matches `--regexp` against `<chart>\v<repo>/<chart>\v<description>…` (\v: a vertical tab), so `\v(a/b)\v` is an
+ * exact name (a plain search is a substring: tempo would find tempo-distributed).
+ */
+export function searchChartsCmd(charts: Pick<Release, 'repo' | 'chart'>[]): Command {
+  const names = [...new Set(charts.map((c) => `${c.repo}/${c.chart}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))]
+  return { argv: ['helm', 'search', 'repo', '--regexp', `\\v(${names.join('|')})\\v`, '--versions', '--output', 'json'] }
+}
+
+/** The releases whose pinned version is not among `helm search -o json`'s results. */
+export function missingPins<T extends Pick<Release, 'repo' | 'chart' | 'version'>>(releases: T[], searchJson: string): T[] {
+  const found = (JSON.parse(searchJson || '[]') ?? []) as { name: string; version: string }[]
+  const bare = (v: string) => v.replace(/^v/, '')
+  return releases.filter((r) => !found.some((f) => f.name === `${r.repo}/${r.chart}` && bare(f.version) === bare(r.version)))
 }

@@ -76,7 +76,7 @@ export const messages: Record<Lang, Messages> = {
     total: (time) => `전체 ${time}`,
     notRun: '실행 안 함',
     changed: '변경됨',
-    actions: { installed: '설치됨', upgraded: '업그레이드됨', replaced: '교체됨', removed: '제거됨', unchanged: '변경 없음', healed: '복구됨', applied: '적용됨', created: '생성됨', exists: '이미 있음', checked: '확인됨' },
+    actions: { installed: '설치됨', upgraded: '업그레이드됨', replaced: '교체됨', removed: '제거됨', unchanged: '변경 없음', healed: '복구됨', applied: '적용됨', created: '생성됨', exists: '이미 있음', checked: '확인됨', failed: '실패' },
     nothingToDo: '할 일 없음: 모두 이미 설치되어 있습니다',
     nothingChanged: '변경된 것 없음',
     dryRun: '드라이 런: 아무것도 바꾸지 않았습니다. 위의 명령(stdout)이 빈 클러스터에서 실행될 내용입니다',

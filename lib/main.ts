@@ -16,7 +16,7 @@ import { Watches } from './wait.ts'
 /** What happened to one thing the run manages, for the closing summary. */
 export interface Outcome {
   name: string
-  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists' | 'checked'
+  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists' | 'checked' | 'failed'
   detail: string
 }
 
@@ -37,6 +37,8 @@ export interface Context {
   certManagerReady: boolean
   /** namespaces 01 found or created in this run (all.mts: 02 and 04 need not ask again) */
   namespacesReady: Set<string>
+  /** releases whose install failed in this run, reported by waitForReleases once the others are up */
+  failedReleases: Map<string, StepError>
 }
 
 export interface ScriptInfo {
@@ -46,7 +48,7 @@ export interface ScriptInfo {
 
 export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
   const target: Target = { context: config.context }
-  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map(), certManagerReady: false, namespacesReady: new Set() }
+  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map(), certManagerReady: false, namespacesReady: new Set(), failedReleases: new Map() }
 }
 
 /**

@@ -1,78 +1,122 @@
 // Seed §2 and §4: helm repositories and releases. A release already deployed at the pinned
 // version with the same values is left alone (no new revision); one left pending or failed by an
 // interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
-import { knownReleaseNames, profileNames, profiles, releaseNamed, type ProfileName, type Release, type RepoName } from './config.ts'
+import { knownReleaseNames, profileNames, profiles, releaseNamed, type ProfileName, type Release } from './config.ts'
 import { StepError } from './errors.ts'
 import {
-  chartRef, decideRelease, getManifestCmd, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
-  parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchVersionCmd, uninstallCmd, upgradeInstallCmd, workloadsInManifest,
+  chartRef, decideRelease, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
+  missingPins, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchChartsCmd, uninstallCmd, upgradeInstallCmd, workloadsOfRelease,
   type ChartPin, type HistoryEntry, type ReleaseAction, type ReleaseState,
 } from './helm.ts'
 import type { Context } from './main.ts'
+import { listObjects } from './kubectl.ts'
 import { formatDuration } from './settings.ts'
-import { waitForWorkloads, type WorkloadRef } from './wait.ts'
+import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
 
 /**
- * seed §2.1 / §4 `helm repo add …` + `helm repo update`, idempotent; OCI registries need neither.
- * A repository already added with the same URL is not added again (a re-run saves a helm call
- * per repository); every index is updated.
+ * seed §2.1 / §4 `helm repo add …` + `helm repo update`, for the charts of these releases, and
+ * their pinned versions checked before anything is installed. A repository already added with the
+ * same URL is not added again, and `helm repo update` (a download of every index, megabytes each)
+ * runs only when the local index lacks a pinned version. OCI registries need none of it.
  */
-export async function addRepos(ctx: Context, names: RepoName[]): Promise<void> {
-  const http = names.filter((n) => !ctx.config.repos[n].startsWith('oci://') && !ctx.reposReady.has(n))
-  if (!http.length) return
-  const add = async () => {
-    const known = ctx.config.dryRun ? {} : parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
-    // One after the other: helm rewrites one repositories.yaml for every add.
-    for (const n of http.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
-    await ctx.runner.change(repoUpdateCmd(http))
-  }
-  if (ctx.config.dryRun) await add()
-  else await ctx.log.status(`helm repositories ${http.join(', ')}`, add)
-  for (const n of http) ctx.reposReady.add(n)
-}
-
-/** Every pinned version exists in its repository index: checked before anything is installed. */
-export async function checkChartVersions(ctx: Context, names: string[]): Promise<void> {
-  if (ctx.config.dryRun) return
-  const releases = names.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://'))
-  const missing = (await Promise.all(releases.map(async (r) => {
-    // `helm search` matches by substring (tempo finds tempo-distributed): compare exactly.
-    const found = JSON.parse((await ctx.runner.query(searchVersionCmd(r))).stdout || '[]') as { name: string; version: string }[]
-    return found.some((f) => f.name === `${r.repo}/${r.chart}` && f.version.replace(/^v/, '') === r.version.replace(/^v/, '')) ? undefined : r
-  }))).filter((r): r is Release => Boolean(r))
-  if (missing.length) {
-    throw new StepError(`chart version not found: ${missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')} (nothing was installed)`, {
-      hint: `list the versions with \`helm search repo ${missing[0].repo}/${missing[0].chart} --versions\` and set one with --${missing[0].name}-version (or STACK_${missing[0].name.toUpperCase().replace(/-/g, '_')}_VERSION)`,
+export async function addRepos(ctx: Context, releaseNames: string[]): Promise<void> {
+  const releases = releaseNames.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://') && !ctx.reposReady.has(r.repo))
+  const repos = [...new Set(releases.map((r) => r.repo))]
+  if (!repos.length) return
+  if (ctx.config.dryRun) {
+    for (const n of repos) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+    await ctx.runner.change(repoUpdateCmd(repos))
+  } else {
+    await ctx.log.status(`helm repositories ${repos.join(', ')}`, async () => {
+      const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
+      // One after the other: helm rewrites one repositories.yaml for every add.
+      for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+      if (!(await missingVersions(ctx, releases)).length) return
+      await ctx.runner.change(repoUpdateCmd(repos))
+      const missing = await missingVersions(ctx, releases)
+      if (missing.length) {
+        const [first] = missing
+        throw new StepError(`chart version not found: ${missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')} (nothing was installed)`, {
+          hint: `list the versions with \`helm search repo ${first.repo}/${first.chart} --versions\` and set one with --${first.name}-version (or STACK_${first.name.toUpperCase().replace(/-/g, '_')}_VERSION)`,
+        })
+      }
     })
   }
+  for (const n of repos) ctx.reposReady.add(n)
+}
+
+async function missingVersions(ctx: Context, releases: Release[]): Promise<Release[]> {
+  return missingPins(releases, (await ctx.runner.query(searchChartsCmd(releases))).stdout)
 }
 
 /**
  * seed §2.2–2.4, §4 `helm install …`: converge one release — install, upgrade, heal or leave it.
- * It does not wait for pods: `waitForReleases` waits for several releases at once.
+ * It does not wait for pods: `waitForReleases` waits for several releases at once. A release that
+ * fails is reported there, after the step's other releases went on (one stuck chart must not keep
+ * Loki and Tempo from being installed).
  */
 export async function installRelease(ctx: Context, name: string): Promise<void> {
   const release = releaseNamed(ctx.config, name)
   if (ctx.config.dryRun) {
-    await ctx.runner.change(upgradeInstallCmd(ctx.target, release))
+    await ctx.runner.change(upgradeInstallCmd(ctx.target, release, { timeout: formatDuration(ctx.config.timeoutMs) }))
     return
   }
+  try {
+    await converge(ctx, release)
+  } catch (error) {
+    if (!(error instanceof StepError)) throw error
+    ctx.log.warn(`${release.name}: ${error.message}; going on with the others`)
+    ctx.failedReleases.set(release.name, error)
+    ctx.outcomes.push({ name: `release/${release.name}`, action: 'failed', detail: `${release.chart} ${release.version}` })
+  }
+}
+
+async function converge(ctx: Context, release: Release): Promise<void> {
   const action = await releaseAction(ctx, release)
   if (action.kind === 'skip') {
     ctx.log.ok(`${release.name}: ${action.reason}`)
   } else {
     if (action.kind === 'heal') await heal(ctx, release, action)
     if (action.kind === 'replace') await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
-    await changeReleases(ctx, () => ctx.log.status(`helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`, () => ctx.runner.change(upgradeInstallCmd(ctx.target, release))))
+    const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`
+    await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release)))
   }
   ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}` })
 }
 
+/** `helm upgrade --install`, ended early with the hook Job's diagnosis when one fails or is stuck. */
+async function upgradeWatchingHooks(ctx: Context, release: Release): Promise<void> {
+  const abort = new AbortController()
+  const hooks = watchHookJobs(ctx, release, ctx.config.stuckAfterMs)
+  try {
+    const cmd = { ...upgradeInstallCmd(ctx.target, release, { timeout: formatDuration(ctx.config.timeoutMs) }), signal: abort.signal }
+    const helm = ctx.runner.change(cmd)
+    const first = await Promise.race([helm.then(() => undefined, () => undefined), hooks.stuck])
+    if (first) {
+      // helm, ended, records the release as failed: the next run heals it
+      abort.abort()
+      await helm.catch(() => {})
+      throw first
+    }
+    await helm
+  } finally {
+    hooks.stop()
+  }
+}
+
 /** Waits until the workloads of these releases are ready, all in one wait: they start side by side. */
 export async function waitForReleases(ctx: Context, names: string[]): Promise<void> {
-  const releases = names.map((n) => releaseNamed(ctx.config, n))
-  const refs = ctx.config.dryRun ? releases.flatMap(expectedWorkloads) : (await Promise.all(releases.map((r) => releaseWorkloads(ctx, r)))).flat()
-  await waitForWorkloads(ctx, names.join(', '), refs, { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
+  const releases = names.filter((n) => !ctx.failedReleases.has(n)).map((n) => releaseNamed(ctx.config, n))
+  const refs = ctx.config.dryRun ? releases.flatMap(expectedWorkloads) : await releaseWorkloads(ctx, releases)
+  await waitForWorkloads(ctx, releases.map((r) => r.name).join(', '), refs, { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
+  const failed = names.filter((n) => ctx.failedReleases.has(n))
+  if (failed.length === 1) throw ctx.failedReleases.get(failed[0])!
+  if (failed.length) {
+    throw new StepError(`${failed.length} releases could not be installed: ${failed.join(', ')}`, {
+      output: failed.map((n) => { const e = ctx.failedReleases.get(n)!; return [e.message, e.details.output].filter(Boolean).join('\n') }).join('\n\n'),
+      hint: 'fix the causes above, then run the same command again: finished releases are skipped',
+    })
+  }
 }
 
 /** What the release needs now, from `helm list` and (when deployed) `helm get values`. */
@@ -148,11 +192,15 @@ async function heal(ctx: Context, release: Release, action: Extract<ReleaseActio
   await changeReleases(ctx, () => ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () => ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision))))
 }
 
-/** The workloads to wait on: what the manifest creates, and what its operator creates afterwards. */
-async function releaseWorkloads(ctx: Context, release: Release): Promise<WorkloadRef[]> {
-  const manifest = (await ctx.runner.query(getManifestCmd(ctx.target, release.name, release.namespace))).stdout
-  const refs: WorkloadRef[] = workloadsInManifest(manifest, release.namespace)
-  return [...refs, ...expectedWorkloads(release).filter((e) => !refs.some((r) => r.kind === e.kind && r.name === e.name))]
+/** The workloads to wait on: what helm created for each release, and what their operators create afterwards. */
+async function releaseWorkloads(ctx: Context, releases: Release[]): Promise<WorkloadRef[]> {
+  const namespaces = [...new Set(releases.map((r) => r.namespace))]
+  const lists = await Promise.all(namespaces.map((namespace) => listObjects(ctx.runner, ctx.target, 'deployments,statefulsets,daemonsets', { namespace })))
+  const objects = lists.flat()
+  return releases.flatMap((release) => {
+    const refs: WorkloadRef[] = workloadsOfRelease(objects, release.name, release.namespace)
+    return [...refs, ...expectedWorkloads(release).filter((e) => !refs.some((r) => r.kind === e.kind && r.name === e.name))]
+  })
 }
 
 function expectedWorkloads(release: Release): WorkloadRef[] {

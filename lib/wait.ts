@@ -7,7 +7,7 @@ import { InterruptedError, StepError } from './errors.ts'
 import { lastLine, renderCommand, type Command, type Runner } from './exec.ts'
 import { kubectl, listObjects, watchCmd, type KubeObject, type Target } from './kubectl.ts'
 import type { Log } from './log.ts'
-import { describePod, podProblem, selects, workloadStatus } from './readiness.ts'
+import { describePod, isHookOf, podProblem, selects, stuckHookJob, workloadStatus } from './readiness.ts'
 import { formatDuration } from './settings.ts'
 
 export interface WorkloadRef {
@@ -26,7 +26,7 @@ export interface WaitOptions {
 
 type Verdict = 'ready' | 'stuck' | 'timeout'
 
-const resourceOf = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods' } as const
+const resourceOf = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods', Job: 'jobs' } as const
 
 /**
  * Waits until every workload is rolled out and ready. Progress: `2/3 ready — waiting for tempo (0/1)`.
@@ -41,13 +41,17 @@ export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: 
   const deadline = Date.now() + opts.timeoutMs
   await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
     const stuckSince = new Map<string, number>()
-    const streams = new Set(refs.flatMap((r) => [ctx.watches.stream(r.kind, r.namespace), ctx.watches.stream('Pod', r.namespace)]))
+    // Taken once: the judging below runs from timers and watch events, where a throw (the run
+    // stopping its watches on a signal) would crash the script instead of ending the wait.
+    const byKey = new Map<string, WatchStream>(refs.flatMap((r) => [r.kind, 'Pod' as const].map((kind) => [`${kind}/${r.namespace}`, ctx.watches.stream(kind, r.namespace)])))
+    const stream: StreamOf = (kind, namespace) => byKey.get(`${kind}/${namespace}`)!
+    const streams = new Set(byKey.values())
     const evaluate = (): Verdict | undefined => {
-      const states = refs.map((r) => ({ ref: r, status: workloadStatus(ctx.watches.stream(r.kind, r.namespace).get(r.name)) }))
+      const states = refs.map((r) => ({ ref: r, status: workloadStatus(stream(r.kind, r.namespace).get(r.name)) }))
       const waiting = states.filter((s) => !s.status.ready)
       status.update(waiting.length ? `${states.length - waiting.length}/${states.length} ready — waiting for ${waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')}` : 'all ready')
       if (!waiting.length) return 'ready'
-      if (stuckPods(ctx.watches, waiting.map((w) => w.ref), stuckSince, opts.stuckAfterMs).length) return 'stuck'
+      if (stuckPods(stream, waiting.map((w) => w.ref), stuckSince, opts.stuckAfterMs).length) return 'stuck'
       return Date.now() >= deadline ? 'timeout' : undefined
     }
     // Judged on every watch event, and once a second for the deadline and for stuck pods.
@@ -74,6 +78,60 @@ export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: 
   })
 }
 
+export interface HookWatch {
+  /** settles with the diagnosis once a hook Job of the release failed or its pod is stuck; never rejects */
+  stuck: Promise<StepError>
+  stop(): void
+}
+
+/**
+ * Watches a release's helm hook Jobs (kube-prometheus-stack's admission-create/-patch) while helm
+ * runs: helm waits for them up to its --timeout and says only `context deadline exceeded`, so a
+ * Job that failed, or whose pod is stuck for `stuckAfterMs`, is named here with its diagnosis.
+ */
+export function watchHookJobs(ctx: { log: Log; runner: Runner; target: Target; watches: Watches }, release: { name: string; namespace: string }, stuckAfterMs: number): HookWatch {
+  const jobs = ctx.watches.stream('Job', release.namespace)
+  const pods = ctx.watches.stream('Pod', release.namespace)
+  const since = new Map<string, number>()
+  let settle: (error: StepError) => void = () => {}
+  const stuck = new Promise<StepError>((resolve) => (settle = resolve))
+  let done = false
+  const check = () => {
+    if (done) return
+    const found = stuckHookJob(jobs.all().filter((j) => isHookOf(j, release.name)), pods.all(), since, { afterMs: stuckAfterMs, now: Date.now() })
+    if (!found) return
+    done = true
+    stop()
+    void hookError(ctx, release, found).then(settle)
+  }
+  const unsubscribe = [jobs.subscribe(check), pods.subscribe(check)]
+  const timer = setInterval(check, 1000)
+  const stop = () => {
+    clearInterval(timer)
+    unsubscribe.forEach((u) => u())
+  }
+  check()
+  return { stuck, stop }
+}
+
+async function hookError(ctx: { runner: Runner; target: Target }, release: { name: string; namespace: string }, found: { job: KubeObject; reason: string }): Promise<StepError> {
+  const job = found.job.metadata.name
+  const lines = [`job/${job} in ${release.namespace} (helm hook ${found.job.metadata.annotations?.['helm.sh/hook']}): ${found.reason}`]
+  try {
+    const [pods, events] = await Promise.all([
+      listObjects(ctx.runner, ctx.target, 'pods', { namespace: release.namespace }),
+      listObjects(ctx.runner, ctx.target, 'events', { namespace: release.namespace }).catch(() => [] as KubeObject[]),
+    ])
+    for (const pod of pods.filter((p) => p.metadata.labels?.['job-name'] === job)) lines.push(...describePod(pod, events).map((l) => `  ${l}`))
+  } catch {
+    // the diagnosis is a courtesy: the job and its reason are already named
+  }
+  return new StepError(`${release.name}: helm hook job ${job} ${found.reason}; helm would wait for it until --timeout`, {
+    output: lines.join('\n'),
+    hint: `fix the cause above, then run the same command again: the release is healed and installed again`,
+  })
+}
+
 /** What a person types to wait for the same workloads: `kubectl rollout status`, per workload. */
 export function waitCommands(target: Target, refs: WorkloadRef[], timeoutMs: number): Command[] {
   const timeout = `--timeout=${formatDuration(timeoutMs)}`
@@ -86,13 +144,15 @@ export function waitCommands(target: Target, refs: WorkloadRef[], timeoutMs: num
   })
 }
 
+type StreamOf = (kind: Kind, namespace: string) => WatchStream
+
 /** Pods of these workloads that have been stuck for at least `afterMs`. */
-function stuckPods(watches: Watches, refs: WorkloadRef[], since: Map<string, number>, afterMs: number): string[] {
+function stuckPods(stream: StreamOf, refs: WorkloadRef[], since: Map<string, number>, afterMs: number): string[] {
   const now = Date.now()
   const stuck: string[] = []
   for (const ref of refs) {
-    const workload = watches.stream(ref.kind, ref.namespace).get(ref.name)
-    for (const pod of watches.stream('Pod', ref.namespace).all()) {
+    const workload = stream(ref.kind, ref.namespace).get(ref.name)
+    for (const pod of stream('Pod', ref.namespace).all()) {
       if (!selects(workload?.spec?.selector, pod.metadata.labels)) continue
       // The episode lasts while the pod has any problem: a kubelet flips between ErrImagePull
       // and ImagePullBackOff on every retry, and that must not restart the clock.

@@ -4,8 +4,8 @@
 // Prometheus), Tempo. Each release is installed, upgraded, healed or left alone as it needs.
 import { requireNamespace } from '../lib/cluster.ts'
 import { isMain, main, type Context } from '../lib/main.ts'
-import { hasRelease, releasesOf, reposOf } from '../lib/config.ts'
-import { addRepos, checkChartVersions, installRelease, removeOtherProfileReleases, waitForReleases } from '../lib/release.ts'
+import { hasRelease, releasesOf } from '../lib/config.ts'
+import { addRepos, installRelease, removeOtherProfileReleases, waitForReleases } from '../lib/release.ts'
 
 export const about = {
   summary: 'Seed §2: install kube-prometheus-stack, loki (loki-stack) and tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).',
@@ -16,8 +16,7 @@ export async function run(ctx: Context) {
   // §1 the monitoring namespace, created by 01
   await requireNamespace(ctx, ctx.config.namespace)
   // §2.1 helm repositories grafana and prometheus-community (--profile current: and grafana-community), added and updated
-  await addRepos(ctx, reposOf(ctx.config, 'lgtm'))
-  await checkChartVersions(ctx, lgtm)
+  await addRepos(ctx, lgtm)
   // a --profile switch: the other profile's releases go first, so two log stacks never run side by side
   await removeOtherProfileReleases(ctx)
   // §2.2 Prometheus & Grafana: kube-prometheus-stack, with values/grafana-values.yaml (Loki and Tempo datasources)

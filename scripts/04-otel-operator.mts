@@ -4,7 +4,7 @@
 import { requireCertManager, waitForOperatorWebhook } from '../lib/certmanager.ts'
 import { requireNamespace } from '../lib/cluster.ts'
 import { isMain, main, type Context } from '../lib/main.ts'
-import { addRepos, checkChartVersions, installRelease, waitForReleases } from '../lib/release.ts'
+import { addRepos, installRelease, waitForReleases } from '../lib/release.ts'
 
 export const about = {
   summary: 'Seed §4: install the OpenTelemetry Operator (needs cert-manager from scripts/03-cert-manager.mts).',
@@ -16,8 +16,7 @@ export async function run(ctx: Context) {
   // §3 ⚠️ cert-manager must be ready before the operator is installed
   await requireCertManager(ctx)
   // §4 helm repository open-telemetry, added and updated
-  await addRepos(ctx, ['open-telemetry'])
-  await checkChartVersions(ctx, ['opentelemetry-operator'])
+  await addRepos(ctx, ['opentelemetry-operator'])
   // §4 OpenTelemetry Operator, with the collector image otel/opentelemetry-collector-k8s
   await installRelease(ctx, 'opentelemetry-operator')
   await waitForReleases(ctx, ['opentelemetry-operator'])

@@ -4,7 +4,6 @@
 import { ExitError } from '../lib/errors.ts'
 import { isMain, main, printError, type Context } from '../lib/main.ts'
 import { runPlan } from '../lib/plan.ts'
-import { reposOf } from '../lib/config.ts'
 import { addRepos } from '../lib/release.ts'
 import { planExitCode, renderSummary } from '../lib/summary.ts'
 import * as namespace from './01-namespace.mts'
@@ -20,7 +19,7 @@ export const about = {
 /** The plan: what each step needs. Helm repositories are added once, before anything runs side by side. */
 export const steps = [
   { id: 'namespace', title: '§1 namespaces', needs: [], run: namespace.run },
-  { id: 'repos', title: '§2.1 helm repositories', needs: [], run: (ctx: Context) => addRepos(ctx, reposOf(ctx.config)) },
+  { id: 'repos', title: '§2.1 helm repositories', needs: [], run: (ctx: Context) => addRepos(ctx, ctx.config.releases.map((r) => r.name)) },
   { id: 'lgtm', title: '§2 LGTM stack', needs: ['namespace', 'repos'], run: lgtm.run },
   { id: 'cert-manager', title: '§3 cert-manager', needs: ['namespace'], run: certManager.run },
   { id: 'otel-operator', title: '§4 OpenTelemetry Operator', needs: ['cert-manager', 'repos'], run: otelOperator.run },

@@ -32,7 +32,7 @@ export function aRelease(overrides: Partial<Release> = {}): Release {
     name: 'tempo',
     repo: 'grafana',
     chart: 'tempo',
-    version: '1.24.1',
+    version: '1.24.4',
     step: 'lgtm',
     needs: [],
     crdGroups: [],
@@ -47,7 +47,7 @@ export function aRelease(overrides: Partial<Release> = {}): Release {
 }
 
 export function aReleaseState(overrides: Partial<ReleaseState> = {}): ReleaseState {
-  return { name: 'tempo', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'tempo', version: '1.24.1', ...overrides }
+  return { name: 'tempo', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'tempo', version: '1.24.4', ...overrides }
 }
 
 /** One entry of `helm list -o json`, as helm prints it (revision is a string there). */
@@ -58,7 +58,7 @@ export function aHelmListItem(overrides: { name?: string; namespace?: string; re
     revision: '1',
     updated: '2025-01-10 10:00:00.123456789 +0000 UTC',
     status: 'deployed',
-    chart: 'tempo-1.24.1',
+    chart: 'tempo-1.24.4',
     app_version: '2.7.1',
     ...overrides,
   }
@@ -171,6 +171,22 @@ export function aPod(o: PodOptions = {}): KubeObject {
       ...(o.unschedulable ? {} : { containerStatuses: containers }),
       ...(o.initContainers ? { initContainerStatuses: o.initContainers.map(aContainerStatus) } : {}),
     },
+  }
+}
+
+/** A Job as helm creates a chart's hook (annotation `helm.sh/hook`); `failed`: its Failed condition. */
+export function aHookJob(o: { name?: string; labels?: Record<string, string>; hook?: string | null; failed?: { reason: string; message?: string } } = {}): KubeObject {
+  const hook = o.hook === undefined ? 'pre-install,pre-upgrade' : o.hook
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: o.name ?? 'kube-prometheus-stack-admission-create', namespace: 'monitoring',
+      labels: o.labels ?? { 'app.kubernetes.io/instance': 'kube-prometheus-stack' },
+      annotations: hook ? { 'helm.sh/hook': hook } : {},
+    },
+    spec: {},
+    status: o.failed ? { conditions: [{ type: 'Failed', status: 'True', ...o.failed }] } : {},
   }
 }
 

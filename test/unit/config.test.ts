@@ -101,7 +101,7 @@ loadConfigTest('environment overrides: repositories, chart versions, manifest, n
       ['tempo', 'http://127.0.0.1:8080/grafana'],
     ])
     assert.is(releaseNamed(config, 'tempo').version, '1.25.0')
-    assert.is(releaseNamed(config, 'loki').version, '2.10.2')
+    assert.is(releaseNamed(config, 'loki').version, '2.10.3')
     assert.is(config.certManager.manifest, dir.path('cert-manager.yaml'))
     assert.ok(config.releases.every((r) => r.namespace === 'observability'))
   } finally {

@@ -23,8 +23,8 @@ function runInBash(rendered: string): string {
 const renderCommandTest = suite('renderCommand')
 
 renderCommandTest('works: plain arguments stay unquoted', () => {
-  assert.is(renderCommand({ argv: ['helm', 'upgrade', '--install', 'loki', 'grafana/loki-stack', '--namespace', 'monitoring', '--version', '2.10.2', '-f', 'values/loki-stack-values.yaml'] }),
-    'helm upgrade --install loki grafana/loki-stack --namespace monitoring --version 2.10.2 -f values/loki-stack-values.yaml')
+  assert.is(renderCommand({ argv: ['helm', 'upgrade', '--install', 'loki', 'grafana/loki-stack', '--namespace', 'monitoring', '--version', '2.10.3', '-f', 'values/loki-stack-values.yaml'] }),
+    'helm upgrade --install loki grafana/loki-stack --namespace monitoring --version 2.10.3 -f values/loki-stack-values.yaml')
 })
 
 renderCommandTest('a URL, a key=value and a context ARN stay unquoted', () => {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import {
   chartRef, decideRelease, displayPath, getManifestCmd, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd,
   mergeValues, normalizeValues, parseHelmVersion, parseReleaseList, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd,
-  searchVersionCmd, setToValues, uninstallCmd, upgradeInstallCmd, workloadsInManifest, type ReleaseAction,
+  missingPins, searchChartsCmd, setToValues, workloadsOfRelease, uninstallCmd, upgradeInstallCmd, workloadsInManifest, type ReleaseAction,
 } from '../../lib/helm.ts'
 import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
 
@@ -29,45 +29,50 @@ helmTest.run()
 const upgradeInstallCmdTest = suite('upgradeInstallCmd')
 
 const kps = aRelease({
-  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '67.8.0',
+  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '88.5.3',
   repoUrl: 'https://prometheus-community.github.io/helm-charts', valuesFiles: ['/work/stack/values/grafana-values.yaml'],
 })
 
 upgradeInstallCmdTest('works: the seed\'s helm install, idempotent, pinned, with its values file', () => {
-  assert.equal(upgradeInstallCmd(kind, kps, '/work/stack').argv, [
+  assert.equal(upgradeInstallCmd(kind, kps, { timeout: '10m', cwd: '/work/stack' }).argv, [
     'helm', 'upgrade', '--install', 'kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack',
-    '--namespace', 'monitoring', '--version', '67.8.0', '-f', 'values/grafana-values.yaml',
+    '--namespace', 'monitoring', '--version', '88.5.3', '--timeout', '10m', '-f', 'values/grafana-values.yaml',
     '--kube-context', 'kind-kind',
   ])
 })
 
 upgradeInstallCmdTest('without a context there is no --kube-context', () => {
-  const argv = upgradeInstallCmd(current, kps, '/work/stack').argv
+  const argv = upgradeInstallCmd(current, kps, { timeout: '10m', cwd: '/work/stack' }).argv
   assert.not.ok(argv.includes('--kube-context'))
   assert.is(argv.at(-1), 'values/grafana-values.yaml')
 })
 
+upgradeInstallCmdTest('helm waits for the hook Jobs as long as our --timeout says, not its own 5m', () => {
+  const argv = upgradeInstallCmd(current, kps, { timeout: '1h30m', cwd: '/w' }).argv
+  assert.is(argv[argv.indexOf('--timeout') + 1], '1h30m')
+})
+
 upgradeInstallCmdTest('a values file outside the working directory stays absolute', () => {
-  const argv = upgradeInstallCmd(current, kps, '/home/me').argv
+  const argv = upgradeInstallCmd(current, kps, { timeout: '10m', cwd: '/home/me' }).argv
   assert.is(argv[argv.indexOf('-f') + 1], '/work/stack/values/grafana-values.yaml')
 })
 
 upgradeInstallCmdTest('several values files, in order', () => {
   const release = aRelease({ valuesFiles: ['/w/values/a.yaml', '/w/values/b.yaml'] })
-  const argv = upgradeInstallCmd(current, release, '/w').argv
+  const argv = upgradeInstallCmd(current, release, { timeout: '10m', cwd: '/w' }).argv
   assert.equal(argv.slice(argv.indexOf('-f')), ['-f', 'values/a.yaml', '-f', 'values/b.yaml'])
 })
 
 upgradeInstallCmdTest('set values go as --set-string (an image tag like 1.10 stays a string)', () => {
-  const operator = aRelease({ name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.99.0', set: { 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' } })
-  const argv = upgradeInstallCmd(current, operator, '/w').argv
+  const operator = aRelease({ name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.122.0', set: { 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' } })
+  const argv = upgradeInstallCmd(current, operator, { timeout: '10m', cwd: '/w' }).argv
   assert.equal(argv.slice(-2), ['--set-string', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s'])
   assert.not.ok(argv.includes('--set'))
 })
 
 upgradeInstallCmdTest('an OCI repository: the full chart reference', () => {
   const release = aRelease({ repoUrl: 'oci://registry.local:5000/charts' })
-  assert.is(upgradeInstallCmd(current, release, '/w').argv[4], 'oci://registry.local:5000/charts/tempo')
+  assert.is(upgradeInstallCmd(current, release, { timeout: '10m', cwd: '/w' }).argv[4], 'oci://registry.local:5000/charts/tempo')
 })
 
 upgradeInstallCmdTest.run()
@@ -225,17 +230,49 @@ uninstallCmdTest('the timeout given, and --kube-context last', () => {
 
 uninstallCmdTest.run()
 
-const searchVersionCmdTest = suite('searchVersionCmd')
+const searchChartsCmdTest = suite('searchChartsCmd')
 
-searchVersionCmdTest('works: the pinned version in the local index, as JSON', () => {
-  assert.equal(searchVersionCmd(aRelease({ repo: 'grafana', chart: 'tempo', version: '1.24.1' })).argv, ['helm', 'search', 'repo', 'grafana/tempo', '--version', '1.24.1', '--output', 'json'])
+searchChartsCmdTest('works: every version of every chart, one search, exact names, as JSON', () => {
+  const argv = searchChartsCmd([aRelease({ repo: 'grafana', chart: 'tempo' }), aRelease({ repo: 'grafana', chart: 'loki-stack' })]).argv
+  assert.equal(argv, ['helm', 'search', 'repo', '--regexp', '\\v(grafana/tempo|grafana/loki-stack)\\v', '--versions', '--output', 'json'])
 })
 
-searchVersionCmdTest('no --kube-context: it reads the local repository cache only', () => {
-  assert.not.ok(searchVersionCmd(aRelease()).argv.includes('--kube-context'))
+searchChartsCmdTest('a chart named twice is searched once; regexp characters are escaped', () => {
+  const argv = searchChartsCmd([aRelease({ repo: 'grafana', chart: 'a.b' }), aRelease({ repo: 'grafana', chart: 'a.b' })]).argv
+  assert.is(argv[4], '\\v(grafana/a\\.b)\\v')
 })
 
-searchVersionCmdTest.run()
+searchChartsCmdTest('no --kube-context: it reads the local repository cache only', () => {
+  assert.not.ok(searchChartsCmd([aRelease()]).argv.includes('--kube-context'))
+})
+
+searchChartsCmdTest.run()
+
+const missingPinsTest = suite('missingPins')
+const searched = JSON.stringify([
+  { name: 'grafana/tempo', version: '1.24.4' }, { name: 'grafana/tempo', version: '1.24.3' },
+  { name: 'grafana/tempo-distributed', version: '9.9.9' }, { name: 'grafana/alloy', version: 'v1.11.1' },
+])
+
+missingPinsTest('works: a pinned version in the index is not missing', () => {
+  assert.equal(missingPins([aRelease({ repo: 'grafana', chart: 'tempo', version: '1.24.4' })], searched), [])
+})
+
+for (const [name, release, missing] of [
+  ['a version the index lacks', aRelease({ repo: 'grafana', chart: 'tempo', version: '1.25.0' }), true],
+  ['another chart\'s version (tempo-distributed 9.9.9)', aRelease({ repo: 'grafana', chart: 'tempo', version: '9.9.9' }), true],
+  ['the same chart in another repository', aRelease({ repo: 'grafana-community', chart: 'tempo', version: '1.24.4' }), true],
+  ['a leading v on either side', aRelease({ repo: 'grafana', chart: 'alloy', version: '1.11.1' }), false],
+] as const) {
+  missingPinsTest(name, () => assert.is(missingPins([release], searched).length, missing ? 1 : 0))
+}
+
+missingPinsTest('no results (helm prints [] or nothing): everything is missing', () => {
+  assert.is(missingPins([aRelease()], '').length, 1)
+  assert.is(missingPins([aRelease()], '[]').length, 1)
+})
+
+missingPinsTest.run()
 
 // parseHelmVersion
 
@@ -265,22 +302,22 @@ const parseReleaseListTest = suite('parseReleaseList')
 
 parseReleaseListTest('works: helm list -o json, chart names split from their versions', () => {
   const json = JSON.stringify([
-    aHelmListItem({ name: 'kube-prometheus-stack', chart: 'kube-prometheus-stack-67.8.0', revision: '3' }),
-    aHelmListItem({ name: 'loki', chart: 'loki-stack-2.10.2' }),
-    aHelmListItem({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator-0.99.0', status: 'pending-upgrade', revision: '2' }),
+    aHelmListItem({ name: 'kube-prometheus-stack', chart: 'kube-prometheus-stack-88.5.3', revision: '3' }),
+    aHelmListItem({ name: 'loki', chart: 'loki-stack-2.10.3' }),
+    aHelmListItem({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator-0.122.0', status: 'pending-upgrade', revision: '2' }),
   ])
   assert.equal(parseReleaseList(json), [
-    { name: 'kube-prometheus-stack', namespace: 'monitoring', revision: 3, status: 'deployed', chart: 'kube-prometheus-stack', version: '67.8.0' },
-    { name: 'loki', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'loki-stack', version: '2.10.2' },
-    { name: 'opentelemetry-operator', namespace: 'monitoring', revision: 2, status: 'pending-upgrade', chart: 'opentelemetry-operator', version: '0.99.0' },
+    { name: 'kube-prometheus-stack', namespace: 'monitoring', revision: 3, status: 'deployed', chart: 'kube-prometheus-stack', version: '88.5.3' },
+    { name: 'loki', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'loki-stack', version: '2.10.3' },
+    { name: 'opentelemetry-operator', namespace: 'monitoring', revision: 2, status: 'pending-upgrade', chart: 'opentelemetry-operator', version: '0.122.0' },
   ])
 })
 
 for (const [name, chartField, chart, version] of [
   ['a chart name with digits', 'k8s-monitoring-1.6.25', 'k8s-monitoring', '1.6.25'],
-  ['a prerelease version', 'tempo-1.24.1-rc.1', 'tempo', '1.24.1-rc.1'],
+  ['a prerelease version', 'tempo-1.24.4-rc.1', 'tempo', '1.24.4-rc.1'],
   ['a v-prefixed version', 'cert-manager-v1.14.5', 'cert-manager', 'v1.14.5'],
-  ['build metadata', 'tempo-1.24.1+build.7', 'tempo', '1.24.1+build.7'],
+  ['build metadata', 'tempo-1.24.4+build.7', 'tempo', '1.24.4+build.7'],
 ] as const) {
   parseReleaseListTest(`${name}: ${chartField} → ${chart} ${version}`, () => {
     const [state] = parseReleaseList(JSON.stringify([aHelmListItem({ chart: chartField })]))
@@ -313,8 +350,8 @@ const lastGoodRevisionTest = suite('lastGoodRevision')
 lastGoodRevisionTest('works: the newest deployed or superseded revision', () => {
   assert.is(lastGoodRevision([
     { revision: 1, status: 'superseded', chart: 'loki-stack-2.10.1' },
-    { revision: 2, status: 'deployed', chart: 'loki-stack-2.10.2' },
-    { revision: 3, status: 'pending-upgrade', chart: 'loki-stack-2.10.2' },
+    { revision: 2, status: 'deployed', chart: 'loki-stack-2.10.3' },
+    { revision: 3, status: 'pending-upgrade', chart: 'loki-stack-2.10.3' },
   ]), 2)
 })
 
@@ -326,7 +363,7 @@ for (const [name, history, revision] of [
   ['no history', [], undefined],
 ] as const) {
   lastGoodRevisionTest(`${name} → ${revision}`, () => {
-    assert.is(lastGoodRevision(history.map((h) => ({ ...h, chart: 'loki-stack-2.10.2' }))), revision)
+    assert.is(lastGoodRevision(history.map((h) => ({ ...h, chart: 'loki-stack-2.10.3' }))), revision)
   })
 }
 
@@ -337,8 +374,8 @@ lastGoodRevisionTest.run()
 const decideReleaseTest = suite('decideRelease')
 
 const desired = { grafana: { enabled: false } }
-const loki = aRelease({ name: 'loki', chart: 'loki-stack', version: '2.10.2', values: desired })
-const lokiAt = (o: Parameters<typeof aReleaseState>[0] = {}) => aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.2', revision: 3, ...o })
+const loki = aRelease({ name: 'loki', chart: 'loki-stack', version: '2.10.3', values: desired })
+const lokiAt = (o: Parameters<typeof aReleaseState>[0] = {}) => aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.3', revision: 3, ...o })
 
 decideReleaseTest('works: absent → install', () => {
   assert.equal(decideRelease(loki, desired, undefined, undefined), { kind: 'install', reason: 'not installed' })
@@ -369,21 +406,21 @@ for (const [name, args, kind, extra] of [
 
 decideReleaseTest('another profile\'s pin of the same chart (tempo 1.x → 2.x) → replace, saying so', () => {
   const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '2.2.4' })
-  const seedTempo = aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.1' })
-  const action = decideRelease(tempo, {}, seedTempo, {}, undefined, [{ chart: 'tempo', version: '1.24.1' }])
+  const seedTempo = aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' })
+  const action = decideRelease(tempo, {}, seedTempo, {}, undefined, [{ chart: 'tempo', version: '1.24.4' }])
   assert.is(action.kind, 'replace')
-  assert.is(action.reason, 'deployed is tempo 1.24.1, want tempo 2.2.4 (another --profile)')
+  assert.is(action.reason, 'deployed is tempo 1.24.4, want tempo 2.2.4 (another --profile)')
 })
 
 decideReleaseTest('a version the user chose within the profile is an upgrade, not a replace', () => {
   const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '1.25.0' })
-  const action = decideRelease(tempo, {}, aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.1' }), {}, undefined, [{ chart: 'tempo', version: '2.2.4' }])
+  const action = decideRelease(tempo, {}, aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' }), {}, undefined, [{ chart: 'tempo', version: '2.2.4' }])
   assert.is(action.kind, 'upgrade')
 })
 
 decideReleaseTest('the reasons say what was found', () => {
-  assert.is(decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason, 'chart version 2.10.1 → 2.10.2')
-  assert.is(decideRelease(loki, desired, lokiAt(), desired).reason, 'deployed at 2.10.2, values unchanged (revision 3)')
+  assert.is(decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason, 'chart version 2.10.1 → 2.10.3')
+  assert.is(decideRelease(loki, desired, lokiAt(), desired).reason, 'deployed at 2.10.3, values unchanged (revision 3)')
   assert.is(decideRelease(loki, desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined).reason, 'release is pending-install (revision 1), as an interrupted or failed run leaves it')
 })
 
@@ -520,3 +557,37 @@ workloadsInManifestTest('services, comment-only documents and an empty manifest:
 })
 
 workloadsInManifestTest.run()
+
+// workloadsOfRelease
+
+const workloadsOfReleaseTest = suite('workloadsOfRelease')
+const owned = (kind: string, name: string, release: string, namespace = 'monitoring') => ({
+  kind, metadata: { name, namespace, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } },
+})
+
+workloadsOfReleaseTest('works: the Deployments, StatefulSets and DaemonSets helm marks as the release\'s', () => {
+  const objects = [
+    owned('Deployment', 'loki-gateway', 'loki'), owned('StatefulSet', 'loki', 'loki'), owned('DaemonSet', 'loki-promtail', 'loki'),
+    owned('Deployment', 'tempo-query', 'tempo'),
+  ]
+  assert.equal(workloadsOfRelease(objects, 'loki', 'monitoring'), [
+    { kind: 'Deployment', name: 'loki-gateway', namespace: 'monitoring' },
+    { kind: 'StatefulSet', name: 'loki', namespace: 'monitoring' },
+    { kind: 'DaemonSet', name: 'loki-promtail', namespace: 'monitoring' },
+  ])
+})
+
+workloadsOfReleaseTest('an operator\'s workload (no helm annotations) and a same-named release elsewhere are not it', () => {
+  const objects = [
+    { kind: 'StatefulSet', metadata: { name: 'prometheus-kube-prometheus-stack-prometheus', namespace: 'monitoring', annotations: {} } },
+    owned('StatefulSet', 'loki', 'loki', 'observability'),
+  ]
+  assert.equal(workloadsOfRelease(objects, 'loki', 'monitoring'), [])
+  assert.equal(workloadsOfRelease(objects, 'kube-prometheus-stack', 'monitoring'), [])
+})
+
+workloadsOfReleaseTest('other kinds helm owns are not waited on', () => {
+  assert.equal(workloadsOfRelease([owned('Job', 'loki-migrate', 'loki'), owned('Service', 'loki', 'loki')], 'loki', 'monitoring'), [])
+})
+
+workloadsOfReleaseTest.run()

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { describePod, podProblem, podReady, selects, workloadStatus } from '../../lib/readiness.ts'
-import { aDaemonSet, aDeployment, anEvent, aPod, aStatefulSet } from './builders.ts'
+import { describePod, isHookOf, podProblem, podReady, selects, stuckHookJob, workloadStatus } from '../../lib/readiness.ts'
+import { aDaemonSet, aDeployment, aHookJob, anEvent, aPod, aStatefulSet } from './builders.ts'
 
 // workloadStatus
 
@@ -248,3 +248,61 @@ describePodTest('a pod not ready for no known reason: said so, nothing to try', 
 })
 
 describePodTest.run()
+
+// isHookOf
+
+const isHookOfTest = suite('isHookOf')
+
+isHookOfTest('works: a hook Job with the release as its instance label', () => {
+  assert.ok(isHookOf(aHookJob(), 'kube-prometheus-stack'))
+})
+
+for (const [name, job, release, want] of [
+  ['another release\'s hook', aHookJob({ labels: { 'app.kubernetes.io/instance': 'loki' }, name: 'loki-test' }), 'kube-prometheus-stack', false],
+  ['the chart\'s `release` label', aHookJob({ labels: { release: 'tempo' }, name: 'x' }), 'tempo', true],
+  ['no label, named after the release', aHookJob({ labels: {}, name: 'tempo-migrate' }), 'tempo', true],
+  ['a plain Job (no hook annotation)', aHookJob({ hook: null }), 'kube-prometheus-stack', false],
+] as const) {
+  isHookOfTest(name, () => assert.is(isHookOf(job, release), want))
+}
+
+isHookOfTest.run()
+
+// stuckHookJob
+
+const stuckHookJobTest = suite('stuckHookJob')
+const pullFailing = (name = 'kube-prometheus-stack-admission-create-x7k2p') => aPod({
+  name, phase: 'Pending', labels: { 'job-name': 'kube-prometheus-stack-admission-create' },
+  containers: [{ name: 'create', image: 'ghcr.io/jkroepke/kube-webhook-certgen:1.8.7', waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }],
+})
+
+stuckHookJobTest('works: a pod stuck for --stuck-after is named, not before', () => {
+  const since = new Map<string, number>()
+  const jobs = [aHookJob()]
+  assert.is(stuckHookJob(jobs, [pullFailing()], since, { afterMs: 60_000, now: 1_000 }), undefined)
+  assert.is(stuckHookJob(jobs, [pullFailing()], since, { afterMs: 60_000, now: 60_999 }), undefined)
+  const found = stuckHookJob(jobs, [pullFailing()], since, { afterMs: 60_000, now: 61_000 })
+  assert.is(found?.job.metadata.name, 'kube-prometheus-stack-admission-create')
+  assert.is(found?.reason, 'its pod kube-prometheus-stack-admission-create-x7k2p is stuck (ImagePullBackOff)')
+})
+
+stuckHookJobTest('a pod that recovers starts its clock again', () => {
+  const since = new Map<string, number>()
+  const jobs = [aHookJob()]
+  stuckHookJob(jobs, [pullFailing()], since, { afterMs: 60_000, now: 0 })
+  stuckHookJob(jobs, [aPod({ name: 'kube-prometheus-stack-admission-create-x7k2p', labels: { 'job-name': 'kube-prometheus-stack-admission-create' } })], since, { afterMs: 60_000, now: 30_000 })
+  assert.is(stuckHookJob(jobs, [pullFailing()], since, { afterMs: 60_000, now: 61_000 }), undefined)
+})
+
+stuckHookJobTest('a failed Job is named at once, with its condition', () => {
+  const found = stuckHookJob([aHookJob({ failed: { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } })], [], new Map(), { afterMs: 60_000, now: 0 })
+  assert.is(found?.reason, 'failed: BackoffLimitExceeded — Job has reached the specified backoff limit')
+})
+
+stuckHookJobTest('a stuck pod of another Job is not this Job\'s', () => {
+  const pod = pullFailing()
+  pod.metadata.labels = { 'job-name': 'something-else' }
+  assert.is(stuckHookJob([aHookJob()], [pod], new Map(), { afterMs: 0, now: 0 }), undefined)
+})
+
+stuckHookJobTest.run()

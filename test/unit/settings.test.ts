@@ -12,7 +12,7 @@ const defs: SettingDef[] = [
   { flag: 'timeout', kind: 'duration', default: '10m', example: '15m', help: 'how long each wait may take' },
   { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the stack' },
   { flag: 'context', kind: 'string', default: '', example: 'kind-kind', validate: kubeContextName, help: 'kubeconfig context' },
-  { flag: 'tempo-version', kind: 'string', default: '1.24.1', example: '1.24.1', validate: chartVersion, help: 'tempo chart version', advanced: true },
+  { flag: 'tempo-version', kind: 'string', default: '1.24.4', example: '1.24.4', validate: chartVersion, help: 'tempo chart version', advanced: true },
 ]
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseSettings(defs, argv, env)
@@ -96,7 +96,7 @@ const parseSettingsTest = suite('parseSettings')
 parseSettingsTest('works: defaults, typed', () => {
   const { values, problems } = parse([])
   assert.equal(problems, [])
-  assert.equal(values, { 'dry-run': false, timeout: 600_000, namespace: 'monitoring', context: '', 'tempo-version': '1.24.1' })
+  assert.equal(values, { 'dry-run': false, timeout: 600_000, namespace: 'monitoring', context: '', 'tempo-version': '1.24.4' })
 })
 
 parseSettingsTest('reads STACK_* environment variables', () => {
@@ -249,7 +249,7 @@ renderHelpTest('advanced flags are hidden and counted, unless all', () => {
   assert.not.ok(short.includes('--tempo-version'))
   assert.ok(short.includes('… and 1 more (chart versions, repository URLs): --help-all'), short)
   const all = renderHelp('s.mts', '', defs, true)
-  assert.ok(all.includes('--tempo-version=1.24.1'))
+  assert.ok(all.includes('--tempo-version=1.24.4'))
   assert.ok(all.includes('env: STACK_TEMPO_VERSION'))
   assert.not.ok(all.includes('more (chart versions'))
 })
@@ -329,7 +329,7 @@ kubeContextNameTest.run()
 const chartVersionTest = suite('chartVersion')
 
 chartVersionTest('works', () => {
-  assert.is(chartVersion('67.8.0'), undefined)
+  assert.is(chartVersion('88.5.3'), undefined)
 })
 
 for (const [name, value, ok] of [

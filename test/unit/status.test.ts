@@ -11,10 +11,10 @@ const view = (o: SnapshotOptions = {}) => statusView(o.config ?? aConfig(), aSna
 const statusViewTest = suite('statusView')
 
 statusViewTest('works: each release with its chart, version, state and revision; every workload; both webhooks', () => {
-  const v = view({ releases: [aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.1', revision: 4 })] })
+  const v = view({ releases: [aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4', revision: 4 })] })
   assert.is(v.version, STATUS_VERSION)
   assert.equal(v.releases.map((r) => r.name), ['kube-prometheus-stack', 'loki', 'tempo', 'opentelemetry-operator'])
-  assert.equal(v.releases[2], { name: 'tempo', chart: 'tempo', version: '1.24.1', status: 'deployed', revision: 4 })
+  assert.equal(v.releases[2], { name: 'tempo', chart: 'tempo', version: '1.24.4', status: 'deployed', revision: 4 })
   assert.is(v.workloads.length, 10)
   assert.ok(v.workloads.every((w) => w.ok), 'every workload ready')
   assert.equal(v.webhooks, [{ name: 'cert-manager', answering: true }, { name: 'opentelemetry-operator', answering: true }])
@@ -60,7 +60,7 @@ const renderStatusTest = suite('renderStatus')
 const small: StatusView = {
   version: STATUS_VERSION,
   releases: [
-    { name: 'tempo', chart: 'tempo', version: '1.24.1', status: 'deployed', revision: 2 },
+    { name: 'tempo', chart: 'tempo', version: '1.24.4', status: 'deployed', revision: 2 },
     { name: 'loki', chart: 'loki-stack', version: '', status: 'not installed', revision: null },
   ],
   workloads: [
@@ -74,7 +74,7 @@ renderStatusTest('works: three tables, columns aligned, - for what is not known'
   assert.is(renderStatus(small, noColor), [
     'Releases',
     '  RELEASE  CHART       VERSION  STATUS         REVISION',
-    '  tempo    tempo       1.24.1   deployed       2',
+    '  tempo    tempo       1.24.4   deployed       2',
     '  loki     loki-stack  -        not installed  -',
     '',
     'Workloads',
@@ -102,7 +102,7 @@ renderStatusTest('with colour, the text is the same once the escapes are removed
 renderStatusTest('from a snapshot: one row per release and per workload', () => {
   const lines = renderStatus(view({ workloads: [aDeployment({ name: 'opentelemetry-operator', status: { observedGeneration: 1, replicas: 1, availableReplicas: 0 } })] }), noColor).split('\n')
   assert.ok(lines.some((l) => /^ {2}✗ +monitoring +deployment\/opentelemetry-operator +0\/1$/.test(l)), lines.join('\n'))
-  assert.ok(lines.some((l) => /^ {2}kube-prometheus-stack +kube-prometheus-stack +67\.8\.0 +deployed +1$/.test(l)), lines.join('\n'))
+  assert.ok(lines.some((l) => /^ {2}kube-prometheus-stack +kube-prometheus-stack +88\.5\.3 +deployed +1$/.test(l)), lines.join('\n'))
 })
 
 renderStatusTest.run()

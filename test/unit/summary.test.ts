@@ -14,7 +14,7 @@ const skipped = (id: string, title = id): Row => ({ result: { id, status: 'skipp
 const allOk = [ok('namespace', 400, '§1 namespaces'), ok('lgtm', 93_450, '§2 LGTM stack'), ok('verify', 2_000, '§5 checkpoint report')]
 const unchanged: Outcome[] = [
   { name: 'namespace/monitoring', action: 'exists', detail: 'left as it is' },
-  { name: 'release/tempo', action: 'unchanged', detail: 'tempo 1.24.1' },
+  { name: 'release/tempo', action: 'unchanged', detail: 'tempo 1.24.4' },
   { name: 'cert-manager', action: 'unchanged', detail: 'v1.14.5' },
 ]
 
@@ -59,8 +59,8 @@ renderSummaryTest('a run that failed and changed nothing says so, not "nothing t
 })
 
 renderSummaryTest('outcomes that changed are listed, those that did not are not', () => {
-  const lines = summary({ outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.2 — not installed' }, { name: 'namespace/cert-manager', action: 'created', detail: '' }] })
-  assert.ok(lines.includes('  changed: release/loki installed (loki-stack 2.10.2 — not installed); namespace/cert-manager created'), lines.join('\n'))
+  const lines = summary({ outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3 — not installed' }, { name: 'namespace/cert-manager', action: 'created', detail: '' }] })
+  assert.ok(lines.includes('  changed: release/loki installed (loki-stack 2.10.3 — not installed); namespace/cert-manager created'), lines.join('\n'))
   assert.not.ok(lines.join('\n').includes('nothing to do'))
   assert.not.ok(lines.join('\n').includes('release/tempo'))
 })
@@ -95,7 +95,7 @@ renderSummaryTest('a dry run: says nothing was changed, and no Grafana access', 
 })
 
 renderSummaryTest('in Korean: headings, the seed\'s step names, times and what changed', () => {
-  const lines = renderSummary({ config: aConfig(), outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.2' }] }, allOk, Date.now() - 95_000, noColor, 'ko')
+  const lines = renderSummary({ config: aConfig(), outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3' }] }, allOk, Date.now() - 95_000, noColor, 'ko')
   assert.equal(lines.slice(0, 6), [
     '',
     '요약',
@@ -104,7 +104,7 @@ renderSummaryTest('in Korean: headings, the seed\'s step names, times and what c
     `  ✓ §5 설치 확인${' '.repeat(34 - 12)} 2.0s`,
     '  전체 1m35s',
   ])
-  assert.ok(lines.includes('  변경됨: release/loki 설치됨 (loki-stack 2.10.2)'), lines.join('\n'))
+  assert.ok(lines.includes('  변경됨: release/loki 설치됨 (loki-stack 2.10.3)'), lines.join('\n'))
   assert.ok(lines.some((l) => l.startsWith('  사용자 admin, 비밀번호: kubectl get secret -n monitoring')), lines.join('\n'))
 })
 

@@ -143,21 +143,21 @@ buildReportTest('a workload whose controller has not seen its last change: not r
 buildReportTest('a release at another version: not ok, says what is there and what is wanted, and which script heals it', () => {
   const c = check({ releases: [aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.23.0', revision: 3 })] }, 'release/tempo')
   assert.is(c.ok, false)
-  assert.is(c.detail, 'deployed, tempo 1.23.0 (revision 3); want deployed tempo 1.24.1')
+  assert.is(c.detail, 'deployed, tempo 1.23.0 (revision 3); want deployed tempo 1.24.4')
   assert.is(c.hint, 'run scripts/02-lgtm.mts (it installs, upgrades or heals the release)')
 })
 
 buildReportTest('a release of another chart (same name): not ok', () => {
-  const c = check({ releases: [aReleaseState({ name: 'loki', chart: 'loki', version: '2.10.2' })] }, 'release/loki')
+  const c = check({ releases: [aReleaseState({ name: 'loki', chart: 'loki', version: '2.10.3' })] }, 'release/loki')
   assert.is(c.ok, false)
-  assert.is(c.detail, 'deployed, loki 2.10.2 (revision 1); want deployed loki-stack 2.10.2')
+  assert.is(c.detail, 'deployed, loki 2.10.3 (revision 1); want deployed loki-stack 2.10.3')
 })
 
 for (const status of ['pending-upgrade', 'pending-install', 'failed']) {
   buildReportTest(`a release ${status} at the right version: not ok`, () => {
-    const c = check({ releases: [aReleaseState({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator', version: '0.99.0', status, revision: 2 })] }, 'release/opentelemetry-operator')
+    const c = check({ releases: [aReleaseState({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator', version: '0.122.0', status, revision: 2 })] }, 'release/opentelemetry-operator')
     assert.is(c.ok, false)
-    assert.is(c.detail, `${status}, opentelemetry-operator 0.99.0 (revision 2); want deployed opentelemetry-operator 0.99.0`)
+    assert.is(c.detail, `${status}, opentelemetry-operator 0.122.0 (revision 2); want deployed opentelemetry-operator 0.122.0`)
     assert.is(c.hint, 'run scripts/04-otel-operator.mts (it installs, upgrades or heals the release)')
   })
 }
@@ -172,10 +172,10 @@ buildReportTest('a release not installed: says so', () => {
 buildReportTest('the versions wanted are the config\'s, not the defaults', () => {
   const config = aConfig()
   config.releases = config.releases.map((r) => (r.name === 'tempo' ? { ...r, version: '1.23.0' } : r))
-  const snap = aSnapshot({ config: aConfig() }) // tempo deployed at the default, 1.24.1
+  const snap = aSnapshot({ config: aConfig() }) // tempo deployed at the default, 1.24.4
   const c = buildReport(config, snap).checks.find((x) => x.id === 'release/tempo')
   assert.is(c?.ok, false)
-  assert.is(c?.detail, 'deployed, tempo 1.24.1 (revision 1); want deployed tempo 1.23.0')
+  assert.is(c?.detail, 'deployed, tempo 1.24.4 (revision 1); want deployed tempo 1.23.0')
 })
 
 // webhooks

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { renderCommand } from '../../lib/exec.ts'
-import { JsonStreamSplitter, Watches, waitCommands, type WorkloadRef } from '../../lib/wait.ts'
+import { renderCommand, Runner } from '../../lib/exec.ts'
+import { JsonStreamSplitter, Watches, waitCommands, waitForWorkloads, type WorkloadRef } from '../../lib/wait.ts'
 import { aPod, captureLog } from './builders.ts'
 
 // JsonStreamSplitter
@@ -126,6 +126,25 @@ watchesTest('after stop(), asking for a stream is refused: no kubectl watch star
     assert.throws(() => watches.stream('Pod', 'monitoring'), /not watching Pod in monitoring: the run is stopping/)
   } finally {
     await watches.stop() // ends a watch that was wrongly started, so a failing test does not hang
+  }
+})
+
+watchesTest('a wait under way when the watches stop (a signal) ends without throwing from its timer', async () => {
+  const env = { PATH: '/nonexistent' }
+  const { log } = captureLog()
+  const watches = new Watches({}, log, env)
+  const crashes: unknown[] = []
+  const onCrash = (error: unknown) => crashes.push(error)
+  process.on('uncaughtException', onCrash)
+  try {
+    const waiting = waitForWorkloads({ runner: new Runner(log, false, env), log, target: {}, watches }, 'loki', [loki], { timeoutMs: 1500, stuckAfterMs: 60_000 })
+    await watches.stop()
+    // it fails (no kubectl here), which is not what this test is about; a wait whose timer throws never settles
+    await Promise.race([waiting.catch(() => {}), new Promise((r) => setTimeout(r, 4000))])
+    assert.equal(crashes.map(String), [])
+  } finally {
+    process.off('uncaughtException', onCrash)
+    await watches.stop()
   }
 })
 

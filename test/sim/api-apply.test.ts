@@ -28,6 +28,27 @@ for (const layer of LAYERS) {
   test.before(async (ctx) => void (ctx.e = await startEnv(layer)))
   test.after((ctx) => stopEnv(ctx.e))
 
+  test('webhooks merge by name: a caBundle another manager patched in does not conflict with a server-side re-apply', async ({ e }) => {
+    const config = (policy: string) => `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: stack-admission}
+webhooks:
+- name: rules.example.com
+  failurePolicy: ${policy}
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  clientConfig: {service: {name: op, namespace: default, path: /validate}}
+`
+    await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Ignore'))
+    const bundle = Buffer.from('a CA').toString('base64')
+    await ok(e, ['patch', 'validatingwebhookconfiguration', 'stack-admission', '--type=json', '--field-manager=cainjector',
+      `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${bundle}"}]`])
+    await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Fail'))
+    const hook = (await json(e, ['get', 'validatingwebhookconfiguration', 'stack-admission'])).webhooks[0]
+    assert.is(hook.failurePolicy, 'Fail')
+    assert.is(hook.clientConfig.caBundle, bundle)
+  })
+
   test('client-side apply twice: created, then unchanged (no new resourceVersion)', async ({ e }) => {
     assert.match(await ok(e, ['apply', '-f', '-'], deployment('nginx:1.27')), 'deployment.apps/web created')
     const rv = e.sim.store.get({ group: 'apps', resource: 'deployments' }, 'default', 'web')!.metadata.resourceVersion

@@ -27,6 +27,8 @@ const byName: Record<string, string[]> = {
   readinessGates: ['conditionType'],
   containerStatuses: ['name'],
   initContainerStatuses: ['name'],
+  // Mutating/ValidatingWebhookConfiguration: a cainjector or certgen owns only each webhook's caBundle
+  webhooks: ['name'],
 }
 
 /**

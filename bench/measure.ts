@@ -20,7 +20,7 @@ export interface Mark {
   stats: SimStats
   /** kubectl and helm processes of this run that are neither a watch nor a webhook probe */
   busy: string[]
-  /** requests made so far by this process itself (the stand-in operators), not by the scripts */
+  /** requests made so far by this process itself (the simulated operators), not by the scripts */
   inProcess: number
 }
 
@@ -30,7 +30,7 @@ const SAMPLE_MS = 50
 let inProcessRequests = 0
 
 /**
- * Counts the requests this process makes with fetch: the stand-in prometheus-operator writing its
+ * Counts the requests this process makes with fetch: the simulated prometheus-operator writing its
  * StatefulSets, as a real operator does from its pod. They are the cluster's, not the scripts'.
  */
 export function countInProcessRequests(): void {
@@ -51,11 +51,14 @@ export interface TracedRun {
 /** Runs `npm run <script>` as a user does, noting each stderr line and each sample as a Mark. */
 export function runTraced(cluster: Cluster, script: string, args: string[] = []): Promise<TracedRun> {
   cluster.sim.resetStats()
-  const mark = (line?: string): Mark => ({ at: performance.now(), line, stats: cluster.sim.stats(), busy: busyProcesses(cluster), inProcess: inProcessRequests })
+  const mark = (line?: string): Mark => ({
+    at: performance.now(), line, stats: cluster.sim.stats(), busy: busyProcesses(cluster), inProcess: inProcessRequests,
+  })
   const marks: Mark[] = [mark()]
   const started = marks[0].at
   const output: string[] = []
-  const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { cwd: root, env: cluster.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const argv = ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])]
+  const child = spawn('npm', argv, { cwd: root, env: cluster.env, stdio: ['ignore', 'pipe', 'pipe'] })
   const sampler = setInterval(() => marks.push(mark()), SAMPLE_MS)
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()))
   readline.createInterface({ input: child.stderr }).on('line', (line) => {
@@ -80,9 +83,9 @@ export interface WaitLoad {
    * open, and no kubectl or helm running but the waits' watches and webhook probes
    */
   seconds: number
-  /** requests by the scripts' kubectl and helm (those of the stand-in operators left out) */
+  /** requests by the scripts' kubectl and helm (those of the simulated operators left out) */
   requests: number
-  /** requests of the stand-in operators in those seconds */
+  /** requests of the simulated operators in those seconds */
   operator: number
   /** requests per verb and resource in those seconds (operators' included), most first */
   byVerbResource: [string, number][]
@@ -120,27 +123,94 @@ export function waitLoad(marks: Mark[]): WaitLoad {
 
 const isWait = (title: string) => title.startsWith('Waiting ≤')
 
+export interface Startups {
+  /** per script, spawn → first connection to the API server, one figure per round */
+  scripts: Record<string, number[]>
+  /** spawn → exit of an empty .mts file run the same way: what node + zx + tsx cost anyway */
+  zx: number[]
+}
+
 /**
  * Start-up of a script: from spawn (as `npx zx scripts/<name>` runs it) to the first connection
- * to the API server. The scripts take turns, `runs` rounds, so a busy moment of the machine
- * does not fall on one script only.
+ * to the API server; and the same spawn of an empty .mts file, to its exit, as the floor. They
+ * take turns, `runs` rounds, so a busy moment of the machine does not fall on one of them only.
  */
-export async function startupSeconds(cluster: Cluster, scripts: string[], runs: number): Promise<Record<string, number[]>> {
+export async function startupSeconds(cluster: Cluster, scripts: string[], runs: number): Promise<Startups> {
   const seconds: Record<string, number[]> = Object.fromEntries(scripts.map((s) => [s, []]))
+  const zx: number[] = []
+  const empty = emptyScript(cluster)
   for (let round = 0; round < runs; round++) {
+    zx.push(await zxSeconds(cluster, empty))
     for (const script of scripts) seconds[script].push(await firstCallSeconds(cluster, script))
   }
-  return seconds
+  return { scripts: seconds, zx }
+}
+
+/** An empty .mts file in the cluster's temp folder (a file per content, written once). */
+export function emptyScript(cluster: Cluster, content = '', name = 'empty'): string {
+  const file = path.join(cluster.dir, `${name}.mts`)
+  if (!fs.existsSync(file)) fs.writeFileSync(file, content)
+  return file
+}
+
+/** Spawn → exit of `node zx/build/cli.js <file>`, as the harness runs the scripts (NODE_OPTIONS=--import=tsx). */
+export async function zxSeconds(cluster: Cluster, file: string): Promise<number> {
+  return spawnSeconds('node', [zxCli, file], cluster.env)
+}
+
+/** Spawn → exit of one command from the project root; a failure is an error (the figure would lie). */
+export async function spawnSeconds(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = performance.now()
+  const child = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  if (code !== 0) throw new Error(`${bin} ${args.join(' ')} failed (exit ${code}): ${stderr.trim().split('\n').at(-1)}`)
+  return (performance.now() - started) / 1000
+}
+
+export interface Floor {
+  /** median of the rounds' totals */
+  seconds: number
+  /** each command's median */
+  parts: [string, number][]
+}
+
+/**
+ * The floor of a converged re-run: what any script that looks at the cluster pays, with nothing
+ * to do. `npx zx` of an empty .mts file, one `helm list -A` and one `kubectl get` of the
+ * workloads, back to back; the median of `runs` rounds.
+ */
+export async function floorSeconds(cluster: Cluster, runs: number): Promise<Floor> {
+  const empty = emptyScript(cluster)
+  const commands: [string, string, string[]][] = [
+    ['npx zx empty.mts', 'npx', ['zx', empty]],
+    ['helm list -A', 'helm', ['list', '-A']],
+    ['kubectl get deploy,sts,ds -A -o json', 'kubectl', ['get', 'deploy,sts,ds', '-A', '-o', 'json']],
+  ]
+  const rounds: number[][] = []
+  for (let round = 0; round < runs; round++) {
+    const times: number[] = []
+    for (const [, bin, args] of commands) times.push(await spawnSeconds(bin, args, cluster.env))
+    rounds.push(times)
+  }
+  return {
+    seconds: median(rounds.map((r) => r.reduce((a, b) => a + b, 0))),
+    parts: commands.map(([label], i) => [label, median(rounds.map((r) => r[i]))]),
+  }
 }
 
 /** One run, with its own relay; stopped (with its children: its own process group) once it has connected. */
 async function firstCallSeconds(cluster: Cluster, script: string): Promise<number> {
   const relay = await startRelay(cluster.sim.url)
   const kubeconfig = path.join(cluster.dir, 'kubeconfig-relay')
-  fs.writeFileSync(kubeconfig, fs.readFileSync(cluster.sim.kubeconfig, 'utf8').replace(cluster.sim.url, relay.url), { mode: 0o600 })
+  const relayed = fs.readFileSync(cluster.sim.kubeconfig, 'utf8').replace(cluster.sim.url, relay.url)
+  fs.writeFileSync(kubeconfig, relayed, { mode: 0o600 })
   try {
     const started = performance.now()
-    const child = spawn('node', [zxCli, path.join('scripts', script)], { cwd: root, env: { ...cluster.env, KUBECONFIG: kubeconfig }, stdio: 'ignore', detached: true })
+    const env = { ...cluster.env, KUBECONFIG: kubeconfig }
+    const argv = [zxCli, path.join('scripts', script)]
+    const child = spawn('node', argv, { cwd: root, env, stdio: 'ignore', detached: true })
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
     const first = await Promise.race([relay.firstConnection, exited.then(() => undefined)])
     if (first === undefined) throw new Error(`scripts/${script} exited before calling the cluster`)

@@ -21,15 +21,15 @@ export async function preflight(ctx: Context): Promise<void> {
     log.info('Target: unknown — dry run: nothing is changed, and the cluster is assumed empty')
     return
   }
-  // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms), and the
-  // first three never reach the cluster. The fourth does, unless this is a dry run; it is judged
-  // only after the context checks, so their errors still come first.
-  const [kubectlVersion, helmVersion, kubeconfig, version] = await Promise.all([
-    ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }),
+  // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
+  // version (not asked in a dry run) also carries kubectl's own, so kubectl starts once for both;
+  // it is judged only after the context checks, so their errors still come first.
+  const [helmVersion, kubeconfig, version] = await Promise.all([
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
     config.dryRun ? undefined : reachServer(ctx),
   ])
+  const kubectlVersion = version ?? await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 })
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
   if (!helm || helm.major < 3) throw new EnvironmentError(`helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`, 'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)')
   ctx.helmMajor = (helm.major >= 4 ? 4 : 3) as HelmMajor

@@ -3,7 +3,6 @@
 // upgrade, or healing first. The functions that run them are in release.ts.
 import { isDeepStrictEqual } from 'node:util'
 import path from 'node:path'
-import { parseAllDocuments } from 'yaml'
 import type { Release } from './config.ts'
 import type { Command } from './exec.ts'
 import type { KubeObject, Target } from './kubectl.ts'
@@ -70,10 +69,6 @@ export function listCmd(target: Target, namespace: string, major: HelmMajor): Co
 
 export function getValuesCmd(target: Target, name: string, namespace: string): Command {
   return helm(target, 'get', 'values', name, '--namespace', namespace, '--output', 'json')
-}
-
-export function getManifestCmd(target: Target, name: string, namespace: string): Command {
-  return helm(target, 'get', 'manifest', name, '--namespace', namespace)
 }
 
 export function historyCmd(target: Target, name: string, namespace: string): Command {
@@ -210,7 +205,7 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-export interface ManifestWorkload {
+export interface ReleaseWorkload {
   kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'
   name: string
   namespace: string
@@ -221,21 +216,12 @@ export interface ManifestWorkload {
  * every object it owns with these annotations (helm 3 and 4), so one `kubectl get` finds them, where
  * `helm get manifest` would fetch and decode the whole release record (500 KB for kube-prometheus-stack).
  */
-export function workloadsOfRelease(objects: KubeObject[], name: string, namespace: string): ManifestWorkload[] {
+export function workloadsOfRelease(objects: KubeObject[], name: string, namespace: string): ReleaseWorkload[] {
   const kinds: (string | undefined)[] = ['Deployment', 'StatefulSet', 'DaemonSet']
   return objects
     .filter((o) => kinds.includes(o.kind) && o.metadata.annotations?.['meta.helm.sh/release-name'] === name &&
       o.metadata.annotations?.['meta.helm.sh/release-namespace'] === namespace)
-    .map((o) => ({ kind: o.kind as ManifestWorkload['kind'], name: o.metadata.name, namespace: o.metadata.namespace ?? namespace }))
-}
-
-/** The workloads a release's manifest (`helm get manifest`) creates, to wait on exactly those. */
-export function workloadsInManifest(manifest: string, defaultNamespace: string): ManifestWorkload[] {
-  return parseAllDocuments(manifest)
-    .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } } | null)
-    .filter((o): o is { kind: ManifestWorkload['kind']; metadata: { name: string; namespace?: string } } =>
-      Boolean(o && ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind ?? '') && o.metadata?.name))
-    .map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? defaultNamespace }))
+    .map((o) => ({ kind: o.kind as ReleaseWorkload['kind'], name: o.metadata.name, namespace: o.metadata.namespace ?? namespace }))
 }
 
 /**

@@ -31,7 +31,7 @@ export async function addRepos(ctx: Context, releaseNames: string[]): Promise<vo
       const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
       // One after the other: helm rewrites one repositories.yaml for every add.
       for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
-      if (!(await missingVersions(ctx, releases)).length) return
+      if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
       await ctx.runner.change(repoUpdateCmd(repos))
       const missing = await missingVersions(ctx, releases)
       if (missing.length) {
@@ -45,8 +45,18 @@ export async function addRepos(ctx: Context, releaseNames: string[]): Promise<vo
   for (const n of repos) ctx.reposReady.add(n)
 }
 
+/** No index is read for nothing: helm search loads every repository's index (7 MB upstream, 0.5 s). */
 async function missingVersions(ctx: Context, releases: Release[]): Promise<Release[]> {
+  if (!releases.length) return []
   return missingPins(releases, (await ctx.runner.query(searchChartsCmd(releases))).stdout)
+}
+
+/** The releases not deployed at their pinned chart: only theirs need the chart from a repository. */
+async function releasesToInstall(ctx: Context, releases: Release[]): Promise<Release[]> {
+  const states = await Promise.all([...new Set(releases.map((r) => r.namespace))].map((ns) => listReleases(ctx, ns)))
+  const deployed = (r: Release) => states.flat().some((s) => s.name === r.name && s.namespace === r.namespace &&
+    s.status === 'deployed' && s.chart === r.chart && s.version === r.version)
+  return releases.filter((r) => !deployed(r))
 }
 
 /**

@@ -3,10 +3,11 @@ import { certManagerWebhook, operatorWebhook } from './certmanager.ts'
 import { expectedDatasources, grafanaDatasourceLabel, type Config, type StepId } from './config.ts'
 import { checkDatasources, collectDatasources } from './datasources.ts'
 import { lastLine, type Command } from './exec.ts'
-import { listCmd, parseReleaseList, type ReleaseState } from './helm.ts'
+import type { ReleaseState } from './helm.ts'
 import { listObjects, type KubeObject } from './kubectl.ts'
 import type { Context } from './main.ts'
 import { podProblem, selects, workloadStatus } from './readiness.ts'
+import { listReleases } from './release.ts'
 import { makeReport, renderReport, type Check, type Report } from './report.ts'
 
 export interface NamespaceSnapshot {
@@ -42,7 +43,8 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
       ])
       return [namespace, { workloads, pods }] as const
     })),
-    runner.query(listCmd(target, config.namespace, ctx.helmMajor)).then((o) => parseReleaseList(o.stdout)),
+    // the run's own list when no helm change happened since: a converged re-run asks helm once
+    listReleases(ctx, config.namespace),
     listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
     listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
     answers(ctx, certManagerWebhook(ctx).probe),

@@ -19,14 +19,17 @@ export async function run(ctx: Context) {
   await addRepos(ctx, lgtm)
   // a --profile switch: the other profile's releases go first, so two log stacks never run side by side
   await removeOtherProfileReleases(ctx)
-  // §2.2 Prometheus & Grafana: kube-prometheus-stack, with values/grafana-values.yaml (Loki and Tempo datasources)
-  await installRelease(ctx, 'kube-prometheus-stack')
-  // §2.3 Loki: loki-stack, without its own Grafana and Prometheus (values/loki-stack-values.yaml);
-  // --profile current: community Loki, single binary (values/loki-values.yaml), and Grafana Alloy shipping the pods' logs
-  await installRelease(ctx, 'loki')
-  if (hasRelease(ctx.config, 'alloy')) await installRelease(ctx, 'alloy')
-  // §2.4 Tempo
-  await installRelease(ctx, 'tempo')
+  // §2.2–2.4 side by side: none needs another, and kube-prometheus-stack's hook Jobs must not hold Loki back
+  await Promise.all([
+    // §2.2 Prometheus & Grafana: kube-prometheus-stack, with values/grafana-values.yaml (Loki and Tempo datasources)
+    installRelease(ctx, 'kube-prometheus-stack'),
+    // §2.3 Loki: loki-stack, without its own Grafana and Prometheus (values/loki-stack-values.yaml);
+    // --profile current: community Loki, single binary (values/loki-values.yaml), and Grafana Alloy shipping the pods' logs
+    installRelease(ctx, 'loki'),
+    hasRelease(ctx.config, 'alloy') && installRelease(ctx, 'alloy'),
+    // §2.4 Tempo
+    installRelease(ctx, 'tempo'),
+  ])
   // §5 their pods Running and Ready (all start side by side)
   await waitForReleases(ctx, lgtm)
 }

@@ -64,7 +64,9 @@ loadConfigTest('the collector image reaches the operator release as the seed\'s 
   const operator = releaseNamed(config, 'opentelemetry-operator')
   assert.is(config.collectorImage, 'otel/opentelemetry-collector-k8s')
   assert.equal(operator.set, { 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' })
-  assert.equal(operator.values, { manager: { collectorImage: { repository: 'otel/opentelemetry-collector-k8s' } } })
+  assert.equal(operator.values.manager, { collectorImage: { repository: 'otel/opentelemetry-collector-k8s' } })
+  // and its CRDs outlive `helm uninstall`: the chart renders them as templates
+  assert.equal(operator.values.crds, { annotations: { 'helm.sh/resource-policy': 'keep' } })
   for (const other of config.releases.filter((r) => r !== operator)) assert.equal(other.set, {}, other.name)
 })
 

@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  chartRef, decideRelease, displayPath, getManifestCmd, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd,
+  chartRef, decideRelease, displayPath, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd,
   mergeValues, normalizeValues, parseHelmVersion, parseReleaseList, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd,
-  missingPins, searchChartsCmd, setToValues, workloadsOfRelease, uninstallCmd, upgradeInstallCmd, workloadsInManifest, type ReleaseAction,
+  missingPins, searchChartsCmd, setToValues, workloadsOfRelease, uninstallCmd, upgradeInstallCmd, type ReleaseAction,
 } from '../../lib/helm.ts'
 import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
 
@@ -190,13 +190,6 @@ getValuesCmdTest('works: as JSON', () => {
 
 getValuesCmdTest.run()
 
-const getManifestCmdTest = suite('getManifestCmd')
-
-getManifestCmdTest('works', () => {
-  assert.equal(getManifestCmd(current, 'loki', 'monitoring').argv, ['helm', 'get', 'manifest', 'loki', '--namespace', 'monitoring'])
-})
-
-getManifestCmdTest.run()
 
 const historyCmdTest = suite('historyCmd')
 
@@ -495,68 +488,6 @@ setToValuesTest('nothing set: no values', () => {
 
 setToValuesTest.run()
 
-// workloadsInManifest
-
-const workloadsInManifestTest = suite('workloadsInManifest')
-
-const manifest = `---
-# Source: loki-stack/charts/loki/templates/service.yaml
-apiVersion: v1
-kind: Service
-metadata:
-  name: loki
-  namespace: monitoring
-spec:
-  ports:
-    - port: 3100
----
-# Source: loki-stack/charts/promtail/templates/daemonset.yaml
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: loki-promtail
-  namespace: monitoring
----
-# Source: loki-stack/charts/loki/templates/statefulset.yaml
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: loki
----
-# Source: loki-stack/templates/tests/loki-test-pod.yaml
----
-# Source: example/templates/deployment.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: elsewhere
-  namespace: other
-`
-
-workloadsInManifestTest('works: Deployments, StatefulSets and DaemonSets, in manifest order', () => {
-  assert.equal(workloadsInManifest(manifest, 'monitoring'), [
-    { kind: 'DaemonSet', name: 'loki-promtail', namespace: 'monitoring' },
-    { kind: 'StatefulSet', name: 'loki', namespace: 'monitoring' },
-    { kind: 'Deployment', name: 'elsewhere', namespace: 'other' },
-  ])
-})
-
-workloadsInManifestTest('no namespace in the manifest: the release namespace', () => {
-  const [sts] = workloadsInManifest('kind: StatefulSet\nmetadata:\n  name: tempo\n', 'observability')
-  assert.equal(sts, { kind: 'StatefulSet', name: 'tempo', namespace: 'observability' })
-})
-
-workloadsInManifestTest('an explicit namespace wins over the release namespace', () => {
-  const [deploy] = workloadsInManifest('kind: Deployment\nmetadata:\n  name: x\n  namespace: kube-system\n', 'monitoring')
-  assert.is(deploy.namespace, 'kube-system')
-})
-
-workloadsInManifestTest('services, comment-only documents and an empty manifest: nothing to wait on', () => {
-  assert.equal(workloadsInManifest('kind: Service\nmetadata:\n  name: tempo\n---\n# Source: x\n', 'monitoring'), [])
-  assert.equal(workloadsInManifest('', 'monitoring'), [])
-})
-
-workloadsInManifestTest.run()
 
 // workloadsOfRelease
 

@@ -1,9 +1,9 @@
 // Seed §3: cert-manager from its release manifest, and "ready" made precise: the three
 // deployments available AND the webhook answering a server-side dry-run. Seed §4's warning
 // (the operator install fails while cert-manager is not ready) becomes a check.
+import { YAML } from 'zx'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
-import { stringify } from 'yaml'
 import { StepError } from './errors.ts'
 import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd } from './kubectl.ts'
 import type { Context } from './main.ts'
@@ -66,7 +66,7 @@ export function certManagerWebhook(ctx: Context) {
   const { namespace } = ctx.config.certManager
   return {
     title: 'cert-manager webhook to answer',
-    probe: serverDryRunCmd(ctx.target, stringify({
+    probe: serverDryRunCmd(ctx.target, YAML.stringify({
       apiVersion: 'cert-manager.io/v1', kind: 'Issuer',
       metadata: { name: 'webhook-probe', namespace },
       spec: { selfSigned: {} },
@@ -93,7 +93,7 @@ export function operatorWebhook(ctx: Context) {
   const namespace = ctx.config.namespace
   return {
     title: 'OpenTelemetry Operator webhook to answer',
-    probe: serverDryRunCmd(ctx.target, stringify({
+    probe: serverDryRunCmd(ctx.target, YAML.stringify({
       apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation',
       metadata: { name: 'webhook-probe', namespace },
       spec: { exporter: { endpoint: `http://localhost:4317` } },

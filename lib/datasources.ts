@@ -2,7 +2,7 @@
 // sidecar's label in the namespace, each data entry a provisioning file. Grafana refuses the
 // whole set when two datasources share a name or more than one is the default, so the set is
 // checked as a whole, not file by file.
-import { parse } from 'yaml'
+import { YAML } from 'zx'
 import type { KubeObject } from './kubectl.ts'
 
 export interface ProvisionedDatasource {
@@ -31,7 +31,7 @@ export function collectDatasources(objects: KubeObject[]): { datasources: Provis
       const text = secret ? Buffer.from(raw, 'base64').toString('utf8') : raw
       let doc: { datasources?: unknown[] } | null
       try {
-        doc = parse(text)
+        doc = YAML.parse(text)
       } catch (e) {
         problems.push({ check: 'parse', message: `${source} is not valid YAML: ${(e as Error).message.split('\n')[0]}` })
         continue

@@ -2,8 +2,7 @@
 // removing only what these scripts installed, each waited on until gone. CRDs and the namespace
 // stay unless --purge. Every step runs even when one fails; all failures are reported at the end.
 import fs from 'node:fs'
-import { question } from 'zx'
-import { parseAllDocuments } from 'yaml'
+import { question, YAML } from 'zx'
 import { MANIFEST_ANNOTATION } from './certmanager.ts'
 import { knownReleaseNames, type Config } from './config.ts'
 import { ExitError, StepError, UsageError } from './errors.ts'
@@ -42,7 +41,7 @@ export interface ManifestObject {
 }
 
 export function manifestObjects(text: string): ManifestObject[] {
-  return parseAllDocuments(text)
+  return YAML.parseAllDocuments(text)
     .map((d) => d.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } | null)
     .filter((o) => o?.kind && o.apiVersion && o.metadata?.name)
     .map((o) => ({ apiVersion: o!.apiVersion!, kind: o!.kind!, name: o!.metadata!.name!, namespace: o!.metadata!.namespace }))

@@ -260,7 +260,8 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
   const repos = Object.fromEntries(
     (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, repoUrl(r, v[`${r}-repo`] as string, v['chart-mirror'] as string)]),
   ) as Record<RepoName, string>
-  const profile = v.profile as ProfileName
+  // an unknown profile is already a problem loadConfig reports; the rest is built for seed meanwhile
+  const profile: ProfileName = profileNames.includes(v.profile as ProfileName) ? v.profile as ProfileName : 'seed'
   const releases = profiles[profile].map((spec): Release => {
     const valuesFiles = spec.valuesFiles.map((f) => path.resolve(v['values-dir'] as string, f))
     const set: Record<string, string> = spec.name === 'opentelemetry-operator' ? { 'manager.collectorImage.repository': v['collector-image'] as string } : {}

@@ -59,6 +59,12 @@ loadConfigTest('cert-manager: the seed manifest URL for v1.14.5, in namespace ce
   assert.equal(certManager.deployments, ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
 })
 
+loadConfigTest('an unknown profile (any case but the right one) is a usage error naming the valid ones, not a crash', () => {
+  for (const profile of ['SEED', 'latest']) {
+    assert.match(usageErrorOf([`--profile=${profile}`]).problems.join('\n'), /is not one of: seed, current/)
+  }
+})
+
 loadConfigTest('the collector image reaches the operator release as the seed\'s --set', () => {
   const config = loadConfig([], {})
   const operator = releaseNamed(config, 'opentelemetry-operator')

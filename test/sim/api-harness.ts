@@ -95,3 +95,15 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
 }
 
 export const yaml = (...docs: string[]) => docs.map((d) => d.trim()).join('\n---\n') + '\n'
+
+/** A minimal chart of the sim's own tests in `dir`: Chart.yaml, values.yaml and `files` (e.g. templates/x.yaml). */
+export function writeChart(dir: string, chart: { name: string; version: string; appVersion?: string; values: string; files: Record<string, string> }): string {
+  const root = path.join(dir, chart.name)
+  const app = chart.appVersion ? `appVersion: "${chart.appVersion}"\n` : ''
+  const files = { 'Chart.yaml': `apiVersion: v2\nname: ${chart.name}\nversion: ${chart.version}\n${app}`, 'values.yaml': chart.values, ...chart.files }
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
+    fs.writeFileSync(path.join(root, file), text)
+  }
+  return root
+}

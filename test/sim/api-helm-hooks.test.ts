@@ -2,22 +2,17 @@
 // (helm goes on), its pod fails until the Job is Failed with BackoffLimitExceeded (helm fails the
 // release), or its pod is stuck (image pull error, unschedulable) and helm times out while the pod
 // shows why, as `kubectl describe` would show a user.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { helm, json, LAYERS, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
+import { helm, json, LAYERS, startEnv, stopEnv, writeChart, yaml, type Env } from './api-harness.ts'
 
 const JOBS = { group: 'batch', resource: 'jobs' }
 const PODS = { group: '', resource: 'pods' }
 
 /** A chart of one post-install hook Job, kept after it runs so the test can read it. */
-function writeChart(dir: string): string {
-  const chart = path.join(dir, 'hooked')
-  fs.mkdirSync(path.join(chart, 'templates'), { recursive: true })
-  fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: hooked\nversion: 1.0.0\n')
-  fs.writeFileSync(path.join(chart, 'values.yaml'), 'backoffLimit: 1\nimage: busybox:1.36\n')
-  fs.writeFileSync(path.join(chart, 'templates', 'hook.yaml'), yaml(`
+const hookedChart = (dir: string) => writeChart(dir, {
+  name: 'hooked', version: '1.0.0', values: 'backoffLimit: 1\nimage: busybox:1.36\n',
+  files: { 'templates/hook.yaml': yaml(`
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -26,9 +21,8 @@ metadata:
 spec:
   backoffLimit: {{ .Values.backoffLimit }}
   template:
-    spec: {restartPolicy: Never, containers: [{name: hook, image: "{{ .Values.image }}"}]}`))
-  return chart
-}
+    spec: {restartPolicy: Never, containers: [{name: hook, image: "{{ .Values.image }}"}]}`) },
+})
 
 const conditionOf = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type)
 const podsOf = (e: Env, job: string) =>
@@ -41,7 +35,7 @@ for (const layer of LAYERS) {
   const test = suite<{ e: Env; chart: string }>(`helm ${layer === 'v32' ? 3 : 4} hook Jobs (${layer})`)
   test.before(async (ctx) => {
     ctx.e = await startEnv(layer)
-    ctx.chart = writeChart(ctx.e.dir)
+    ctx.chart = hookedChart(ctx.e.dir)
   })
   test.after((ctx) => stopEnv(ctx.e))
 

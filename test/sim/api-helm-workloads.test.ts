@@ -1,22 +1,17 @@
 // Issue 3's chart-level promises with the real helm 3 and helm 4: CRDs from crds/ before the
 // templates that use them, a post-install hook Job waited for, `--wait` returning only once the
 // simulated pods are Ready, and timing out (release failed) while a fault keeps them unready.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { helm, json, LAYERS, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
+import { helm, json, LAYERS, startEnv, stopEnv, writeChart, yaml, type Env } from './api-harness.ts'
 
 /** Slow enough that a helm which did not wait would return before the pods are Ready. */
 const profile = { default: { scheduleMs: 100, pullMs: 400, startMs: 200, readyMs: 300 } }
 
-function writeChart(dir: string): string {
-  const chart = path.join(dir, 'widgets')
-  fs.mkdirSync(path.join(chart, 'templates'), { recursive: true })
-  fs.mkdirSync(path.join(chart, 'crds'), { recursive: true })
-  fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: widgets\nversion: 1.0.0\n')
-  fs.writeFileSync(path.join(chart, 'values.yaml'), 'replicas: 2\n')
-  fs.writeFileSync(path.join(chart, 'crds', 'widgets.yaml'), yaml(`
+const widgetsChart = (dir: string) => writeChart(dir, {
+  name: 'widgets', version: '1.0.0', values: 'replicas: 2\n',
+  files: {
+    'crds/widgets.yaml': yaml(`
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
@@ -28,8 +23,8 @@ spec:
   - name: v1
     served: true
     storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`))
-  fs.writeFileSync(path.join(chart, 'templates', 'objects.yaml'), yaml(`
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`),
+    'templates/objects.yaml': yaml(`
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: "{{ .Release.Name }}"}
@@ -51,15 +46,15 @@ metadata:
 spec:
   backoffLimit: 0
   template:
-    spec: {restartPolicy: Never, containers: [{name: hook, image: busybox:1.36}]}`))
-  return chart
-}
+    spec: {restartPolicy: Never, containers: [{name: hook, image: busybox:1.36}]}`),
+  },
+})
 
 for (const layer of LAYERS) {
   const test = suite<{ e: Env; chart: string }>(`helm ${layer === 'v32' ? 3 : 4} with workloads (${layer})`)
   test.before(async (ctx) => {
     ctx.e = await startEnv(layer, { profile })
-    ctx.chart = writeChart(ctx.e.dir)
+    ctx.chart = widgetsChart(ctx.e.dir)
   })
   test.after((ctx) => stopEnv(ctx.e))
 

@@ -1,26 +1,22 @@
 // A release's whole life with the real helm 3 (v32 layer) and helm 4 (v35 layer, server-side
 // apply): install, upgrade --install, status/list/get values/history as JSON, rollback,
 // uninstall. The chart holds a ConfigMap and a Secret, so no controller is involved.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { helm, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
+import { helm, LAYERS, ok, startEnv, stopEnv, writeChart, type Env } from './api-harness.ts'
 
 const CM = { group: '', resource: 'configmaps' }
 const SECRETS = { group: '', resource: 'secrets' }
 
-function writeChart(dir: string): string {
-  const chart = path.join(dir, 'tiny')
-  fs.mkdirSync(path.join(chart, 'templates'), { recursive: true })
-  fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: tiny\nversion: 0.1.0\nappVersion: "1.0"\n')
-  fs.writeFileSync(path.join(chart, 'values.yaml'), 'greeting: hello\n')
-  fs.writeFileSync(path.join(chart, 'templates', 'objects.yaml'), [
-    'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: "{{ .Release.Name }}-cm"}', 'data: {greeting: {{ .Values.greeting | quote }}}', '---',
-    'apiVersion: v1', 'kind: Secret', 'metadata: {name: "{{ .Release.Name }}-secret"}', 'stringData: {token: {{ .Values.greeting | quote }}}', '',
-  ].join('\n'))
-  return chart
-}
+const tinyChart = (dir: string) => writeChart(dir, {
+  name: 'tiny', version: '0.1.0', appVersion: '1.0', values: 'greeting: hello\n',
+  files: {
+    'templates/objects.yaml': [
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: "{{ .Release.Name }}-cm"}', 'data: {greeting: {{ .Values.greeting | quote }}}', '---',
+      'apiVersion: v1', 'kind: Secret', 'metadata: {name: "{{ .Release.Name }}-secret"}', 'stringData: {token: {{ .Values.greeting | quote }}}', '',
+    ].join('\n'),
+  },
+})
 
 async function helmOk(e: Env, args: string[]): Promise<string> {
   const out = await helm(e, args)
@@ -32,7 +28,7 @@ for (const layer of LAYERS) {
   const test = suite<{ e: Env; chart: string }>(`helm ${layer === 'v32' ? 3 : 4} (${layer})`)
   test.before(async (ctx) => {
     ctx.e = await startEnv(layer)
-    ctx.chart = writeChart(ctx.e.dir)
+    ctx.chart = tinyChart(ctx.e.dir)
     await ok(ctx.e, ['create', 'namespace', 'apps'])
   })
   test.after((ctx) => stopEnv(ctx.e))

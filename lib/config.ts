@@ -219,8 +219,22 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (problem) problems.push(problem)
     return values
   })
+  problems.push(...namespaceProblems(config))
   if (problems.length) throw new UsageError(problems)
   return config
+}
+
+/**
+ * The stack's namespace is its own: teardown --purge deletes it, and the app's namespace, the
+ * system namespaces and cert-manager's hold what is not ours.
+ */
+export function namespaceProblems(config: Pick<Config, 'namespace' | 'appNamespace' | 'certManager'>): string[] {
+  const ns = config.namespace
+  const whose = ns === config.appNamespace ? `the app's namespace (--app-namespace)`
+    : ns === config.certManager.namespace ? `cert-manager's namespace`
+    : ns === 'default' || ns.startsWith('kube-') ? 'a system namespace'
+    : undefined
+  return whose ? [`--namespace: "${ns}" is ${whose}; the stack needs a namespace of its own (for example --namespace=monitoring)`] : []
 }
 
 function oneOf(choices: readonly string[]) {

@@ -59,6 +59,21 @@ loadConfigTest('cert-manager: the seed manifest URL for v1.14.5, in namespace ce
   assert.equal(certManager.deployments, ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
 })
 
+for (const [namespace, whose] of [
+  ['ticketing', "the app's namespace (--app-namespace)"], ['kube-system', 'a system namespace'], ['kube-public', 'a system namespace'],
+  ['default', 'a system namespace'], ['cert-manager', "cert-manager's namespace"],
+]) {
+  loadConfigTest(`--namespace=${namespace} is refused: ${whose} holds what is not ours`, () => {
+    const problems = usageErrorOf([`--namespace=${namespace}`]).problems
+    assert.equal(problems, [`--namespace: "${namespace}" is ${whose}; the stack needs a namespace of its own (for example --namespace=monitoring)`])
+  })
+}
+
+loadConfigTest('the app namespace moved too: --namespace may take the old name', () => {
+  assert.is(loadConfig(['--namespace=ticketing', '--app-namespace=shop'], {}).namespace, 'ticketing')
+  assert.is(loadConfig(['--namespace=observability'], {}).namespace, 'observability')
+})
+
 loadConfigTest('an unknown profile (any case but the right one) is a usage error naming the valid ones, not a crash', () => {
   for (const profile of ['SEED', 'latest']) {
     assert.match(usageErrorOf([`--profile=${profile}`]).problems.join('\n'), /is not one of: seed, current/)

@@ -52,12 +52,12 @@ for (const layer of suiteLayers) {
 
   const tool = (name: string) => path.join(s.bin, name)
 
-  test('no kubeconfig: exit 2, says how to get a cluster', () => refused('no kubeconfig', 'all.mts', [], { KUBECONFIG: path.join(c.dir, 'absent') }, 2, [/no current context/, /kind create cluster|set KUBECONFIG/]))
+  test('no kubeconfig: exit 2, says how to get a cluster', () => refused('no kubeconfig', 'all.mts', [], { KUBECONFIG: path.join(c.dir, 'absent') }, 2, [/no current context/, /kind create cluster|set KUBECONFIG/, /npm run demo.*--dry-run/]))
 
   test('an unreachable server: exit 2, names the context and what to start', async () => {
     const kubeconfig = path.join(c.dir, 'unreachable')
     fs.writeFileSync(kubeconfig, fs.readFileSync(c.sim.kubeconfig, 'utf8').replace(/server: .*/, 'server: http://127.0.0.1:9'), { mode: 0o600 })
-    await refused('unreachable server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [/the cluster of context "kube-sim" is not reachable/, /start the cluster/])
+    await refused('unreachable server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [/the cluster of context "kube-sim" is not reachable/, /start the cluster/, /npm run demo.*--dry-run/])
   })
 
   test('a server that accepts connections and never answers: exit 2 after one 5 s try, not a minute of retries', async () => {

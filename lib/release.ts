@@ -118,12 +118,17 @@ async function upgradeWatchingHooks(ctx: Context, release: Release): Promise<voi
 export async function waitForReleases(ctx: Context, names: string[]): Promise<void> {
   const releases = names.filter((n) => !ctx.failedReleases.has(n)).map((n) => releaseNamed(ctx.config, n))
   const refs = ctx.config.dryRun ? releases.flatMap(expectedWorkloads) : await releaseWorkloads(ctx, releases)
-  await waitForWorkloads(ctx, releases.map((r) => r.name).join(', '), refs, { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
-  const failed = names.filter((n) => ctx.failedReleases.has(n))
-  if (failed.length === 1) throw ctx.failedReleases.get(failed[0])!
-  if (failed.length) {
-    throw new StepError(`${failed.length} releases could not be installed: ${failed.join(', ')}`, {
-      output: failed.map((n) => { const e = ctx.failedReleases.get(n)!; return [e.message, e.details.output].filter(Boolean).join('\n') }).join('\n\n'),
+  const errors = names.flatMap((n) => ctx.failedReleases.get(n) ?? [])
+  try {
+    await waitForWorkloads(ctx, releases.map((r) => r.name).join(', '), refs, { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
+  } catch (error) {
+    if (!(error instanceof StepError)) throw error
+    errors.push(error)
+  }
+  if (errors.length === 1) throw errors[0]
+  if (errors.length) {
+    throw new StepError(`${errors.length} problems in ${names.join(', ')}`, {
+      output: errors.map((e) => [e.message, e.details.output].filter(Boolean).join('\n')).join('\n\n'),
       hint: 'fix the causes above, then run the same command again: finished releases are skipped',
     })
   }

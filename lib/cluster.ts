@@ -8,7 +8,8 @@ import { createNamespaceCmd, getObject, versionCmd } from './kubectl.ts'
 import type { Context } from './main.ts'
 
 /** What a person without a cluster can do instead, said wherever the cluster is missing. */
-const WITHOUT_A_CLUSTER = 'To try without a cluster: `npm run demo` runs everything on a simulated one, and --dry-run prints the commands.'
+const WITHOUT_A_CLUSTER =
+  'To try without a cluster: `npm run demo` runs everything on a simulated one, and --dry-run prints the commands.'
 
 /** Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s. */
 export async function preflight(ctx: Context): Promise<void> {
@@ -32,7 +33,8 @@ export async function preflight(ctx: Context): Promise<void> {
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
     config.dryRun ? undefined : reachServer(ctx),
   ])
-  const kubectlVersion = version ?? await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 })
+  const kubectlVersion = version ??
+    await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 })
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
   if (!helm || helm.major < 3) throw new EnvironmentError(`helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`, 'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)')
   ctx.helmMajor = (helm.major >= 4 ? 4 : 3) as HelmMajor
@@ -48,7 +50,8 @@ export async function preflight(ctx: Context): Promise<void> {
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
   if (version.exitCode !== 0 || !server) {
     throw new EnvironmentError(`the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 4s'}`,
-      `start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; \`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`)
+      'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; ' +
+      `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`)
   }
   log.info(`Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`)
 }
@@ -81,7 +84,10 @@ function resolveContext(ctx: Context, view: KubeconfigView): string | undefined 
   if (current) return current
   if (ctx.config.dryRun) return undefined
   throw new EnvironmentError('kubectl has no current context (no kubeconfig, or none selected)',
-    contexts.length ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})` : `create a cluster first (kind create cluster, minikube start, k3d cluster create) or set KUBECONFIG. ${WITHOUT_A_CLUSTER}`)
+    contexts.length
+      ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})`
+      : `create a cluster first (kind create cluster, minikube start, k3d cluster create) or set KUBECONFIG. ` +
+        WITHOUT_A_CLUSTER)
 }
 
 function serverUrl(view: KubeconfigView, context: string | undefined): string | undefined {

@@ -234,7 +234,9 @@ export function namespaceProblems(config: Pick<Config, 'namespace' | 'appNamespa
     : ns === config.certManager.namespace ? `cert-manager's namespace`
     : ns === 'default' || ns.startsWith('kube-') ? 'a system namespace'
     : undefined
-  return whose ? [`--namespace: "${ns}" is ${whose}; the stack needs a namespace of its own (for example --namespace=monitoring)`] : []
+  if (!whose) return []
+  return [`--namespace: "${ns}" is ${whose}; the stack needs a namespace of its own ` +
+    '(for example --namespace=monitoring)']
 }
 
 function oneOf(choices: readonly string[]) {

@@ -123,7 +123,8 @@ export class Runner {
     if (this.interruptedBy) return Promise.reject(this.notStarted(cmd))
     this.log.verbose(`  $ ${cmd.argv.map((a) => quote(a)).join(' ')}`)
     const [bin, ...args] = cmd.argv
-    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input, signal: cmd.signal })`${bin} ${args}`
+    const options = { quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input, signal: cmd.signal }
+    const child = $(options)`${bin} ${args}`
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.add(child)
     return run.finally(() => this.running.delete(child))

@@ -221,22 +221,29 @@ export function workloadsOfRelease(objects: KubeObject[], name: string, namespac
   return objects
     .filter((o) => kinds.includes(o.kind) && o.metadata.annotations?.['meta.helm.sh/release-name'] === name &&
       o.metadata.annotations?.['meta.helm.sh/release-namespace'] === namespace)
-    .map((o) => ({ kind: o.kind as ReleaseWorkload['kind'], name: o.metadata.name, namespace: o.metadata.namespace ?? namespace }))
+    .map((o) => ({
+      kind: o.kind as ReleaseWorkload['kind'], name: o.metadata.name, namespace: o.metadata.namespace ?? namespace,
+    }))
 }
 
 /**
  * Every version of these charts in the local repository cache, one `helm search` for all of them:
- * helm matches `--regexp` against `<chart>\v<repo>/<chart>\v<description>…` (\v: a vertical tab), so `\v(a/b)\v` is an
- * exact name (a plain search is a substring: tempo would find tempo-distributed).
+ * helm matches `--regexp` against `<chart>\v<repo>/<chart>\v<description>…` (\v: a vertical tab),
+ * so `\v(a/b)\v` is an exact name (a plain search is a substring: tempo would find tempo-distributed).
  */
 export function searchChartsCmd(charts: Pick<Release, 'repo' | 'chart'>[]): Command {
   const names = [...new Set(charts.map((c) => `${c.repo}/${c.chart}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))]
-  return { argv: ['helm', 'search', 'repo', '--regexp', `\\v(${names.join('|')})\\v`, '--versions', '--output', 'json'] }
+  const exact = `\\v(${names.join('|')})\\v`
+  return { argv: ['helm', 'search', 'repo', '--regexp', exact, '--versions', '--output', 'json'] }
 }
 
 /** The releases whose pinned version is not among `helm search -o json`'s results. */
-export function missingPins<T extends Pick<Release, 'repo' | 'chart' | 'version'>>(releases: T[], searchJson: string): T[] {
+type Pinned = Pick<Release, 'repo' | 'chart' | 'version'>
+
+export function missingPins<T extends Pinned>(releases: T[], searchJson: string): T[] {
   const found = (JSON.parse(searchJson || '[]') ?? []) as { name: string; version: string }[]
   const bare = (v: string) => v.replace(/^v/, '')
-  return releases.filter((r) => !found.some((f) => f.name === `${r.repo}/${r.chart}` && bare(f.version) === bare(r.version)))
+  const isPin = (r: T, f: { name: string; version: string }) =>
+    f.name === `${r.repo}/${r.chart}` && bare(f.version) === bare(r.version)
+  return releases.filter((r) => !found.some((f) => isPin(r, f)))
 }

@@ -16,7 +16,8 @@ import { Watches } from './wait.ts'
 /** What happened to one thing the run manages, for the closing summary. */
 export interface Outcome {
   name: string
-  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists' | 'checked' | 'failed'
+  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists'
+    | 'checked' | 'failed'
   detail: string
 }
 

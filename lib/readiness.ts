@@ -107,24 +107,33 @@ const hints = {
 export function isHookOf(job: KubeObject, release: string): boolean {
   if (!job.metadata.annotations?.['helm.sh/hook']) return false
   const labels = job.metadata.labels ?? {}
-  return labels['app.kubernetes.io/instance'] === release || labels.release === release || job.metadata.name.startsWith(`${release}-`)
+  const instance = labels['app.kubernetes.io/instance'] ?? labels.release
+  return instance === release || job.metadata.name.startsWith(`${release}-`)
+}
+
+export interface StuckHook {
+  job: KubeObject
+  reason: string
 }
 
 /**
  * The first hook Job that failed, or that has a pod stuck for `afterMs`. `since` keeps, per pod,
  * when its current problem was first seen (across calls); a pod without a problem is forgotten.
  */
-export function stuckHookJob(jobs: KubeObject[], pods: KubeObject[], since: Map<string, number>, clock: { afterMs: number; now: number }): { job: KubeObject; reason: string } | undefined {
+export function stuckHookJob(
+  jobs: KubeObject[], pods: KubeObject[], since: Map<string, number>, clock: { afterMs: number; now: number },
+): StuckHook | undefined {
   const { afterMs, now } = clock
   for (const job of jobs) {
     const failed = (job.status?.conditions ?? []).find((c: any) => c.type === 'Failed' && c.status === 'True')
-    if (failed) return { job, reason: `failed: ${failed.reason ?? ''}${failed.message ? ` — ${failed.message}` : ''}` }
+    if (failed) return { job, reason: `failed: ${[failed.reason, failed.message].filter(Boolean).join(' — ')}` }
     for (const pod of pods.filter((p) => p.metadata.labels?.['job-name'] === job.metadata.name)) {
       const problem = podProblem(pod)
       if (!problem) { since.delete(pod.metadata.name); continue }
       const first = since.get(pod.metadata.name) ?? now
       since.set(pod.metadata.name, first)
-      if (problem.terminal && now - first >= afterMs) return { job, reason: `its pod ${pod.metadata.name} is stuck (${problem.reason})` }
+      if (!problem.terminal || now - first < afterMs) continue
+      return { job, reason: `its pod ${pod.metadata.name} is stuck (${problem.reason})` }
     }
   }
   return undefined

@@ -5,7 +5,8 @@ import { knownReleaseNames, profileNames, profiles, releaseNamed, type ProfileNa
 import { StepError } from './errors.ts'
 import {
   chartRef, decideRelease, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
-  missingPins, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchChartsCmd, uninstallCmd, upgradeInstallCmd, workloadsOfRelease,
+  missingPins, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchChartsCmd, uninstallCmd,
+  upgradeInstallCmd, workloadsOfRelease,
   type ChartPin, type HistoryEntry, type ReleaseAction, type ReleaseState,
 } from './helm.ts'
 import type { Context } from './main.ts'
@@ -20,7 +21,8 @@ import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
  * runs only when the local index lacks a pinned version. OCI registries need none of it.
  */
 export async function addRepos(ctx: Context, releaseNames: string[]): Promise<void> {
-  const releases = releaseNames.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://') && !ctx.reposReady.has(r.repo))
+  const releases = releaseNames.map((n) => releaseNamed(ctx.config, n))
+    .filter((r) => !r.repoUrl.startsWith('oci://') && !ctx.reposReady.has(r.repo))
   const repos = [...new Set(releases.map((r) => r.repo))]
   if (!repos.length) return
   if (ctx.config.dryRun) {
@@ -30,19 +32,26 @@ export async function addRepos(ctx: Context, releaseNames: string[]): Promise<vo
     await ctx.log.status(`helm repositories ${repos.join(', ')}`, async () => {
       const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
       // One after the other: helm rewrites one repositories.yaml for every add.
-      for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+      for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) {
+        await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+      }
       if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
       await ctx.runner.change(repoUpdateCmd(repos))
       const missing = await missingVersions(ctx, releases)
-      if (missing.length) {
-        const [first] = missing
-        throw new StepError(`chart version not found: ${missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')} (nothing was installed)`, {
-          hint: `list the versions with \`helm search repo ${first.repo}/${first.chart} --versions\` and set one with --${first.name}-version (or STACK_${first.name.toUpperCase().replace(/-/g, '_')}_VERSION)`,
-        })
-      }
+      if (missing.length) throw versionsNotFound(missing)
     })
   }
   for (const n of repos) ctx.reposReady.add(n)
+}
+
+function versionsNotFound(missing: Release[]): StepError {
+  const [first] = missing
+  const env = `STACK_${first.name.toUpperCase().replace(/-/g, '_')}_VERSION`
+  const found = missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')
+  return new StepError(`chart version not found: ${found} (nothing was installed)`, {
+    hint: `list the versions with \`helm search repo ${first.repo}/${first.chart} --versions\` and set one with ` +
+      `--${first.name}-version (or ${env})`,
+  })
 }
 
 /** No index is read for nothing: helm search loads every repository's index (7 MB upstream, 0.5 s). */
@@ -77,7 +86,8 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
     if (!(error instanceof StepError)) throw error
     ctx.log.warn(`${release.name}: ${error.message}; going on with the others`)
     ctx.failedReleases.set(release.name, error)
-    ctx.outcomes.push({ name: `release/${release.name}`, action: 'failed', detail: `${release.chart} ${release.version}` })
+    const detail = `${release.chart} ${release.version}`
+    ctx.outcomes.push({ name: `release/${release.name}`, action: 'failed', detail })
   }
 }
 
@@ -99,7 +109,8 @@ async function upgradeWatchingHooks(ctx: Context, release: Release): Promise<voi
   const abort = new AbortController()
   const hooks = watchHookJobs(ctx, release, ctx.config.stuckAfterMs)
   try {
-    const cmd = { ...upgradeInstallCmd(ctx.target, release, { timeout: formatDuration(ctx.config.timeoutMs) }), signal: abort.signal }
+    const timeout = formatDuration(ctx.config.timeoutMs)
+    const cmd = { ...upgradeInstallCmd(ctx.target, release, { timeout }), signal: abort.signal }
     const helm = ctx.runner.change(cmd)
     const first = await Promise.race([helm.then(() => undefined, () => undefined), hooks.stuck])
     if (first) {
@@ -120,7 +131,8 @@ export async function waitForReleases(ctx: Context, names: string[]): Promise<vo
   const refs = ctx.config.dryRun ? releases.flatMap(expectedWorkloads) : await releaseWorkloads(ctx, releases)
   const errors = names.flatMap((n) => ctx.failedReleases.get(n) ?? [])
   try {
-    await waitForWorkloads(ctx, releases.map((r) => r.name).join(', '), refs, { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
+    const { timeoutMs, stuckAfterMs } = ctx.config
+    await waitForWorkloads(ctx, releases.map((r) => r.name).join(', '), refs, { timeoutMs, stuckAfterMs })
   } catch (error) {
     if (!(error instanceof StepError)) throw error
     errors.push(error)
@@ -210,11 +222,14 @@ async function heal(ctx: Context, release: Release, action: Extract<ReleaseActio
 /** The workloads to wait on: what helm created for each release, and what their operators create afterwards. */
 async function releaseWorkloads(ctx: Context, releases: Release[]): Promise<WorkloadRef[]> {
   const namespaces = [...new Set(releases.map((r) => r.namespace))]
-  const lists = await Promise.all(namespaces.map((namespace) => listObjects(ctx.runner, ctx.target, 'deployments,statefulsets,daemonsets', { namespace })))
-  const objects = lists.flat()
+  const lists = namespaces.map((namespace) =>
+    listObjects(ctx.runner, ctx.target, 'deployments,statefulsets,daemonsets', { namespace }))
+  const objects = (await Promise.all(lists)).flat()
   return releases.flatMap((release) => {
     const refs: WorkloadRef[] = workloadsOfRelease(objects, release.name, release.namespace)
-    return [...refs, ...expectedWorkloads(release).filter((e) => !refs.some((r) => r.kind === e.kind && r.name === e.name))]
+    const byOperator = expectedWorkloads(release)
+      .filter((e) => !refs.some((r) => r.kind === e.kind && r.name === e.name))
+    return [...refs, ...byOperator]
   })
 }
 

@@ -7,7 +7,9 @@ import { InterruptedError, StepError } from './errors.ts'
 import { lastLine, renderCommand, type Command, type Runner } from './exec.ts'
 import { kubectl, listObjects, watchCmd, type KubeObject, type Target } from './kubectl.ts'
 import type { Log } from './log.ts'
-import { describePod, isHookOf, podProblem, selects, stuckHookJob, workloadStatus } from './readiness.ts'
+import {
+  describePod, isHookOf, podProblem, selects, stuckHookJob, workloadStatus, type StuckHook,
+} from './readiness.ts'
 import { formatDuration } from './settings.ts'
 
 export interface WorkloadRef {
@@ -26,7 +28,9 @@ export interface WaitOptions {
 
 type Verdict = 'ready' | 'stuck' | 'timeout'
 
-const resourceOf = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods', Job: 'jobs' } as const
+const resourceOf = {
+  Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods', Job: 'jobs',
+} as const
 
 /**
  * Waits until every workload is rolled out and ready. Progress: `2/3 ready — waiting for tempo (0/1)`.
@@ -43,7 +47,8 @@ export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: 
     const stuckSince = new Map<string, number>()
     // Taken once: the judging below runs from timers and watch events, where a throw (the run
     // stopping its watches on a signal) would crash the script instead of ending the wait.
-    const byKey = new Map<string, WatchStream>(refs.flatMap((r) => [r.kind, 'Pod' as const].map((kind) => [`${kind}/${r.namespace}`, ctx.watches.stream(kind, r.namespace)])))
+    const byKey = new Map<string, WatchStream>(refs.flatMap((r) => [r.kind, 'Pod' as const]
+      .map((kind) => [`${kind}/${r.namespace}`, ctx.watches.stream(kind, r.namespace)])))
     const stream: StreamOf = (kind, namespace) => byKey.get(`${kind}/${namespace}`)!
     const streams = new Set(byKey.values())
     const evaluate = (): Verdict | undefined => {
@@ -78,6 +83,9 @@ export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: 
   })
 }
 
+type WatchContext = { log: Log; runner: Runner; target: Target; watches: Watches }
+type ReleaseRef = { name: string; namespace: string }
+
 export interface HookWatch {
   /** settles with the diagnosis once a hook Job of the release failed or its pod is stuck; never rejects */
   stuck: Promise<StepError>
@@ -89,7 +97,7 @@ export interface HookWatch {
  * runs: helm waits for them up to its --timeout and says only `context deadline exceeded`, so a
  * Job that failed, or whose pod is stuck for `stuckAfterMs`, is named here with its diagnosis.
  */
-export function watchHookJobs(ctx: { log: Log; runner: Runner; target: Target; watches: Watches }, release: { name: string; namespace: string }, stuckAfterMs: number): HookWatch {
+export function watchHookJobs(ctx: WatchContext, release: ReleaseRef, stuckAfterMs: number): HookWatch {
   const jobs = ctx.watches.stream('Job', release.namespace)
   const pods = ctx.watches.stream('Pod', release.namespace)
   const since = new Map<string, number>()
@@ -98,7 +106,8 @@ export function watchHookJobs(ctx: { log: Log; runner: Runner; target: Target; w
   let done = false
   const check = () => {
     if (done) return
-    const found = stuckHookJob(jobs.all().filter((j) => isHookOf(j, release.name)), pods.all(), since, { afterMs: stuckAfterMs, now: Date.now() })
+    const hooks = jobs.all().filter((j) => isHookOf(j, release.name))
+    const found = stuckHookJob(hooks, pods.all(), since, { afterMs: stuckAfterMs, now: Date.now() })
     if (!found) return
     done = true
     stop()
@@ -114,19 +123,23 @@ export function watchHookJobs(ctx: { log: Log; runner: Runner; target: Target; w
   return { stuck, stop }
 }
 
-async function hookError(ctx: { runner: Runner; target: Target }, release: { name: string; namespace: string }, found: { job: KubeObject; reason: string }): Promise<StepError> {
+async function hookError(ctx: WatchContext, release: ReleaseRef, found: StuckHook): Promise<StepError> {
   const job = found.job.metadata.name
-  const lines = [`job/${job} in ${release.namespace} (helm hook ${found.job.metadata.annotations?.['helm.sh/hook']}): ${found.reason}`]
+  const hook = found.job.metadata.annotations?.['helm.sh/hook']
+  const lines = [`job/${job} in ${release.namespace} (helm hook ${hook}): ${found.reason}`]
   try {
     const [pods, events] = await Promise.all([
       listObjects(ctx.runner, ctx.target, 'pods', { namespace: release.namespace }),
       listObjects(ctx.runner, ctx.target, 'events', { namespace: release.namespace }).catch(() => [] as KubeObject[]),
     ])
-    for (const pod of pods.filter((p) => p.metadata.labels?.['job-name'] === job)) lines.push(...describePod(pod, events).map((l) => `  ${l}`))
+    for (const pod of pods.filter((p) => p.metadata.labels?.['job-name'] === job)) {
+      lines.push(...describePod(pod, events).map((l) => `  ${l}`))
+    }
   } catch {
     // the diagnosis is a courtesy: the job and its reason are already named
   }
-  return new StepError(`${release.name}: helm hook job ${job} ${found.reason}; helm would wait for it until --timeout`, {
+  const message = `${release.name}: helm hook job ${job} ${found.reason}; helm would wait for it until --timeout`
+  return new StepError(message, {
     output: lines.join('\n'),
     hint: `fix the cause above, then run the same command again: the release is healed and installed again`,
   })

@@ -24,7 +24,7 @@ export async function run(ctx: Context) {
     // §2.2 Prometheus & Grafana: kube-prometheus-stack, with values/grafana-values.yaml (Loki and Tempo datasources)
     installRelease(ctx, 'kube-prometheus-stack'),
     // §2.3 Loki: loki-stack, without its own Grafana and Prometheus (values/loki-stack-values.yaml);
-    // --profile current: community Loki, single binary (values/loki-values.yaml), and Grafana Alloy shipping the pods' logs
+    // --profile current: community Loki, single binary (values/loki-values.yaml), and Alloy shipping the pods' logs
     installRelease(ctx, 'loki'),
     hasRelease(ctx.config, 'alloy') && installRelease(ctx, 'alloy'),
     // §2.4 Tempo

@@ -19,7 +19,10 @@ export const about = {
 /** The plan: what each step needs. Helm repositories are added once, before anything runs side by side. */
 export const steps = [
   { id: 'namespace', title: '§1 namespaces', needs: [], run: namespace.run },
-  { id: 'repos', title: '§2.1 helm repositories', needs: [], run: (ctx: Context) => addRepos(ctx, ctx.config.releases.map((r) => r.name)) },
+  {
+    id: 'repos', title: '§2.1 helm repositories', needs: [],
+    run: (ctx: Context) => addRepos(ctx, ctx.config.releases.map((r) => r.name)),
+  },
   { id: 'lgtm', title: '§2 LGTM stack', needs: ['namespace', 'repos'], run: lgtm.run },
   { id: 'cert-manager', title: '§3 cert-manager', needs: ['namespace'], run: certManager.run },
   { id: 'otel-operator', title: '§4 OpenTelemetry Operator', needs: ['cert-manager', 'repos'], run: otelOperator.run },

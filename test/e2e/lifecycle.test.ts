@@ -59,7 +59,7 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     const json = await runScript(c, '05-verify.mts', ['--json'])
     const report = JSON.parse(json.stdout)
     assert.is(report.version, 1)
-    assert.is(report.ok, true)
+    assert.is(report.ok, true, `failed: ${JSON.stringify(report.checks.filter((c: any) => !c.ok))}`)
     assert.ok(report.checks.length >= 15, `${report.checks.length} checks`)
   })
 

@@ -31,7 +31,8 @@ export function workloadStatus(obj: KubeObject | undefined): WorkloadStatus {
       const wanted = s.desiredNumberScheduled ?? 0
       const settled = (s.updatedNumberScheduled ?? 0) >= wanted
       if (wanted === 0 && s.observedGeneration === undefined) return { ready: false, detail: 'no nodes scheduled yet', readyCount: 0, wanted: 0 }
-      return counted(Math.min(s.numberReady ?? 0, s.numberAvailable ?? s.numberReady ?? 0), wanted, settled, 'ready')
+      // numberAvailable is omitted while 0 (omitempty): with minReadySeconds, Ready pods are not yet available
+      return counted(Math.min(s.numberReady ?? 0, s.numberAvailable ?? 0), wanted, settled, 'ready')
     }
     default:
       return { ready: true, detail: 'exists', readyCount: 1, wanted: 1 }

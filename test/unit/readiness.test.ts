@@ -27,6 +27,8 @@ for (const [name, obj, ready, detail] of [
   ['StatefulSet: a new revision, every pod updated', aStatefulSet({ status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: 'loki-1', updateRevision: 'loki-2' } }), true, '1/1 ready'],
   // DaemonSet
   ['DaemonSet: ready on every node', aDaemonSet({ nodes: 2 }), true, '2/2 ready'],
+  ['DaemonSet: Ready pods within minReadySeconds (numberAvailable omitted while 0)', aDaemonSet({ status: { observedGeneration: 1, desiredNumberScheduled: 2, currentNumberScheduled: 2, updatedNumberScheduled: 2, numberReady: 2 } }), false, '0/2 ready'],
+  ['DaemonSet: one of two available yet', aDaemonSet({ status: { observedGeneration: 1, desiredNumberScheduled: 2, currentNumberScheduled: 2, updatedNumberScheduled: 2, numberReady: 2, numberAvailable: 1 } }), false, '1/2 ready'],
   ['DaemonSet: not yet observed generation', aDaemonSet({ generation: 2, status: { observedGeneration: 1, desiredNumberScheduled: 2, numberReady: 2 } }), false, 'waiting for its controller'],
   ['DaemonSet: ready on one node of two', aDaemonSet({ status: { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberReady: 1, numberAvailable: 1 } }), false, '1/2 ready'],
   ['DaemonSet: ready but not yet available', aDaemonSet({ status: { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberReady: 2, numberAvailable: 1 } }), false, '1/2 ready'],

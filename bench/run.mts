@@ -12,7 +12,7 @@
 import { kubectl, releases, startCluster, type Cluster, type LayerName } from '../test/e2e/harness.ts'
 import { layers } from '../test/tools/extract.mts'
 import { steps } from '../scripts/all.mts'
-import { profiles } from '../lib/config.ts'
+import { profiles } from '../lib/core/stack.ts'
 import { startBenchSuite, type BenchSuite } from './charts.ts'
 import {
   countInProcessRequests, floorSeconds, runTraced, startupSeconds, median, waitLoad, type Floor, type TracedRun,

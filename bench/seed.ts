@@ -7,7 +7,7 @@ import path from 'node:path'
 import { $ } from 'zx'
 import type { Cluster } from '../test/e2e/harness.ts'
 import { certManagerManifest } from '../test/fixtures/charts.ts'
-import { certManagerPins } from '../lib/config.ts'
+import { certManagerPins } from '../lib/core/stack.ts'
 import { root } from '../test/tools/extract.mts'
 
 export interface SeedCommand {

@@ -148,8 +148,8 @@ export async function measureLevers(
   const imports: [string, string][] = [
     ['yaml', import.meta.resolve('yaml')],
     ['chalk', import.meta.resolve('chalk')],
-    ['lib/config.ts', path.join(root, 'lib', 'config.ts')],
-    ['lib/main.ts', path.join(root, 'lib', 'main.ts')],
+    ['lib/core/config.ts', path.join(root, 'lib', 'core', 'config.ts')],
+    ['lib/run/main.ts', path.join(root, 'lib', 'run', 'main.ts')],
     ['scripts/all.mts (every lib module)', path.join(root, 'scripts', 'all.mts')],
   ]
   const costs: string[] = []

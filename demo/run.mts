@@ -15,7 +15,7 @@ import path from 'node:path'
 import chalk, { Chalk } from 'chalk'
 import { $ } from 'zx'
 import { fastProfile, realisticProfile } from '../test/kube-sim/controllers/index.ts'
-import { profileNames, type ProfileName } from '../lib/config.ts'
+import { profileNames, type ProfileName } from '../lib/core/stack.ts'
 import { extractLayer, kubectl, layers, releases, root, startCluster, startSuite, type Cluster, type LayerName } from '../test/e2e/harness.ts'
 import { ensureCharts } from '../test/fixtures/charts.ts'
 

@@ -2,10 +2,11 @@
 // Seed §2 LGTM 스택 설치: Prometheus + Grafana (kube-prometheus-stack, with the Loki and Tempo
 // datasources of values/grafana-values.yaml), Loki (loki-stack, without its own Grafana and
 // Prometheus), Tempo. Each release is installed, upgraded, healed or left alone as it needs.
-import { requireNamespace } from '../lib/cluster.ts'
-import { isMain, main, type Context } from '../lib/main.ts'
-import { hasRelease, releasesOf } from '../lib/config.ts'
-import { addRepos, installRelease, removeOtherProfileReleases, waitForReleases } from '../lib/release.ts'
+import { requireNamespace } from '../lib/steps/namespaces.ts'
+import { isMain, main } from '../lib/run/main.ts'
+import { type Context } from '../lib/steps/context.ts'
+import { hasRelease, releasesOf } from '../lib/core/config.ts'
+import { addRepos, installRelease, removeOtherProfileReleases, waitForReleases } from '../lib/steps/release.ts'
 
 export const about = {
   summary: 'Seed §2: install kube-prometheus-stack, loki (loki-stack) and tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).',

@@ -1,8 +1,9 @@
 #!/usr/bin/env -S npx zx
 // Seed §3 cert-manager 설치: the release manifest, then the seed's warning as code: the step is
 // done only when the three deployments are available AND the webhook answers.
-import { applyCertManager, waitForCertManager } from '../lib/certmanager.ts'
-import { isMain, main, type Context } from '../lib/main.ts'
+import { applyCertManager, waitForCertManager } from '../lib/steps/certmanager.ts'
+import { isMain, main } from '../lib/run/main.ts'
+import { type Context } from '../lib/steps/context.ts'
 
 export const about = {
   summary: 'Seed §3: apply the cert-manager manifest and wait until its webhook answers.',

@@ -1,10 +1,11 @@
 #!/usr/bin/env -S npx zx
 // Seed §4 OpenTelemetry Operator 설치, with the seed's collector image. It refuses to start
 // before cert-manager (§3) answers, which is what the seed warns about.
-import { requireCertManager, waitForOperatorWebhook } from '../lib/certmanager.ts'
-import { requireNamespace } from '../lib/cluster.ts'
-import { isMain, main, type Context } from '../lib/main.ts'
-import { addRepos, installRelease, waitForReleases } from '../lib/release.ts'
+import { requireCertManager, waitForOperatorWebhook } from '../lib/steps/certmanager.ts'
+import { requireNamespace } from '../lib/steps/namespaces.ts'
+import { isMain, main } from '../lib/run/main.ts'
+import { type Context } from '../lib/steps/context.ts'
+import { addRepos, installRelease, waitForReleases } from '../lib/steps/release.ts'
 
 export const about = {
   summary: 'Seed §4: install the OpenTelemetry Operator (needs cert-manager from scripts/03-cert-manager.mts).',

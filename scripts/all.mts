@@ -1,11 +1,12 @@
 #!/usr/bin/env -S npx zx
 // `npm run all`: seed §1–§5 as one plan. Each step starts once what it needs is done, so Loki,
 // Tempo, Prometheus and cert-manager install side by side; the report runs even after a failure.
-import { ExitError } from '../lib/errors.ts'
-import { isMain, main, printError, type Context } from '../lib/main.ts'
-import { runPlan } from '../lib/plan.ts'
-import { addRepos } from '../lib/release.ts'
-import { planExitCode, renderSummary } from '../lib/summary.ts'
+import { ExitError } from '../lib/core/errors.ts'
+import { isMain, main, printError } from '../lib/run/main.ts'
+import { type Context } from '../lib/steps/context.ts'
+import { runPlan } from '../lib/core/plan.ts'
+import { addRepos } from '../lib/steps/release.ts'
+import { planExitCode, renderSummary } from '../lib/ui/summary.ts'
 import * as namespace from './01-namespace.mts'
 import * as lgtm from './02-lgtm.mts'
 import * as certManager from './03-cert-manager.mts'

@@ -1,8 +1,10 @@
 #!/usr/bin/env -S npx zx
 // `npm run status`: what is in the cluster now — releases, workloads, webhooks. Read-only.
-import { isMain, main, type Context } from '../lib/main.ts'
-import { renderStatus, statusView } from '../lib/status.ts'
-import { readSnapshot } from '../lib/verify.ts'
+import { isMain, main } from '../lib/run/main.ts'
+import { type Context } from '../lib/steps/context.ts'
+import { renderStatus } from '../lib/ui/status.ts'
+import { statusView } from '../lib/steps/status.ts'
+import { readSnapshot } from '../lib/steps/verify.ts'
 
 export const about = {
   summary: 'Show the state of the stack (releases, ready pods per workload, webhooks); changes nothing. --json for machines.',

@@ -2,8 +2,9 @@
 // `npm run teardown`: the install in reverse — operator, cert-manager, tempo, loki,
 // kube-prometheus-stack — removing only what these scripts installed. CRDs and the monitoring
 // namespace stay unless --purge. Asks first on a terminal; --yes elsewhere.
-import { isMain, main, type Context } from '../lib/main.ts'
-import { confirm, describeInventory, inventory, removeAll } from '../lib/teardown.ts'
+import { isMain, main } from '../lib/run/main.ts'
+import { type Context } from '../lib/steps/context.ts'
+import { confirm, describeInventory, inventory, removeAll } from '../lib/steps/teardown.ts'
 
 export const about = {
   summary: 'Remove what the scripts installed, in reverse order (--purge: also the CRDs and the monitoring namespace).',

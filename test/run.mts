@@ -14,7 +14,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { $, type ProcessPromise } from 'zx'
-import { parseDuration } from '../lib/settings.ts'
+import { parseDuration } from '../lib/core/settings.ts'
 import { extractLayer, layers, root, suiteLayers } from './tools/extract.mts'
 import { ensureCharts } from './fixtures/charts.ts'
 

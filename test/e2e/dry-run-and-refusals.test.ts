@@ -4,7 +4,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { $ } from 'zx'
-import type { ProfileName } from '../../lib/config.ts'
+import type { ProfileName } from '../../lib/core/stack.ts'
 import { helm, kubectl, kubectlJson, releases, root, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, layers, type Cluster, type Suite } from './harness.ts'
 
 for (const layer of suiteLayers) {

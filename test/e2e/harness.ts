@@ -11,7 +11,7 @@ import { $, type ProcessOutput } from 'zx'
 import { startChartRepo, type ChartRepoServer } from '../fixtures/chart-repo.ts'
 import { certManagerManifest, chartsDir } from '../fixtures/charts.ts'
 import { startPrometheusOperator } from '../fixtures/operators.ts'
-import { certManagerPins, profileNames, type ProfileName } from '../../lib/config.ts'
+import { certManagerPins, profileNames, type ProfileName } from '../../lib/core/stack.ts'
 import { startCertManager, startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
 import { extractLayer, layers, root, suiteLayers, type LayerName } from '../tools/extract.mts'
 

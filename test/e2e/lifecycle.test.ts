@@ -4,7 +4,7 @@
 // cluster, not only our output.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { profiles, type ProfileName } from '../../lib/config.ts'
+import { profiles, type ProfileName } from '../../lib/core/stack.ts'
 import { kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, type Cluster, type Suite } from './harness.ts'
 
 /** Pods by their real names: the seed's list (§5), and the current profile's. */

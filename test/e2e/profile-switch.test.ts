@@ -3,7 +3,7 @@
 // two log shippers (promtail and Alloy) never end up side by side.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { profiles, type ProfileName } from '../../lib/config.ts'
+import { profiles, type ProfileName } from '../../lib/core/stack.ts'
 import { kubectl, kubectlJson, layers, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
 
 async function logShippers(c: Cluster): Promise<string[]> {

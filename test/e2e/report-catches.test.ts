@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { releaseNamed, loadConfig } from '../../lib/config.ts'
+import { releaseNamed, loadConfig } from '../../lib/core/config.ts'
 import { helm, kubectl, kubectlIn, releases, root, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, layers, type Cluster, type Suite } from './harness.ts'
 
 interface Check { id: string; ok: boolean; detail: string }

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { profiles } from '../../lib/config.ts'
+import { profiles } from '../../lib/core/stack.ts'
 import { helm, kubectl, kubectlIn, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
 
 const ours = profiles.seed.map((r) => r.name).sort()

@@ -33,7 +33,7 @@ if (values.charts) {
   const { extractLayer } = await import('../tools/extract.mts')
   const { startChartRepo } = await import('../fixtures/chart-repo.ts')
   const { certManagerManifest, ensureCharts } = await import('../fixtures/charts.ts')
-  const { certManagerPins } = await import('../../lib/config.ts')
+  const { certManagerPins } = await import('../../lib/core/stack.ts')
   const { startPrometheusOperator } = await import('../fixtures/operators.ts')
   const bin = await extractLayer('v35')
   const charts = await ensureCharts(path.join(bin, 'helm'), console.log)

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ensureNamespace, requireNamespace } from '../../lib/cluster.ts'
-import { createContext } from '../../lib/main.ts'
+import { ensureNamespace, requireNamespace } from '../../lib/steps/namespaces.ts'
+import { createContext } from '../../lib/steps/context.ts'
 import { aConfig, anOutput, captureLog } from './builders.ts'
 
 /** A context whose runner answers `kubectl get namespace <name>` from `existing`, and records every command. */

@@ -3,11 +3,11 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import {
-  buildConfig, loadConfig, projectRoot, readValuesFile, profiles, releaseNamed, releasesOf, repoDefaults, repoUrl, settingDefs,
-} from '../../lib/config.ts'
-import { UsageError } from '../../lib/errors.ts'
-import { parseSettings } from '../../lib/settings.ts'
+import { buildConfig, loadConfig, releaseNamed, releasesOf, repoUrl, settingDefs } from '../../lib/core/config.ts'
+import { projectRoot, readValuesFile } from '../../lib/core/values.ts'
+import { profiles, repoDefaults } from '../../lib/core/stack.ts'
+import { UsageError } from '../../lib/core/errors.ts'
+import { parseSettings } from '../../lib/core/settings.ts'
 import { aConfig, testdir } from './builders.ts'
 
 const valuesDir = path.join(projectRoot, 'values')

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { expectedDatasources } from '../../lib/config.ts'
-import { checkDatasources, collectDatasources } from '../../lib/datasources.ts'
+import { expectedDatasources } from '../../lib/core/stack.ts'
+import { checkDatasources, collectDatasources } from '../../lib/steps/datasources.ts'
 import { aDatasource, aDatasourceConfigMap, aDatasourceFile, aDatasourceSecret, aProvisioned } from './builders.ts'
 
 // What kube-prometheus-stack provisions with grafana-values.yaml (seed §2.2): Prometheus (default)

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isTransient, lastLine, renderCommand, Runner, tail } from '../../lib/exec.ts'
+import { isTransient, lastLine, renderCommand, Runner, tail } from '../../lib/tools/exec.ts'
 import { captureLog } from './builders.ts'
 
 /** What bash makes of a rendered command line: each argument it would pass, one per line. */

@@ -1,10 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  chartRef, decideRelease, displayPath, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd,
-  mergeValues, normalizeValues, parseHelmVersion, parseReleaseList, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd,
-  missingPins, searchChartsCmd, setToValues, workloadsOfRelease, uninstallCmd, upgradeInstallCmd, type ReleaseAction,
-} from '../../lib/helm.ts'
+import { chartRef, decideRelease, displayPath, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd, parseHelmVersion, parseReleaseList, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, missingPins, searchChartsCmd, workloadsOfRelease, uninstallCmd, upgradeInstallCmd, type ReleaseAction } from '../../lib/tools/helm.ts'
+import { mergeValues, normalizeValues, setToValues } from '../../lib/core/values.ts'
 import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
 
 const kind = { context: 'kind-kind' }

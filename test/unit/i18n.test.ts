@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { languageOf, messages, padColumns, type Messages } from '../../lib/i18n.ts'
+import { languageOf, messages, padColumns, type Messages } from '../../lib/ui/i18n.ts'
 
 // languageOf
 

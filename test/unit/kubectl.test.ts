@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   annotateCmd, applyFileCmd, createNamespaceCmd, deleteFileCmd, getCmd, kubectl, nsArgs, serverDryRunCmd, versionCmd, watchCmd,
-} from '../../lib/kubectl.ts'
+} from '../../lib/tools/kubectl.ts'
 
 const kind = { context: 'kind-kind' }
 const current = {}

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createLog, elapsed } from '../../lib/log.ts'
+import { createLog, elapsed } from '../../lib/ui/log.ts'
 import { captureLog } from './builders.ts'
 
 /** Date.now under the test's control: `advance(ms)` moves it on; `restore()` gives the real one back. */

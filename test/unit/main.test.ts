@@ -1,9 +1,9 @@
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { projectRoot } from '../../lib/config.ts'
-import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError } from '../../lib/errors.ts'
-import { argsAfter, printError } from '../../lib/main.ts'
+import { projectRoot } from '../../lib/core/values.ts'
+import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError } from '../../lib/core/errors.ts'
+import { argsAfter, printError } from '../../lib/run/main.ts'
 import { captureLog } from './builders.ts'
 
 const script = path.join(projectRoot, 'scripts', '02-lgtm.mts')

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { UsageError } from '../../lib/errors.ts'
-import { plan, runPlan, type PlanStep } from '../../lib/plan.ts'
+import { UsageError } from '../../lib/core/errors.ts'
+import { plan, runPlan, type PlanStep } from '../../lib/core/plan.ts'
 import { aStep } from './builders.ts'
 
 /** The steps of `npm run all`, as the seed orders them. */

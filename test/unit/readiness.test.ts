@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { describePod, isHookOf, podProblem, podReady, selects, stuckHookJob, workloadStatus } from '../../lib/readiness.ts'
+import { describePod, isHookOf, podProblem, podReady, selects, stuckHookJob, workloadStatus } from '../../lib/tools/readiness.ts'
 import { aDaemonSet, aDeployment, aHookJob, anEvent, aPod, aStatefulSet } from './builders.ts'
 
 // workloadStatus

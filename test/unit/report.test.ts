@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { messages } from '../../lib/i18n.ts'
-import { groupTitles, makeReport, renderJson, renderReport, renderTable, REPORT_VERSION } from '../../lib/report.ts'
+import { messages } from '../../lib/ui/i18n.ts'
+import { groupTitles, makeReport, renderJson, renderReport, renderTable, REPORT_VERSION } from '../../lib/ui/report.ts'
 import { aCheck, noColor } from './builders.ts'
 
 const tempo = aCheck({ id: 'workload/tempo', group: 'monitoring', title: 'Tempo', detail: 'statefulset/tempo 1/1 ready' })

@@ -1,10 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { settingDefs } from '../../lib/config.ts'
+import { settingDefs } from '../../lib/core/config.ts'
 import {
   chartVersion, dns1123Label, envName, formatDuration, imageRepository, kubeContextName, manifestLocation, parseDuration,
   parseSettings, renderHelp, repositoryUrl, type SettingDef,
-} from '../../lib/settings.ts'
+} from '../../lib/core/settings.ts'
 
 /** A small table like config.ts's: one of each kind, one advanced. */
 const defs: SettingDef[] = [

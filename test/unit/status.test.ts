@@ -1,7 +1,8 @@
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { renderStatus, STATUS_VERSION, statusView, type StatusView } from '../../lib/status.ts'
+import { renderStatus, STATUS_VERSION, type StatusView } from '../../lib/ui/status.ts'
+import { statusView } from '../../lib/steps/status.ts'
 import { aConfig, aDeployment, aReleaseState, aSnapshot, aStatefulSet, noColor, type SnapshotOptions } from './builders.ts'
 
 const view = (o: SnapshotOptions = {}) => statusView(o.config ?? aConfig(), aSnapshot(o))

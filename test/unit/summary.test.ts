@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { EnvironmentError, ExitError, StepError, UsageError } from '../../lib/errors.ts'
-import type { Outcome } from '../../lib/main.ts'
-import type { StepResult } from '../../lib/plan.ts'
-import { grafanaAccess, planExitCode, renderSummary } from '../../lib/summary.ts'
+import { EnvironmentError, ExitError, StepError, UsageError } from '../../lib/core/errors.ts'
+import type { Outcome } from '../../lib/core/plan.ts'
+import type { StepResult } from '../../lib/core/plan.ts'
+import { grafanaAccess, planExitCode, renderSummary } from '../../lib/ui/summary.ts'
 import { aConfig, noColor } from './builders.ts'
 
 type Row = { result: StepResult; title: string }

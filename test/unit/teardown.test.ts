@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { stringify } from 'yaml'
-import { UsageError } from '../../lib/errors.ts'
-import { createContext } from '../../lib/main.ts'
-import { components, deleteManifestCmds, describeInventory, inventory, manifestObjects, teardownOrder, type Component, type ManifestObject } from '../../lib/teardown.ts'
+import { UsageError } from '../../lib/core/errors.ts'
+import { createContext } from '../../lib/steps/context.ts'
+import { components, deleteManifestCmds, describeInventory, inventory, manifestObjects, teardownOrder, type Component, type ManifestObject } from '../../lib/steps/teardown.ts'
 import { aConfig, aRelease, captureLog } from './builders.ts'
 
 /** One object of a manifest, as `manifestObjects` returns it. */

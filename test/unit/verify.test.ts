@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Check } from '../../lib/report.ts'
-import { buildReport } from '../../lib/verify.ts'
+import type { Check } from '../../lib/ui/report.ts'
+import { buildReport } from '../../lib/steps/verify.ts'
 import {
   aConfig, aDatasource, aDatasourceConfigMap, aDatasourceFile, aDatasourceSecret, aDeployment, aPod, aReleaseState, aSnapshot,
   aStackDatasourceConfigMap, aStatefulSet, type SnapshotOptions,

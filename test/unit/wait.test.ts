@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { renderCommand, Runner } from '../../lib/exec.ts'
-import { JsonStreamSplitter, Watches, waitCommands, waitForWorkloads, type WorkloadRef } from '../../lib/wait.ts'
+import { renderCommand, Runner } from '../../lib/tools/exec.ts'
+import { JsonStreamSplitter, Watches } from '../../lib/tools/watch.ts'
+import { waitCommands, waitForWorkloads, type WorkloadRef } from '../../lib/steps/wait.ts'
 import { aPod, captureLog } from './builders.ts'
 
 // JsonStreamSplitter

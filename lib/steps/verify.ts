@@ -1,14 +1,15 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
 import { certManagerWebhook, operatorWebhook } from './certmanager.ts'
-import { expectedDatasources, grafanaDatasourceLabel, type Config, type StepId } from './config.ts'
+import { type Config } from '../core/config.ts'
+import { expectedDatasources, grafanaDatasourceLabel, type StepId } from '../core/stack.ts'
 import { checkDatasources, collectDatasources } from './datasources.ts'
-import { lastLine, type Command } from './exec.ts'
-import type { ReleaseState } from './helm.ts'
-import { listObjects, type KubeObject } from './kubectl.ts'
-import type { Context } from './main.ts'
-import { podProblem, selects, workloadStatus } from './readiness.ts'
+import { lastLine, type Command } from '../tools/exec.ts'
+import type { ReleaseState } from '../tools/helm.ts'
+import { listObjects, type KubeObject } from '../tools/kubectl.ts'
+import type { Context } from '../steps/context.ts'
+import { podProblem, selects, workloadStatus } from '../tools/readiness.ts'
 import { listReleases } from './release.ts'
-import { makeReport, renderReport, type Check, type Report } from './report.ts'
+import { makeReport, renderReport, type Check, type Report } from '../ui/report.ts'
 
 export interface NamespaceSnapshot {
   workloads: KubeObject[]

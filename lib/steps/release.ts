@@ -1,17 +1,18 @@
 // Seed §2 and §4: helm repositories and releases. A release already deployed at the pinned
 // version with the same values is left alone (no new revision); one left pending or failed by an
 // interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
-import { knownReleaseNames, profileNames, profiles, releaseNamed, type ProfileName, type Release } from './config.ts'
-import { StepError } from './errors.ts'
+import { releaseNamed, type Release } from '../core/config.ts'
+import { knownReleaseNames, profileNames, profiles, type ProfileName } from '../core/stack.ts'
+import { StepError } from '../core/errors.ts'
 import {
   chartRef, decideRelease, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
   missingPins, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchChartsCmd, uninstallCmd,
   upgradeInstallCmd, workloadsOfRelease,
   type ChartPin, type HistoryEntry, type ReleaseAction, type ReleaseState,
-} from './helm.ts'
-import type { Context } from './main.ts'
-import { listObjects } from './kubectl.ts'
-import { formatDuration } from './settings.ts'
+} from '../tools/helm.ts'
+import type { Context } from '../steps/context.ts'
+import { listObjects } from '../tools/kubectl.ts'
+import { formatDuration } from '../core/settings.ts'
 import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
 
 /**

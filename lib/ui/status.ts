@@ -1,10 +1,8 @@
 // `npm run status`: what is there now, read-only, from the same one-round snapshot as the report:
 // each release (chart version, state, revision), ready/total per workload, webhooks answering.
+// The view is built by lib/steps/status.ts; this module prints it.
 import { stripVTControlCharacters } from 'node:util'
-import type { Config } from './config.ts'
 import type { Log } from './log.ts'
-import { workloadStatus } from './readiness.ts'
-import type { Snapshot } from './verify.ts'
 
 export const STATUS_VERSION = 1
 
@@ -13,29 +11,6 @@ export interface StatusView {
   releases: { name: string; chart: string; version: string; status: string; revision: number | null }[]
   workloads: { namespace: string; kind: string; name: string; ready: number; wanted: number; ok: boolean }[]
   webhooks: { name: string; answering: boolean; error?: string }[]
-}
-
-export function statusView(config: Config, snap: Snapshot): StatusView {
-  return {
-    version: STATUS_VERSION,
-    releases: config.releases.map((r) => {
-      const state = snap.releases.find((s) => s.name === r.name)
-      return { name: r.name, chart: state?.chart ?? r.chart, version: state?.version ?? '', status: state?.status ?? 'not installed', revision: state?.revision ?? null }
-    }),
-    workloads: Object.entries(snap.namespaces).flatMap(([namespace, ns]) =>
-      ns.workloads.map((w) => {
-        const s = workloadStatus(w)
-        return { namespace, kind: w.kind ?? '', name: w.metadata.name, ready: s.readyCount, wanted: s.wanted, ok: s.ready }
-      })),
-    webhooks: [
-      { name: 'cert-manager', ...answer(snap.webhooks.certManager) },
-      { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator) },
-    ],
-  }
-}
-
-function answer(a: string | true) {
-  return a === true ? { answering: true } : { answering: false, error: a }
 }
 
 export function renderStatus(view: StatusView, c: Log['c']): string {

@@ -2,8 +2,8 @@
 // kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
 // dry run from the very same argv, so what is printed is what would run.
 import { $, expBackoff, quote, retry, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
-import { InterruptedError, StepError } from './errors.ts'
-import type { Log } from './log.ts'
+import { InterruptedError, StepError } from '../core/errors.ts'
+import type { Log } from '../ui/log.ts'
 
 export interface Command {
   argv: string[]

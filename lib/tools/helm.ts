@@ -3,7 +3,8 @@
 // upgrade, or healing first. The functions that run them are in release.ts.
 import { isDeepStrictEqual } from 'node:util'
 import path from 'node:path'
-import type { Release } from './config.ts'
+import type { Release } from '../core/config.ts'
+import { normalizeValues } from '../core/values.ts'
 import type { Command } from './exec.ts'
 import type { KubeObject, Target } from './kubectl.ts'
 
@@ -172,37 +173,6 @@ export function decideRelease(release: Release, desiredValues: unknown, state: R
   if (state.version !== release.version) return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
   if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(desiredValues))) return { kind: 'upgrade', reason: 'values changed' }
   return { kind: 'skip', reason: `deployed at ${state.version}, values unchanged (revision ${state.revision})` }
-}
-
-/** `helm get values -o json` prints `null` for no values; both mean the same. */
-export function normalizeValues(values: unknown): unknown {
-  return values === null || values === undefined ? {} : values
-}
-
-/** `--set-string a.b.c=v` as the nested object helm builds from it. */
-export function setToValues(set: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(set)) {
-    const parts = key.split('.')
-    let node = out
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>
-    node[parts.at(-1)!] = value
-  }
-  return out
-}
-
-/** Deep merge as helm merges values files and --set: later wins, maps merge, everything else replaces. */
-export function mergeValues(...layers: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const layer of layers) {
-    if (!isMap(layer)) continue
-    for (const [k, v] of Object.entries(layer)) out[k] = isMap(v) && isMap(out[k]) ? mergeValues(out[k], v) : v
-  }
-  return out
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 export interface ReleaseWorkload {

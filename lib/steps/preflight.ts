@@ -1,11 +1,11 @@
-// Seed §1: the preflight (tools, context, cluster) and the namespaces. Everything here fails
-// with an EnvironmentError (exit 2) before anything in the cluster is changed.
+// Seed §1's first check, before every script: kubectl and helm found, the context chosen and printed,
+// the cluster answering. Everything here fails with an EnvironmentError (exit 2) before any change.
 import { which } from 'zx'
-import { EnvironmentError, StepError } from './errors.ts'
-import { isTransient, lastLine } from './exec.ts'
-import { parseHelmVersion, type HelmMajor } from './helm.ts'
-import { createNamespaceCmd, getObject, versionCmd } from './kubectl.ts'
-import type { Context } from './main.ts'
+import { EnvironmentError } from '../core/errors.ts'
+import { isTransient, lastLine } from '../tools/exec.ts'
+import { parseHelmVersion, type HelmMajor } from '../tools/helm.ts'
+import { versionCmd } from '../tools/kubectl.ts'
+import type { Context } from '../steps/context.ts'
 
 /** What a person without a cluster can do instead, said wherever the cluster is missing. */
 const WITHOUT_A_CLUSTER =
@@ -93,51 +93,6 @@ function resolveContext(ctx: Context, view: KubeconfigView): string | undefined 
 function serverUrl(view: KubeconfigView, context: string | undefined): string | undefined {
   const cluster = view.contexts?.find((c) => c.name === context)?.context?.cluster
   return view.clusters?.find((c) => c.name === cluster)?.cluster?.server
-}
-
-/** seed §1 `kubectl get ns ticketing`: missing is a warning, or an error with --require-app. */
-export async function checkAppNamespace(ctx: Context): Promise<void> {
-  const name = ctx.config.appNamespace
-  if (ctx.config.dryRun) return
-  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
-  if (ns) {
-    ctx.log.ok(`namespace ${name} exists (the workshop app)`)
-    return
-  }
-  const message = `namespace ${name} not found: the workshop app is not deployed yet (section 04, 04-app-deploy.md)`
-  if (ctx.config.requireApp) throw new StepError(message, { hint: 'deploy the app first (workshop section 04), or run without --require-app to install the monitoring stack anyway' })
-  ctx.log.warn(`${message}. The monitoring stack does not need it; section 06 does.`)
-}
-
-/** seed §1 `kubectl create ns monitoring`, idempotent: an existing namespace is left as it is. */
-export async function ensureNamespace(ctx: Context, name: string): Promise<void> {
-  const cmd = createNamespaceCmd(ctx.target, name)
-  if (ctx.config.dryRun) {
-    await ctx.runner.change(cmd)
-    return
-  }
-  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
-  if (ns?.status?.phase === 'Terminating') {
-    throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run again` })
-  }
-  if (ns) {
-    ctx.outcomes.push({ name: `namespace/${name}`, action: 'exists', detail: 'left as it is' })
-    ctx.log.ok(`namespace ${name} exists`)
-  } else {
-    await ctx.runner.change(cmd)
-    ctx.outcomes.push({ name: `namespace/${name}`, action: 'created', detail: '' })
-    ctx.log.ok(`namespace ${name} created`)
-  }
-  ctx.namespacesReady.add(name)
-}
-
-/** A step that installs into a namespace checks it is there: 01 creates it, and says so if run first. */
-export async function requireNamespace(ctx: Context, name: string): Promise<void> {
-  // in all.mts, 01 has just found or created it
-  if (ctx.config.dryRun || ctx.namespacesReady.has(name)) return
-  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
-  if (!ns) throw new StepError(`namespace ${name} does not exist (nothing was changed)`, { hint: 'run scripts/01-namespace.mts first (npx zx scripts/01-namespace.mts): it creates it' })
-  if (ns.status?.phase === 'Terminating') throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again` })
 }
 
 function safeJson(text: string): any {

@@ -66,3 +66,11 @@ export async function runPlan<T extends PlanStep>(steps: readonly T[], exec: (st
   }
   return steps.map((s) => results.get(s.id) ?? { id: s.id, status: 'skipped' as const, ms: 0 })
 }
+
+/** What happened to one thing the run manages, for the closing summary. */
+export interface Outcome {
+  name: string
+  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists'
+    | 'checked' | 'failed'
+  detail: string
+}

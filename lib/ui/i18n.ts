@@ -23,7 +23,7 @@ export interface Messages {
   total(time: string): string
   notRun: string
   changed: string
-  /** what happened to a release or object (lib/main.ts Outcome.action), when the language has its own words */
+  /** what happened to a release or object (lib/core/plan.ts Outcome.action), when the language has its own words */
   actions: Record<string, string>
   nothingToDo: string
   /** a run that stopped early and changed nothing: not the same as having nothing to do */

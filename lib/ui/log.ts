@@ -2,7 +2,7 @@
 // the dry-run commands (a runnable script) and the report. Status lines fail by default and
 // end ✓ with the elapsed time only when their work succeeded (kind's cli/status.go).
 import chalk, { Chalk, type ChalkInstance } from 'chalk'
-import type { Verbosity } from './config.ts'
+import type { Verbosity } from '../core/config.ts'
 import { languageOf, type Lang } from './i18n.ts'
 
 export interface LogOptions {

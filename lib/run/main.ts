@@ -3,53 +3,16 @@
 // output, a hint — with its exit code. Watches and live lines are stopped on every way out.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { preflight } from './cluster.ts'
-import { loadConfig, settingDefs, type Config } from './config.ts'
-import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError, exitCodeOf } from './errors.ts'
-import { Runner } from './exec.ts'
-import type { HelmMajor, ReleaseState } from './helm.ts'
-import type { Target } from './kubectl.ts'
-import { createLog, type Log } from './log.ts'
-import { renderHelp } from './settings.ts'
-import { Watches } from './wait.ts'
-
-/** What happened to one thing the run manages, for the closing summary. */
-export interface Outcome {
-  name: string
-  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists'
-    | 'checked' | 'failed'
-  detail: string
-}
-
-export interface Context {
-  config: Config
-  log: Log
-  runner: Runner
-  target: Target
-  watches: Watches
-  /** set by connect(); 3 in a dry run without helm */
-  helmMajor: HelmMajor
-  outcomes: Outcome[]
-  /** repositories added and updated by this run already (all.mts does it once for every step) */
-  reposReady: Set<string>
-  /** `helm list` per namespace, read once and kept until a helm change in this run (see listReleases) */
-  releaseLists: Map<string, Promise<ReleaseState[]>>
-  /** cert-manager was applied and its webhook answered in this run (all.mts: 04 need not ask again) */
-  certManagerReady: boolean
-  /** namespaces 01 found or created in this run (all.mts: 02 and 04 need not ask again) */
-  namespacesReady: Set<string>
-  /** releases whose install failed in this run, reported by waitForReleases once the others are up */
-  failedReleases: Map<string, StepError>
-}
+import { preflight } from '../steps/preflight.ts'
+import { loadConfig, settingDefs } from '../core/config.ts'
+import { createContext, type Context } from '../steps/context.ts'
+import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError, exitCodeOf } from '../core/errors.ts'
+import { createLog, type Log } from '../ui/log.ts'
+import { renderHelp } from '../core/settings.ts'
 
 export interface ScriptInfo {
   /** what --help says the script does */
   summary: string
-}
-
-export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
-  const target: Target = { context: config.context }
-  return { config, log, target, runner: new Runner(log, config.dryRun, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [], reposReady: new Set(), releaseLists: new Map(), certManagerReady: false, namespacesReady: new Set(), failedReleases: new Map() }
 }
 
 /**

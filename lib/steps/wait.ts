@@ -2,15 +2,16 @@
 // feeds every wait on it, so waiting costs the API a list and a watch, not a poll per second.
 // Each wait states its deadline, shows progress, fails early when a pod is clearly stuck, and on
 // failure throws a StepError carrying a diagnosis (pods, reasons, last events, what to try).
-import { $, sleep, type ProcessPromise } from 'zx'
-import { InterruptedError, StepError } from './errors.ts'
-import { lastLine, renderCommand, type Command, type Runner } from './exec.ts'
-import { kubectl, listObjects, watchCmd, type KubeObject, type Target } from './kubectl.ts'
-import type { Log } from './log.ts'
+import { sleep } from 'zx'
+import { StepError } from '../core/errors.ts'
+import { lastLine, renderCommand, type Command, type Runner } from '../tools/exec.ts'
+import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kubectl.ts'
+import { resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
+import type { Log } from '../ui/log.ts'
 import {
   describePod, isHookOf, podProblem, selects, stuckHookJob, workloadStatus, type StuckHook,
-} from './readiness.ts'
-import { formatDuration } from './settings.ts'
+} from '../tools/readiness.ts'
+import { formatDuration } from '../core/settings.ts'
 
 export interface WorkloadRef {
   kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'
@@ -27,10 +28,6 @@ export interface WaitOptions {
 }
 
 type Verdict = 'ready' | 'stuck' | 'timeout'
-
-const resourceOf = {
-  Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods', Job: 'jobs',
-} as const
 
 /**
  * Waits until every workload is rolled out and ready. Progress: `2/3 ready — waiting for tempo (0/1)`.
@@ -223,118 +220,4 @@ export async function waitUntilAnswers(ctx: { runner: Runner; log: Log }, what: 
       pause = Math.min(pause * 2, 5000)
     }
   })
-}
-
-type Kind = keyof typeof resourceOf
-
-/** One shared watch per kind and namespace for the whole run; stopped once at the end. */
-export class Watches {
-  private readonly streams = new Map<string, WatchStream>()
-  private stopped = false
-  constructor(private readonly target: Target, private readonly log: Log, private readonly env: NodeJS.ProcessEnv = process.env) {}
-
-  stream(kind: Kind, namespace: string): WatchStream {
-    // a wait that begins after stop() (an interrupted run's steps go on briefly) must not start a watch nobody ends
-    if (this.stopped) throw new InterruptedError(`not watching ${kind} in ${namespace}: the run is stopping`)
-    const key = `${kind}/${namespace}`
-    let s = this.streams.get(key)
-    if (!s) this.streams.set(key, (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env)))
-    return s
-  }
-
-  /** Ends every watch process; resolves once they are gone (an exiting script must not leave one behind). */
-  async stop(): Promise<void> {
-    this.stopped = true
-    const streams = [...this.streams.values()]
-    this.streams.clear()
-    await Promise.all(streams.map((s) => s.stop()))
-  }
-}
-
-/** The live state of one kind in one namespace, kept by a `kubectl get --watch` child process. */
-export class WatchStream {
-  private readonly objects = new Map<string, KubeObject>()
-  private readonly listeners = new Set<() => void>()
-  private child?: ProcessPromise
-  private stopped = false
-  private restarts = 0
-
-  constructor(private readonly cmd: Command, private readonly log: Log, private readonly env: NodeJS.ProcessEnv) {
-    this.start()
-  }
-
-  get(name: string): KubeObject | undefined {
-    return this.objects.get(name)
-  }
-  all(): KubeObject[] {
-    return [...this.objects.values()]
-  }
-  subscribe(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-  async stop(): Promise<void> {
-    this.stopped = true
-    this.listeners.clear()
-    await this.child?.kill().catch(() => {})
-  }
-
-  private start() {
-    const [bin, ...args] = this.cmd.argv
-    const splitter = new JsonStreamSplitter()
-    this.objects.clear()
-    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env })`${bin} ${args}`
-    this.child = child
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => {
-      for (const text of splitter.push(chunk)) this.apply(JSON.parse(text))
-    })
-    void child.then(async (out) => {
-      if (this.stopped) return
-      // The server ends watches now and then; start again, a little later each time it fails fast.
-      this.log.verbose(`  watch ${args.slice(1, 4).join(' ')} ended (${lastLine(out.stderr) || `exit ${out.exitCode}`}); restarting`)
-      await sleep(Math.min(250 * 2 ** this.restarts++, 5000))
-      if (!this.stopped) this.start()
-    })
-  }
-
-  private apply(event: { type: string; object: KubeObject }) {
-    if (!event?.object?.metadata) return
-    this.restarts = 0
-    if (event.type === 'DELETED') this.objects.delete(event.object.metadata.name)
-    else if (event.type !== 'BOOKMARK' && event.type !== 'ERROR') this.objects.set(event.object.metadata.name, event.object)
-    for (const l of this.listeners) l()
-  }
-}
-
-/** Splits concatenated JSON documents (kubectl's watch output) as they arrive in chunks. */
-export class JsonStreamSplitter {
-  private buffer = ''
-  private depth = 0
-  private inString = false
-  private escaped = false
-  private start = -1
-  private scanned = 0
-
-  push(chunk: string): string[] {
-    this.buffer += chunk
-    const done: string[] = []
-    for (let i = this.scanned; i < this.buffer.length; i++) {
-      const ch = this.buffer[i]
-      if (this.inString) {
-        if (this.escaped) this.escaped = false
-        else if (ch === '\\') this.escaped = true
-        else if (ch === '"') this.inString = false
-      } else if (ch === '"') this.inString = true
-      else if (ch === '{') { if (this.depth++ === 0) this.start = i }
-      else if (ch === '}' && --this.depth === 0) {
-        done.push(this.buffer.slice(this.start, i + 1))
-        this.buffer = this.buffer.slice(i + 1)
-        i = -1
-      }
-    }
-    this.scanned = this.buffer.length
-    if (this.depth === 0) { this.buffer = ''; this.scanned = 0 }
-    return done
-  }
 }

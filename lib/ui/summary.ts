@@ -1,13 +1,14 @@
 // The closing summary of `npm run all`: each step with its time, what changed, and how to reach
 // Grafana (the command that reads the admin password, never the password itself). In the
 // locale's language (lib/i18n.ts); the commands and release names stay as they are.
-import { exitCodeOf } from './errors.ts'
+import { exitCodeOf } from '../core/errors.ts'
 import { messages, padColumns, type Lang } from './i18n.ts'
 import { elapsed, type Log } from './log.ts'
-import type { Context, Outcome } from './main.ts'
-import type { StepResult } from './plan.ts'
+import type { Config } from '../core/config.ts'
+import type { Outcome } from '../core/plan.ts'
+import type { StepResult } from '../core/plan.ts'
 
-export function renderSummary(ctx: Pick<Context, 'config' | 'outcomes'>, results: { result: StepResult; title: string }[], startedAt: number, c: Log['c'], lang: Lang = 'en'): string[] {
+export function renderSummary(ctx: { config: Pick<Config, 'dryRun' | 'namespace'>; outcomes: Outcome[] }, results: { result: StepResult; title: string }[], startedAt: number, c: Log['c'], lang: Lang = 'en'): string[] {
   const m = messages[lang]
   const mark = { ok: c.green('✓'), failed: c.red('✗'), skipped: c.dim('–') }
   const lines = ['', c.bold(m.summary)]

@@ -4,9 +4,9 @@
 import { YAML } from 'zx'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
-import { StepError } from './errors.ts'
-import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd } from './kubectl.ts'
-import type { Context } from './main.ts'
+import { StepError } from '../core/errors.ts'
+import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd } from '../tools/kubectl.ts'
+import type { Context } from '../steps/context.ts'
 import { waitForWorkloads, waitUntilAnswers } from './wait.ts'
 
 /** Where we note which manifest was applied, so a re-run with the same one applies nothing. */

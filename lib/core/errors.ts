@@ -1,5 +1,5 @@
 // The few ways a run can fail, each with the exit code and the text the user needs.
-// lib/ throws these; only lib/main.ts prints them and sets the exit code.
+// lib/ throws these; only lib/run/main.ts prints them and sets the exit code.
 
 /** Bad configuration or flags (exit 2), raised before any cluster call. Lists every problem at once. */
 export class UsageError extends Error {

@@ -3,7 +3,7 @@
 // whole set when two datasources share a name or more than one is the default, so the set is
 // checked as a whole, not file by file.
 import { YAML } from 'zx'
-import type { KubeObject } from './kubectl.ts'
+import type { KubeObject } from '../tools/kubectl.ts'
 
 export interface ProvisionedDatasource {
   name: string

@@ -1,0 +1,129 @@
+// The stack as data: what seed §2–§4 install, per profile, with pinned versions, the workloads each
+// release must bring up, the API groups of its CRDs, and what each needs installed first.
+/** Grafana Alloy's chart, pinned for the current profile. */
+const ALLOY_VERSION = '1.11.1'
+
+/** Helm chart repositories: the seed's (§2.1, §4), and where Grafana's community charts moved in 2026. */
+export const repoDefaults = {
+  'prometheus-community': 'https://prometheus-community.github.io/helm-charts',
+  grafana: 'https://grafana.github.io/helm-charts',
+  'open-telemetry': 'https://open-telemetry.github.io/opentelemetry-helm-charts',
+  'grafana-community': 'https://grafana-community.github.io/helm-charts',
+} as const
+export type RepoName = keyof typeof repoDefaults
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet'
+
+/** A workload the seed expects to see running (§5), and how the report names it. */
+export interface ExpectedWorkload {
+  kind: WorkloadKind
+  name: string
+  title: string
+  /** the pod name as the seed lists it, e.g. `loki-0` or `tempo-0` */
+  seedPod: string
+  /** created by an operator after the release is installed, not by helm itself */
+  createdByOperator?: boolean
+}
+
+export type StepId = 'namespace' | 'lgtm' | 'cert-manager' | 'otel-operator' | 'verify'
+
+export interface ReleaseSpec {
+  name: string
+  repo: RepoName
+  chart: string
+  version: string
+  /** files under values/, named after the release (grafana-values.yaml keeps the seed's name) */
+  valuesFiles: string[]
+  step: StepId
+  /** what must be installed first (teardown removes it after this one) */
+  needs: string[]
+  workloads: ExpectedWorkload[]
+  /** API groups of the CRDs the chart installs (removed only by teardown --purge) */
+  crdGroups: string[]
+}
+
+const kubePrometheusStack: ReleaseSpec = {
+  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '88.5.3',
+  valuesFiles: ['grafana-values.yaml'], step: 'lgtm', needs: [], crdGroups: ['monitoring.coreos.com'],
+  workloads: [
+    { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
+    { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
+    { kind: 'Deployment', name: 'kube-prometheus-stack-grafana', title: 'Grafana', seedPod: 'kube-prometheus-stack-grafana-...' },
+  ],
+}
+
+const openTelemetryOperator: ReleaseSpec = {
+  name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.122.0',
+  valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
+  workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
+}
+
+/**
+ * The releases of seed §2 and §4, in the seed's order, with pinned chart versions, per profile.
+ * `seed` is the workshop page as written. `current` keeps its services (loki:3100, tempo:3200)
+ * and datasources on charts still maintained: community Loki (single binary), Grafana Alloy
+ * for the pods' logs instead of the deprecated promtail, community Tempo.
+ */
+export const profiles = {
+  seed: [
+    kubePrometheusStack,
+    {
+      name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.3',
+      valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [
+        { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
+        { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
+      ],
+    },
+    {
+      name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.4',
+      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
+    },
+    openTelemetryOperator,
+  ],
+  current: [
+    kubePrometheusStack,
+    {
+      name: 'loki', repo: 'grafana-community', chart: 'loki', version: '18.11.0',
+      valuesFiles: ['loki-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' }],
+    },
+    {
+      name: 'alloy', repo: 'grafana', chart: 'alloy', version: ALLOY_VERSION,
+      valuesFiles: ['alloy-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'DaemonSet', name: 'alloy', title: 'Alloy (pod logs)', seedPod: 'alloy-...' }],
+    },
+    {
+      name: 'tempo', repo: 'grafana-community', chart: 'tempo', version: '2.2.4',
+      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
+    },
+    openTelemetryOperator,
+  ],
+} as const satisfies Record<string, readonly ReleaseSpec[]>
+export type ProfileName = keyof typeof profiles
+export const profileNames = Object.keys(profiles) as ProfileName[]
+
+/** Every release name any profile installs: what teardown and a profile switch look for. */
+export const knownReleaseNames = [...new Set(profileNames.flatMap((p) => profiles[p].map((r) => r.name)))]
+
+/** seed §3: the cert-manager release whose manifest each profile applies (the page names v1.14.5). */
+export const certManagerPins: Record<ProfileName, string> = { seed: 'v1.14.5', current: 'v1.21.1' }
+
+/** seed §3: cert-manager from its release manifest. */
+export const certManagerDefaults = {
+  namespace: 'cert-manager',
+  deployments: ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'],
+  crdGroups: ['cert-manager.io', 'acme.cert-manager.io'],
+  manifestUrl: (version: string) => `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`,
+}
+
+/** The label kube-prometheus-stack's Grafana datasource sidecar selects ConfigMaps and Secrets by. */
+export const grafanaDatasourceLabel = { key: 'grafana_datasource', value: '1' }
+
+/** seed §2.2: the datasources Grafana must end up with. */
+export const expectedDatasources = [
+  { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' },
+  { name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' },
+]

@@ -1,0 +1,28 @@
+// `npm run status`: the view of the cluster, from the same one-round snapshot as the checkpoint report.
+import type { Config } from '../core/config.ts'
+import { workloadStatus } from '../tools/readiness.ts'
+import { STATUS_VERSION, type StatusView } from '../ui/status.ts'
+import type { Snapshot } from './verify.ts'
+
+export function statusView(config: Config, snap: Snapshot): StatusView {
+  return {
+    version: STATUS_VERSION,
+    releases: config.releases.map((r) => {
+      const state = snap.releases.find((s) => s.name === r.name)
+      return { name: r.name, chart: state?.chart ?? r.chart, version: state?.version ?? '', status: state?.status ?? 'not installed', revision: state?.revision ?? null }
+    }),
+    workloads: Object.entries(snap.namespaces).flatMap(([namespace, ns]) =>
+      ns.workloads.map((w) => {
+        const s = workloadStatus(w)
+        return { namespace, kind: w.kind ?? '', name: w.metadata.name, ready: s.readyCount, wanted: s.wanted, ok: s.ready }
+      })),
+    webhooks: [
+      { name: 'cert-manager', ...answer(snap.webhooks.certManager) },
+      { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator) },
+    ],
+  }
+}
+
+function answer(a: string | true) {
+  return a === true ? { answering: true } : { answering: false, error: a }
+}

@@ -1,7 +1,7 @@
 // The built-in resources the simulator serves, as the real apiserver lists them in discovery
 // (kubectl api-resources): plural, kind, short names, verbs, scope and subresources. kubectl
 // resolves `deploy`, `svc`, `cm` … from these, and helm maps a manifest's kind to a resource here.
-import type { ResourceDef, SubresourceDef } from './registry.ts'
+import type { ResourceDef, SubresourceDef } from './resources.ts'
 
 const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
 const NO_COLLECTION = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']

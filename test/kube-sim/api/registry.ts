@@ -3,46 +3,9 @@
 // poll for that themselves) and stops being served once it is gone from the store.
 import type { KObject, ResourceId, Store } from '../store.ts'
 import { builtinGroupOrder, builtinResources } from './builtins.ts'
+import type { GroupInfo, ResourceDef, SubresourceDef } from './resources.ts'
 
-export interface SubresourceDef {
-  name: string
-  kind: string
-  group: string
-  version: string
-  verbs: string[]
-}
-
-export interface PrinterColumn {
-  name: string
-  type: string
-  jsonPath: string
-  description?: string
-  priority?: number
-  format?: string
-}
-
-export interface ResourceDef {
-  group: string
-  version: string
-  resource: string
-  kind: string
-  singular: string
-  namespaced: boolean
-  shortNames: string[]
-  verbs: string[]
-  categories: string[]
-  subresources: SubresourceDef[]
-  /** a CRD's additionalPrinterColumns for this version (table output) */
-  columns?: PrinterColumn[]
-  /** set for custom resources: lists are atomic and patches are merge patches */
-  custom?: boolean
-}
-
-export interface GroupInfo {
-  group: string
-  /** served versions, preferred first */
-  versions: string[]
-}
+export type { GroupInfo, PrinterColumn, ResourceDef, SubresourceDef } from './resources.ts'
 
 export const CRDS: ResourceId = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }
 

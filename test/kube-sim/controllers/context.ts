@@ -1,5 +1,5 @@
 // What every controller is given, and the two things every controller does.
-import type { DelayProfile } from './index.ts'
+import type { DelayProfile } from './types.ts'
 import type { Store, StoreEvent } from '../store.ts'
 import type { Recorder } from './events.ts'
 import type { FaultBook } from './faults.ts'

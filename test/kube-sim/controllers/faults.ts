@@ -1,6 +1,6 @@
 // Faults a test switches on per pod-name pattern. Setting or clearing one tells the kubelet and
 // the scheduler to look at every pod again, so existing pods pick the change up too.
-import type { PodFault, WorkloadFaults } from './index.ts'
+import type { PodFault, WorkloadFaults } from './types.ts'
 
 export class FaultBook implements WorkloadFaults {
   private readonly byPattern = new Map<string, { re: RegExp; fault: PodFault }[]>()

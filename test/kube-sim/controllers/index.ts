@@ -3,6 +3,7 @@
 // the objects and status fields the real controllers write.
 import type { Store } from '../store.ts'
 import type { Controller, Ctx } from './context.ts'
+import type { Controllers, DelayProfile } from './types.ts'
 import { WebhookCertgen } from './certgen.ts'
 import { CustomResourceDefinitions } from './crds.ts'
 import { DaemonSets } from './daemonsets.ts'
@@ -24,18 +25,7 @@ import { Volumes } from './volumes.ts'
 
 export { fastProfile, realisticProfile } from './profile.ts'
 export { applyDefaults } from './defaults.ts'
-
-/** Pending → (scheduled) ContainerCreating → Running → Ready */
-export interface PodDelays { scheduleMs: number; pullMs: number; startMs: number; readyMs: number }
-export interface DelayProfile { default: PodDelays; rules?: { match: string /* RegExp source, tested against the pod name */; delays: Partial<PodDelays> }[] }
-export type PodFault =
-  | { kind: 'imagePull' } // Waiting ErrImagePull, then ImagePullBackOff, Event "Failed to pull image …"
-  | { kind: 'crashLoop' } // Running briefly, then Waiting CrashLoopBackOff, restartCount grows; Job pods fail
-  | { kind: 'unschedulable' } // Pending, PodScheduled=False reason Unschedulable, FailedScheduling event
-  | { kind: 'neverReady' } // Running, never Ready (readiness probe failing events)
-  | { kind: 'delay'; ms: number } // extra time before Ready
-export interface WorkloadFaults { set(podNamePattern: string, fault: PodFault): void; clear(podNamePattern?: string): void }
-export interface Controllers { faults: WorkloadFaults; stop(): void }
+export type { Controllers, DelayProfile, PodDelays, PodFault, WorkloadFaults } from './types.ts'
 
 export function startControllers(store: Store, opts: { nodes: number; profile?: DelayProfile }): Controllers {
   const loop = new Loop()

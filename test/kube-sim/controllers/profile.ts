@@ -1,7 +1,7 @@
 // How long each step of a pod's life takes, per pod-name pattern, and the back-off the kubelet,
 // the scheduler and the Job controller wait between retries (scaled to the profile, not to
 // Kubernetes' 10 s … 5 min, so tests see several retries within a second).
-import type { DelayProfile, PodDelays } from './index.ts'
+import type { DelayProfile, PodDelays } from './types.ts'
 
 /** Every phase 20–50 ms: a pod is Ready ~140 ms after it is created, a chart within ~0.5 s. */
 export const fastProfile: DelayProfile = {

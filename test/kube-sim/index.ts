@@ -1,6 +1,7 @@
 // kube-sim: a Kubernetes API simulator that the real kubectl and helm drive. One call starts the
 // store, the controllers (nodes, workloads, pods, services, namespaces, GC …) and the HTTP API
-// on 127.0.0.1:<free port>, and writes a kubeconfig for it. Test code only.
+// on 127.0.0.1:<free port>, and writes a kubeconfig for it. Test code only: the package's entry points
+// are listed in its package.json (`kube-sim`, `kube-sim/operators`, `kube-sim/world`, …).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,9 +15,12 @@ import { startControllers, type DelayProfile, type WorkloadFaults } from './cont
 import { Store } from './store.ts'
 
 export type { DelayProfile, HttpFaults, SimStats, WebhookFaults, WorkloadFaults }
+export type { PodDelays } from './controllers/index.ts'
 export type { FailRule, SlowRule } from './api/faults.ts'
-// Operators a test starts on a sim when the cluster it simulates runs them (not started by startSim).
-export { startCertManager, type CertManagerOptions } from './operators/cert-manager.ts'
+export type { KObject } from './store.ts'
+// pod delays: ready in ~0.1 s, or in a few seconds as on a laptop cluster
+export { fastProfile, realisticProfile } from './controllers/profile.ts'
+// The operators a cluster runs once their charts are in: `kube-sim/operators` (startSim starts none).
 
 export interface SimOptions {
   /** simulated nodes (default 2) */

@@ -4,9 +4,9 @@
 // start. Optional sources, and volumes that resolve, hold nothing back.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { aDeployment, condition, R, sleep, startCluster, waitFor } from '../kube-sim/controllers/testing.ts'
-import type { TestCluster } from '../kube-sim/controllers/testing.ts'
-import type { KObject } from '../kube-sim/store.ts'
+import { aDeployment, condition, R, sleep, startCluster, waitFor } from '../controllers/testing.ts'
+import type { TestCluster } from '../controllers/testing.ts'
+import type { KObject } from '../store.ts'
 
 const mounts = suite<{ c: TestCluster }>('volume mounts')
 mounts.after.each((ctx) => ctx.c.stop())

@@ -9,9 +9,9 @@ import net from 'node:net'
 import path from 'node:path'
 import readline from 'node:readline'
 import type { AddressInfo } from 'node:net'
-import { leakedChildren, type Cluster } from '../test/e2e/harness.ts'
-import type { SimStats } from '../test/kube-sim/index.ts'
-import { root } from '../test/tools/extract.mts'
+import type { SimStats } from 'kube-sim'
+import { leakedChildren } from 'kube-sim/world'
+import { root, type Cluster } from './world.ts'
 
 /** A moment of a run: a line of its stderr (or a sample), the counters and the CLI processes then. */
 export interface Mark {

@@ -5,13 +5,12 @@
 // webhook configurations and conversion webhooks from a Certificate or a directly-injectable Secret.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { startCertManager } from '../kube-sim/index.ts'
-import type { KObject } from '../kube-sim/store.ts'
-import { eventually, json, kubectl, ok, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
+import { startCertManager } from '../operators/index.ts'
+import type { KObject } from '../store.ts'
+import { chartsDir, eventually, json, kubectl, ok, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
 import path from 'node:path'
-import { chartsDir } from '../fixtures/charts.ts'
 
-/** the real charts and manifests (CHARTS_DIR, or .cache/charts: test/fixtures/charts.ts) */
+/** the real charts and manifests (CHARTS_DIR: api-harness.ts) */
 const charts = chartsDir()
 
 const MANIFEST = path.join(charts, 'cert-manager/v1.14.5/cert-manager.yaml')

@@ -27,7 +27,7 @@
 // rest are test hooks (`helm test` only).
 //
 // At BENCH_SCALE=1 the seed done by hand takes about 2.5 minutes and the whole benchmark about 6.
-import type { DelayProfile, PodDelays } from '../test/kube-sim/controllers/index.ts'
+import type { DelayProfile, PodDelays } from 'kube-sim'
 
 /** One workload the run waits on: its pod-name pattern and its delays at scale 1, in seconds. */
 interface Workload {

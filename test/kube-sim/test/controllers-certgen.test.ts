@@ -4,13 +4,12 @@
 // PrometheusRule webhook admits a server-side dry run (its configuration has a caBundle).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { aJob, R, startCluster, waitFor, type TestCluster } from '../kube-sim/controllers/testing.ts'
-import type { KObject } from '../kube-sim/store.ts'
-import { helm, kubectl, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
+import { aJob, R, startCluster, waitFor, type TestCluster } from '../controllers/testing.ts'
+import type { KObject } from '../store.ts'
+import { chartsDir, helm, kubectl, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 import path from 'node:path'
-import { chartsDir } from '../fixtures/charts.ts'
 
-/** the real charts and manifests (CHARTS_DIR, or .cache/charts: test/fixtures/charts.ts) */
+/** the real charts and manifests (CHARTS_DIR: api-harness.ts) */
 const charts = chartsDir()
 
 const VALIDATING = { group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations' }

@@ -6,10 +6,8 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { $ } from 'zx'
-import { startSim, type Sim } from '../kube-sim/index.ts'
-
-/** Where `npm run test:tools` extracted each layer's kubectl (uvu loads this file as CommonJS, so not via extract.mts). */
-const binDir = (layer: string) => path.resolve('.tools', layer, 'bin')
+import { startSim, type Sim } from '../index.ts'
+import { LAYERS, toolBin } from './api-harness.ts'
 
 const workloads = `
 apiVersion: apps/v1
@@ -50,12 +48,12 @@ spec:
     spec: {restartPolicy: Never, containers: [{name: main, image: "busybox:1.36"}]}
 `
 
-for (const layer of ['v32', 'v35']) {
+for (const layer of LAYERS) {
   const test = suite<{ sim: Sim; kubectl: (args: string[], input?: string) => Promise<{ exitCode: number | null; stdout: string; stderr: string }> }>(`kubectl ${layer}`)
 
   test.before.each(async (ctx) => {
-    const bin = binDir(layer)
-    assert.ok(fs.existsSync(path.join(bin, 'kubectl')), `${bin}/kubectl is missing: run npm run test:tools first`)
+    const bin = await toolBin(layer)
+    assert.ok(fs.existsSync(path.join(bin, 'kubectl')), `${bin}/kubectl is missing`)
     ctx.sim = await startSim({ nodes: 2 })
     const env = { ...process.env, KUBECONFIG: ctx.sim.kubeconfig, PATH: `${bin}:${process.env.PATH}` }
     ctx.kubectl = (args, input) => $({ env, input, quiet: true, nothrow: true })`kubectl ${args}`.timeout('30s')

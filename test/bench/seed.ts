@@ -5,10 +5,9 @@
 // would type them.
 import path from 'node:path'
 import { $ } from 'zx'
-import type { Cluster } from '../test/e2e/harness.ts'
-import { certManagerManifest } from '../test/fixtures/charts.ts'
-import { certManagerPins } from '../lib/core/stack.ts'
-import { root } from '../test/tools/extract.mts'
+import { certManagerManifest } from 'kube-sim/charts'
+import { certManagerPins } from '../../lib/core/stack.ts'
+import { root, type Cluster } from './world.ts'
 
 export interface SeedCommand {
   section: string

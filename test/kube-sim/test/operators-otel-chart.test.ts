@@ -6,12 +6,11 @@
 // injected its CA), and the operator pod waits in ContainerCreating for its Secret (FailedMount).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { startCertManager } from '../kube-sim/index.ts'
-import { eventually, helm, json, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
+import { startCertManager } from '../operators/index.ts'
+import { chartsDir, eventually, helm, json, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 import path from 'node:path'
-import { chartsDir } from '../fixtures/charts.ts'
 
-/** the real charts and manifests (CHARTS_DIR, or .cache/charts: test/fixtures/charts.ts) */
+/** the real charts and manifests (CHARTS_DIR: api-harness.ts) */
 const charts = chartsDir()
 
 const CERT_MANAGER = path.join(charts, 'cert-manager/v1.14.5/cert-manager.yaml')

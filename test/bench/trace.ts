@@ -5,8 +5,7 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { type Cluster } from '../test/e2e/harness.ts'
-import { root } from '../test/tools/extract.mts'
+import { root, type Cluster } from './world.ts'
 import { emptyScript, median, spawnSeconds, zxSeconds } from './measure.ts'
 
 export interface Call {

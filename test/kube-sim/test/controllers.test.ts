@@ -4,8 +4,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   aDaemonSet, aDeployment, aJob, aService, aStatefulSet, condition, R, startCluster, waitFor, type TestCluster,
-} from '../kube-sim/controllers/testing.ts'
-import type { KObject } from '../kube-sim/store.ts'
+} from '../controllers/testing.ts'
+import type { KObject } from '../store.ts'
 
 const isReady = (pod: KObject) => condition(pod, 'Ready')?.status === 'True'
 

@@ -3,9 +3,9 @@
 // and stop() leaves nothing running.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { startControllers } from '../kube-sim/controllers/index.ts'
-import { aDeployment, aNamespace, aService, condition, R, startCluster, waitFor, type TestCluster } from '../kube-sim/controllers/testing.ts'
-import { Store } from '../kube-sim/store.ts'
+import { startControllers } from '../controllers/index.ts'
+import { aDeployment, aNamespace, aService, condition, R, startCluster, waitFor, type TestCluster } from '../controllers/testing.ts'
+import { Store } from '../store.ts'
 
 const lifecycle = suite<{ c: TestCluster }>('deletion')
 lifecycle.after.each((ctx) => ctx.c.stop())

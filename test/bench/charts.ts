@@ -9,10 +9,9 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { startChartRepo } from '../test/fixtures/chart-repo.ts'
-import { chartsDir } from '../test/fixtures/charts.ts'
-import type { Suite } from '../test/e2e/harness.ts'
-import { extractLayer, type LayerName } from '../test/tools/extract.mts'
+import { startChartRepo } from 'kube-sim/chart-repo'
+import type { LayerName } from 'kube-sim/tools'
+import { chartsDir, toolBin, type Suite } from './world.ts'
 
 /** Repositories whose public index is in `<charts>/upstream-index/<repo>.yaml`. */
 const upstreamRepos = ['grafana', 'grafana-community', 'open-telemetry'] as const
@@ -23,11 +22,11 @@ export interface BenchSuite extends Suite {
 }
 
 /**
- * What startSuite() gives (test/e2e/harness.ts), but serving the upstream-size indexes: a temp
+ * The tools and the chart repository (world.ts), the repository serving the upstream-size indexes: a temp
  * copy of the charts folder (symlinks, but for the merged index.yaml files), removed on stop().
  */
 export async function startBenchSuite(layer: LayerName): Promise<BenchSuite> {
-  const bin = await extractLayer(layer)
+  const bin = await toolBin(layer)
   const { dir, indexes } = upstreamSizedCharts(chartsDir())
   const repo = await startChartRepo({ dir })
   return {

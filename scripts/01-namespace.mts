@@ -1,19 +1,13 @@
 #!/usr/bin/env -S npx zx
-// Seed §1 사전 준비: the preflight (kubectl, helm, the target context, the cluster answering) runs
-// first in every script; then the app's namespace is checked and `monitoring` is created.
-import { checkAppNamespace, ensureNamespace } from '../lib/steps/namespaces.ts'
+// Seed §1 사전 준비, as the stack table (lib/core/plan.ts) has it:
+//   - the preflight every script runs first: kubectl, helm, the target context, the cluster answering
+//   - the app's namespace is there:   kubectl get ns ticketing   (missing: a warning; --require-app: an error)
+//   - the monitoring namespace:       kubectl create ns monitoring   (left as it is when it exists)
+// `npx zx scripts/01-namespace.mts --dry-run` prints these steps as a bash script to copy.
 import { isMain, main } from '../lib/run/main.ts'
-import { type Context } from '../lib/steps/context.ts'
+import { sectionScript } from '../lib/run/sections.ts'
 
-export const about = {
-  summary: 'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.',
-}
+export const script = sectionScript(['namespace'],
+  'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.')
 
-export async function run(ctx: Context) {
-  // §1 the app's namespace (ticketing) is there
-  await checkAppNamespace(ctx)
-  // §1 the monitoring namespace
-  await ensureNamespace(ctx, ctx.config.namespace)
-}
-
-if (isMain(import.meta)) await main(import.meta, about, run)
+if (isMain(import.meta)) await main(import.meta, script)

@@ -1,19 +1,13 @@
 #!/usr/bin/env -S npx zx
-// Seed §3 cert-manager 설치: the release manifest, then the seed's warning as code: the step is
-// done only when the three deployments are available AND the webhook answers.
-import { applyCertManager, waitForCertManager } from '../lib/steps/certmanager.ts'
+// Seed §3 cert-manager 설치, as the stack table (lib/core/plan.ts) has it:
+//   kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml
+//   wait until the cert-manager pods are Running, and (the seed's warning, as code) until its webhook
+//   answers: a server-side dry run of an Issuer passes.
+// `npx zx scripts/03-cert-manager.mts --dry-run` prints these steps as a bash script to copy.
 import { isMain, main } from '../lib/run/main.ts'
-import { type Context } from '../lib/steps/context.ts'
+import { sectionScript } from '../lib/run/sections.ts'
 
-export const about = {
-  summary: 'Seed §3: apply the cert-manager manifest and wait until its webhook answers.',
-}
+export const script = sectionScript(['cert-manager'],
+  'Seed §3: apply the cert-manager manifest and wait until its webhook answers.')
 
-export async function run(ctx: Context) {
-  // §3 cert-manager v1.14.5: its release manifest, applied
-  await applyCertManager(ctx)
-  // §3 wait until the cert-manager pods are Running, and its webhook answers
-  await waitForCertManager(ctx)
-}
-
-if (isMain(import.meta)) await main(import.meta, about, run)
+if (isMain(import.meta)) await main(import.meta, script)

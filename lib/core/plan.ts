@@ -1,11 +1,29 @@
 // The plan: steps are data with what they need. `plan` is pure (layers for display, reversed for
 // teardown) and rejects an unknown need or a cycle before anything runs; `runPlan` starts every
 // step as soon as all it needs is done, so the run's length is its longest chain of needs.
+import type { Config, Release } from './config.ts'
 import { UsageError } from './errors.ts'
+import { knownReleaseNames, type StepId, type WebhookId } from './stack.ts'
 
 export interface PlanStep {
   id: string
   needs: string[]
+}
+
+/**
+ * Steps one after the other, each after all it needs, otherwise in the input's order: the order a
+ * person runs them in (a printed plan), where `plan` gives what may run side by side.
+ */
+export function sequence<T extends PlanStep>(steps: readonly T[]): T[] {
+  plan(steps) // rejects an unknown need or a cycle
+  const done = new Set<string>()
+  const out: T[] = []
+  while (out.length < steps.length) {
+    const next = steps.find((s) => !done.has(s.id) && s.needs.every((n) => done.has(n)))!
+    done.add(next.id)
+    out.push(next)
+  }
+  return out
 }
 
 /** Steps in layers: every step's needs lie in earlier layers; order within a layer is the input's. */
@@ -73,4 +91,107 @@ export interface Outcome {
   action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists'
     | 'checked' | 'failed'
   detail: string
+}
+
+/**
+ * What a step does, as data: a run executes it (lib/run/execute.ts), a dry run prints it as bash
+ * (lib/run/script.ts). Releases are named, not copied: the executors read them from the config.
+ */
+export type Action =
+  | { do: 'check-app-namespace' }
+  | { do: 'create-namespace'; namespace: string }
+  | { do: 'require-namespace'; namespace: string }
+  | { do: 'add-repos'; releases: string[] }
+  | { do: 'remove-releases'; releases: string[] }
+  | { do: 'install'; release: string }
+  | { do: 'wait-release'; release: string }
+  | { do: 'apply-cert-manager' }
+  | { do: 'wait-cert-manager' }
+  | { do: 'webhook'; webhook: WebhookId }
+  | { do: 'require-cert-manager' }
+  | { do: 'report' }
+
+/** One node of the plan: a component of the stack, in the section of the seed that installs it. */
+export interface Step extends PlanStep {
+  title: string
+  /** the seed section (and script) it belongs to; repositories serve every section with releases */
+  section: StepId | 'repos'
+  actions: Action[]
+  /** what a section run alone does instead, when a step of its own needs this one (undefined: nothing) */
+  check?: Action[]
+  /** runs at the end even after a failure (the report) */
+  always?: boolean
+}
+
+/**
+ * The stack as steps, from the config: namespaces, the helm repositories, each release, the
+ * cert-manager manifest, the report. Each names what it needs; the order is the seed's.
+ */
+export function stackSteps(config: Config): Step[] {
+  const { namespace } = config
+  const wanted = new Set(config.releases.map((r) => r.name))
+  const strays = knownReleaseNames.filter((n) => !wanted.has(n))
+  const steps: Step[] = [
+    {
+      id: 'namespace', section: 'namespace', title: '§1 namespaces', needs: [],
+      actions: [{ do: 'check-app-namespace' }, { do: 'create-namespace', namespace }],
+      check: [{ do: 'require-namespace', namespace }],
+    },
+    {
+      id: 'repos', section: 'repos', title: '§2.1 helm repositories', needs: [],
+      actions: [{ do: 'add-repos', releases: config.releases.map((r) => r.name) }],
+    },
+    // a --profile switch: the other profile's releases go first, so two log stacks never run side by side
+    ...(strays.length ? [{
+      id: 'other-profile', section: 'lgtm' as const, title: '§2 releases of another --profile', needs: ['namespace'],
+      actions: [{ do: 'remove-releases' as const, releases: strays }],
+    }] : []),
+    ...config.releases.filter((r) => r.step === 'lgtm').map(releaseStep),
+    {
+      id: 'cert-manager', section: 'cert-manager', title: '§3 cert-manager', needs: [],
+      actions: [{ do: 'apply-cert-manager' }, { do: 'wait-cert-manager' }, { do: 'webhook', webhook: 'cert-manager' }],
+      check: [{ do: 'require-cert-manager' }],
+    },
+    ...config.releases.filter((r) => r.step !== 'lgtm').map(releaseStep),
+  ]
+  return [...steps, {
+    id: 'verify', section: 'verify', title: '§5 checkpoint report', needs: steps.map((s) => s.id), always: true,
+    actions: [{ do: 'report' }],
+  }]
+
+  function releaseStep(r: Release): Step {
+    return {
+      id: r.name, section: r.step, title: `${r.seed} ${r.name}`,
+      needs: ['namespace', 'repos', ...(r.step === 'lgtm' && strays.length ? ['other-profile'] : []), ...r.needs],
+      actions: [
+        { do: 'install', release: r.name },
+        { do: 'wait-release', release: r.name },
+        ...(r.webhook ? [{ do: 'webhook' as const, webhook: r.webhook }] : []),
+      ],
+    }
+  }
+}
+
+/**
+ * The plan of some sections (a script run alone) or of all: their steps, with the repositories
+ * their releases need. A step they need from another section is not run but checked (`check`),
+ * before anything else: a section run too early is refused with nothing changed.
+ */
+export function planFor(config: Config, scope: StepId[] | 'all'): Step[] {
+  const steps = stackSteps(config)
+  if (scope === 'all') return steps
+  const chosen = steps.filter((s) => scope.includes(s.section as StepId))
+  const releases = chosen.flatMap((s) => s.actions.flatMap((a) => (a.do === 'install' ? [a.release] : [])))
+  const repos = steps.filter((s) => s.id === 'repos' && releases.length)
+    .map((s) => ({ ...s, actions: [{ do: 'add-repos' as const, releases }] }))
+  const ids = new Set([...chosen, ...repos].map((s) => s.id))
+  // the report needs everything only to come last: alone, it judges what is there and requires nothing
+  const requirers = chosen.filter((c) => !c.always)
+  const checked = steps.filter((s) => !ids.has(s.id) && s.check && requirers.some((c) => c.needs.includes(s.id)))
+    .map((s): Step => ({ id: s.id, section: s.section, title: `${s.title} (checked)`, needs: [], actions: s.check! }))
+  const first = checked.map((s) => s.id)
+  const own = [...repos, ...chosen].map((s) => ({
+    ...s, needs: [...first, ...s.needs.filter((n) => ids.has(n) && n !== s.id)],
+  }))
+  return [...checked, ...own]
 }

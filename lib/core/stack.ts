@@ -25,7 +25,20 @@ export interface ExpectedWorkload {
   createdByOperator?: boolean
 }
 
+/** The sections of seed 05 that install or check something, each one script. */
 export type StepId = 'namespace' | 'lgtm' | 'cert-manager' | 'otel-operator' | 'verify'
+
+/** Each section's script and heading in the seed. */
+export const sections: Record<StepId, { script: string; heading: string }> = {
+  namespace: { script: 'scripts/01-namespace.mts', heading: '§1 사전 준비 (namespaces)' },
+  lgtm: { script: 'scripts/02-lgtm.mts', heading: '§2 LGTM 스택 설치' },
+  'cert-manager': { script: 'scripts/03-cert-manager.mts', heading: '§3 cert-manager 설치' },
+  'otel-operator': { script: 'scripts/04-otel-operator.mts', heading: '§4 OpenTelemetry Operator 설치' },
+  verify: { script: 'scripts/05-verify.mts', heading: '§5 설치 확인' },
+}
+
+/** A webhook that must answer before its component is ready: probed by a server-side dry run. */
+export type WebhookId = 'cert-manager' | 'operator'
 
 export interface ReleaseSpec {
   name: string
@@ -35,6 +48,10 @@ export interface ReleaseSpec {
   /** files under values/, named after the release (grafana-values.yaml keeps the seed's name) */
   valuesFiles: string[]
   step: StepId
+  /** the seed's heading for it, e.g. `§2.2` */
+  seed: string
+  /** a webhook the release serves, ready only once it answers */
+  webhook?: WebhookId
   /** what must be installed first (teardown removes it after this one) */
   needs: string[]
   workloads: ExpectedWorkload[]
@@ -44,7 +61,7 @@ export interface ReleaseSpec {
 
 const kubePrometheusStack: ReleaseSpec = {
   name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '88.5.3',
-  valuesFiles: ['grafana-values.yaml'], step: 'lgtm', needs: [], crdGroups: ['monitoring.coreos.com'],
+  valuesFiles: ['grafana-values.yaml'], step: 'lgtm', seed: '§2.2', needs: [], crdGroups: ['monitoring.coreos.com'],
   workloads: [
     { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
     { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
@@ -54,7 +71,7 @@ const kubePrometheusStack: ReleaseSpec = {
 
 const openTelemetryOperator: ReleaseSpec = {
   name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.122.0',
-  valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
+  valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', seed: '§4', webhook: 'operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
   workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
 }
 
@@ -69,7 +86,7 @@ export const profiles = {
     kubePrometheusStack,
     {
       name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.3',
-      valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', seed: '§2.3', needs: [], crdGroups: [],
       workloads: [
         { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
         { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
@@ -77,7 +94,7 @@ export const profiles = {
     },
     {
       name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.4',
-      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', seed: '§2.4', needs: [], crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
     },
     openTelemetryOperator,
@@ -86,17 +103,17 @@ export const profiles = {
     kubePrometheusStack,
     {
       name: 'loki', repo: 'grafana-community', chart: 'loki', version: '18.11.0',
-      valuesFiles: ['loki-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      valuesFiles: ['loki-values.yaml'], step: 'lgtm', seed: '§2.3', needs: [], crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' }],
     },
     {
       name: 'alloy', repo: 'grafana', chart: 'alloy', version: ALLOY_VERSION,
-      valuesFiles: ['alloy-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      valuesFiles: ['alloy-values.yaml'], step: 'lgtm', seed: '§2.3', needs: [], crdGroups: [],
       workloads: [{ kind: 'DaemonSet', name: 'alloy', title: 'Alloy (pod logs)', seedPod: 'alloy-...' }],
     },
     {
       name: 'tempo', repo: 'grafana-community', chart: 'tempo', version: '2.2.4',
-      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', needs: [], crdGroups: [],
+      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', seed: '§2.4', needs: [], crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
     },
     openTelemetryOperator,

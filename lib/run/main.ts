@@ -6,20 +6,19 @@ import { fileURLToPath } from 'node:url'
 import { preflight } from '../steps/preflight.ts'
 import { loadConfig, settingDefs } from '../core/config.ts'
 import { createContext, type Context } from '../steps/context.ts'
-import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError, exitCodeOf } from '../core/errors.ts'
+import { exitCodeOf } from '../core/errors.ts'
+import { printError } from '../ui/errors.ts'
+import { messages } from '../ui/i18n.ts'
+import type { Script } from './sections.ts'
 import { createLog, type Log } from '../ui/log.ts'
 import { renderHelp } from '../core/settings.ts'
 
-export interface ScriptInfo {
-  /** what --help says the script does */
-  summary: string
-}
-
 /**
- * Runs a script: the preflight first (tools, context, cluster; unless --help), then `run`.
- * Errors are printed here and only here; the exit code is set, never forced, so output is flushed.
+ * Runs a script: the preflight first (tools, context, cluster; unless --help), then the script, or
+ * in a dry run its bash script printed to stdout. Errors are printed once; the exit code is set,
+ * never forced, so output is flushed.
  */
-export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Context) => Promise<void>, argv = argsAfter(fileURLToPath(meta.url))): Promise<void> {
+export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fileURLToPath(meta.url))): Promise<void> {
   const file = path.relative(process.cwd(), fileURLToPath(meta.url))
   let log: Log = createLog(argv.includes('--quiet') ? 'quiet' : 'normal')
   let ctx: Context | undefined
@@ -36,13 +35,19 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
   try {
     const config = loadConfig(argv)
     if (config.help || config.helpAll) {
-      process.stdout.write(renderHelp(file, info.summary, settingDefs, config.helpAll))
+      const used = new Set(script.settings(config))
+      process.stdout.write(renderHelp(file, script.summary, settingDefs.filter((d) => used.has(d.flag)), config.helpAll))
       return
     }
     log = createLog(config.verbosity)
     ctx = createContext(config, log)
     await preflight(ctx)
-    await run(ctx)
+    if (config.dryRun && script.print) {
+      log.print(await script.print(config, ctx.target, `npx zx ${[file, ...argv].join(' ')}`))
+      log.info(log.c.yellow(messages[log.lang].dryRun))
+      return
+    }
+    await script.run(ctx)
   } catch (error) {
     printError(log, error)
     process.exitCode = exitCodeOf(error)
@@ -52,34 +57,6 @@ export async function main(meta: ImportMeta, info: ScriptInfo, run: (ctx: Contex
     process.off('SIGINT', forward)
     process.off('SIGTERM', forward)
   }
-}
-
-export function printError(log: Log, error: unknown): void {
-  if (error instanceof ExitError || error instanceof InterruptedError) return
-  if (error instanceof UsageError) {
-    log.error(`✗ ${error.problems.length > 1 ? `${error.problems.length} problems with the settings (nothing was changed):` : 'Invalid setting (nothing was changed):'}`)
-    for (const p of error.problems) log.error(`  - ${p}`)
-    log.explain('Run with --help to see every flag and its environment variable.')
-    return
-  }
-  if (error instanceof EnvironmentError) {
-    log.error(`✗ ${error.message}`)
-    if (error.hint) log.explain(`  ${error.hint}`)
-    return
-  }
-  if (error instanceof StepError) {
-    log.error(`✗ ${error.message}`)
-    if (error.details.command) log.explain(`Command: ${error.details.command}${error.details.exitCode != null ? ` (exit code ${error.details.exitCode})` : ''}`)
-    if (error.details.output) log.explain(`${error.details.command ? 'Command output' : 'Details'}:\n${indent(error.details.output)}`)
-    if (error.details.hint) log.explain(`Hint: ${error.details.hint}`)
-    return
-  }
-  log.error(`✗ Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-  log.explain('This is a bug in the scripts: please report it with the output above.')
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((l) => `  ${l}`).join('\n')
 }
 
 /**

@@ -4,8 +4,11 @@
 import { YAML } from 'zx'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
+import type { Config } from '../core/config.ts'
 import { StepError } from '../core/errors.ts'
-import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd } from '../tools/kubectl.ts'
+import type { WebhookId } from '../core/stack.ts'
+import type { Command } from '../tools/exec.ts'
+import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd, type Target } from '../tools/kubectl.ts'
 import type { Context } from '../steps/context.ts'
 import { waitForWorkloads, waitUntilAnswers } from './wait.ts'
 
@@ -15,20 +18,25 @@ export const MANIFEST_ANNOTATION = 'monitoring-stack.workshop/cert-manager-manif
 /** seed §3 `kubectl apply -f …/cert-manager.yaml`, skipped when this very manifest was applied. */
 export async function applyCertManager(ctx: Context): Promise<void> {
   const { manifest, namespace, version } = ctx.config.certManager
-  const fingerprint = manifestFingerprint(manifest)
-  if (!ctx.config.dryRun) {
-    const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, namespace)
-    if (ns?.metadata.annotations?.[MANIFEST_ANNOTATION] === fingerprint && (await deploymentsPresent(ctx))) {
-      ctx.log.ok(`cert-manager ${version}: this manifest is applied already`)
-      ctx.outcomes.push({ name: 'cert-manager', action: 'unchanged', detail: version })
-      return
-    }
+  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, namespace)
+  if (ns?.metadata.annotations?.[MANIFEST_ANNOTATION] === manifestFingerprint(manifest) && (await deploymentsPresent(ctx))) {
+    ctx.log.ok(`cert-manager ${version}: this manifest is applied already`)
+    ctx.outcomes.push({ name: 'cert-manager', action: 'unchanged', detail: version })
+    return
   }
-  const apply = applyFileCmd(ctx.target, manifest)
-  if (ctx.config.dryRun) await ctx.runner.change(apply)
-  else await ctx.log.status(`kubectl apply -f ${manifest}`, () => ctx.runner.change(apply))
-  await ctx.runner.change(annotateCmd(ctx.target, 'namespace', namespace, { [MANIFEST_ANNOTATION]: fingerprint }))
-  if (!ctx.config.dryRun) ctx.outcomes.push({ name: 'cert-manager', action: 'applied', detail: `${version} from ${manifest}` })
+  const [apply, mark] = applyCertManagerCmds(ctx.config, ctx.target)
+  await ctx.log.status(`kubectl apply -f ${manifest}`, () => ctx.runner.change(apply))
+  await ctx.runner.change(mark)
+  ctx.outcomes.push({ name: 'cert-manager', action: 'applied', detail: `${version} from ${manifest}` })
+}
+
+/** `kubectl apply` of the manifest, then our mark on its namespace: what we apply, teardown may remove. */
+export function applyCertManagerCmds(config: Pick<Config, 'certManager'>, target: Target): Command[] {
+  const { manifest, namespace } = config.certManager
+  return [
+    applyFileCmd(target, manifest),
+    annotateCmd(target, 'namespace', namespace, { [MANIFEST_ANNOTATION]: manifestFingerprint(manifest) }),
+  ]
 }
 
 /**
@@ -44,29 +52,36 @@ export function manifestFingerprint(location: string, read = (p: string) => fs.r
 export async function waitForCertManager(ctx: Context): Promise<void> {
   const { namespace, deployments } = ctx.config.certManager
   await waitForWorkloads(ctx, 'cert-manager', deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace })), { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
-  await waitUntilAnswers(ctx, certManagerWebhook(ctx), ctx.config.timeoutMs)
-  ctx.certManagerReady = true
 }
 
 /** seed §4's warning as a check: cert-manager installed, and its webhook answering. */
 export async function requireCertManager(ctx: Context): Promise<void> {
-  // in all.mts, 03 has just seen it answer: asking again would only cost the critical path
-  if (ctx.config.dryRun || ctx.certManagerReady) return
   const run03 = 'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts): the operator needs cert-manager for its webhook certificate'
   const crd = await getObject(ctx.runner, ctx.target, 'customresourcedefinition', undefined, 'issuers.cert-manager.io')
   if (!crd || !(await deploymentsPresent(ctx))) throw new StepError('cert-manager is not installed (nothing was changed)', { hint: run03 })
-  const webhook = certManagerWebhook(ctx)
+  const webhook = webhookOf('cert-manager', ctx.config, ctx.target)
   await waitUntilAnswers(ctx, {
     ...webhook,
     onTimeout: (error) => new StepError(`cert-manager is installed but its webhook does not answer: ${error}`, { hint: run03.replace('first', 'again (it waits until the webhook answers)') }),
   }, Math.min(ctx.config.timeoutMs, 60_000))
 }
 
-export function certManagerWebhook(ctx: Context) {
-  const { namespace } = ctx.config.certManager
+/** A webhook's probe (a server-side dry run of an object it admits), and what to say when it does not answer. */
+export interface Webhook {
+  title: string
+  probe: Command
+  onTimeout: (error: string) => StepError
+}
+
+export function webhookOf(id: WebhookId, config: Pick<Config, 'namespace' | 'certManager'>, target: Target): Webhook {
+  return id === 'cert-manager' ? certManagerWebhook(config, target) : operatorWebhook(config, target)
+}
+
+function certManagerWebhook(config: Pick<Config, 'certManager'>, target: Target): Webhook {
+  const { namespace } = config.certManager
   return {
     title: 'cert-manager webhook to answer',
-    probe: serverDryRunCmd(ctx.target, YAML.stringify({
+    probe: serverDryRunCmd(target, YAML.stringify({
       apiVersion: 'cert-manager.io/v1', kind: 'Issuer',
       metadata: { name: 'webhook-probe', namespace },
       spec: { selfSigned: {} },
@@ -84,16 +99,17 @@ async function deploymentsPresent(ctx: Context): Promise<boolean> {
   return deployments.every((d) => present.has(d))
 }
 
-/** seed §4: the operator is ready when its own webhook answers (an Instrumentation, dry-run). */
-export async function waitForOperatorWebhook(ctx: Context): Promise<void> {
-  await waitUntilAnswers(ctx, operatorWebhook(ctx), ctx.config.timeoutMs)
+/** seed §3 / §4: ready when its webhook answers (a server-side dry run of an object it admits). */
+export async function waitForWebhook(ctx: Context, id: WebhookId): Promise<void> {
+  await waitUntilAnswers(ctx, webhookOf(id, ctx.config, ctx.target), ctx.config.timeoutMs)
 }
 
-export function operatorWebhook(ctx: Context) {
-  const namespace = ctx.config.namespace
+/** seed §4: the operator is ready when its own webhook answers (an Instrumentation, dry-run). */
+function operatorWebhook(config: Pick<Config, 'namespace'>, target: Target): Webhook {
+  const namespace = config.namespace
   return {
     title: 'OpenTelemetry Operator webhook to answer',
-    probe: serverDryRunCmd(ctx.target, YAML.stringify({
+    probe: serverDryRunCmd(target, YAML.stringify({
       apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation',
       metadata: { name: 'webhook-probe', namespace },
       spec: { exporter: { endpoint: `http://localhost:4317` } },

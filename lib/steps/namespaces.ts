@@ -7,7 +7,6 @@ import type { Context } from './context.ts'
 /** seed §1 `kubectl get ns ticketing`: missing is a warning, or an error with --require-app. */
 export async function checkAppNamespace(ctx: Context): Promise<void> {
   const name = ctx.config.appNamespace
-  if (ctx.config.dryRun) return
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
   if (ns) {
     ctx.log.ok(`namespace ${name} exists (the workshop app)`)
@@ -21,10 +20,6 @@ export async function checkAppNamespace(ctx: Context): Promise<void> {
 /** seed §1 `kubectl create ns monitoring`, idempotent: an existing namespace is left as it is. */
 export async function ensureNamespace(ctx: Context, name: string): Promise<void> {
   const cmd = createNamespaceCmd(ctx.target, name)
-  if (ctx.config.dryRun) {
-    await ctx.runner.change(cmd)
-    return
-  }
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
   if (ns?.status?.phase === 'Terminating') {
     throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run again` })
@@ -37,13 +32,10 @@ export async function ensureNamespace(ctx: Context, name: string): Promise<void>
     ctx.outcomes.push({ name: `namespace/${name}`, action: 'created', detail: '' })
     ctx.log.ok(`namespace ${name} created`)
   }
-  ctx.namespacesReady.add(name)
 }
 
 /** A step that installs into a namespace checks it is there: 01 creates it, and says so if run first. */
 export async function requireNamespace(ctx: Context, name: string): Promise<void> {
-  // in all.mts, 01 has just found or created it
-  if (ctx.config.dryRun || ctx.namespacesReady.has(name)) return
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
   if (!ns) throw new StepError(`namespace ${name} does not exist (nothing was changed)`, { hint: 'run scripts/01-namespace.mts first (npx zx scripts/01-namespace.mts): it creates it' })
   if (ns.status?.phase === 'Terminating') throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again` })

@@ -2,7 +2,7 @@
 // version with the same values is left alone (no new revision); one left pending or failed by an
 // interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
 import { releaseNamed, type Release } from '../core/config.ts'
-import { knownReleaseNames, profileNames, profiles, type ProfileName } from '../core/stack.ts'
+import { profileNames, profiles, type ProfileName, type RepoName } from '../core/stack.ts'
 import { StepError } from '../core/errors.ts'
 import {
   chartRef, decideRelease, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
@@ -22,27 +22,25 @@ import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
  * runs only when the local index lacks a pinned version. OCI registries need none of it.
  */
 export async function addRepos(ctx: Context, releaseNames: string[]): Promise<void> {
-  const releases = releaseNames.map((n) => releaseNamed(ctx.config, n))
-    .filter((r) => !r.repoUrl.startsWith('oci://') && !ctx.reposReady.has(r.repo))
-  const repos = [...new Set(releases.map((r) => r.repo))]
+  const releases = releaseNames.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://'))
+  const repos = repoNames(releases)
   if (!repos.length) return
-  if (ctx.config.dryRun) {
-    for (const n of repos) await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+  await ctx.log.status(`helm repositories ${repos.join(', ')}`, async () => {
+    const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
+    // One after the other: helm rewrites one repositories.yaml for every add.
+    for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) {
+      await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+    }
+    if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
     await ctx.runner.change(repoUpdateCmd(repos))
-  } else {
-    await ctx.log.status(`helm repositories ${repos.join(', ')}`, async () => {
-      const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
-      // One after the other: helm rewrites one repositories.yaml for every add.
-      for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) {
-        await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
-      }
-      if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
-      await ctx.runner.change(repoUpdateCmd(repos))
-      const missing = await missingVersions(ctx, releases)
-      if (missing.length) throw versionsNotFound(missing)
-    })
-  }
-  for (const n of repos) ctx.reposReady.add(n)
+    const missing = await missingVersions(ctx, releases)
+    if (missing.length) throw versionsNotFound(missing)
+  })
+}
+
+/** The repositories of these releases, each once, in the releases' order (OCI registries need none). */
+export function repoNames(releases: Pick<Release, 'repo' | 'repoUrl'>[]): RepoName[] {
+  return [...new Set(releases.filter((r) => !r.repoUrl.startsWith('oci://')).map((r) => r.repo))]
 }
 
 function versionsNotFound(missing: Release[]): StepError {
@@ -71,24 +69,18 @@ async function releasesToInstall(ctx: Context, releases: Release[]): Promise<Rel
 
 /**
  * seed §2.2–2.4, §4 `helm install …`: converge one release — install, upgrade, heal or leave it.
- * It does not wait for pods: `waitForReleases` waits for several releases at once. A release that
- * fails is reported there, after the step's other releases went on (one stuck chart must not keep
- * Loki and Tempo from being installed).
+ * It does not wait for pods (`waitForRelease` does). A release that fails is its own step's failure:
+ * the other releases, started side by side, go on.
  */
 export async function installRelease(ctx: Context, name: string): Promise<void> {
   const release = releaseNamed(ctx.config, name)
-  if (ctx.config.dryRun) {
-    await ctx.runner.change(upgradeInstallCmd(ctx.target, release, { timeout: formatDuration(ctx.config.timeoutMs) }))
-    return
-  }
   try {
     await converge(ctx, release)
   } catch (error) {
-    if (!(error instanceof StepError)) throw error
-    ctx.log.warn(`${release.name}: ${error.message}; going on with the others`)
-    ctx.failedReleases.set(release.name, error)
-    const detail = `${release.chart} ${release.version}`
-    ctx.outcomes.push({ name: `release/${release.name}`, action: 'failed', detail })
+    if (error instanceof StepError) {
+      ctx.outcomes.push({ name: `release/${release.name}`, action: 'failed', detail: `${release.chart} ${release.version}` })
+    }
+    throw error
   }
 }
 
@@ -126,25 +118,11 @@ async function upgradeWatchingHooks(ctx: Context, release: Release): Promise<voi
   }
 }
 
-/** Waits until the workloads of these releases are ready, all in one wait: they start side by side. */
-export async function waitForReleases(ctx: Context, names: string[]): Promise<void> {
-  const releases = names.filter((n) => !ctx.failedReleases.has(n)).map((n) => releaseNamed(ctx.config, n))
-  const refs = ctx.config.dryRun ? releases.flatMap(expectedWorkloads) : await releaseWorkloads(ctx, releases)
-  const errors = names.flatMap((n) => ctx.failedReleases.get(n) ?? [])
-  try {
-    const { timeoutMs, stuckAfterMs } = ctx.config
-    await waitForWorkloads(ctx, releases.map((r) => r.name).join(', '), refs, { timeoutMs, stuckAfterMs })
-  } catch (error) {
-    if (!(error instanceof StepError)) throw error
-    errors.push(error)
-  }
-  if (errors.length === 1) throw errors[0]
-  if (errors.length) {
-    throw new StepError(`${errors.length} problems in ${names.join(', ')}`, {
-      output: errors.map((e) => [e.message, e.details.output].filter(Boolean).join('\n')).join('\n\n'),
-      hint: 'fix the causes above, then run the same command again: finished releases are skipped',
-    })
-  }
+/** seed §5 for one release: its workloads, what helm created and what its operator creates, ready. */
+export async function waitForRelease(ctx: Context, name: string): Promise<void> {
+  const release = releaseNamed(ctx.config, name)
+  const { timeoutMs, stuckAfterMs } = ctx.config
+  await waitForWorkloads(ctx, release.name, await releaseWorkloads(ctx, [release]), { timeoutMs, stuckAfterMs })
 }
 
 /** What the release needs now, from `helm list` and (when deployed) `helm get values`. */
@@ -165,12 +143,7 @@ function otherPins(active: ProfileName, name: string): ChartPin[] {
  * A --profile switch: releases of another profile that this one does not have (alloy, going back
  * to seed) are uninstalled, so two log stacks never run side by side. Says what it removes.
  */
-export async function removeOtherProfileReleases(ctx: Context): Promise<void> {
-  const wanted = new Set(ctx.config.releases.map((r) => r.name))
-  const strays = knownReleaseNames.filter((n) => !wanted.has(n))
-  if (!strays.length) return
-  // a dry run assumes an empty cluster: nothing of another profile to remove
-  if (ctx.config.dryRun) return
+export async function removeOtherProfileReleases(ctx: Context, strays: string[]): Promise<void> {
   const installed = await listReleases(ctx, ctx.config.namespace)
   for (const state of installed.filter((r) => strays.includes(r.name))) {
     await uninstall(ctx, state.name, `release ${state.name} (${state.chart} ${state.version}) belongs to another profile, not --profile ${ctx.config.profile}: removing it`)
@@ -234,7 +207,7 @@ async function releaseWorkloads(ctx: Context, releases: Release[]): Promise<Work
   })
 }
 
-function expectedWorkloads(release: Release): WorkloadRef[] {
+export function expectedWorkloads(release: Release): WorkloadRef[] {
   return release.workloads.map((w) => ({ kind: w.kind, name: w.name, namespace: release.namespace, mayNotExistYet: w.createdByOperator }))
 }
 

@@ -11,7 +11,7 @@ import type { Command } from '../tools/exec.ts'
 import { uninstallCmd } from '../tools/helm.ts'
 import { getObject, kubectl, listObjects, type Target } from '../tools/kubectl.ts'
 import type { Context } from '../steps/context.ts'
-import { plan } from '../core/plan.ts'
+import { plan, stackSteps, type Step } from '../core/plan.ts'
 import { listReleases, releaseState } from './release.ts'
 import { formatDuration } from '../core/settings.ts'
 
@@ -21,12 +21,15 @@ export interface Component {
   kind: 'release' | 'manifest'
 }
 
-/** What we install, with what each needs: the releases and cert-manager's manifest. */
+/** What we install, with what each needs: the plan's releases and cert-manager's manifest. */
 export function components(config: Config): Component[] {
-  return [
-    ...config.releases.map((r) => ({ id: r.name, needs: r.needs, kind: 'release' as const })),
-    { id: 'cert-manager', needs: [], kind: 'manifest' as const },
-  ]
+  const steps = stackSteps(config)
+  plan(steps) // an unknown need or a cycle: a UsageError before anything is removed
+  const kindOf = (step: Step) => step.actions.some((a) => a.do === 'install') ? 'release' as const
+    : step.actions.some((a) => a.do === 'apply-cert-manager') ? 'manifest' as const : undefined
+  const removable = steps.filter((s) => kindOf(s))
+  const ids = new Set(removable.map((s) => s.id))
+  return removable.map((s) => ({ id: s.id, needs: s.needs.filter((n) => ids.has(n)), kind: kindOf(s)! }))
 }
 
 /** The install plan reversed, and each layer in reverse seed order: what needs something goes first. */
@@ -83,7 +86,6 @@ export interface Inventory {
 /** What is there to remove: our releases, cert-manager if we applied it, and with --purge CRDs and the namespace. */
 export async function inventory(ctx: Context): Promise<Inventory> {
   const { config } = ctx
-  if (config.dryRun) return { components: teardownOrder(config), crds: [], namespace: config.purge, namespaceKeptFor: [] }
   const present = await Promise.all(teardownOrder(config).map(async (c) => {
     if (c.kind === 'release') return (await releaseState(ctx, { name: c.id, namespace: config.namespace })) ? c : undefined
     const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.certManager.namespace)
@@ -132,7 +134,7 @@ async function certManagerDeletes(ctx: Context, timeout: string): Promise<Comman
   return deleteManifestCmds(ctx.target, manifestObjects(text), { withCrds: ctx.config.purge, timeout })
 }
 
-async function readManifest(location: string): Promise<string> {
+export async function readManifest(location: string): Promise<string> {
   if (!/^https?:\/\//.test(location)) return fs.readFileSync(location, 'utf8')
   const response = await fetch(location).catch((e: Error) => { throw new StepError(`cannot download ${location}: ${e.message}`, { hint: 'offline? pass the manifest as a local file with --cert-manager-manifest' }) })
   if (!response.ok) throw new StepError(`cannot download ${location}: HTTP ${response.status}`, { hint: 'pass the manifest as a local file with --cert-manager-manifest' })
@@ -150,7 +152,7 @@ export function describeInventory(config: Config, found: Inventory): string[] {
 
 /** On a terminal, ask; elsewhere --yes is required (a script must not hang on a prompt). */
 export async function confirm(ctx: Context): Promise<void> {
-  if (ctx.config.yes || ctx.config.dryRun) return
+  if (ctx.config.yes) return
   if (!process.stdin.isTTY) throw new UsageError(['teardown deletes from the cluster and needs confirmation: run it on a terminal, or pass --yes'])
   const answer = await question('Delete all of the above? [y/N] ')
   if (/^y(es)?$/i.test(answer.trim())) return

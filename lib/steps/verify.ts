@@ -1,5 +1,5 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
-import { certManagerWebhook, operatorWebhook } from './certmanager.ts'
+import { webhookOf } from './certmanager.ts'
 import { type Config } from '../core/config.ts'
 import { expectedDatasources, grafanaDatasourceLabel, type StepId } from '../core/stack.ts'
 import { checkDatasources, collectDatasources } from './datasources.ts'
@@ -48,8 +48,8 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
     listReleases(ctx, config.namespace),
     listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
     listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
-    answers(ctx, certManagerWebhook(ctx).probe),
-    answers(ctx, operatorWebhook(ctx).probe),
+    answers(ctx, webhookOf('cert-manager', config, target).probe),
+    answers(ctx, webhookOf('operator', config, target).probe),
   ])
   return {
     namespaces: Object.fromEntries(perNamespace),
@@ -124,10 +124,6 @@ function webhookCheck(group: Check['group'], title: string, answer: string | tru
 
 /** seed §5 `kubectl get pods -n monitoring` and the checkpoint: the report, printed; returned. */
 export async function verifyStack(ctx: Context): Promise<Report> {
-  if (ctx.config.dryRun) {
-    ctx.log.print('# §5: check the result with: npx zx scripts/05-verify.mts')
-    return makeReport([])
-  }
   const report = await ctx.log.status('Reading the cluster for the checkpoint report', async () => buildReport(ctx.config, await readSnapshot(ctx)))
   ctx.log.print(renderReport(report, { json: ctx.config.json, c: ctx.log.c, lang: ctx.log.lang }))
   return report

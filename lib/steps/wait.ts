@@ -4,7 +4,7 @@
 // failure throws a StepError carrying a diagnosis (pods, reasons, last events, what to try).
 import { sleep } from 'zx'
 import { StepError } from '../core/errors.ts'
-import { lastLine, renderCommand, type Command, type Runner } from '../tools/exec.ts'
+import { lastLine, type Command, type Runner } from '../tools/exec.ts'
 import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kubectl.ts'
 import { resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
 import type { Log } from '../ui/log.ts'
@@ -35,10 +35,6 @@ type Verdict = 'ready' | 'stuck' | 'timeout'
  */
 export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: Target; watches: Watches }, title: string, refs: WorkloadRef[], opts: WaitOptions): Promise<void> {
   if (!refs.length) return
-  if (ctx.runner.dryRun) {
-    for (const cmd of waitCommands(ctx.target, refs, opts.timeoutMs)) ctx.log.print(renderCommand(cmd))
-    return
-  }
   const deadline = Date.now() + opts.timeoutMs
   await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
     const stuckSince = new Map<string, number>()
@@ -202,10 +198,6 @@ export async function diagnose(ctx: { runner: Runner; target: Target }, refs: Wo
  * The pace grows from 1 s to 5 s: an answer is seen quickly, and a slow start costs little.
  */
 export async function waitUntilAnswers(ctx: { runner: Runner; log: Log }, what: { title: string; probe: Command; onTimeout: (lastError: string) => StepError }, timeoutMs: number): Promise<void> {
-  if (ctx.runner.dryRun) {
-    ctx.log.print(`until ${renderCommand(what.probe)}\ndo sleep 5; done`)
-    return
-  }
   const deadline = Date.now() + timeoutMs
   await ctx.log.status(`Waiting ≤ ${formatDuration(timeoutMs)} for ${what.title}`, async (status) => {
     let pause = 1000

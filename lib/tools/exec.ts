@@ -23,9 +23,19 @@ export interface Command {
  */
 const TRANSIENT_TRIES = 8
 
+/**
+ * One word as a person would type it for bash: bare when nothing in it is special, else in single
+ * quotes, and in zx's $'…' only when it holds a control character single quotes cannot carry.
+ */
+export function shellWord(word: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word
+  if (/[\x00-\x1f\x7f]/.test(word)) return quote(word)
+  return `'${word.replace(/'/g, `'\\''`)}'`
+}
+
 /** The command as a person would type it; stdin becomes a quoted here-document. */
 export function renderCommand(cmd: Command): string {
-  const line = cmd.argv.map((a) => quote(a)).join(' ')
+  const line = cmd.argv.map(shellWord).join(' ')
   if (cmd.input === undefined) return line
   const body = cmd.input.endsWith('\n') ? cmd.input : `${cmd.input}\n`
   const lines = new Set(body.split('\n'))
@@ -53,7 +63,6 @@ export class Runner {
 
   constructor(
     readonly log: Log,
-    readonly dryRun: boolean,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
@@ -69,15 +78,8 @@ export class Runner {
     return this.tryTransient(cmd)
   }
 
-  /**
-   * A change to the cluster. In a dry run it is printed (stdout, pasteable) and not run.
-   * Transient API errors are retried: every change we make is idempotent.
-   */
-  async change(cmd: Command): Promise<ProcessOutput | undefined> {
-    if (this.dryRun) {
-      this.log.print(renderCommand(cmd))
-      return undefined
-    }
+  /** A change to the cluster. Transient API errors are retried: every change we make is idempotent. */
+  async change(cmd: Command): Promise<ProcessOutput> {
     this.log.verbose(`$ ${renderCommand(cmd)}`)
     const out = await this.tryTransient(cmd)
     if (out.exitCode !== 0) throw failure(cmd, out)
@@ -121,7 +123,7 @@ export class Runner {
   private spawn(cmd: Command): Promise<ProcessOutput> {
     // the steps go on while the interrupt waits for the children: a command they start now is refused
     if (this.interruptedBy) return Promise.reject(this.notStarted(cmd))
-    this.log.verbose(`  $ ${cmd.argv.map((a) => quote(a)).join(' ')}`)
+    this.log.verbose(`  $ ${cmd.argv.map(shellWord).join(' ')}`)
     const [bin, ...args] = cmd.argv
     const options = { quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input, signal: cmd.signal }
     const child = $(options)`${bin} ${args}`

@@ -51,7 +51,7 @@ export const messages: Record<Lang, Messages> = {
     actions: {},
     nothingToDo: 'nothing to do: everything was already in place',
     nothingChanged: 'nothing was changed',
-    dryRun: 'dry run: nothing was changed; the commands above (stdout) are what a run on an empty cluster does',
+    dryRun: 'dry run: nothing was changed; stdout holds the steps as a bash script (npm run --silent … > steps.sh)',
     grafanaLogin: 'user admin; password:',
   },
   ko: {
@@ -79,7 +79,7 @@ export const messages: Record<Lang, Messages> = {
     actions: { installed: '설치됨', upgraded: '업그레이드됨', replaced: '교체됨', removed: '제거됨', unchanged: '변경 없음', healed: '복구됨', applied: '적용됨', created: '생성됨', exists: '이미 있음', checked: '확인됨', failed: '실패' },
     nothingToDo: '할 일 없음: 모두 이미 설치되어 있습니다',
     nothingChanged: '변경된 것 없음',
-    dryRun: '드라이 런: 아무것도 바꾸지 않았습니다. 위의 명령(stdout)이 빈 클러스터에서 실행될 내용입니다',
+    dryRun: '드라이 런: 아무것도 바꾸지 않았습니다. stdout에 단계별 bash 스크립트가 있습니다 (npm run --silent … > steps.sh)',
     grafanaLogin: '사용자 admin, 비밀번호:',
   },
 }

@@ -8,7 +8,7 @@ import type { Config } from '../core/config.ts'
 import type { Outcome } from '../core/plan.ts'
 import type { StepResult } from '../core/plan.ts'
 
-export function renderSummary(ctx: { config: Pick<Config, 'dryRun' | 'namespace'>; outcomes: Outcome[] }, results: { result: StepResult; title: string }[], startedAt: number, c: Log['c'], lang: Lang = 'en'): string[] {
+export function renderSummary(ctx: { config: Pick<Config, 'namespace'>; outcomes: Outcome[] }, results: { result: StepResult; title: string }[], startedAt: number, c: Log['c'], lang: Lang = 'en'): string[] {
   const m = messages[lang]
   const mark = { ok: c.green('✓'), failed: c.red('✗'), skipped: c.dim('–') }
   const lines = ['', c.bold(m.summary)]
@@ -18,10 +18,9 @@ export function renderSummary(ctx: { config: Pick<Config, 'dryRun' | 'namespace'
   lines.push(`  ${c.dim(m.total(elapsed(startedAt)))}`)
   const changed = ctx.outcomes.filter((o) => !['unchanged', 'exists', 'checked'].includes(o.action))
   const allOk = results.every((r) => r.result.status === 'ok')
-  if (ctx.config.dryRun) lines.push(`  ${c.yellow(m.dryRun)}`)
-  else if (changed.length) lines.push(`  ${m.changed}: ${changed.map((o) => describe(o, m.actions)).join('; ')}`)
+  if (changed.length) lines.push(`  ${m.changed}: ${changed.map((o) => describe(o, m.actions)).join('; ')}`)
   else lines.push(allOk ? `  ${c.green(m.nothingToDo)}` : `  ${m.nothingChanged}`)
-  if (!ctx.config.dryRun && allOk) lines.push(...grafanaAccess(ctx.config.namespace, c, lang))
+  if (allOk) lines.push(...grafanaAccess(ctx.config.namespace, c, lang))
   return lines
 }
 

@@ -35,6 +35,7 @@ export function aRelease(overrides: Partial<Release> = {}): Release {
     chart: 'tempo',
     version: '1.24.4',
     step: 'lgtm',
+    seed: '§2.4',
     needs: [],
     crdGroups: [],
     workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],

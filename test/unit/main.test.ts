@@ -3,7 +3,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/core/values.ts'
 import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError } from '../../lib/core/errors.ts'
-import { argsAfter, printError } from '../../lib/run/main.ts'
+import { argsAfter } from '../../lib/run/main.ts'
+import { printError } from '../../lib/ui/errors.ts'
 import { captureLog } from './builders.ts'
 
 const script = path.join(projectRoot, 'scripts', '02-lgtm.mts')

@@ -87,13 +87,6 @@ renderSummaryTest('a failed step: no Grafana access lines', () => {
   assert.not.ok(text.includes('Grafana'))
 })
 
-renderSummaryTest('a dry run: says nothing was changed, and no Grafana access', () => {
-  const text = summary({ dryRun: true, outcomes: [] }).join('\n')
-  assert.ok(text.includes('  dry run: nothing was changed; the commands above (stdout) are what a run on an empty cluster does'), text)
-  assert.not.ok(text.includes('nothing to do'))
-  assert.not.ok(text.includes('port-forward'))
-})
-
 renderSummaryTest('in Korean: headings, the seed\'s step names, times and what changed', () => {
   const lines = renderSummary({ config: aConfig(), outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3' }] }, allOk, Date.now() - 95_000, noColor, 'ko')
   assert.equal(lines.slice(0, 6), [

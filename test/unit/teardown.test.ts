@@ -2,9 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { stringify } from 'yaml'
 import { UsageError } from '../../lib/core/errors.ts'
-import { createContext } from '../../lib/steps/context.ts'
-import { components, deleteManifestCmds, describeInventory, inventory, manifestObjects, teardownOrder, type Component, type ManifestObject } from '../../lib/steps/teardown.ts'
-import { aConfig, aRelease, captureLog } from './builders.ts'
+import { components, deleteManifestCmds, describeInventory, manifestObjects, teardownOrder, type Component, type ManifestObject } from '../../lib/steps/teardown.ts'
+import { aConfig, aRelease } from './builders.ts'
 
 /** One object of a manifest, as `manifestObjects` returns it. */
 const anObject = (kind: string, name: string, o: { apiVersion?: string; namespace?: string } = {}): ManifestObject =>
@@ -36,13 +35,13 @@ const ids = (list: Component[]) => list.map((c) => c.id)
 
 const componentsTest = suite('components')
 
-componentsTest('works: every release with what it needs, then cert-manager\'s manifest', () => {
+componentsTest('works: the plan\'s releases and cert-manager\'s manifest, in the seed\'s order, with what each needs of them', () => {
   assert.equal(components(aConfig()), [
     { id: 'kube-prometheus-stack', needs: [], kind: 'release' },
     { id: 'loki', needs: [], kind: 'release' },
     { id: 'tempo', needs: [], kind: 'release' },
-    { id: 'opentelemetry-operator', needs: ['cert-manager'], kind: 'release' },
     { id: 'cert-manager', needs: [], kind: 'manifest' },
+    { id: 'opentelemetry-operator', needs: ['cert-manager'], kind: 'release' },
   ])
 })
 
@@ -195,22 +194,3 @@ describeInventoryTest('nothing found: no lines (the script then says there is no
 })
 
 describeInventoryTest.run()
-
-// inventory
-
-const inventoryTest = suite('inventory')
-
-inventoryTest('a dry run: everything in teardown order, without asking the cluster', async () => {
-  const ctx = createContext(aConfig({ dryRun: true }), captureLog().log)
-  const found = await inventory(ctx)
-  assert.equal(ids(found.components), ['opentelemetry-operator', 'cert-manager', 'tempo', 'loki', 'kube-prometheus-stack'])
-  assert.equal(found.crds, [])
-  assert.is(found.namespace, false)
-})
-
-inventoryTest('a dry run with --purge: the namespace too', async () => {
-  const found = await inventory(createContext(aConfig({ dryRun: true, purge: true }), captureLog().log))
-  assert.is(found.namespace, true)
-})
-
-inventoryTest.run()

@@ -138,7 +138,7 @@ watchesTest('a wait under way when the watches stop (a signal) ends without thro
   const onCrash = (error: unknown) => crashes.push(error)
   process.on('uncaughtException', onCrash)
   try {
-    const waiting = waitForWorkloads({ runner: new Runner(log, false, env), log, target: {}, watches }, 'loki', [loki], { timeoutMs: 1500, stuckAfterMs: 60_000 })
+    const waiting = waitForWorkloads({ runner: new Runner(log, env), log, target: {}, watches }, 'loki', [loki], { timeoutMs: 1500, stuckAfterMs: 60_000 })
     await watches.stop()
     // it fails (no kubectl here), which is not what this test is about; a wait whose timer throws never settles
     await Promise.race([waiting.catch(() => {}), new Promise((r) => setTimeout(r, 4000))])

@@ -1,0 +1,169 @@
+// The plan, printed: a dry run writes it as a standalone bash script, the commands a person would
+// type for each step, with the seed's headings as comments. Run on a cluster it reaches the state
+// `npm run all` reaches; run again, it changes nothing that is in place. Pure: no process here.
+import type { Config } from '../core/config.ts'
+import { releaseNamed } from '../core/config.ts'
+import { sequence, type Action, type Step } from '../core/plan.ts'
+import { formatDuration } from '../core/settings.ts'
+import { knownReleaseNames, sections } from '../core/stack.ts'
+import { applyCertManagerCmds, MANIFEST_ANNOTATION, webhookOf } from '../steps/certmanager.ts'
+import { expectedWorkloads, repoNames } from '../steps/release.ts'
+import { deleteManifestCmds, teardownOrder, type ManifestObject } from '../steps/teardown.ts'
+import { waitCommands } from '../steps/wait.ts'
+import { renderCommand, shellWord as quote, type Command } from '../tools/exec.ts'
+import { helm, repoAddCmd, repoUpdateCmd, uninstallCmd, upgradeInstallCmd } from '../tools/helm.ts'
+import { createNamespaceCmd, kubectl, type Target } from '../tools/kubectl.ts'
+
+export interface ScriptOptions {
+  /** the command that printed it, named in the header */
+  printedBy: string
+  /** values files are written relative to this folder (where the script is run from) */
+  cwd: string
+}
+
+/** The steps as one bash script, in the plan's order. */
+export function renderScript(config: Config, target: Target, steps: Step[], opts: ScriptOptions): string {
+  const lines = [
+    '#!/usr/bin/env bash',
+    `# Seed 05 (monitoring infrastructure) as commands: printed by \`${opts.printedBy}\`.`,
+    `# Profile ${config.profile}, namespace ${config.namespace}, kube context ${config.context ?? '(the current one)'}.`,
+    '# Safe to run again: each command leaves what is in place as it is.',
+    'set -euo pipefail',
+  ]
+  for (const step of sequence(steps)) {
+    lines.push('', `# ${step.title}${sectionNote(step)}`)
+    for (const action of step.actions) lines.push(...actionLines(config, target, action, opts.cwd))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function sectionNote(step: Step): string {
+  return step.section === 'repos' ? '' : ` (${sections[step.section].heading}; ${sections[step.section].script})`
+}
+
+/** What one action is in bash. */
+export function actionLines(config: Config, target: Target, action: Action, cwd: string): string[] {
+  const timeout = formatDuration(config.timeoutMs)
+  const sh = (cmd: Command) => renderCommand(cmd)
+  switch (action.do) {
+    case 'check-app-namespace': {
+      const ns = config.appNamespace
+      const message = `namespace ${ns} not found: the workshop app is not deployed yet (section 04)`
+      const fail = config.requireApp ? `{ echo ${quote(message)} >&2; exit 1; }` : `echo ${quote(`warning: ${message}`)} >&2`
+      return [`${sh(kubectl(target, 'get', 'namespace', ns))} >/dev/null 2>&1 || ${fail}`]
+    }
+    case 'create-namespace':
+      return [`${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null 2>&1 || ` +
+        sh(createNamespaceCmd(target, action.namespace))]
+    case 'require-namespace':
+      return [`${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null || ` +
+        `{ echo ${quote(`namespace ${action.namespace} does not exist: run ${sections.namespace.script} first`)} >&2; exit 1; }`]
+    case 'add-repos': {
+      const repos = repoNames(action.releases.map((n) => releaseNamed(config, n)))
+      if (!repos.length) return []
+      return [...repos.map((r) => sh(repoAddCmd(r, config.repos[r]))), sh(repoUpdateCmd(repos))]
+    }
+    case 'remove-releases':
+      return [
+        '# releases of another --profile go first: two log stacks never run side by side',
+        ...action.releases.map((name) =>
+          `${sh(uninstallCmd(target, name, config.namespace, timeout))} --ignore-not-found`),
+      ]
+    case 'install':
+      return [sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd }))]
+    case 'wait-release':
+      return waitCommands(target, expectedWorkloads(releaseNamed(config, action.release)), config.timeoutMs).map(sh)
+    case 'apply-cert-manager':
+      return applyCertManagerCmds(config, target).map(sh)
+    case 'wait-cert-manager': {
+      const { namespace, deployments } = config.certManager
+      const refs = deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace }))
+      return waitCommands(target, refs, config.timeoutMs).map(sh)
+    }
+    case 'webhook':
+      return untilAnswers(webhookOf(action.webhook, config, target), config.timeoutMs)
+    case 'require-cert-manager':
+      return [
+        `${sh(kubectl(target, 'get', 'crd', 'issuers.cert-manager.io'))} >/dev/null || ` +
+          `{ echo ${quote(`cert-manager is not installed: run ${sections['cert-manager'].script} first`)} >&2; exit 1; }`,
+        ...untilAnswers(webhookOf('cert-manager', config, target), Math.min(config.timeoutMs, 60_000)),
+      ]
+    case 'report':
+      return [
+        `# the checkpoint report: npx zx ${sections.verify.script}`,
+        sh(kubectl(target, 'get', 'pods', '-n', config.namespace)),
+        sh(kubectl(target, 'get', 'pods', '-n', config.certManager.namespace)),
+      ]
+  }
+}
+
+/** A webhook probe retried every 5 s until it answers, or an error at the deadline. */
+function untilAnswers(webhook: { title: string; probe: Command }, timeoutMs: number): string[] {
+  const seconds = Math.ceil(timeoutMs / 1000)
+  return [
+    `# wait ≤ ${formatDuration(timeoutMs)} for the ${webhook.title} (a server-side dry run it must admit)`,
+    `deadline=$((SECONDS + ${seconds}))`,
+    `until ${silenced(webhook.probe)}`,
+    'do',
+    `  (( SECONDS < deadline )) || { echo ${quote(`gave up after ${formatDuration(timeoutMs)} waiting for the ${webhook.title}`)} >&2; exit 1; }`,
+    '  sleep 5',
+    'done',
+  ]
+}
+
+/** The command with its output dropped (a here-document, if any, still follows it). */
+function silenced(cmd: Command): string {
+  const [line, ...heredoc] = renderCommand(cmd).split('\n')
+  const redirect = line.lastIndexOf(' <<')
+  const quiet = redirect < 0 ? `${line} >/dev/null 2>&1` : `${line.slice(0, redirect)} >/dev/null 2>&1${line.slice(redirect)}`
+  return [quiet, ...heredoc].join('\n')
+}
+
+/**
+ * Teardown as bash: the install plan reversed, each removal tolerant of what is already gone, and
+ * cert-manager only when our mark says we applied it. --purge adds the CRDs and the namespace.
+ */
+export function renderTeardownScript(config: Config, target: Target, manifest: ManifestObject[], printedBy: string): string {
+  const timeout = formatDuration(config.timeoutMs)
+  const sh = (cmd: Command) => renderCommand(cmd)
+  const lines = [
+    '#!/usr/bin/env bash',
+    `# Teardown of seed 05's stack: printed by \`${printedBy}\`. Removes only what the install put there.`,
+    'set -euo pipefail',
+  ]
+  const wanted = new Set(config.releases.map((r) => r.name))
+  const uninstall = (name: string) => `${sh(uninstallCmd(target, name, config.namespace, timeout))} --ignore-not-found`
+  const strays = knownReleaseNames.filter((n) => !wanted.has(n))
+  if (strays.length) lines.push('', '# releases of another --profile', ...strays.map(uninstall))
+  for (const c of teardownOrder(config)) {
+    if (c.kind === 'release') {
+      lines.push('', `# helm release ${c.id}`, uninstall(c.id))
+      continue
+    }
+    const { namespace } = config.certManager
+    const mark = `{.metadata.annotations.${MANIFEST_ANNOTATION.replace(/\./g, '\\.')}}`
+    const ours = `${sh(kubectl(target, 'get', 'namespace', namespace, '--ignore-not-found', '-o', `jsonpath=${mark}`))}`
+    lines.push('', `# cert-manager ${config.certManager.version}, if these scripts applied it${config.purge ? '' : ' (its CRDs stay)'}`,
+      `if [ -n "$(${ours})" ]; then`,
+      ...deleteManifestCmds(target, manifest, { withCrds: config.purge, timeout }).map((cmd) => `  ${sh(cmd)}`),
+      'fi')
+  }
+  if (config.purge) {
+    const groups = [...new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])]
+    const pattern = `\\.(${groups.map((g) => g.replace(/\./g, '\\.')).join('|')})$`
+    lines.push('', '# --purge: the CRDs of the stack, and with them every custom resource in them',
+      `${sh(kubectl(target, 'get', 'crd', '-o', 'name'))} | { grep -E ${quote(pattern)} || true; } | ` +
+        `xargs -r ${sh(kubectl(target, 'delete', '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
+      `# --purge: the namespace, unless it holds helm releases not installed by these scripts`,
+      `if [ -z "$(${sh(listNamesCmd(target, config.namespace))})" ]; then`,
+      `  ${sh(kubectl(target, 'delete', 'namespace', config.namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
+      'else',
+      `  echo ${quote(`namespace ${config.namespace} stays: it holds other helm releases`)} >&2`,
+      'fi')
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function listNamesCmd(target: Target, namespace: string): Command {
+  return helm(target, 'list', '--namespace', namespace, '--short')
+}

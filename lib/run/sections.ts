@@ -1,0 +1,87 @@
+// A script is a view of the plan: a seed section (or all of them), run by the executor or, in a
+// dry run, printed as bash. The settings its --help lists are those its steps use.
+import type { Config } from '../core/config.ts'
+import { ExitError } from '../core/errors.ts'
+import { planFor, type Action, type Step } from '../core/plan.ts'
+import type { StepId } from '../core/stack.ts'
+import type { Context } from '../steps/context.ts'
+import { repoNames } from '../steps/release.ts'
+import type { Target } from '../tools/kubectl.ts'
+import { printError } from '../ui/errors.ts'
+import { planExitCode, renderSummary } from '../ui/summary.ts'
+import { executePlan } from './execute.ts'
+import { renderScript } from './script.ts'
+
+export interface Script {
+  /** what --help says the script does */
+  summary: string
+  /** the flags its --help lists (the frame's own are always listed) */
+  settings(config: Config): string[]
+  run(ctx: Context): Promise<void>
+  /** a dry run: the bash script printed instead of running (none: the script changes nothing anyway) */
+  print?(config: Config, target: Target, printedBy: string): string | Promise<string>
+}
+
+/** The script of some sections of the seed, or of all of them (with the closing summary). */
+export function sectionScript(scope: StepId[] | 'all', summary: string): Script {
+  return {
+    summary,
+    settings: (config) => settingsOf(config, planFor(config, scope)),
+    run: (ctx) => runSteps(ctx, planFor(ctx.config, scope), { summary: scope === 'all' }),
+    print: (config, target, printedBy) => renderScript(config, target, planFor(config, scope),
+      { printedBy, cwd: process.cwd() }),
+  }
+}
+
+async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean }): Promise<void> {
+  const startedAt = Date.now()
+  const results = await executePlan(ctx, steps, async (step, run) => {
+    ctx.log.header(step.title)
+    try {
+      await run()
+    } catch (error) {
+      printError(ctx.log, error)
+      throw error
+    }
+  })
+  if (opts.summary) {
+    const titled = results.map((result) => ({ result, title: steps.find((s) => s.id === result.id)!.title }))
+    for (const line of renderSummary(ctx, titled, startedAt, ctx.log.c, ctx.log.lang)) ctx.log.info(line)
+  }
+  const code = planExitCode(results)
+  // each error was printed under its step: the frame only sets the exit code
+  if (code) throw new ExitError(code)
+}
+
+/** Every script reads these. */
+export const frameSettings = ['help', 'help-all', 'profile', 'dry-run', 'context', 'timeout', 'stuck-after', 'verbose', 'quiet']
+
+/** The settings the steps' actions read. */
+export function settingsOf(config: Config, steps: Step[]): string[] {
+  const used = steps.flatMap((s) => s.actions.flatMap((a) => actionSettings(config, a)))
+  return [...new Set([...frameSettings, ...used])]
+}
+
+function actionSettings(config: Config, action: Action): string[] {
+  switch (action.do) {
+    case 'check-app-namespace': return ['app-namespace', 'require-app']
+    case 'create-namespace':
+    case 'require-namespace':
+    case 'remove-releases':
+    case 'wait-release':
+      return ['namespace']
+    case 'add-repos': {
+      const releases = config.releases.filter((r) => action.releases.includes(r.name))
+      return ['chart-mirror', ...repoNames(releases).map((r) => `${r}-repo`)]
+    }
+    case 'install':
+      return ['namespace', 'values-dir', `${action.release}-version`,
+        ...(action.release === 'opentelemetry-operator' ? ['collector-image'] : [])]
+    case 'apply-cert-manager': return ['cert-manager-version', 'cert-manager-manifest']
+    case 'report': return ['namespace', 'json']
+    case 'wait-cert-manager':
+    case 'webhook':
+    case 'require-cert-manager':
+      return []
+  }
+}

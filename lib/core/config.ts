@@ -31,6 +31,7 @@ export const settingDefs: SettingDef[] = [
   { flag: 'require-app', kind: 'boolean', default: false, help: 'fail when the app namespace (ticketing) is missing, instead of warning' },
   { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the monitoring stack' },
   { flag: 'app-namespace', kind: 'string', default: 'ticketing', example: 'ticketing', validate: dns1123Label, help: "the workshop app's namespace (seed §1 checks it exists)" },
+  { flag: 'export-dir', kind: 'string', default: 'steps', example: './steps', help: 'npm run export: the folder the bash scripts are written to (a new folder, or one written by export before)' },
   { flag: 'values-dir', kind: 'string', default: path.join(projectRoot, 'values'), example: './my-values', validate: directory, help: 'folder holding the values files, one per release (copy values/ to change them)' },
   { flag: 'collector-image', kind: 'string', default: 'otel/opentelemetry-collector-k8s', example: 'otel/opentelemetry-collector-k8s', validate: imageRepository, help: 'collector image repository the operator deploys (seed §4)' },
   { flag: 'cert-manager-version', kind: 'string', default: '', example: certManagerPins.seed, validate: chartVersion, help: `cert-manager release whose manifest is applied (seed §3; default: the profile's pin, ${profileNames.map((p) => `${p}: ${certManagerPins[p]}`).join(', ')})` },
@@ -74,6 +75,7 @@ export interface Config {
   releases: Release[]
   certManager: { version: string; namespace: string; deployments: string[]; crdGroups: string[]; manifest: string }
   collectorImage: string
+  exportDir: string
   help: boolean
   helpAll: boolean
 }
@@ -160,6 +162,7 @@ export function buildConfig(v: SettingValues, readValues: (file: string) => Reco
       manifest: (v['cert-manager-manifest'] as string) || certManagerDefaults.manifestUrl(certVersion),
     },
     collectorImage: v['collector-image'] as string,
+    exportDir: v['export-dir'] as string,
     help: v.help as boolean,
     helpAll: v['help-all'] as boolean,
   }

@@ -30,7 +30,7 @@ export type StepId = 'namespace' | 'lgtm' | 'cert-manager' | 'otel-operator' | '
 
 /** Each section's script and heading in the seed. */
 export const sections: Record<StepId, { script: string; heading: string }> = {
-  namespace: { script: 'scripts/01-namespace.mts', heading: '§1 사전 준비 (namespaces)' },
+  namespace: { script: 'scripts/01-namespace.mts', heading: '§1 사전 준비' },
   lgtm: { script: 'scripts/02-lgtm.mts', heading: '§2 LGTM 스택 설치' },
   'cert-manager': { script: 'scripts/03-cert-manager.mts', heading: '§3 cert-manager 설치' },
   'otel-operator': { script: 'scripts/04-otel-operator.mts', heading: '§4 OpenTelemetry Operator 설치' },

@@ -41,7 +41,7 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     }
     log = createLog(config.verbosity)
     ctx = createContext(config, log)
-    await preflight(ctx)
+    await preflight(ctx, { offline: Boolean(script.offline || (config.dryRun && script.print)) })
     if (config.dryRun && script.print) {
       log.print(await script.print(config, ctx.target, `npx zx ${[file, ...argv].join(' ')}`))
       log.info(log.c.yellow(messages[log.lang].dryRun))

@@ -1,11 +1,12 @@
 // The plan, printed: a dry run writes it as a standalone bash script, the commands a person would
 // type for each step, with the seed's headings as comments. Run on a cluster it reaches the state
 // `npm run all` reaches; run again, it changes nothing that is in place. Pure: no process here.
+import path from 'node:path'
 import type { Config } from '../core/config.ts'
 import { releaseNamed } from '../core/config.ts'
 import { sequence, type Action, type Step } from '../core/plan.ts'
 import { formatDuration } from '../core/settings.ts'
-import { knownReleaseNames, sections } from '../core/stack.ts'
+import { knownReleaseNames, sections, type StepId } from '../core/stack.ts'
 import { applyCertManagerCmds, MANIFEST_ANNOTATION, webhookOf } from '../steps/certmanager.ts'
 import { expectedWorkloads, repoNames } from '../steps/release.ts'
 import { deleteManifestCmds, teardownOrder, type ManifestObject } from '../steps/teardown.ts'
@@ -19,6 +20,8 @@ export interface ScriptOptions {
   printedBy: string
   /** values files are written relative to this folder (where the script is run from) */
   cwd: string
+  /** the script first changes to its own folder (an exported script, its values files beside it) */
+  fromOwnFolder?: boolean
 }
 
 /** The steps as one bash script, in the plan's order. */
@@ -29,6 +32,7 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
     `# Profile ${config.profile}, namespace ${config.namespace}, kube context ${config.context ?? '(the current one)'}.`,
     '# Safe to run again: each command leaves what is in place as it is.',
     'set -euo pipefail',
+    ...(opts.fromOwnFolder ? ['cd "$(dirname "${BASH_SOURCE[0]}")"  # the values files are beside this script'] : []),
   ]
   for (const step of sequence(steps)) {
     lines.push('', `# ${step.title}${sectionNote(step)}`)
@@ -38,7 +42,7 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
 }
 
 function sectionNote(step: Step): string {
-  return step.section === 'repos' ? '' : ` (${sections[step.section].heading}; ${sections[step.section].script})`
+  return step.section === 'repos' ? '' : ` — ${sections[step.section].heading}, ${sections[step.section].script}`
 }
 
 /** What one action is in bash. */
@@ -57,7 +61,7 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
         sh(createNamespaceCmd(target, action.namespace))]
     case 'require-namespace':
       return [`${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null || ` +
-        `{ echo ${quote(`namespace ${action.namespace} does not exist: run ${sections.namespace.script} first`)} >&2; exit 1; }`]
+        `{ echo ${quote(`namespace ${action.namespace} does not exist: ${runFirst('namespace')}`)} >&2; exit 1; }`]
     case 'add-repos': {
       const repos = repoNames(action.releases.map((n) => releaseNamed(config, n)))
       if (!repos.length) return []
@@ -85,7 +89,7 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
     case 'require-cert-manager':
       return [
         `${sh(kubectl(target, 'get', 'crd', 'issuers.cert-manager.io'))} >/dev/null || ` +
-          `{ echo ${quote(`cert-manager is not installed: run ${sections['cert-manager'].script} first`)} >&2; exit 1; }`,
+          `{ echo ${quote(`cert-manager is not installed: ${runFirst('cert-manager')}`)} >&2; exit 1; }`,
         ...untilAnswers(webhookOf('cert-manager', config, target), Math.min(config.timeoutMs, 60_000)),
       ]
     case 'report':
@@ -95,6 +99,12 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
         sh(kubectl(target, 'get', 'pods', '-n', config.certManager.namespace)),
       ]
   }
+}
+
+/** Which step to run first, as a script or as its exported bash file. */
+function runFirst(section: StepId): string {
+  const name = path.basename(sections[section].script, '.mts')
+  return `run ${name} first (npx zx ${sections[section].script}, or bash ${name}.sh)`
 }
 
 /** A webhook probe retried every 5 s until it answers, or an error at the deadline. */

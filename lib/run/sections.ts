@@ -18,6 +18,8 @@ export interface Script {
   /** the flags its --help lists (the frame's own are always listed) */
   settings(config: Config): string[]
   run(ctx: Context): Promise<void>
+  /** it needs no cluster (it only writes files) */
+  offline?: boolean
   /** a dry run: the bash script printed instead of running (none: the script changes nothing anyway) */
   print?(config: Config, target: Target, printedBy: string): string | Promise<string>
 }

@@ -11,27 +11,31 @@ import type { Context } from '../steps/context.ts'
 const WITHOUT_A_CLUSTER =
   'To try without a cluster: `npm run demo` runs everything on a simulated one, and --dry-run prints the commands.'
 
-/** Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s. */
-export async function preflight(ctx: Context): Promise<void> {
-  const { log, config } = ctx
+/**
+ * Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s.
+ * Offline (a dry run, an export) the cluster is not asked, and a missing tool is only a warning.
+ */
+export async function preflight(ctx: Context, opts: { offline: boolean }): Promise<void> {
+  const { log } = ctx
+  const { offline } = opts
   const [kubectlPath, helmPath] = await Promise.all([which('kubectl', { nothrow: true }), which('helm', { nothrow: true })])
   const missing = [
     !kubectlPath && new EnvironmentError('kubectl was not found on PATH', 'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)'),
     !helmPath && new EnvironmentError('helm was not found on PATH', 'install helm 3 or 4: https://helm.sh/docs/intro/install/'),
   ].filter((e): e is EnvironmentError => Boolean(e))
-  if (missing.length && !config.dryRun) throw missing[0]
+  if (missing.length && !offline) throw missing[0]
   if (missing.length) {
-    for (const e of missing) log.warn(`${e.message} — fine for a dry run, needed for the real one`)
-    log.info('Target: unknown — dry run: nothing is changed, and the cluster is assumed empty')
+    for (const e of missing) log.warn(`${e.message} — not needed to print the commands, needed to run them`)
+    log.info('Target: unknown — nothing is changed, and the commands assume an empty cluster')
     return
   }
   // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
-  // version (not asked in a dry run) also carries kubectl's own, so kubectl starts once for both;
+  // version (not asked offline) also carries kubectl's own, so kubectl starts once for both;
   // it is judged only after the context checks, so their errors still come first.
   const [helmVersion, kubeconfig, version] = await Promise.all([
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
-    config.dryRun ? undefined : reachServer(ctx),
+    offline ? undefined : reachServer(ctx),
   ])
   const kubectlVersion = version ??
     await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 })
@@ -42,9 +46,9 @@ export async function preflight(ctx: Context): Promise<void> {
   log.info(`${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`)
 
   const view: KubeconfigView = safeJson(kubeconfig.stdout) ?? {}
-  const context = resolveContext(ctx, view)
+  const context = resolveContext(ctx, view, offline)
   if (!version) {
-    log.info(`Target: context ${log.c.bold(context ?? '(none)')} — dry run: nothing is changed, and the cluster is assumed empty`)
+    log.info(`Target: context ${log.c.bold(context ?? '(none)')} — nothing is changed, and the commands assume an empty cluster`)
     return
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
@@ -73,16 +77,16 @@ interface KubeconfigView {
   clusters?: { name: string; cluster?: { server?: string } }[]
 }
 
-function resolveContext(ctx: Context, view: KubeconfigView): string | undefined {
+function resolveContext(ctx: Context, view: KubeconfigView, offline: boolean): string | undefined {
   const contexts = (view.contexts ?? []).map((c) => c.name)
   if (ctx.config.context) {
     if (contexts.includes(ctx.config.context)) return ctx.config.context
-    if (ctx.config.dryRun) return ctx.config.context
+    if (offline) return ctx.config.context
     throw new EnvironmentError(`context "${ctx.config.context}" is not in your kubeconfig`, `known contexts: ${contexts.join(', ') || 'none'}; pick one with --context or STACK_CONTEXT`)
   }
   const current = view['current-context']
   if (current) return current
-  if (ctx.config.dryRun) return undefined
+  if (offline) return undefined
   throw new EnvironmentError('kubectl has no current context (no kubeconfig, or none selected)',
     contexts.length
       ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})`

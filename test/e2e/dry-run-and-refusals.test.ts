@@ -3,6 +3,9 @@
 // is a warning, or with --require-app an error with nothing changed.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { $ } from 'zx'
 import type { ProfileName } from '../../lib/core/stack.ts'
 import { helm, kubectl, kubectlJson, releases, root, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, layers, type Cluster, type Suite } from './harness.ts'
@@ -43,6 +46,39 @@ for (const layer of suiteLayers) {
     const verify = await runScript(c, '05-verify.mts')
     assert.is(verify.exitCode, 0, verify.output)
   }, profile))
+
+  test('npm run export: each file, run by bash in the seed\'s order, installs the stack; teardown.sh removes it', () => withCluster(async (c) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'export-'))
+    try {
+      // no cluster needed to write them
+      const exported = await runScript(c, 'export.mts', [`--export-dir=${dir}/steps`], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } })
+      assert.is(exported.exitCode, 0, exported.output)
+      assert.equal(fs.readdirSync(path.join(dir, 'steps')).sort(), ['01-namespace.sh', '02-lgtm.sh', '03-cert-manager.sh',
+        '04-otel-operator.sh', '05-verify.sh', 'README.txt', 'all.sh', 'teardown.sh', 'values'])
+      const bash = (file: string) => $({ cwd: dir, env: c.env, quiet: true, nothrow: true })`bash ${path.join('steps', file)}`.timeout(240_000)
+      // 04 before 03 stops before any helm command
+      const early = await bash('04-otel-operator.sh')
+      assert.is.not(early.exitCode, 0)
+      assert.match(early.stderr, /run 01-namespace first|run 03-cert-manager first/)
+      assert.equal(await releases(c), [])
+      for (const file of ['01-namespace.sh', '02-lgtm.sh', '03-cert-manager.sh', '04-otel-operator.sh', '05-verify.sh']) {
+        const run = await bash(file)
+        assert.is(run.exitCode, 0, `${file}:\n${run.stderr}`)
+      }
+      const verify = await runScript(c, '05-verify.mts')
+      assert.is(verify.exitCode, 0, verify.output)
+      // the same state as npm run all: a run after the files changes nothing
+      const again = await runScript(c, 'all.mts')
+      assert.is(again.exitCode, 0, again.output)
+      assert.match(again.stderr, /nothing to do/)
+      const teardown = await bash('teardown.sh')
+      assert.is(teardown.exitCode, 0, teardown.stderr)
+      assert.equal(await releases(c), [])
+      assert.is((await kubectl(c, 'get', 'namespace', 'cert-manager')).exitCode, 1, 'cert-manager was not removed')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }))
 
   test('--dry-run works with no cluster at all', () => withCluster(async (c) => {
     const dry = await runScript(c, 'all.mts', ['--dry-run'], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } })

@@ -17,8 +17,8 @@ export function statusView(config: Config, snap: Snapshot): StatusView {
         return { namespace, kind: w.kind ?? '', name: w.metadata.name, ready: s.readyCount, wanted: s.wanted, ok: s.ready }
       })),
     webhooks: [
-      { name: 'cert-manager', ...answer(snap.webhooks.certManager) },
-      { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator) },
+      { name: 'cert-manager', ...answer(snap.webhooks['cert-manager'] ?? 'not probed') },
+      { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator ?? 'not probed') },
     ],
   }
 }

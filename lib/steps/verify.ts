@@ -1,15 +1,16 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
-import { webhookOf } from './certmanager.ts'
-import { type Config } from '../core/config.ts'
-import { expectedDatasources, grafanaDatasourceLabel, type StepId } from '../core/stack.ts'
-import { checkDatasources, collectDatasources } from './datasources.ts'
+import { releaseNamed, type Config } from '../core/config.ts'
+import { stackSteps } from '../core/plan.ts'
+import { expectedDatasources, grafanaDatasourceLabel, sections, type WebhookId } from '../core/stack.ts'
 import { lastLine, type Command } from '../tools/exec.ts'
 import type { ReleaseState } from '../tools/helm.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
-import type { Context } from '../steps/context.ts'
 import { podProblem, selects, workloadStatus } from '../tools/readiness.ts'
-import { listReleases } from './release.ts'
 import { makeReport, renderReport, type Check, type Report } from '../ui/report.ts'
+import { webhookOf } from './certmanager.ts'
+import type { Context } from './context.ts'
+import { checkDatasources, collectDatasources } from './datasources.ts'
+import { listReleases } from './release.ts'
 
 export interface NamespaceSnapshot {
   workloads: KubeObject[]
@@ -20,23 +21,18 @@ export interface Snapshot {
   namespaces: Record<string, NamespaceSnapshot>
   releases: ReleaseState[]
   datasourceObjects: KubeObject[]
-  webhooks: { certManager: string | true; operator: string | true }
+  /** each webhook of the plan: true when it answered, else why not */
+  webhooks: Partial<Record<WebhookId, string | true>>
 }
 
-const scriptOf: Record<StepId, string> = {
-  namespace: 'scripts/01-namespace.mts',
-  lgtm: 'scripts/02-lgtm.mts',
-  'cert-manager': 'scripts/03-cert-manager.mts',
-  'otel-operator': 'scripts/04-otel-operator.mts',
-  verify: 'scripts/05-verify.mts',
-}
 
 /** Everything the checks look at, read in one parallel round of queries. */
 export async function readSnapshot(ctx: Context): Promise<Snapshot> {
   const { config, runner, target } = ctx
   const namespaces = [config.namespace, config.certManager.namespace]
   const selector = `${grafanaDatasourceLabel.key}=${grafanaDatasourceLabel.value}`
-  const [perNamespace, releases, configMaps, secrets, certManager, operator] = await Promise.all([
+  const webhookIds = [...new Set(stackSteps(config).flatMap((s) => s.actions.flatMap((a) => (a.do === 'webhook' ? [a.webhook] : []))))]
+  const [perNamespace, releases, configMaps, secrets, webhookAnswers] = await Promise.all([
     Promise.all(namespaces.map(async (namespace) => {
       const [workloads, pods] = await Promise.all([
         listObjects(runner, target, 'deployments,statefulsets,daemonsets', { namespace }),
@@ -48,14 +44,13 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
     listReleases(ctx, config.namespace),
     listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
     listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
-    answers(ctx, webhookOf('cert-manager', config, target).probe),
-    answers(ctx, webhookOf('operator', config, target).probe),
+    Promise.all(webhookIds.map((id) => answers(ctx, webhookOf(id, config, target).probe))),
   ])
   return {
     namespaces: Object.fromEntries(perNamespace),
     releases,
     datasourceObjects: [...configMaps, ...secrets.map((s) => ({ ...s, kind: 'Secret' }))],
-    webhooks: { certManager, operator },
+    webhooks: Object.fromEntries(webhookIds.map((id, i) => [id, webhookAnswers[i]])),
   }
 }
 
@@ -67,27 +62,38 @@ async function answers(ctx: Context, probe: Command): Promise<string | true> {
   return lastLine(out.stderr) || `exit code ${out.exitCode}`
 }
 
-/** The seed's checkpoint list, judged. */
+/** The seed's checkpoint list, judged: the lines each step of the plan owns, then the datasources. */
 export function buildReport(config: Config, snap: Snapshot): Report {
+  const steps = stackSteps(config)
+  const actions = steps.flatMap((step) => step.actions)
+  const installed = actions.flatMap((a) => (a.do === 'install' ? [releaseNamed(config, a.release)] : []))
   const checks: Check[] = []
-  for (const release of config.releases) {
+  for (const release of installed) {
     const group = release.step === 'otel-operator' ? 'operator' : 'monitoring'
     for (const w of release.workloads) {
-      checks.push(workloadCheck(group, w.title, w.kind, w.name, snap.namespaces[release.namespace], scriptOf[release.step]))
+      checks.push(workloadCheck(group, w.title, w.kind, w.name, snap.namespaces[release.namespace], sections[release.step].script))
     }
   }
   const cm = config.certManager
-  for (const name of cm.deployments) checks.push(workloadCheck('cert-manager', name, 'Deployment', name, snap.namespaces[cm.namespace], scriptOf['cert-manager']))
-  checks.push(webhookCheck('cert-manager', 'cert-manager webhook answers', snap.webhooks.certManager, scriptOf['cert-manager']))
-  checks.push(webhookCheck('operator', 'operator webhook answers', snap.webhooks.operator, scriptOf['otel-operator']))
+  const script03 = sections['cert-manager'].script
+  if (actions.some((a) => a.do === 'wait-cert-manager')) {
+    for (const name of cm.deployments) {
+      checks.push(workloadCheck('cert-manager', name, 'Deployment', name, snap.namespaces[cm.namespace], script03))
+    }
+  }
+  for (const a of actions) {
+    if (a.do !== 'webhook') continue
+    const script = a.webhook === 'cert-manager' ? script03 : sections['otel-operator'].script
+    checks.push(webhookCheck(a.webhook, `${a.webhook} webhook answers`, snap.webhooks[a.webhook] ?? 'not probed', script))
+  }
 
-  for (const release of config.releases) {
+  for (const release of installed) {
     const state = snap.releases.find((r) => r.name === release.name)
     const ok = state?.status === 'deployed' && state.chart === release.chart && state.version === release.version
     checks.push({
       id: `release/${release.name}`, group: 'releases', title: `helm release ${release.name}`, ok,
       detail: state ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})${ok ? '' : `; want deployed ${release.chart} ${release.version}`}` : 'not installed',
-      hint: ok ? undefined : `run ${scriptOf[release.step]} (it installs, upgrades or heals the release)`,
+      hint: ok ? undefined : `run ${sections[release.step].script} (it installs, upgrades or heals the release)`,
     })
   }
 
@@ -114,7 +120,7 @@ function workloadCheck(group: Check['group'], title: string, kind: string, name:
   }
 }
 
-function webhookCheck(group: Check['group'], title: string, answer: string | true, script: string): Check {
+function webhookCheck(group: WebhookId, title: string, answer: string | true, script: string): Check {
   return {
     id: `webhook/${group}`, group, title, ok: answer === true,
     detail: answer === true ? 'a server-side dry-run passed' : answer,

@@ -293,7 +293,7 @@ export function aSnapshot(o: SnapshotOptions = {}): Snapshot {
     namespaces,
     releases,
     datasourceObjects: o.datasourceObjects ?? [aStackDatasourceConfigMap()],
-    webhooks: { certManager: true, operator: true, ...o.webhooks },
+    webhooks: { 'cert-manager': true, operator: true, ...o.webhooks },
   }
 }
 

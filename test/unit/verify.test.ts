@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import type { Check } from '../../lib/ui/report.ts'
 import { buildReport } from '../../lib/steps/verify.ts'
 import {
-  aConfig, aDatasource, aDatasourceConfigMap, aDatasourceFile, aDatasourceSecret, aDeployment, aPod, aReleaseState, aSnapshot,
+  aConfig, aDatasource, aRelease, aDatasourceConfigMap, aDatasourceFile, aDatasourceSecret, aDeployment, aPod, aReleaseState, aSnapshot,
   aStackDatasourceConfigMap, aStatefulSet, type SnapshotOptions,
 } from './builders.ts'
 
@@ -181,7 +181,7 @@ buildReportTest('the versions wanted are the config\'s, not the defaults', () =>
 // webhooks
 
 for (const [webhook, id, script] of [
-  ['certManager', 'webhook/cert-manager', 'scripts/03-cert-manager.mts'],
+  ['cert-manager', 'webhook/cert-manager', 'scripts/03-cert-manager.mts'],
   ['operator', 'webhook/operator', 'scripts/04-otel-operator.mts'],
 ] as const) {
   buildReportTest(`${id} not answering: the reason as detail, and the script that waits for it`, () => {
@@ -268,6 +268,20 @@ buildReportTest('everything wrong at once: every problem reported, none hides an
   })
   assert.equal(failed, ['workload/tempo', 'webhook/operator', 'release/opentelemetry-operator', 'datasource/tempo'])
   assert.is(report({ missing: ['tempo'] }).ok, false)
+})
+
+// the checkpoint lines come from the plan: a step added to the table brings its lines
+
+buildReportTest('a release added to the table brings its workload and release lines, a webhook its own', () => {
+  const base = aConfig()
+  const extra = aRelease({ name: 'pyroscope', chart: 'pyroscope', version: '1.0.0',
+    workloads: [{ kind: 'StatefulSet', name: 'pyroscope', title: 'Pyroscope', seedPod: 'pyroscope-0' }] })
+  const ids = report({ config: { ...base, releases: [...base.releases, extra] } }).checks.map((c) => c.id)
+  assert.ok(ids.includes('workload/pyroscope') && ids.includes('release/pyroscope'), ids.join(' '))
+  const withoutOperator = { ...base, releases: base.releases.filter((r) => r.name !== 'opentelemetry-operator') }
+  const left = report({ config: withoutOperator }).checks.map((c) => c.id)
+  assert.not.ok(left.includes('webhook/operator') || left.includes('release/opentelemetry-operator'), left.join(' '))
+  assert.ok(left.includes('webhook/cert-manager'))
 })
 
 buildReportTest.run()

@@ -7,7 +7,9 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(['namespace'],
-  'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.')
+export const script = sectionScript(
+  ['namespace'],
+  'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -12,7 +12,10 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(['lgtm'], 'Seed §2: install kube-prometheus-stack, loki (loki-stack) and ' +
-  'tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).')
+export const script = sectionScript(
+  ['lgtm'],
+  'Seed §2: install kube-prometheus-stack, loki (loki-stack) and ' +
+    'tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -7,7 +7,9 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(['cert-manager'],
-  'Seed §3: apply the cert-manager manifest and wait until its webhook answers.')
+export const script = sectionScript(
+  ['cert-manager'],
+  'Seed §3: apply the cert-manager manifest and wait until its webhook answers.',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -6,7 +6,9 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(['verify'], 'Seed §5: check every checkpoint (pods, releases, webhooks, ' +
-  'Grafana datasources); exit 1 if any fails.')
+export const script = sectionScript(
+  ['verify'],
+  'Seed §5: check every checkpoint (pods, releases, webhooks, ' + 'Grafana datasources); exit 1 if any fails.',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -6,7 +6,10 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript('all', 'Seed §1–§5 in one run: namespaces, LGTM stack, cert-manager, ' +
-  'OpenTelemetry Operator, then the checkpoint report.')
+export const script = sectionScript(
+  'all',
+  'Seed §1–§5 in one run: namespaces, LGTM stack, cert-manager, ' +
+    'OpenTelemetry Operator, then the checkpoint report.',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -4,7 +4,9 @@
 import { exportScript } from '../lib/run/export.ts'
 import { isMain, main } from '../lib/run/main.ts'
 
-export const script = exportScript('Write each step of seed 05 as a bash script into --export-dir (default ./steps), ' +
-  'with the values files; the same commands --dry-run prints.')
+export const script = exportScript(
+  'Write each step of seed 05 as a bash script into --export-dir (default ./steps), ' +
+    'with the values files; the same commands --dry-run prints.',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -7,7 +7,8 @@ import { readSnapshot } from '../lib/steps/verify.ts'
 import { renderStatus } from '../lib/ui/status.ts'
 
 export const script = {
-  summary: 'Show the state of the stack (releases, ready pods per workload, webhooks); changes nothing. ' +
+  summary:
+    'Show the state of the stack (releases, ready pods per workload, webhooks); changes nothing. ' +
     '--json for machines.',
   settings: () => [...frameSettings, 'namespace', 'json'],
   async run(ctx) {

@@ -6,7 +6,8 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { teardownScript } from '../lib/run/teardown.ts'
 
-export const script = teardownScript('Remove what the scripts installed, in reverse order ' +
-  '(--purge: also the CRDs and the monitoring namespace).')
+export const script = teardownScript(
+  'Remove what the scripts installed, in reverse order ' + '(--purge: also the CRDs and the monitoring namespace).',
+)
 
 if (isMain(import.meta)) await main(import.meta, script)

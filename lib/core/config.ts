@@ -5,43 +5,178 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { UsageError } from './errors.ts'
 import {
-  certManagerDefaults, certManagerPins, knownReleaseNames, profileNames, profiles, repoDefaults,
-  type ProfileName, type ReleaseSpec, type RepoName, type StepId,
+  certManagerDefaults,
+  certManagerPins,
+  knownReleaseNames,
+  profileNames,
+  profiles,
+  repoDefaults,
+  type ProfileName,
+  type ReleaseSpec,
+  type RepoName,
+  type StepId,
 } from './stack.ts'
 import { mergeValues, projectRoot, readValuesFile, setToValues } from './values.ts'
 import {
-  chartVersion, dns1123Label, imageRepository, kubeContextName, manifestLocation, parseSettings, repositoryUrl,
-  type SettingDef, type SettingValues,
+  chartVersion,
+  dns1123Label,
+  imageRepository,
+  kubeContextName,
+  manifestLocation,
+  parseSettings,
+  repositoryUrl,
+  type SettingDef,
+  type SettingValues,
 } from './settings.ts'
 
 /** Every setting: flag, environment variable (STACK_…), default, and what a good value is. */
 export const settingDefs: SettingDef[] = [
   { flag: 'help', kind: 'boolean', default: false, help: 'print this help and exit' },
-  { flag: 'help-all', kind: 'boolean', default: false, help: 'print the help with every setting, including chart versions and repositories', advanced: true },
-  { flag: 'profile', kind: 'string', default: 'seed', example: 'current', validate: oneOf(profileNames), help: "seed: the workshop page's charts as written; current: the same stack on charts still maintained (community Loki, Alloy, community Tempo)" },
-  { flag: 'dry-run', kind: 'boolean', default: false, help: 'print every command that would change the cluster, change nothing (no cluster needed)' },
-  { flag: 'context', kind: 'string', default: '', example: 'kind-kind', validate: kubeContextName, help: 'kubeconfig context to use (default: the current context, always printed first)' },
+  {
+    flag: 'help-all',
+    kind: 'boolean',
+    default: false,
+    help: 'print the help with every setting, including chart versions and repositories',
+    advanced: true,
+  },
+  {
+    flag: 'profile',
+    kind: 'string',
+    default: 'seed',
+    example: 'current',
+    validate: oneOf(profileNames),
+    help: "seed: the workshop page's charts as written; current: the same stack on charts still maintained (community Loki, Alloy, community Tempo)",
+  },
+  {
+    flag: 'dry-run',
+    kind: 'boolean',
+    default: false,
+    help: 'print every command that would change the cluster, change nothing (no cluster needed)',
+  },
+  {
+    flag: 'context',
+    kind: 'string',
+    default: '',
+    example: 'kind-kind',
+    validate: kubeContextName,
+    help: 'kubeconfig context to use (default: the current context, always printed first)',
+  },
   { flag: 'timeout', kind: 'duration', default: '10m', example: '15m', help: 'how long each wait may take' },
-  { flag: 'stuck-after', kind: 'duration', default: '1m', example: '2m', help: 'how long a pod may sit in ImagePullBackOff, CrashLoopBackOff or Unschedulable before its step fails' },
+  {
+    flag: 'stuck-after',
+    kind: 'duration',
+    default: '1m',
+    example: '2m',
+    help: 'how long a pod may sit in ImagePullBackOff, CrashLoopBackOff or Unschedulable before its step fails',
+  },
   { flag: 'verbose', kind: 'boolean', default: false, help: 'also print every query and each retry' },
   { flag: 'quiet', kind: 'boolean', default: false, help: 'print only warnings, errors and the summary' },
   { flag: 'json', kind: 'boolean', default: false, help: 'print the report as JSON (05-verify, all)' },
-  { flag: 'yes', kind: 'boolean', default: false, help: 'teardown: do not ask for confirmation (needed when not on a terminal)' },
-  { flag: 'purge', kind: 'boolean', default: false, help: "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's) and the monitoring namespace" },
-  { flag: 'require-app', kind: 'boolean', default: false, help: 'fail when the app namespace (ticketing) is missing, instead of warning' },
-  { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the monitoring stack' },
-  { flag: 'app-namespace', kind: 'string', default: 'ticketing', example: 'ticketing', validate: dns1123Label, help: "the workshop app's namespace (seed §1 checks it exists)" },
-  { flag: 'export-dir', kind: 'string', default: 'steps', example: './steps', help: 'npm run export: the folder the bash scripts are written to (a new folder, or one written by export before)' },
-  { flag: 'values-dir', kind: 'string', default: path.join(projectRoot, 'values'), example: './my-values', validate: directory, help: 'folder holding the values files, one per release (copy values/ to change them)' },
-  { flag: 'collector-image', kind: 'string', default: 'otel/opentelemetry-collector-k8s', example: 'otel/opentelemetry-collector-k8s', validate: imageRepository, help: 'collector image repository the operator deploys (seed §4)' },
-  { flag: 'cert-manager-version', kind: 'string', default: '', example: certManagerPins.seed, validate: chartVersion, help: `cert-manager release whose manifest is applied (seed §3; default: the profile's pin, ${profileNames.map((p) => `${p}: ${certManagerPins[p]}`).join(', ')})` },
-  { flag: 'chart-mirror', kind: 'string', default: '', example: 'https://charts.example.com', validate: repositoryUrl, help: 'one base for every chart repository: <base>/<repo> for HTTP mirrors, or an oci:// registry holding every chart (a --<repo>-repo setting still wins)' },
-  { flag: 'cert-manager-manifest', kind: 'string', default: '', example: './cert-manager.yaml', validate: manifestLocation((p) => fs.existsSync(p)), help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)' },
-  ...(Object.entries(repoDefaults) as [RepoName, string][]).map(([repo, url]): SettingDef => (
-    { flag: `${repo}-repo`, kind: 'string', default: url, example: url, validate: repositoryUrl, help: `chart repository "${repo}"`, advanced: true })),
+  {
+    flag: 'yes',
+    kind: 'boolean',
+    default: false,
+    help: 'teardown: do not ask for confirmation (needed when not on a terminal)',
+  },
+  {
+    flag: 'purge',
+    kind: 'boolean',
+    default: false,
+    help: "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's) and the monitoring namespace",
+  },
+  {
+    flag: 'require-app',
+    kind: 'boolean',
+    default: false,
+    help: 'fail when the app namespace (ticketing) is missing, instead of warning',
+  },
+  {
+    flag: 'namespace',
+    kind: 'string',
+    default: 'monitoring',
+    example: 'monitoring',
+    validate: dns1123Label,
+    help: 'namespace for the monitoring stack',
+  },
+  {
+    flag: 'app-namespace',
+    kind: 'string',
+    default: 'ticketing',
+    example: 'ticketing',
+    validate: dns1123Label,
+    help: "the workshop app's namespace (seed §1 checks it exists)",
+  },
+  {
+    flag: 'export-dir',
+    kind: 'string',
+    default: 'steps',
+    example: './steps',
+    help: 'npm run export: the folder the bash scripts are written to (a new folder, or one written by export before)',
+  },
+  {
+    flag: 'values-dir',
+    kind: 'string',
+    default: path.join(projectRoot, 'values'),
+    example: './my-values',
+    validate: directory,
+    help: 'folder holding the values files, one per release (copy values/ to change them)',
+  },
+  {
+    flag: 'collector-image',
+    kind: 'string',
+    default: 'otel/opentelemetry-collector-k8s',
+    example: 'otel/opentelemetry-collector-k8s',
+    validate: imageRepository,
+    help: 'collector image repository the operator deploys (seed §4)',
+  },
+  {
+    flag: 'cert-manager-version',
+    kind: 'string',
+    default: '',
+    example: certManagerPins.seed,
+    validate: chartVersion,
+    help: `cert-manager release whose manifest is applied (seed §3; default: the profile's pin, ${profileNames.map((p) => `${p}: ${certManagerPins[p]}`).join(', ')})`,
+  },
+  {
+    flag: 'chart-mirror',
+    kind: 'string',
+    default: '',
+    example: 'https://charts.example.com',
+    validate: repositoryUrl,
+    help: 'one base for every chart repository: <base>/<repo> for HTTP mirrors, or an oci:// registry holding every chart (a --<repo>-repo setting still wins)',
+  },
+  {
+    flag: 'cert-manager-manifest',
+    kind: 'string',
+    default: '',
+    example: './cert-manager.yaml',
+    validate: manifestLocation((p) => fs.existsSync(p)),
+    help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)',
+  },
+  ...(Object.entries(repoDefaults) as [RepoName, string][]).map(
+    ([repo, url]): SettingDef => ({
+      flag: `${repo}-repo`,
+      kind: 'string',
+      default: url,
+      example: url,
+      validate: repositoryUrl,
+      help: `chart repository "${repo}"`,
+      advanced: true,
+    }),
+  ),
   ...knownReleaseNames.map((name): SettingDef => {
-    const pins = profileNames.flatMap((p) => profiles[p].filter((r) => r.name === name).map((r) => `${p}: ${r.chart} ${r.version}`))
-    return { flag: `${name}-version`, kind: 'string', default: '', example: profiles.seed.find((r) => r.name === name)?.version ?? '1.0.0', validate: chartVersion, help: `chart version for release "${name}" (default: the profile's pin; ${pins.join(', ')})`, advanced: true }
+    const pins = profileNames.flatMap((p) =>
+      profiles[p].filter((r) => r.name === name).map((r) => `${p}: ${r.chart} ${r.version}`),
+    )
+    return {
+      flag: `${name}-version`,
+      kind: 'string',
+      default: '',
+      example: profiles.seed.find((r) => r.name === name)?.version ?? '1.0.0',
+      validate: chartVersion,
+      help: `chart version for release "${name}" (default: the profile's pin; ${pins.join(', ')})`,
+      advanced: true,
+    }
   }),
 ]
 
@@ -103,13 +238,19 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
  */
 export function namespaceProblems(config: Pick<Config, 'namespace' | 'appNamespace' | 'certManager'>): string[] {
   const ns = config.namespace
-  const whose = ns === config.appNamespace ? `the app's namespace (--app-namespace)`
-    : ns === config.certManager.namespace ? `cert-manager's namespace`
-    : ns === 'default' || ns.startsWith('kube-') ? 'a system namespace'
-    : undefined
+  const whose =
+    ns === config.appNamespace
+      ? `the app's namespace (--app-namespace)`
+      : ns === config.certManager.namespace
+        ? `cert-manager's namespace`
+        : ns === 'default' || ns.startsWith('kube-')
+          ? 'a system namespace'
+          : undefined
   if (!whose) return []
-  return [`--namespace: "${ns}" is ${whose}; the stack needs a namespace of its own ` +
-    '(for example --namespace=monitoring)']
+  return [
+    `--namespace: "${ns}" is ${whose}; the stack needs a namespace of its own ` +
+      '(for example --namespace=monitoring)',
+  ]
 }
 
 function oneOf(choices: readonly string[]) {
@@ -120,16 +261,25 @@ function directory(value: string): string | undefined {
   return fs.existsSync(value) && fs.statSync(value).isDirectory() ? undefined : `no folder at "${value}"`
 }
 
-export function buildConfig(v: SettingValues, readValues: (file: string) => Record<string, unknown> = (f) => readValuesFile(f).values): Config {
+export function buildConfig(
+  v: SettingValues,
+  readValues: (file: string) => Record<string, unknown> = (f) => readValuesFile(f).values,
+): Config {
   const namespace = v.namespace as string
   const repos = Object.fromEntries(
-    (Object.keys(repoDefaults) as RepoName[]).map((r) => [r, repoUrl(r, v[`${r}-repo`] as string, v['chart-mirror'] as string)]),
+    (Object.keys(repoDefaults) as RepoName[]).map((r) => [
+      r,
+      repoUrl(r, v[`${r}-repo`] as string, v['chart-mirror'] as string),
+    ]),
   ) as Record<RepoName, string>
   // an unknown profile is already a problem loadConfig reports; the rest is built for seed meanwhile
-  const profile: ProfileName = profileNames.includes(v.profile as ProfileName) ? v.profile as ProfileName : 'seed'
+  const profile: ProfileName = profileNames.includes(v.profile as ProfileName) ? (v.profile as ProfileName) : 'seed'
   const releases = profiles[profile].map((spec): Release => {
     const valuesFiles = spec.valuesFiles.map((f) => path.resolve(v['values-dir'] as string, f))
-    const set: Record<string, string> = spec.name === 'opentelemetry-operator' ? { 'manager.collectorImage.repository': v['collector-image'] as string } : {}
+    const set: Record<string, string> =
+      spec.name === 'opentelemetry-operator'
+        ? { 'manager.collectorImage.repository': v['collector-image'] as string }
+        : {}
     return {
       ...spec,
       namespace,

@@ -10,7 +10,10 @@ export class UsageError extends Error {
 
 /** The environment is not usable (no kubectl, no cluster, helm 2 …): exit 2, nothing changed. */
 export class EnvironmentError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message)
   }
 }

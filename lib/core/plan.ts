@@ -29,14 +29,19 @@ export function sequence<T extends PlanStep>(steps: readonly T[]): T[] {
 /** Steps in layers: every step's needs lie in earlier layers; order within a layer is the input's. */
 export function plan<T extends PlanStep>(steps: readonly T[]): T[][] {
   const ids = new Set(steps.map((s) => s.id))
-  const unknown = steps.flatMap((s) => s.needs.filter((n) => !ids.has(n)).map((n) => `step "${s.id}" needs "${n}", which is not a step (known: ${[...ids].join(', ')})`))
+  const unknown = steps.flatMap((s) =>
+    s.needs
+      .filter((n) => !ids.has(n))
+      .map((n) => `step "${s.id}" needs "${n}", which is not a step (known: ${[...ids].join(', ')})`),
+  )
   if (unknown.length) throw new UsageError(unknown)
   const layers: T[][] = []
   const done = new Set<string>()
   let left = [...steps]
   while (left.length) {
     const ready = left.filter((s) => s.needs.every((n) => done.has(n)))
-    if (!ready.length) throw new UsageError([`the steps ${left.map((s) => s.id).join(', ')} need each other in a cycle`])
+    if (!ready.length)
+      throw new UsageError([`the steps ${left.map((s) => s.id).join(', ')} need each other in a cycle`])
     layers.push(ready)
     for (const s of ready) done.add(s.id)
     left = left.filter((s) => !ready.includes(s))
@@ -56,7 +61,11 @@ export interface StepResult {
  * failure no new step starts (running ones finish); steps not run are reported `skipped`, except
  * those listed in `always`, which run at the end whatever happened.
  */
-export async function runPlan<T extends PlanStep>(steps: readonly T[], exec: (step: T) => Promise<void>, opts: { concurrency: number; always?: string[] }): Promise<StepResult[]> {
+export async function runPlan<T extends PlanStep>(
+  steps: readonly T[],
+  exec: (step: T) => Promise<void>,
+  opts: { concurrency: number; always?: string[] },
+): Promise<StepResult[]> {
   plan(steps) // validate before running anything
   const results = new Map<string, StepResult>()
   const running = new Map<string, Promise<void>>()
@@ -66,10 +75,14 @@ export async function runPlan<T extends PlanStep>(steps: readonly T[], exec: (st
       () => void results.set(s.id, { id: s.id, status: 'ok', ms: Date.now() - started }),
       (error) => void results.set(s.id, { id: s.id, status: 'failed', ms: Date.now() - started, error }),
     )
-    running.set(s.id, done.finally(() => running.delete(s.id)))
+    running.set(
+      s.id,
+      done.finally(() => running.delete(s.id)),
+    )
   }
   const failed = () => [...results.values()].some((r) => r.status === 'failed')
-  const startable = (s: T) => !results.has(s.id) && !running.has(s.id) && !failed() && s.needs.every((n) => results.get(n)?.status === 'ok')
+  const startable = (s: T) =>
+    !results.has(s.id) && !running.has(s.id) && !failed() && s.needs.every((n) => results.get(n)?.status === 'ok')
 
   for (;;) {
     for (const s of steps) if (running.size < opts.concurrency && startable(s)) runOne(s)
@@ -88,8 +101,18 @@ export async function runPlan<T extends PlanStep>(steps: readonly T[], exec: (st
 /** What happened to one thing the run manages, for the closing summary. */
 export interface Outcome {
   name: string
-  action: 'installed' | 'upgraded' | 'replaced' | 'removed' | 'unchanged' | 'healed' | 'applied' | 'created' | 'exists'
-    | 'checked' | 'failed'
+  action:
+    | 'installed'
+    | 'upgraded'
+    | 'replaced'
+    | 'removed'
+    | 'unchanged'
+    | 'healed'
+    | 'applied'
+    | 'created'
+    | 'exists'
+    | 'checked'
+    | 'failed'
   detail: string
 }
 
@@ -133,35 +156,60 @@ export function stackSteps(config: Config): Step[] {
   const strays = knownReleaseNames.filter((n) => !wanted.has(n))
   const steps: Step[] = [
     {
-      id: 'namespace', section: 'namespace', title: '§1 namespaces', needs: [],
+      id: 'namespace',
+      section: 'namespace',
+      title: '§1 namespaces',
+      needs: [],
       actions: [{ do: 'check-app-namespace' }, { do: 'create-namespace', namespace }],
       check: [{ do: 'require-namespace', namespace }],
     },
     {
-      id: 'repos', section: 'repos', title: '§2.1 helm repositories', needs: [],
+      id: 'repos',
+      section: 'repos',
+      title: '§2.1 helm repositories',
+      needs: [],
       actions: [{ do: 'add-repos', releases: config.releases.map((r) => r.name) }],
     },
     // a --profile switch: the other profile's releases go first, so two log stacks never run side by side
-    ...(strays.length ? [{
-      id: 'other-profile', section: 'lgtm' as const, title: '§2 releases of another --profile', needs: ['namespace'],
-      actions: [{ do: 'remove-releases' as const, releases: strays }],
-    }] : []),
+    ...(strays.length
+      ? [
+          {
+            id: 'other-profile',
+            section: 'lgtm' as const,
+            title: '§2 releases of another --profile',
+            needs: ['namespace'],
+            actions: [{ do: 'remove-releases' as const, releases: strays }],
+          },
+        ]
+      : []),
     ...config.releases.filter((r) => r.step === 'lgtm').map(releaseStep),
     {
-      id: 'cert-manager', section: 'cert-manager', title: '§3 cert-manager', needs: [],
+      id: 'cert-manager',
+      section: 'cert-manager',
+      title: '§3 cert-manager',
+      needs: [],
       actions: [{ do: 'apply-cert-manager' }, { do: 'wait-cert-manager' }, { do: 'webhook', webhook: 'cert-manager' }],
       check: [{ do: 'require-cert-manager' }],
     },
     ...config.releases.filter((r) => r.step !== 'lgtm').map(releaseStep),
   ]
-  return [...steps, {
-    id: 'verify', section: 'verify', title: '§5 checkpoint report', needs: steps.map((s) => s.id), always: true,
-    actions: [{ do: 'report' }],
-  }]
+  return [
+    ...steps,
+    {
+      id: 'verify',
+      section: 'verify',
+      title: '§5 checkpoint report',
+      needs: steps.map((s) => s.id),
+      always: true,
+      actions: [{ do: 'report' }],
+    },
+  ]
 
   function releaseStep(r: Release): Step {
     return {
-      id: r.name, section: r.step, title: `${r.seed} ${r.name}`,
+      id: r.name,
+      section: r.step,
+      title: `${r.seed} ${r.name}`,
       needs: ['namespace', 'repos', ...(r.step === 'lgtm' && strays.length ? ['other-profile'] : []), ...r.needs],
       actions: [
         { do: 'install', release: r.name },
@@ -182,16 +230,19 @@ export function planFor(config: Config, scope: StepId[] | 'all'): Step[] {
   if (scope === 'all') return steps
   const chosen = steps.filter((s) => scope.includes(s.section as StepId))
   const releases = chosen.flatMap((s) => s.actions.flatMap((a) => (a.do === 'install' ? [a.release] : [])))
-  const repos = steps.filter((s) => s.id === 'repos' && releases.length)
+  const repos = steps
+    .filter((s) => s.id === 'repos' && releases.length)
     .map((s) => ({ ...s, actions: [{ do: 'add-repos' as const, releases }] }))
   const ids = new Set([...chosen, ...repos].map((s) => s.id))
   // the report needs everything only to come last: alone, it judges what is there and requires nothing
   const requirers = chosen.filter((c) => !c.always)
-  const checked = steps.filter((s) => !ids.has(s.id) && s.check && requirers.some((c) => c.needs.includes(s.id)))
+  const checked = steps
+    .filter((s) => !ids.has(s.id) && s.check && requirers.some((c) => c.needs.includes(s.id)))
     .map((s): Step => ({ id: s.id, section: s.section, title: `${s.title} (checked)`, needs: [], actions: s.check! }))
   const first = checked.map((s) => s.id)
   const own = [...repos, ...chosen].map((s) => ({
-    ...s, needs: [...first, ...s.needs.filter((n) => ids.has(n) && n !== s.id)],
+    ...s,
+    needs: [...first, ...s.needs.filter((n) => ids.has(n) && n !== s.id)],
   }))
   return [...checked, ...own]
 }

@@ -48,10 +48,17 @@ export function parseSettings(defs: SettingDef[], rawArgv: string[], env: NodeJS
   for (const def of defs) {
     const fromFlag = flags[def.flag]
     const fromEnv = env[envName(def.flag)]
-    const source = argv.some((a) => flagName(a) === def.flag) ? `--${def.flag}` : fromEnv !== undefined && fromEnv !== '' ? envName(def.flag) : undefined
+    const source = argv.some((a) => flagName(a) === def.flag)
+      ? `--${def.flag}`
+      : fromEnv !== undefined && fromEnv !== ''
+        ? envName(def.flag)
+        : undefined
     const raw = source?.startsWith('--') ? fromFlag : source ? fromEnv : def.default
     const { value, problem } = typed(def, raw)
-    if (problem) problems.push(`${source ?? `--${def.flag}`}: ${problem}${def.example ? ` (for example ${source?.startsWith('--') || !source ? `--${def.flag}=` : `${envName(def.flag)}=`}${def.example})` : ''}`)
+    if (problem)
+      problems.push(
+        `${source ?? `--${def.flag}`}: ${problem}${def.example ? ` (for example ${source?.startsWith('--') || !source ? `--${def.flag}=` : `${envName(def.flag)}=`}${def.example})` : ''}`,
+      )
     values[def.flag] = value
   }
   return { values, problems }
@@ -93,17 +100,28 @@ export function parseDuration(text: string): number | undefined {
 /** 300000 → `5m`, 90000 → `1m30s`: the form helm's and kubectl's --timeout accept. */
 export function formatDuration(ms: number): string {
   const s = Math.ceil(ms / 1000)
-  const parts = [[Math.floor(s / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const
-  return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join('') || '0s'
+  const parts = [
+    [Math.floor(s / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ] as const
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, u]) => `${n}${u}`)
+      .join('') || '0s'
+  )
 }
 
 /** The --help text: usage line, then one row per setting with its env variable and default. */
 export function renderHelp(script: string, summary: string, defs: SettingDef[], all = false): string {
-  const rows = defs.filter((d) => all || !d.advanced).map((d) => {
-    const flag = d.kind === 'boolean' ? `--${d.flag}` : `--${d.flag}=${d.example ?? 'VALUE'}`
-    const dflt = d.kind === 'boolean' ? '' : d.default === '' ? '' : ` [default: ${d.default}]`
-    return `  ${flag}\n      ${d.help}${dflt}\n      env: ${envName(d.flag)}`
-  })
+  const rows = defs
+    .filter((d) => all || !d.advanced)
+    .map((d) => {
+      const flag = d.kind === 'boolean' ? `--${d.flag}` : `--${d.flag}=${d.example ?? 'VALUE'}`
+      const dflt = d.kind === 'boolean' ? '' : d.default === '' ? '' : ` [default: ${d.default}]`
+      return `  ${flag}\n      ${d.help}${dflt}\n      env: ${envName(d.flag)}`
+    })
   const hidden = defs.filter((d) => d.advanced).length
   return [
     `Usage: npx zx ${script} [flags]`,
@@ -123,16 +141,21 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 export function dns1123Label(value: string): string | undefined {
   if (value.length > 63) return `"${value}" is longer than 63 characters`
-  if (!DNS1123_LABEL.test(value)) return `"${value}" is not a valid name: lower-case letters, digits and '-', starting and ending with a letter or digit`
+  if (!DNS1123_LABEL.test(value))
+    return `"${value}" is not a valid name: lower-case letters, digits and '-', starting and ending with a letter or digit`
   return undefined
 }
 
 export function kubeContextName(value: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(value) ? undefined : `"${value}" is not a context name: letters, digits and . _ : @ / + - only`
+  return /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(value)
+    ? undefined
+    : `"${value}" is not a context name: letters, digits and . _ : @ / + - only`
 }
 
 export function chartVersion(value: string): string | undefined {
-  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(value) ? undefined : `"${value}" is not a version like 1.2.3`
+  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(value)
+    ? undefined
+    : `"${value}" is not a version like 1.2.3`
 }
 
 export function repositoryUrl(value: string): string | undefined {
@@ -145,7 +168,8 @@ export function repositoryUrl(value: string): string | undefined {
 /** A manifest location is an http(s) URL or a path to an existing file. */
 export function manifestLocation(exists: (p: string) => boolean) {
   return (value: string): string | undefined => {
-    if (/^https?:\/\//.test(value)) return safeUrl(value) && !/\s/.test(value) ? undefined : `"${value}" is not a valid URL`
+    if (/^https?:\/\//.test(value))
+      return safeUrl(value) && !/\s/.test(value) ? undefined : `"${value}" is not a valid URL`
     if (/[\n\r;`$]/.test(value)) return `"${value}" has characters a file path here may not have`
     return exists(value) ? undefined : `no file at "${value}": give a path to the manifest or an https:// URL`
   }

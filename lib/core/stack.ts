@@ -60,19 +60,57 @@ export interface ReleaseSpec {
 }
 
 const kubePrometheusStack: ReleaseSpec = {
-  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '88.5.3',
-  valuesFiles: ['grafana-values.yaml'], step: 'lgtm', seed: '§2.2', needs: [], crdGroups: ['monitoring.coreos.com'],
+  name: 'kube-prometheus-stack',
+  repo: 'prometheus-community',
+  chart: 'kube-prometheus-stack',
+  version: '88.5.3',
+  valuesFiles: ['grafana-values.yaml'],
+  step: 'lgtm',
+  seed: '§2.2',
+  needs: [],
+  crdGroups: ['monitoring.coreos.com'],
   workloads: [
-    { kind: 'Deployment', name: 'kube-prometheus-stack-operator', title: 'Prometheus Operator', seedPod: 'kube-prometheus-stack-operator-...' },
-    { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', title: 'Prometheus', seedPod: 'kube-prometheus-stack-prometheus-...', createdByOperator: true },
-    { kind: 'Deployment', name: 'kube-prometheus-stack-grafana', title: 'Grafana', seedPod: 'kube-prometheus-stack-grafana-...' },
+    {
+      kind: 'Deployment',
+      name: 'kube-prometheus-stack-operator',
+      title: 'Prometheus Operator',
+      seedPod: 'kube-prometheus-stack-operator-...',
+    },
+    {
+      kind: 'StatefulSet',
+      name: 'prometheus-kube-prometheus-stack-prometheus',
+      title: 'Prometheus',
+      seedPod: 'kube-prometheus-stack-prometheus-...',
+      createdByOperator: true,
+    },
+    {
+      kind: 'Deployment',
+      name: 'kube-prometheus-stack-grafana',
+      title: 'Grafana',
+      seedPod: 'kube-prometheus-stack-grafana-...',
+    },
   ],
 }
 
 const openTelemetryOperator: ReleaseSpec = {
-  name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.122.0',
-  valuesFiles: ['opentelemetry-operator-values.yaml'], step: 'otel-operator', seed: '§4', webhook: 'operator', needs: ['cert-manager'], crdGroups: ['opentelemetry.io'],
-  workloads: [{ kind: 'Deployment', name: 'opentelemetry-operator', title: 'OpenTelemetry Operator', seedPod: 'opentelemetry-operator-...' }],
+  name: 'opentelemetry-operator',
+  repo: 'open-telemetry',
+  chart: 'opentelemetry-operator',
+  version: '0.122.0',
+  valuesFiles: ['opentelemetry-operator-values.yaml'],
+  step: 'otel-operator',
+  seed: '§4',
+  webhook: 'operator',
+  needs: ['cert-manager'],
+  crdGroups: ['opentelemetry.io'],
+  workloads: [
+    {
+      kind: 'Deployment',
+      name: 'opentelemetry-operator',
+      title: 'OpenTelemetry Operator',
+      seedPod: 'opentelemetry-operator-...',
+    },
+  ],
 }
 
 /**
@@ -85,16 +123,30 @@ export const profiles = {
   seed: [
     kubePrometheusStack,
     {
-      name: 'loki', repo: 'grafana', chart: 'loki-stack', version: '2.10.3',
-      valuesFiles: ['loki-stack-values.yaml'], step: 'lgtm', seed: '§2.3', needs: [], crdGroups: [],
+      name: 'loki',
+      repo: 'grafana',
+      chart: 'loki-stack',
+      version: '2.10.3',
+      valuesFiles: ['loki-stack-values.yaml'],
+      step: 'lgtm',
+      seed: '§2.3',
+      needs: [],
+      crdGroups: [],
       workloads: [
         { kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' },
         { kind: 'DaemonSet', name: 'loki-promtail', title: 'Promtail', seedPod: 'loki-promtail-...' },
       ],
     },
     {
-      name: 'tempo', repo: 'grafana', chart: 'tempo', version: '1.24.4',
-      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', seed: '§2.4', needs: [], crdGroups: [],
+      name: 'tempo',
+      repo: 'grafana',
+      chart: 'tempo',
+      version: '1.24.4',
+      valuesFiles: ['tempo-values.yaml'],
+      step: 'lgtm',
+      seed: '§2.4',
+      needs: [],
+      crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
     },
     openTelemetryOperator,
@@ -102,18 +154,39 @@ export const profiles = {
   current: [
     kubePrometheusStack,
     {
-      name: 'loki', repo: 'grafana-community', chart: 'loki', version: '18.11.0',
-      valuesFiles: ['loki-values.yaml'], step: 'lgtm', seed: '§2.3', needs: [], crdGroups: [],
+      name: 'loki',
+      repo: 'grafana-community',
+      chart: 'loki',
+      version: '18.11.0',
+      valuesFiles: ['loki-values.yaml'],
+      step: 'lgtm',
+      seed: '§2.3',
+      needs: [],
+      crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'loki', title: 'Loki', seedPod: 'loki-0' }],
     },
     {
-      name: 'alloy', repo: 'grafana', chart: 'alloy', version: ALLOY_VERSION,
-      valuesFiles: ['alloy-values.yaml'], step: 'lgtm', seed: '§2.3', needs: [], crdGroups: [],
+      name: 'alloy',
+      repo: 'grafana',
+      chart: 'alloy',
+      version: ALLOY_VERSION,
+      valuesFiles: ['alloy-values.yaml'],
+      step: 'lgtm',
+      seed: '§2.3',
+      needs: [],
+      crdGroups: [],
       workloads: [{ kind: 'DaemonSet', name: 'alloy', title: 'Alloy (pod logs)', seedPod: 'alloy-...' }],
     },
     {
-      name: 'tempo', repo: 'grafana-community', chart: 'tempo', version: '2.2.4',
-      valuesFiles: ['tempo-values.yaml'], step: 'lgtm', seed: '§2.4', needs: [], crdGroups: [],
+      name: 'tempo',
+      repo: 'grafana-community',
+      chart: 'tempo',
+      version: '2.2.4',
+      valuesFiles: ['tempo-values.yaml'],
+      step: 'lgtm',
+      seed: '§2.4',
+      needs: [],
+      crdGroups: [],
       workloads: [{ kind: 'StatefulSet', name: 'tempo', title: 'Tempo', seedPod: 'tempo-0' }],
     },
     openTelemetryOperator,
@@ -133,7 +206,8 @@ export const certManagerDefaults = {
   namespace: 'cert-manager',
   deployments: ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'],
   crdGroups: ['cert-manager.io', 'acme.cert-manager.io'],
-  manifestUrl: (version: string) => `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`,
+  manifestUrl: (version: string) =>
+    `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`,
 }
 
 /** The label kube-prometheus-stack's Grafana datasource sidecar selects ConfigMaps and Secrets by. */

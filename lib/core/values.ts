@@ -17,7 +17,10 @@ export function readValuesFile(file: string): { values: Record<string, unknown>;
     text = fs.readFileSync(file, 'utf8')
   } catch {
     const ours = path.join(projectRoot, 'values', path.basename(file))
-    const fix = path.dirname(file) === path.dirname(ours) ? `restore it: git checkout -- values/${path.basename(file)}` : `copy it from ${ours}`
+    const fix =
+      path.dirname(file) === path.dirname(ours)
+        ? `restore it: git checkout -- values/${path.basename(file)}`
+        : `copy it from ${ours}`
     return { values: {}, problem: `values file ${shown} is missing: ${fix}` }
   }
   // helm reads values as YAML 1.1 (yes/on are booleans, 0755 is octal): so must we, to compare.
@@ -28,7 +31,11 @@ export function readValuesFile(file: string): { values: Record<string, unknown>;
     return { values: {}, problem: `${shown}:${line}:${col}: invalid YAML: ${error.message.split('\n')[0]}` }
   }
   const values = doc.toJS() ?? {}
-  if (typeof values !== 'object' || Array.isArray(values)) return { values: {}, problem: `${shown}: must be a YAML mapping (key: value), found ${Array.isArray(values) ? 'a list' : typeof values}` }
+  if (typeof values !== 'object' || Array.isArray(values))
+    return {
+      values: {},
+      problem: `${shown}: must be a YAML mapping (key: value), found ${Array.isArray(values) ? 'a list' : typeof values}`,
+    }
   return { values }
 }
 

@@ -10,17 +10,28 @@ import { verifyStack } from '../steps/verify.ts'
 
 export async function runAction(ctx: Context, action: Action): Promise<void> {
   switch (action.do) {
-    case 'check-app-namespace': return checkAppNamespace(ctx)
-    case 'create-namespace': return ensureNamespace(ctx, action.namespace)
-    case 'require-namespace': return requireNamespace(ctx, action.namespace)
-    case 'add-repos': return addRepos(ctx, action.releases)
-    case 'remove-releases': return removeOtherProfileReleases(ctx, action.releases)
-    case 'install': return installRelease(ctx, action.release)
-    case 'wait-release': return waitForRelease(ctx, action.release)
-    case 'apply-cert-manager': return applyCertManager(ctx)
-    case 'wait-cert-manager': return waitForCertManager(ctx)
-    case 'webhook': return waitForWebhook(ctx, action.webhook)
-    case 'require-cert-manager': return requireCertManager(ctx)
+    case 'check-app-namespace':
+      return checkAppNamespace(ctx)
+    case 'create-namespace':
+      return ensureNamespace(ctx, action.namespace)
+    case 'require-namespace':
+      return requireNamespace(ctx, action.namespace)
+    case 'add-repos':
+      return addRepos(ctx, action.releases)
+    case 'remove-releases':
+      return removeOtherProfileReleases(ctx, action.releases)
+    case 'install':
+      return installRelease(ctx, action.release)
+    case 'wait-release':
+      return waitForRelease(ctx, action.release)
+    case 'apply-cert-manager':
+      return applyCertManager(ctx)
+    case 'wait-cert-manager':
+      return waitForCertManager(ctx)
+    case 'webhook':
+      return waitForWebhook(ctx, action.webhook)
+    case 'require-cert-manager':
+      return requireCertManager(ctx)
     case 'report': {
       const report = await verifyStack(ctx)
       if (!report.ok) throw new ExitError(1)
@@ -32,8 +43,17 @@ export async function runAction(ctx: Context, action: Action): Promise<void> {
  * Runs the steps side by side as their needs allow; the report (`always`) runs even after a
  * failure. `onStep` frames each step (its heading, its error printed once).
  */
-export async function executePlan(ctx: Context, steps: Step[], onStep: (step: Step, run: () => Promise<void>) => Promise<void>): Promise<StepResult[]> {
-  return runPlan(steps, (step) => onStep(step, async () => {
-    for (const action of step.actions) await runAction(ctx, action)
-  }), { concurrency: steps.length, always: steps.filter((s) => s.always).map((s) => s.id) })
+export async function executePlan(
+  ctx: Context,
+  steps: Step[],
+  onStep: (step: Step, run: () => Promise<void>) => Promise<void>,
+): Promise<StepResult[]> {
+  return runPlan(
+    steps,
+    (step) =>
+      onStep(step, async () => {
+        for (const action of step.actions) await runAction(ctx, action)
+      }),
+    { concurrency: steps.length, always: steps.filter((s) => s.always).map((s) => s.id) },
+  )
 }

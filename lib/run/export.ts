@@ -19,8 +19,18 @@ export function exportScript(summary: string): Script {
   return {
     summary,
     offline: true,
-    settings: () => [...frameSettings.filter((f) => f !== 'dry-run'), 'export-dir', 'namespace', 'app-namespace',
-      'require-app', 'values-dir', 'collector-image', 'cert-manager-version', 'cert-manager-manifest', 'chart-mirror'],
+    settings: () => [
+      ...frameSettings.filter((f) => f !== 'dry-run'),
+      'export-dir',
+      'namespace',
+      'app-namespace',
+      'require-app',
+      'values-dir',
+      'collector-image',
+      'cert-manager-version',
+      'cert-manager-manifest',
+      'chart-mirror',
+    ],
     run: exportSteps,
   }
 }
@@ -33,13 +43,16 @@ async function exportSteps(ctx: Context): Promise<void> {
   const printedBy = `npm run export -- --export-dir=${ctx.config.exportDir}`
   const render = (scope: StepId[] | 'all') =>
     renderScript(config, ctx.target, planFor(config, scope), { printedBy, cwd: dir, fromOwnFolder: true })
-  for (const id of Object.keys(sections) as StepId[]) files.set(`${path.basename(sections[id].script, '.mts')}.sh`, render([id]))
+  for (const id of Object.keys(sections) as StepId[])
+    files.set(`${path.basename(sections[id].script, '.mts')}.sh`, render([id]))
   files.set('all.sh', render('all'))
   try {
     const manifest = manifestObjects(await readManifest(config.certManager.manifest))
     files.set('teardown.sh', renderTeardownScript(config, ctx.target, manifest, printedBy))
   } catch (error) {
-    ctx.log.warn(`teardown.sh not written: ${(error as Error).message} (npm run --silent teardown -- --dry-run prints it)`)
+    ctx.log.warn(
+      `teardown.sh not written: ${(error as Error).message} (npm run --silent teardown -- --dry-run prints it)`,
+    )
   }
   fs.mkdirSync(path.join(dir, 'values'), { recursive: true })
   for (const release of ctx.config.releases) {
@@ -56,14 +69,19 @@ function refuseForeignFolder(dir: string): void {
   if (!fs.statSync(dir).isDirectory()) throw new UsageError([`--export-dir: ${dir} is a file, not a folder`])
   const entries = fs.readdirSync(dir)
   if (entries.length && !entries.includes(README)) {
-    throw new UsageError([`--export-dir: ${dir} holds files export did not write; choose a new folder ` +
-      '(for example --export-dir=./steps-export)'])
+    throw new UsageError([
+      `--export-dir: ${dir} holds files export did not write; choose a new folder ` +
+        '(for example --export-dir=./steps-export)',
+    ])
   }
 }
 
 /** The config with its values files where the exported scripts find them: values/ beside them. */
 function withValuesIn(config: Config, dir: string): Config {
-  const releases = config.releases.map((r) => ({ ...r, valuesFiles: r.valuesFiles.map((f) => path.join(dir, path.basename(f))) }))
+  const releases = config.releases.map((r) => ({
+    ...r,
+    valuesFiles: r.valuesFiles.map((f) => path.join(dir, path.basename(f))),
+  }))
   return { ...config, releases }
 }
 

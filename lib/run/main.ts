@@ -25,7 +25,9 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
   const onSignal = async (signal: NodeJS.Signals) => {
     log.close()
     const [stopped = []] = await Promise.all([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
-    log.error(`\nInterrupted (${signal})${stopped.length ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}` : ''}.`)
+    log.error(
+      `\nInterrupted (${signal})${stopped.length ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}` : ''}.`,
+    )
     log.info('Nothing is left that the next run does not repair: run the same command again to resume.')
     process.exit(signal === 'SIGINT' ? 130 : 143)
   }
@@ -36,7 +38,14 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     const config = loadConfig(argv)
     if (config.help || config.helpAll) {
       const used = new Set(script.settings(config))
-      process.stdout.write(renderHelp(file, script.summary, settingDefs.filter((d) => used.has(d.flag)), config.helpAll))
+      process.stdout.write(
+        renderHelp(
+          file,
+          script.summary,
+          settingDefs.filter((d) => used.has(d.flag)),
+          config.helpAll,
+        ),
+      )
       return
     }
     log = createLog(config.verbosity)

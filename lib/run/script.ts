@@ -32,6 +32,7 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
     `# Profile ${config.profile}, namespace ${config.namespace}, kube context ${config.context ?? '(the current one)'}.`,
     '# Safe to run again: each command leaves what is in place as it is.',
     'set -euo pipefail',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${…}, written for bash
     ...(opts.fromOwnFolder ? ['cd "$(dirname "${BASH_SOURCE[0]}")"  # the values files are beside this script'] : []),
   ]
   for (const step of sequence(steps)) {
@@ -53,15 +54,21 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
     case 'check-app-namespace': {
       const ns = config.appNamespace
       const message = `namespace ${ns} not found: the workshop app is not deployed yet (section 04)`
-      const fail = config.requireApp ? `{ echo ${quote(message)} >&2; exit 1; }` : `echo ${quote(`warning: ${message}`)} >&2`
+      const fail = config.requireApp
+        ? `{ echo ${quote(message)} >&2; exit 1; }`
+        : `echo ${quote(`warning: ${message}`)} >&2`
       return [`${sh(kubectl(target, 'get', 'namespace', ns))} >/dev/null 2>&1 || ${fail}`]
     }
     case 'create-namespace':
-      return [`${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null 2>&1 || ` +
-        sh(createNamespaceCmd(target, action.namespace))]
+      return [
+        `${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null 2>&1 || ` +
+          sh(createNamespaceCmd(target, action.namespace)),
+      ]
     case 'require-namespace':
-      return [`${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null || ` +
-        `{ echo ${quote(`namespace ${action.namespace} does not exist: ${runFirst('namespace')}`)} >&2; exit 1; }`]
+      return [
+        `${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null || ` +
+          `{ echo ${quote(`namespace ${action.namespace} does not exist: ${runFirst('namespace')}`)} >&2; exit 1; }`,
+      ]
     case 'add-repos': {
       const repos = repoNames(action.releases.map((n) => releaseNamed(config, n)))
       if (!repos.length) return []
@@ -70,8 +77,9 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
     case 'remove-releases':
       return [
         '# releases of another --profile go first: two log stacks never run side by side',
-        ...action.releases.map((name) =>
-          `${sh(uninstallCmd(target, name, config.namespace, timeout))} --ignore-not-found`),
+        ...action.releases.map(
+          (name) => `${sh(uninstallCmd(target, name, config.namespace, timeout))} --ignore-not-found`,
+        ),
       ]
     case 'install':
       return [sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd }))]
@@ -125,7 +133,8 @@ function untilAnswers(webhook: { title: string; probe: Command }, timeoutMs: num
 function silenced(cmd: Command): string {
   const [line, ...heredoc] = renderCommand(cmd).split('\n')
   const redirect = line.lastIndexOf(' <<')
-  const quiet = redirect < 0 ? `${line} >/dev/null 2>&1` : `${line.slice(0, redirect)} >/dev/null 2>&1${line.slice(redirect)}`
+  const quiet =
+    redirect < 0 ? `${line} >/dev/null 2>&1` : `${line.slice(0, redirect)} >/dev/null 2>&1${line.slice(redirect)}`
   return [quiet, ...heredoc].join('\n')
 }
 
@@ -133,7 +142,12 @@ function silenced(cmd: Command): string {
  * Teardown as bash: the install plan reversed, each removal tolerant of what is already gone, and
  * cert-manager only when our mark says we applied it. --purge adds the CRDs and the namespace.
  */
-export function renderTeardownScript(config: Config, target: Target, manifest: ManifestObject[], printedBy: string): string {
+export function renderTeardownScript(
+  config: Config,
+  target: Target,
+  manifest: ManifestObject[],
+  printedBy: string,
+): string {
   const timeout = formatDuration(config.timeoutMs)
   const sh = (cmd: Command) => renderCommand(cmd)
   const lines = [
@@ -153,15 +167,20 @@ export function renderTeardownScript(config: Config, target: Target, manifest: M
     const { namespace } = config.certManager
     const mark = `{.metadata.annotations.${MANIFEST_ANNOTATION.replace(/\./g, '\\.')}}`
     const ours = `${sh(kubectl(target, 'get', 'namespace', namespace, '--ignore-not-found', '-o', `jsonpath=${mark}`))}`
-    lines.push('', `# cert-manager ${config.certManager.version}, if these scripts applied it${config.purge ? '' : ' (its CRDs stay)'}`,
+    lines.push(
+      '',
+      `# cert-manager ${config.certManager.version}, if these scripts applied it${config.purge ? '' : ' (its CRDs stay)'}`,
       `if [ -n "$(${ours})" ]; then`,
       ...deleteManifestCmds(target, manifest, { withCrds: config.purge, timeout }).map((cmd) => `  ${sh(cmd)}`),
-      'fi')
+      'fi',
+    )
   }
   if (config.purge) {
     const groups = [...new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])]
     const pattern = `\\.(${groups.map((g) => g.replace(/\./g, '\\.')).join('|')})$`
-    lines.push('', '# --purge: the CRDs of the stack, and with them every custom resource in them',
+    lines.push(
+      '',
+      '# --purge: the CRDs of the stack, and with them every custom resource in them',
       `${sh(kubectl(target, 'get', 'crd', '-o', 'name'))} | { grep -E ${quote(pattern)} || true; } | ` +
         `xargs -r ${sh(kubectl(target, 'delete', '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
       `# --purge: the namespace, unless it holds helm releases not installed by these scripts`,
@@ -169,7 +188,8 @@ export function renderTeardownScript(config: Config, target: Target, manifest: M
       `  ${sh(kubectl(target, 'delete', 'namespace', config.namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
       'else',
       `  echo ${quote(`namespace ${config.namespace} stays: it holds other helm releases`)} >&2`,
-      'fi')
+      'fi',
+    )
   }
   return `${lines.join('\n')}\n`
 }

@@ -30,8 +30,8 @@ export function sectionScript(scope: StepId[] | 'all', summary: string): Script 
     summary,
     settings: (config) => settingsOf(config, planFor(config, scope)),
     run: (ctx) => runSteps(ctx, planFor(ctx.config, scope), { summary: scope === 'all' }),
-    print: (config, target, printedBy) => renderScript(config, target, planFor(config, scope),
-      { printedBy, cwd: process.cwd() }),
+    print: (config, target, printedBy) =>
+      renderScript(config, target, planFor(config, scope), { printedBy, cwd: process.cwd() }),
   }
 }
 
@@ -56,7 +56,17 @@ async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean })
 }
 
 /** Every script reads these. */
-export const frameSettings = ['help', 'help-all', 'profile', 'dry-run', 'context', 'timeout', 'stuck-after', 'verbose', 'quiet']
+export const frameSettings = [
+  'help',
+  'help-all',
+  'profile',
+  'dry-run',
+  'context',
+  'timeout',
+  'stuck-after',
+  'verbose',
+  'quiet',
+]
 
 /** The settings the steps' actions read. */
 export function settingsOf(config: Config, steps: Step[]): string[] {
@@ -66,7 +76,8 @@ export function settingsOf(config: Config, steps: Step[]): string[] {
 
 function actionSettings(config: Config, action: Action): string[] {
   switch (action.do) {
-    case 'check-app-namespace': return ['app-namespace', 'require-app']
+    case 'check-app-namespace':
+      return ['app-namespace', 'require-app']
     case 'create-namespace':
     case 'require-namespace':
     case 'remove-releases':
@@ -77,10 +88,16 @@ function actionSettings(config: Config, action: Action): string[] {
       return ['chart-mirror', ...repoNames(releases).map((r) => `${r}-repo`)]
     }
     case 'install':
-      return ['namespace', 'values-dir', `${action.release}-version`,
-        ...(action.release === 'opentelemetry-operator' ? ['collector-image'] : [])]
-    case 'apply-cert-manager': return ['cert-manager-version', 'cert-manager-manifest']
-    case 'report': return ['namespace', 'json']
+      return [
+        'namespace',
+        'values-dir',
+        `${action.release}-version`,
+        ...(action.release === 'opentelemetry-operator' ? ['collector-image'] : []),
+      ]
+    case 'apply-cert-manager':
+      return ['cert-manager-version', 'cert-manager-manifest']
+    case 'report':
+      return ['namespace', 'json']
     case 'wait-cert-manager':
     case 'webhook':
     case 'require-cert-manager':

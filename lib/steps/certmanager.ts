@@ -19,7 +19,10 @@ export const MANIFEST_ANNOTATION = 'monitoring-stack.workshop/cert-manager-manif
 export async function applyCertManager(ctx: Context): Promise<void> {
   const { manifest, namespace, version } = ctx.config.certManager
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, namespace)
-  if (ns?.metadata.annotations?.[MANIFEST_ANNOTATION] === manifestFingerprint(manifest) && (await deploymentsPresent(ctx))) {
+  if (
+    ns?.metadata.annotations?.[MANIFEST_ANNOTATION] === manifestFingerprint(manifest) &&
+    (await deploymentsPresent(ctx))
+  ) {
     ctx.log.ok(`cert-manager ${version}: this manifest is applied already`)
     ctx.outcomes.push({ name: 'cert-manager', action: 'unchanged', detail: version })
     return
@@ -51,19 +54,33 @@ export function manifestFingerprint(location: string, read = (p: string) => fs.r
 /** seed §3 "wait until the cert-manager pods are Running" — and until its webhook answers. */
 export async function waitForCertManager(ctx: Context): Promise<void> {
   const { namespace, deployments } = ctx.config.certManager
-  await waitForWorkloads(ctx, 'cert-manager', deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace })), { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs })
+  await waitForWorkloads(
+    ctx,
+    'cert-manager',
+    deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace })),
+    { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs },
+  )
 }
 
 /** seed §4's warning as a check: cert-manager installed, and its webhook answering. */
 export async function requireCertManager(ctx: Context): Promise<void> {
-  const run03 = 'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts): the operator needs cert-manager for its webhook certificate'
+  const run03 =
+    'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts): the operator needs cert-manager for its webhook certificate'
   const crd = await getObject(ctx.runner, ctx.target, 'customresourcedefinition', undefined, 'issuers.cert-manager.io')
-  if (!crd || !(await deploymentsPresent(ctx))) throw new StepError('cert-manager is not installed (nothing was changed)', { hint: run03 })
+  if (!crd || !(await deploymentsPresent(ctx)))
+    throw new StepError('cert-manager is not installed (nothing was changed)', { hint: run03 })
   const webhook = webhookOf('cert-manager', ctx.config, ctx.target)
-  await waitUntilAnswers(ctx, {
-    ...webhook,
-    onTimeout: (error) => new StepError(`cert-manager is installed but its webhook does not answer: ${error}`, { hint: run03.replace('first', 'again (it waits until the webhook answers)') }),
-  }, Math.min(ctx.config.timeoutMs, 60_000))
+  await waitUntilAnswers(
+    ctx,
+    {
+      ...webhook,
+      onTimeout: (error) =>
+        new StepError(`cert-manager is installed but its webhook does not answer: ${error}`, {
+          hint: run03.replace('first', 'again (it waits until the webhook answers)'),
+        }),
+    },
+    Math.min(ctx.config.timeoutMs, 60_000),
+  )
 }
 
 /** A webhook's probe (a server-side dry run of an object it admits), and what to say when it does not answer. */
@@ -81,21 +98,28 @@ function certManagerWebhook(config: Pick<Config, 'certManager'>, target: Target)
   const { namespace } = config.certManager
   return {
     title: 'cert-manager webhook to answer',
-    probe: serverDryRunCmd(target, YAML.stringify({
-      apiVersion: 'cert-manager.io/v1', kind: 'Issuer',
-      metadata: { name: 'webhook-probe', namespace },
-      spec: { selfSigned: {} },
-    })),
-    onTimeout: (error: string) => new StepError(`cert-manager webhook did not answer in time: ${error}`, {
-      hint: `check the webhook: kubectl get pods,svc,endpoints -n ${namespace} -l app.kubernetes.io/component=webhook; kubectl logs -n ${namespace} deploy/cert-manager-webhook; and the CA injector: kubectl logs -n ${namespace} deploy/cert-manager-cainjector. Then run again.`,
-    }),
+    probe: serverDryRunCmd(
+      target,
+      YAML.stringify({
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Issuer',
+        metadata: { name: 'webhook-probe', namespace },
+        spec: { selfSigned: {} },
+      }),
+    ),
+    onTimeout: (error: string) =>
+      new StepError(`cert-manager webhook did not answer in time: ${error}`, {
+        hint: `check the webhook: kubectl get pods,svc,endpoints -n ${namespace} -l app.kubernetes.io/component=webhook; kubectl logs -n ${namespace} deploy/cert-manager-webhook; and the CA injector: kubectl logs -n ${namespace} deploy/cert-manager-cainjector. Then run again.`,
+      }),
   }
 }
 
 /** One list rather than a get per deployment: each kubectl costs a process and a round trip. */
 async function deploymentsPresent(ctx: Context): Promise<boolean> {
   const { namespace, deployments } = ctx.config.certManager
-  const present = new Set((await listObjects(ctx.runner, ctx.target, 'deployments', { namespace })).map((d) => d.metadata.name))
+  const present = new Set(
+    (await listObjects(ctx.runner, ctx.target, 'deployments', { namespace })).map((d) => d.metadata.name),
+  )
   return deployments.every((d) => present.has(d))
 }
 
@@ -109,13 +133,18 @@ function operatorWebhook(config: Pick<Config, 'namespace'>, target: Target): Web
   const namespace = config.namespace
   return {
     title: 'OpenTelemetry Operator webhook to answer',
-    probe: serverDryRunCmd(target, YAML.stringify({
-      apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation',
-      metadata: { name: 'webhook-probe', namespace },
-      spec: { exporter: { endpoint: `http://localhost:4317` } },
-    })),
-    onTimeout: (error: string) => new StepError(`OpenTelemetry Operator webhook did not answer in time: ${error}`, {
-      hint: `check its certificate and pod: kubectl get certificate,issuer -n ${namespace}; kubectl logs -n ${namespace} deploy/opentelemetry-operator. Then run again.`,
-    }),
+    probe: serverDryRunCmd(
+      target,
+      YAML.stringify({
+        apiVersion: 'opentelemetry.io/v1alpha1',
+        kind: 'Instrumentation',
+        metadata: { name: 'webhook-probe', namespace },
+        spec: { exporter: { endpoint: `http://localhost:4317` } },
+      }),
+    ),
+    onTimeout: (error: string) =>
+      new StepError(`OpenTelemetry Operator webhook did not answer in time: ${error}`, {
+        hint: `check its certificate and pod: kubectl get certificate,issuer -n ${namespace}; kubectl logs -n ${namespace} deploy/opentelemetry-operator. Then run again.`,
+      }),
   }
 }

@@ -21,8 +21,20 @@ export interface Context {
   releaseLists: Map<string, Promise<ReleaseState[]>>
 }
 
-export function createContext(config: Config, log: Log = createLog(config.verbosity), env: NodeJS.ProcessEnv = process.env): Context {
+export function createContext(
+  config: Config,
+  log: Log = createLog(config.verbosity),
+  env: NodeJS.ProcessEnv = process.env,
+): Context {
   const target: Target = { context: config.context }
-  return { config, log, target, runner: new Runner(log, env), watches: new Watches(target, log, env), helmMajor: 3, outcomes: [],
-    releaseLists: new Map() }
+  return {
+    config,
+    log,
+    target,
+    runner: new Runner(log, env),
+    watches: new Watches(target, log, env),
+    helmMajor: 3,
+    outcomes: [],
+    releaseLists: new Map(),
+  }
 }

@@ -21,7 +21,10 @@ export interface DatasourceProblem {
 }
 
 /** Reads every datasource from the labelled ConfigMaps and Secrets. Unreadable files are problems. */
-export function collectDatasources(objects: KubeObject[]): { datasources: ProvisionedDatasource[]; problems: DatasourceProblem[] } {
+export function collectDatasources(objects: KubeObject[]): {
+  datasources: ProvisionedDatasource[]
+  problems: DatasourceProblem[]
+} {
   const datasources: ProvisionedDatasource[] = []
   const problems: DatasourceProblem[] = []
   for (const obj of objects) {
@@ -33,7 +36,10 @@ export function collectDatasources(objects: KubeObject[]): { datasources: Provis
       try {
         doc = YAML.parse(text)
       } catch (e) {
-        problems.push({ check: 'parse', message: `${source} is not valid YAML: ${(e as Error).message.split('\n')[0]}` })
+        problems.push({
+          check: 'parse',
+          message: `${source} is not valid YAML: ${(e as Error).message.split('\n')[0]}`,
+        })
         continue
       }
       if (doc?.datasources !== undefined && !Array.isArray(doc.datasources)) {
@@ -46,7 +52,13 @@ export function collectDatasources(objects: KubeObject[]): { datasources: Provis
           problems.push({ check: 'parse', message: `${source} has a datasource without a name` })
           continue
         }
-        datasources.push({ name: d.name, type: str(d.type), url: str(d.url), isDefault: d.isDefault === true || d.isDefault === 'true', source })
+        datasources.push({
+          name: d.name,
+          type: str(d.type),
+          url: str(d.url),
+          isDefault: d.isDefault === true || d.isDefault === 'true',
+          source,
+        })
       }
     }
   }
@@ -57,7 +69,10 @@ export function collectDatasources(objects: KubeObject[]): { datasources: Provis
  * The checks of seed §2.2: each expected datasource present with its type at its URL; names
  * unique; exactly one default. Returns one result per check, with the detail that explains it.
  */
-export function checkDatasources(datasources: ProvisionedDatasource[], expected: { name: string; type: string; url: string }[]) {
+export function checkDatasources(
+  datasources: ProvisionedDatasource[],
+  expected: { name: string; type: string; url: string }[],
+) {
   const present = expected.map((want) => {
     const found = datasources.filter((d) => d.name === want.name)
     const exact = found.find((d) => d.type === want.type && d.url === want.url)
@@ -74,17 +89,22 @@ export function checkDatasources(datasources: ProvisionedDatasource[], expected:
   const unique = {
     ok: duplicates.length === 0,
     detail: duplicates.length
-      ? duplicates.map(([name, list]) => `"${name}" ${list.length}× (${list.map((d) => d.source).join(', ')})`).join('; ')
-      : datasources.length ? `${datasources.length} datasources: ${datasources.map((d) => d.name).join(', ')}` : 'no datasources provisioned',
+      ? duplicates
+          .map(([name, list]) => `"${name}" ${list.length}× (${list.map((d) => d.source).join(', ')})`)
+          .join('; ')
+      : datasources.length
+        ? `${datasources.length} datasources: ${datasources.map((d) => d.name).join(', ')}`
+        : 'no datasources provisioned',
   }
   const defaults = datasources.filter((d) => d.isDefault)
   const oneDefault = {
     ok: defaults.length === 1,
-    detail: defaults.length === 1
-      ? `${defaults[0].name} (${defaults[0].source})`
-      : defaults.length
-        ? `${defaults.length} defaults: ${defaults.map((d) => `${d.name} (${d.source})`).join(', ')}; Grafana refuses more than one`
-        : 'none is marked isDefault',
+    detail:
+      defaults.length === 1
+        ? `${defaults[0].name} (${defaults[0].source})`
+        : defaults.length
+          ? `${defaults.length} defaults: ${defaults.map((d) => `${d.name} (${d.source})`).join(', ')}; Grafana refuses more than one`
+          : 'none is marked isDefault',
   }
   return { present, unique, oneDefault }
 }

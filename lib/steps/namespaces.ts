@@ -13,7 +13,10 @@ export async function checkAppNamespace(ctx: Context): Promise<void> {
     return
   }
   const message = `namespace ${name} not found: the workshop app is not deployed yet (section 04, 04-app-deploy.md)`
-  if (ctx.config.requireApp) throw new StepError(message, { hint: 'deploy the app first (workshop section 04), or run without --require-app to install the monitoring stack anyway' })
+  if (ctx.config.requireApp)
+    throw new StepError(message, {
+      hint: 'deploy the app first (workshop section 04), or run without --require-app to install the monitoring stack anyway',
+    })
   ctx.log.warn(`${message}. The monitoring stack does not need it; section 06 does.`)
 }
 
@@ -22,7 +25,9 @@ export async function ensureNamespace(ctx: Context, name: string): Promise<void>
   const cmd = createNamespaceCmd(ctx.target, name)
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
   if (ns?.status?.phase === 'Terminating') {
-    throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run again` })
+    throw new StepError(`namespace ${name} is being deleted (Terminating)`, {
+      hint: `wait until it is gone (kubectl get ns ${name} -w), then run again`,
+    })
   }
   if (ns) {
     ctx.outcomes.push({ name: `namespace/${name}`, action: 'exists', detail: 'left as it is' })
@@ -37,6 +42,12 @@ export async function ensureNamespace(ctx: Context, name: string): Promise<void>
 /** A step that installs into a namespace checks it is there: 01 creates it, and says so if run first. */
 export async function requireNamespace(ctx: Context, name: string): Promise<void> {
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
-  if (!ns) throw new StepError(`namespace ${name} does not exist (nothing was changed)`, { hint: 'run scripts/01-namespace.mts first (npx zx scripts/01-namespace.mts): it creates it' })
-  if (ns.status?.phase === 'Terminating') throw new StepError(`namespace ${name} is being deleted (Terminating)`, { hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again` })
+  if (!ns)
+    throw new StepError(`namespace ${name} does not exist (nothing was changed)`, {
+      hint: 'run scripts/01-namespace.mts first (npx zx scripts/01-namespace.mts): it creates it',
+    })
+  if (ns.status?.phase === 'Terminating')
+    throw new StepError(`namespace ${name} is being deleted (Terminating)`, {
+      hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again`,
+    })
 }

@@ -18,10 +18,18 @@ const WITHOUT_A_CLUSTER =
 export async function preflight(ctx: Context, opts: { offline: boolean }): Promise<void> {
   const { log } = ctx
   const { offline } = opts
-  const [kubectlPath, helmPath] = await Promise.all([which('kubectl', { nothrow: true }), which('helm', { nothrow: true })])
+  const [kubectlPath, helmPath] = await Promise.all([
+    which('kubectl', { nothrow: true }),
+    which('helm', { nothrow: true }),
+  ])
   const missing = [
-    !kubectlPath && new EnvironmentError('kubectl was not found on PATH', 'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)'),
-    !helmPath && new EnvironmentError('helm was not found on PATH', 'install helm 3 or 4: https://helm.sh/docs/intro/install/'),
+    !kubectlPath &&
+      new EnvironmentError(
+        'kubectl was not found on PATH',
+        'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)',
+      ),
+    !helmPath &&
+      new EnvironmentError('helm was not found on PATH', 'install helm 3 or 4: https://helm.sh/docs/intro/install/'),
   ].filter((e): e is EnvironmentError => Boolean(e))
   if (missing.length && !offline) throw missing[0]
   if (missing.length) {
@@ -37,27 +45,39 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
     offline ? undefined : reachServer(ctx),
   ])
-  const kubectlVersion = version ??
-    await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 })
+  const kubectlVersion =
+    version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
-  if (!helm || helm.major < 3) throw new EnvironmentError(`helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`, 'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)')
+  if (!helm || helm.major < 3)
+    throw new EnvironmentError(
+      `helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`,
+      'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)',
+    )
   ctx.helmMajor = (helm.major >= 4 ? 4 : 3) as HelmMajor
   const client = safeJson(kubectlVersion.stdout)?.clientVersion?.gitVersion ?? 'unknown version'
-  log.info(`${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`)
+  log.info(
+    `${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`,
+  )
 
   const view: KubeconfigView = safeJson(kubeconfig.stdout) ?? {}
   const context = resolveContext(ctx, view, offline)
   if (!version) {
-    log.info(`Target: context ${log.c.bold(context ?? '(none)')} — nothing is changed, and the commands assume an empty cluster`)
+    log.info(
+      `Target: context ${log.c.bold(context ?? '(none)')} — nothing is changed, and the commands assume an empty cluster`,
+    )
     return
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
   if (version.exitCode !== 0 || !server) {
-    throw new EnvironmentError(`the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 4s'}`,
+    throw new EnvironmentError(
+      `the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 4s'}`,
       'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; ' +
-      `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`)
+        `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`,
+    )
   }
-  log.info(`Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`)
+  log.info(
+    `Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`,
+  )
 }
 
 /**
@@ -66,7 +86,10 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
  */
 async function reachServer(ctx: Context) {
   const once = await ctx.runner.once(versionCmd(ctx.target))
-  const answered = once.exitCode !== 0 && isTransient(once.stderr) && !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(once.stderr)
+  const answered =
+    once.exitCode !== 0 &&
+    isTransient(once.stderr) &&
+    !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(once.stderr)
   return answered ? ctx.runner.probe(versionCmd(ctx.target)) : once
 }
 
@@ -82,16 +105,21 @@ function resolveContext(ctx: Context, view: KubeconfigView, offline: boolean): s
   if (ctx.config.context) {
     if (contexts.includes(ctx.config.context)) return ctx.config.context
     if (offline) return ctx.config.context
-    throw new EnvironmentError(`context "${ctx.config.context}" is not in your kubeconfig`, `known contexts: ${contexts.join(', ') || 'none'}; pick one with --context or STACK_CONTEXT`)
+    throw new EnvironmentError(
+      `context "${ctx.config.context}" is not in your kubeconfig`,
+      `known contexts: ${contexts.join(', ') || 'none'}; pick one with --context or STACK_CONTEXT`,
+    )
   }
   const current = view['current-context']
   if (current) return current
   if (offline) return undefined
-  throw new EnvironmentError('kubectl has no current context (no kubeconfig, or none selected)',
+  throw new EnvironmentError(
+    'kubectl has no current context (no kubeconfig, or none selected)',
     contexts.length
       ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})`
       : `create a cluster first (kind create cluster, minikube start, k3d cluster create) or set KUBECONFIG. ` +
-        WITHOUT_A_CLUSTER)
+          WITHOUT_A_CLUSTER,
+  )
 }
 
 function serverUrl(view: KubeconfigView, context: string | undefined): string | undefined {

@@ -5,10 +5,27 @@ import { releaseNamed, type Release } from '../core/config.ts'
 import { profileNames, profiles, type ProfileName, type RepoName } from '../core/stack.ts'
 import { StepError } from '../core/errors.ts'
 import {
-  chartRef, decideRelease, getValuesCmd, historyCmd, lastGoodRevision, listCmd, parseReleaseList,
-  missingPins, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, searchChartsCmd, uninstallCmd,
-  upgradeInstallCmd, workloadsOfRelease,
-  type ChartPin, type HistoryEntry, type ReleaseAction, type ReleaseState,
+  chartRef,
+  decideRelease,
+  getValuesCmd,
+  historyCmd,
+  lastGoodRevision,
+  listCmd,
+  parseReleaseList,
+  missingPins,
+  parseRepoList,
+  repoAddCmd,
+  repoListCmd,
+  repoUpdateCmd,
+  rollbackCmd,
+  searchChartsCmd,
+  uninstallCmd,
+  upgradeInstallCmd,
+  workloadsOfRelease,
+  type ChartPin,
+  type HistoryEntry,
+  type ReleaseAction,
+  type ReleaseState,
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
 import { listObjects } from '../tools/kubectl.ts'
@@ -48,7 +65,8 @@ function versionsNotFound(missing: Release[]): StepError {
   const env = `STACK_${first.name.toUpperCase().replace(/-/g, '_')}_VERSION`
   const found = missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')
   return new StepError(`chart version not found: ${found} (nothing was installed)`, {
-    hint: `list the versions with \`helm search repo ${first.repo}/${first.chart} --versions\` and set one with ` +
+    hint:
+      `list the versions with \`helm search repo ${first.repo}/${first.chart} --versions\` and set one with ` +
       `--${first.name}-version (or ${env})`,
   })
 }
@@ -62,8 +80,17 @@ async function missingVersions(ctx: Context, releases: Release[]): Promise<Relea
 /** The releases not deployed at their pinned chart: only theirs need the chart from a repository. */
 async function releasesToInstall(ctx: Context, releases: Release[]): Promise<Release[]> {
   const states = await Promise.all([...new Set(releases.map((r) => r.namespace))].map((ns) => listReleases(ctx, ns)))
-  const deployed = (r: Release) => states.flat().some((s) => s.name === r.name && s.namespace === r.namespace &&
-    s.status === 'deployed' && s.chart === r.chart && s.version === r.version)
+  const deployed = (r: Release) =>
+    states
+      .flat()
+      .some(
+        (s) =>
+          s.name === r.name &&
+          s.namespace === r.namespace &&
+          s.status === 'deployed' &&
+          s.chart === r.chart &&
+          s.version === r.version,
+      )
   return releases.filter((r) => !deployed(r))
 }
 
@@ -78,7 +105,11 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
     await converge(ctx, release)
   } catch (error) {
     if (error instanceof StepError) {
-      ctx.outcomes.push({ name: `release/${release.name}`, action: 'failed', detail: `${release.chart} ${release.version}` })
+      ctx.outcomes.push({
+        name: `release/${release.name}`,
+        action: 'failed',
+        detail: `${release.chart} ${release.version}`,
+      })
     }
     throw error
   }
@@ -90,11 +121,16 @@ async function converge(ctx: Context, release: Release): Promise<void> {
     ctx.log.ok(`${release.name}: ${action.reason}`)
   } else {
     if (action.kind === 'heal') await heal(ctx, release, action)
-    if (action.kind === 'replace') await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
+    if (action.kind === 'replace')
+      await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
     const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`
     await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release)))
   }
-  ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}` })
+  ctx.outcomes.push({
+    name: `release/${release.name}`,
+    action: outcomeOf(action),
+    detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}`,
+  })
 }
 
 /** `helm upgrade --install`, ended early with the hook Job's diagnosis when one fails or is stuck. */
@@ -105,7 +141,13 @@ async function upgradeWatchingHooks(ctx: Context, release: Release): Promise<voi
     const timeout = formatDuration(ctx.config.timeoutMs)
     const cmd = { ...upgradeInstallCmd(ctx.target, release, { timeout }), signal: abort.signal }
     const helm = ctx.runner.change(cmd)
-    const first = await Promise.race([helm.then(() => undefined, () => undefined), hooks.stuck])
+    const first = await Promise.race([
+      helm.then(
+        () => undefined,
+        () => undefined,
+      ),
+      hooks.stuck,
+    ])
     if (first) {
       // helm, ended, records the release as failed: the next run heals it
       abort.abort()
@@ -128,15 +170,24 @@ export async function waitForRelease(ctx: Context, name: string): Promise<void> 
 /** What the release needs now, from `helm list` and (when deployed) `helm get values`. */
 export async function releaseAction(ctx: Context, release: Release): Promise<ReleaseAction> {
   const state = await releaseState(ctx, release)
-  const deployed = state?.status === 'deployed' ? (await ctx.runner.query(getValuesCmd(ctx.target, release.name, release.namespace))).json() : undefined
+  const deployed =
+    state?.status === 'deployed'
+      ? (await ctx.runner.query(getValuesCmd(ctx.target, release.name, release.namespace))).json()
+      : undefined
   const stuck = state && state.status !== 'deployed'
-  const good = stuck ? lastGoodRevision((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[]) : undefined
+  const good = stuck
+    ? lastGoodRevision(
+        (await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[],
+      )
+    : undefined
   return decideRelease(release, release.values, state, deployed, good, otherPins(ctx.config.profile, release.name))
 }
 
 /** The charts other profiles pin for this release name (a profile switch replaces the release). */
 function otherPins(active: ProfileName, name: string): ChartPin[] {
-  return profileNames.filter((p) => p !== active).flatMap((p) => profiles[p].filter((r) => r.name === name).map((r) => ({ chart: r.chart, version: r.version })))
+  return profileNames
+    .filter((p) => p !== active)
+    .flatMap((p) => profiles[p].filter((r) => r.name === name).map((r) => ({ chart: r.chart, version: r.version })))
 }
 
 /**
@@ -146,18 +197,29 @@ function otherPins(active: ProfileName, name: string): ChartPin[] {
 export async function removeOtherProfileReleases(ctx: Context, strays: string[]): Promise<void> {
   const installed = await listReleases(ctx, ctx.config.namespace)
   for (const state of installed.filter((r) => strays.includes(r.name))) {
-    await uninstall(ctx, state.name, `release ${state.name} (${state.chart} ${state.version}) belongs to another profile, not --profile ${ctx.config.profile}: removing it`)
+    await uninstall(
+      ctx,
+      state.name,
+      `release ${state.name} (${state.chart} ${state.version}) belongs to another profile, not --profile ${ctx.config.profile}: removing it`,
+    )
   }
 }
 
 /** Uninstalls and waits until its objects are gone; the release's own outcome says it, unless `outcome: false` (a replace reports once). */
 async function uninstall(ctx: Context, name: string, why: string, opts = { outcome: true }): Promise<void> {
   ctx.log.warn(`${name}: ${why}`)
-  await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${name}`, () => ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace, formatDuration(ctx.config.timeoutMs)))))
+  await changeReleases(ctx, () =>
+    ctx.log.status(`helm uninstall ${name}`, () =>
+      ctx.runner.change(uninstallCmd(ctx.target, name, ctx.config.namespace, formatDuration(ctx.config.timeoutMs))),
+    ),
+  )
   if (opts.outcome) ctx.outcomes.push({ name: `release/${name}`, action: 'removed', detail: why })
 }
 
-export async function releaseState(ctx: Context, release: Pick<Release, 'name' | 'namespace'>): Promise<ReleaseState | undefined> {
+export async function releaseState(
+  ctx: Context,
+  release: Pick<Release, 'name' | 'namespace'>,
+): Promise<ReleaseState | undefined> {
   return (await listReleases(ctx, release.namespace)).find((r) => r.name === release.name)
 }
 
@@ -187,30 +249,47 @@ async function changeReleases(ctx: Context, run: () => Promise<unknown>): Promis
 async function heal(ctx: Context, release: Release, action: Extract<ReleaseAction, { kind: 'heal' }>): Promise<void> {
   ctx.log.warn(`${release.name}: ${action.reason}; healing it first (${action.how})`)
   if (action.how === 'uninstall') {
-    await changeReleases(ctx, () => ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace, null))))
+    await changeReleases(ctx, () =>
+      ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () =>
+        ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace, null)),
+      ),
+    )
     return
   }
-  await changeReleases(ctx, () => ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () => ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision))))
+  await changeReleases(ctx, () =>
+    ctx.log.status(`helm rollback ${release.name} ${action.revision}`, () =>
+      ctx.runner.change(rollbackCmd(ctx.target, release.name, release.namespace, action.revision)),
+    ),
+  )
 }
 
 /** The workloads to wait on: what helm created for each release, and what their operators create afterwards. */
 async function releaseWorkloads(ctx: Context, releases: Release[]): Promise<WorkloadRef[]> {
   const namespaces = [...new Set(releases.map((r) => r.namespace))]
   const lists = namespaces.map((namespace) =>
-    listObjects(ctx.runner, ctx.target, 'deployments,statefulsets,daemonsets', { namespace }))
+    listObjects(ctx.runner, ctx.target, 'deployments,statefulsets,daemonsets', { namespace }),
+  )
   const objects = (await Promise.all(lists)).flat()
   return releases.flatMap((release) => {
     const refs: WorkloadRef[] = workloadsOfRelease(objects, release.name, release.namespace)
-    const byOperator = expectedWorkloads(release)
-      .filter((e) => !refs.some((r) => r.kind === e.kind && r.name === e.name))
+    const byOperator = expectedWorkloads(release).filter(
+      (e) => !refs.some((r) => r.kind === e.kind && r.name === e.name),
+    )
     return [...refs, ...byOperator]
   })
 }
 
 export function expectedWorkloads(release: Release): WorkloadRef[] {
-  return release.workloads.map((w) => ({ kind: w.kind, name: w.name, namespace: release.namespace, mayNotExistYet: w.createdByOperator }))
+  return release.workloads.map((w) => ({
+    kind: w.kind,
+    name: w.name,
+    namespace: release.namespace,
+    mayNotExistYet: w.createdByOperator,
+  }))
 }
 
 function outcomeOf(action: ReleaseAction) {
-  return ({ skip: 'unchanged', install: 'installed', upgrade: 'upgraded', heal: 'healed', replace: 'replaced' } as const)[action.kind]
+  return (
+    { skip: 'unchanged', install: 'installed', upgrade: 'upgraded', heal: 'healed', replace: 'replaced' } as const
+  )[action.kind]
 }

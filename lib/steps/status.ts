@@ -9,13 +9,27 @@ export function statusView(config: Config, snap: Snapshot): StatusView {
     version: STATUS_VERSION,
     releases: config.releases.map((r) => {
       const state = snap.releases.find((s) => s.name === r.name)
-      return { name: r.name, chart: state?.chart ?? r.chart, version: state?.version ?? '', status: state?.status ?? 'not installed', revision: state?.revision ?? null }
+      return {
+        name: r.name,
+        chart: state?.chart ?? r.chart,
+        version: state?.version ?? '',
+        status: state?.status ?? 'not installed',
+        revision: state?.revision ?? null,
+      }
     }),
     workloads: Object.entries(snap.namespaces).flatMap(([namespace, ns]) =>
       ns.workloads.map((w) => {
         const s = workloadStatus(w)
-        return { namespace, kind: w.kind ?? '', name: w.metadata.name, ready: s.readyCount, wanted: s.wanted, ok: s.ready }
-      })),
+        return {
+          namespace,
+          kind: w.kind ?? '',
+          name: w.metadata.name,
+          ready: s.readyCount,
+          wanted: s.wanted,
+          ok: s.ready,
+        }
+      }),
+    ),
     webhooks: [
       { name: 'cert-manager', ...answer(snap.webhooks['cert-manager'] ?? 'not probed') },
       { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator ?? 'not probed') },

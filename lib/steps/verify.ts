@@ -25,21 +25,24 @@ export interface Snapshot {
   webhooks: Partial<Record<WebhookId, string | true>>
 }
 
-
 /** Everything the checks look at, read in one parallel round of queries. */
 export async function readSnapshot(ctx: Context): Promise<Snapshot> {
   const { config, runner, target } = ctx
   const namespaces = [config.namespace, config.certManager.namespace]
   const selector = `${grafanaDatasourceLabel.key}=${grafanaDatasourceLabel.value}`
-  const webhookIds = [...new Set(stackSteps(config).flatMap((s) => s.actions.flatMap((a) => (a.do === 'webhook' ? [a.webhook] : []))))]
+  const webhookIds = [
+    ...new Set(stackSteps(config).flatMap((s) => s.actions.flatMap((a) => (a.do === 'webhook' ? [a.webhook] : [])))),
+  ]
   const [perNamespace, releases, configMaps, secrets, webhookAnswers] = await Promise.all([
-    Promise.all(namespaces.map(async (namespace) => {
-      const [workloads, pods] = await Promise.all([
-        listObjects(runner, target, 'deployments,statefulsets,daemonsets', { namespace }),
-        listObjects(runner, target, 'pods', { namespace }),
-      ])
-      return [namespace, { workloads, pods }] as const
-    })),
+    Promise.all(
+      namespaces.map(async (namespace) => {
+        const [workloads, pods] = await Promise.all([
+          listObjects(runner, target, 'deployments,statefulsets,daemonsets', { namespace }),
+          listObjects(runner, target, 'pods', { namespace }),
+        ])
+        return [namespace, { workloads, pods }] as const
+      }),
+    ),
     // the run's own list when no helm change happened since: a converged re-run asks helm once
     listReleases(ctx, config.namespace),
     listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
@@ -71,7 +74,16 @@ export function buildReport(config: Config, snap: Snapshot): Report {
   for (const release of installed) {
     const group = release.step === 'otel-operator' ? 'operator' : 'monitoring'
     for (const w of release.workloads) {
-      checks.push(workloadCheck(group, w.title, w.kind, w.name, snap.namespaces[release.namespace], sections[release.step].script))
+      checks.push(
+        workloadCheck(
+          group,
+          w.title,
+          w.kind,
+          w.name,
+          snap.namespaces[release.namespace],
+          sections[release.step].script,
+        ),
+      )
     }
   }
   const cm = config.certManager
@@ -84,45 +96,103 @@ export function buildReport(config: Config, snap: Snapshot): Report {
   for (const a of actions) {
     if (a.do !== 'webhook') continue
     const script = a.webhook === 'cert-manager' ? script03 : sections['otel-operator'].script
-    checks.push(webhookCheck(a.webhook, `${a.webhook} webhook answers`, snap.webhooks[a.webhook] ?? 'not probed', script))
+    checks.push(
+      webhookCheck(a.webhook, `${a.webhook} webhook answers`, snap.webhooks[a.webhook] ?? 'not probed', script),
+    )
   }
 
   for (const release of installed) {
     const state = snap.releases.find((r) => r.name === release.name)
     const ok = state?.status === 'deployed' && state.chart === release.chart && state.version === release.version
     checks.push({
-      id: `release/${release.name}`, group: 'releases', title: `helm release ${release.name}`, ok,
-      detail: state ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})${ok ? '' : `; want deployed ${release.chart} ${release.version}`}` : 'not installed',
+      id: `release/${release.name}`,
+      group: 'releases',
+      title: `helm release ${release.name}`,
+      ok,
+      detail: state
+        ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})${ok ? '' : `; want deployed ${release.chart} ${release.version}`}`
+        : 'not installed',
       hint: ok ? undefined : `run ${sections[release.step].script} (it installs, upgrades or heals the release)`,
     })
   }
 
   const { datasources, problems } = collectDatasources(snap.datasourceObjects)
   const result = checkDatasources(datasources, expectedDatasources)
-  for (const p of result.present) checks.push({ id: `datasource/${p.name.toLowerCase()}`, group: 'datasources', title: `${p.name} datasource`, ok: p.ok, detail: p.detail })
-  checks.push({ id: 'datasource/unique-names', group: 'datasources', title: 'datasource names unique', ok: result.unique.ok, detail: result.unique.detail, hint: result.unique.ok ? undefined : 'remove the duplicate: another release provisions its own (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)' })
-  checks.push({ id: 'datasource/one-default', group: 'datasources', title: 'exactly one default datasource', ok: result.oneDefault.ok, detail: result.oneDefault.detail, hint: result.oneDefault.ok ? undefined : datasources.some((d) => d.isDefault) ? 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts' : 'kube-prometheus-stack provisions Prometheus as the default: run scripts/02-lgtm.mts' })
-  for (const p of problems) checks.push({ id: 'datasource/parse', group: 'datasources', title: 'datasource files readable', ok: false, detail: p.message })
+  for (const p of result.present)
+    checks.push({
+      id: `datasource/${p.name.toLowerCase()}`,
+      group: 'datasources',
+      title: `${p.name} datasource`,
+      ok: p.ok,
+      detail: p.detail,
+    })
+  checks.push({
+    id: 'datasource/unique-names',
+    group: 'datasources',
+    title: 'datasource names unique',
+    ok: result.unique.ok,
+    detail: result.unique.detail,
+    hint: result.unique.ok
+      ? undefined
+      : 'remove the duplicate: another release provisions its own (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)',
+  })
+  checks.push({
+    id: 'datasource/one-default',
+    group: 'datasources',
+    title: 'exactly one default datasource',
+    ok: result.oneDefault.ok,
+    detail: result.oneDefault.detail,
+    hint: result.oneDefault.ok
+      ? undefined
+      : datasources.some((d) => d.isDefault)
+        ? 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts'
+        : 'kube-prometheus-stack provisions Prometheus as the default: run scripts/02-lgtm.mts',
+  })
+  for (const p of problems)
+    checks.push({
+      id: 'datasource/parse',
+      group: 'datasources',
+      title: 'datasource files readable',
+      ok: false,
+      detail: p.message,
+    })
   return makeReport(checks)
 }
 
-function workloadCheck(group: Check['group'], title: string, kind: string, name: string, ns: NamespaceSnapshot | undefined, script: string): Check {
+function workloadCheck(
+  group: Check['group'],
+  title: string,
+  kind: string,
+  name: string,
+  ns: NamespaceSnapshot | undefined,
+  script: string,
+): Check {
   const obj = ns?.workloads.find((w) => w.kind === kind && w.metadata.name === name)
   const status = workloadStatus(obj)
   const ref = `${kind.toLowerCase()}/${name}`
-  if (!obj) return { id: `workload/${name}`, group, title, ok: false, detail: `${ref} not found`, hint: `run ${script}` }
+  if (!obj)
+    return { id: `workload/${name}`, group, title, ok: false, detail: `${ref} not found`, hint: `run ${script}` }
   const pods = (ns?.pods ?? []).filter((p) => selects(obj.spec?.selector, p.metadata.labels))
   const problem = pods.map(podProblem).find(Boolean)
   return {
-    id: `workload/${name}`, group, title, ok: status.ready,
+    id: `workload/${name}`,
+    group,
+    title,
+    ok: status.ready,
     detail: `${ref} ${status.detail}${!status.ready && problem ? ` — ${problem.pod}: ${problem.reason}${problem.message ? ` (${problem.message})` : ''}` : ''}`,
-    hint: status.ready ? undefined : problem?.hint ?? `wait a minute and run the verify again, or see: kubectl describe ${ref} -n ${obj.metadata.namespace}`,
+    hint: status.ready
+      ? undefined
+      : (problem?.hint ??
+        `wait a minute and run the verify again, or see: kubectl describe ${ref} -n ${obj.metadata.namespace}`),
   }
 }
 
 function webhookCheck(group: WebhookId, title: string, answer: string | true, script: string): Check {
   return {
-    id: `webhook/${group}`, group, title, ok: answer === true,
+    id: `webhook/${group}`,
+    group,
+    title,
+    ok: answer === true,
     detail: answer === true ? 'a server-side dry-run passed' : answer,
     hint: answer === true ? undefined : `run ${script}: it waits until the webhook answers`,
   }
@@ -130,7 +200,9 @@ function webhookCheck(group: WebhookId, title: string, answer: string | true, sc
 
 /** seed §5 `kubectl get pods -n monitoring` and the checkpoint: the report, printed; returned. */
 export async function verifyStack(ctx: Context): Promise<Report> {
-  const report = await ctx.log.status('Reading the cluster for the checkpoint report', async () => buildReport(ctx.config, await readSnapshot(ctx)))
+  const report = await ctx.log.status('Reading the cluster for the checkpoint report', async () =>
+    buildReport(ctx.config, await readSnapshot(ctx)),
+  )
   ctx.log.print(renderReport(report, { json: ctx.config.json, c: ctx.log.c, lang: ctx.log.lang }))
   return report
 }

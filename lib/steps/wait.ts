@@ -9,7 +9,13 @@ import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kub
 import { resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
 import type { Log } from '../ui/log.ts'
 import {
-  describePod, isHookOf, podProblem, selects, stuckHookJob, workloadStatus, type StuckHook,
+  describePod,
+  isHookOf,
+  podProblem,
+  selects,
+  stuckHookJob,
+  workloadStatus,
+  type StuckHook,
 } from '../tools/readiness.ts'
 import { formatDuration } from '../core/settings.ts'
 
@@ -33,30 +39,50 @@ type Verdict = 'ready' | 'stuck' | 'timeout'
  * Waits until every workload is rolled out and ready. Progress: `2/3 ready — waiting for tempo (0/1)`.
  * Throws a StepError with a diagnosis at the deadline, or as soon as a pod of theirs is stuck.
  */
-export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: Target; watches: Watches }, title: string, refs: WorkloadRef[], opts: WaitOptions): Promise<void> {
+export async function waitForWorkloads(
+  ctx: { runner: Runner; log: Log; target: Target; watches: Watches },
+  title: string,
+  refs: WorkloadRef[],
+  opts: WaitOptions,
+): Promise<void> {
   if (!refs.length) return
   const deadline = Date.now() + opts.timeoutMs
   await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
     const stuckSince = new Map<string, number>()
     // Taken once: the judging below runs from timers and watch events, where a throw (the run
     // stopping its watches on a signal) would crash the script instead of ending the wait.
-    const byKey = new Map<string, WatchStream>(refs.flatMap((r) => [r.kind, 'Pod' as const]
-      .map((kind) => [`${kind}/${r.namespace}`, ctx.watches.stream(kind, r.namespace)])))
+    const byKey = new Map<string, WatchStream>(
+      refs.flatMap((r) =>
+        [r.kind, 'Pod' as const].map((kind) => [`${kind}/${r.namespace}`, ctx.watches.stream(kind, r.namespace)]),
+      ),
+    )
     const stream: StreamOf = (kind, namespace) => byKey.get(`${kind}/${namespace}`)!
     const streams = new Set(byKey.values())
     const evaluate = (): Verdict | undefined => {
       const states = refs.map((r) => ({ ref: r, status: workloadStatus(stream(r.kind, r.namespace).get(r.name)) }))
       const waiting = states.filter((s) => !s.status.ready)
-      status.update(waiting.length ? `${states.length - waiting.length}/${states.length} ready — waiting for ${waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')}` : 'all ready')
+      status.update(
+        waiting.length
+          ? `${states.length - waiting.length}/${states.length} ready — waiting for ${waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')}`
+          : 'all ready',
+      )
       if (!waiting.length) return 'ready'
-      if (stuckPods(stream, waiting.map((w) => w.ref), stuckSince, opts.stuckAfterMs).length) return 'stuck'
+      if (
+        stuckPods(
+          stream,
+          waiting.map((w) => w.ref),
+          stuckSince,
+          opts.stuckAfterMs,
+        ).length
+      )
+        return 'stuck'
       return Date.now() >= deadline ? 'timeout' : undefined
     }
     // Judged on every watch event, and once a second for the deadline and for stuck pods.
     const verdict = await new Promise<Verdict>((resolve) => {
       const finish = (v: Verdict) => {
         clearInterval(timer)
-        unsubscribe.forEach((u) => u())
+        for (const u of unsubscribe) u()
         resolve(v)
       }
       const check = () => {
@@ -69,10 +95,18 @@ export async function waitForWorkloads(ctx: { runner: Runner; log: Log; target: 
     })
     if (verdict === 'ready') return
     const diagnosis = await diagnose(ctx, refs)
-    throw new StepError(verdict === 'stuck' ? `${title}: a pod is stuck and will not become ready by waiting` : `${title} not ready after ${formatDuration(opts.timeoutMs)}`, {
-      output: diagnosis.join('\n'),
-      hint: verdict === 'timeout' ? 'pods may still be pulling images on a slow network: run the same command again (it picks up where it stopped), or give more time with --timeout=20m' : 'fix the cause above, then run the same command again: finished releases are skipped',
-    })
+    throw new StepError(
+      verdict === 'stuck'
+        ? `${title}: a pod is stuck and will not become ready by waiting`
+        : `${title} not ready after ${formatDuration(opts.timeoutMs)}`,
+      {
+        output: diagnosis.join('\n'),
+        hint:
+          verdict === 'timeout'
+            ? 'pods may still be pulling images on a slow network: run the same command again (it picks up where it stopped), or give more time with --timeout=20m'
+            : 'fix the cause above, then run the same command again: finished releases are skipped',
+      },
+    )
   })
 }
 
@@ -110,7 +144,7 @@ export function watchHookJobs(ctx: WatchContext, release: ReleaseRef, stuckAfter
   const timer = setInterval(check, 1000)
   const stop = () => {
     clearInterval(timer)
-    unsubscribe.forEach((u) => u())
+    for (const u of unsubscribe) u()
   }
   check()
   return { stuck, stop }
@@ -163,7 +197,10 @@ function stuckPods(stream: StreamOf, refs: WorkloadRef[], since: Map<string, num
       // The episode lasts while the pod has any problem: a kubelet flips between ErrImagePull
       // and ImagePullBackOff on every retry, and that must not restart the clock.
       const problem = podProblem(pod)
-      if (!problem) { since.delete(pod.metadata.name); continue }
+      if (!problem) {
+        since.delete(pod.metadata.name)
+        continue
+      }
       const first = since.get(pod.metadata.name) ?? now
       since.set(pod.metadata.name, first)
       if (problem.terminal && now - first >= afterMs) stuck.push(pod.metadata.name)
@@ -176,11 +213,18 @@ function stuckPods(stream: StreamOf, refs: WorkloadRef[], since: Map<string, num
 export async function diagnose(ctx: { runner: Runner; target: Target }, refs: WorkloadRef[]): Promise<string[]> {
   const lines: string[] = []
   for (const namespace of new Set(refs.map((r) => r.namespace))) {
-    const [pods, events, ...workloads] = await Promise.all([
+    const [pods, events, ...workloads] = (await Promise.all([
       listObjects(ctx.runner, ctx.target, 'pods', { namespace }),
       listObjects(ctx.runner, ctx.target, 'events', { namespace }).catch(() => [] as KubeObject[]),
-      ...refs.filter((r) => r.namespace === namespace).map((r) => listObjects(ctx.runner, ctx.target, resourceOf[r.kind], { namespace }).then((items) => ({ ref: r, obj: items.find((i) => i.metadata.name === r.name) }))),
-    ]) as [KubeObject[], KubeObject[], ...{ ref: WorkloadRef; obj?: KubeObject }[]]
+      ...refs
+        .filter((r) => r.namespace === namespace)
+        .map((r) =>
+          listObjects(ctx.runner, ctx.target, resourceOf[r.kind], { namespace }).then((items) => ({
+            ref: r,
+            obj: items.find((i) => i.metadata.name === r.name),
+          })),
+        ),
+    ])) as [KubeObject[], KubeObject[], ...{ ref: WorkloadRef; obj?: KubeObject }[]]
     for (const { ref, obj } of workloads) {
       const status = workloadStatus(obj)
       if (status.ready) continue
@@ -197,7 +241,11 @@ export async function diagnose(ctx: { runner: Runner; target: Target }, refs: Wo
  * Retries `probe` (one attempt each, no retry inside) until it exits 0 or the deadline passes.
  * The pace grows from 1 s to 5 s: an answer is seen quickly, and a slow start costs little.
  */
-export async function waitUntilAnswers(ctx: { runner: Runner; log: Log }, what: { title: string; probe: Command; onTimeout: (lastError: string) => StepError }, timeoutMs: number): Promise<void> {
+export async function waitUntilAnswers(
+  ctx: { runner: Runner; log: Log },
+  what: { title: string; probe: Command; onTimeout: (lastError: string) => StepError },
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   await ctx.log.status(`Waiting ≤ ${formatDuration(timeoutMs)} for ${what.title}`, async (status) => {
     let pause = 1000

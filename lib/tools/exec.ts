@@ -29,6 +29,7 @@ const TRANSIENT_TRIES = 8
  */
 export function shellWord(word: string): string {
   if (/^[\w@%+=:,./-]+$/.test(word)) return word
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
   if (/[\x00-\x1f\x7f]/.test(word)) return quote(word)
   return `'${word.replace(/'/g, `'\\''`)}'`
 }
@@ -50,7 +51,9 @@ export function renderCommand(cmd: Command): string {
  */
 export function isTransient(stderr: string): boolean {
   if (/failed calling webhook/i.test(stderr)) return false
-  return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|\(InternalError\)|Internal error occurred|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(stderr)
+  return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|\(InternalError\)|Internal error occurred|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(
+    stderr,
+  )
 }
 
 /** How long interrupted children get to finish (helm marks its release failed, not pending). */
@@ -133,16 +136,21 @@ export class Runner {
   }
 
   private notStarted(cmd: Command): InterruptedError {
-    return new InterruptedError(`not started, the run was interrupted (${this.interruptedBy}): ${cmd.argv.slice(0, 3).join(' ')}`)
+    return new InterruptedError(
+      `not started, the run was interrupted (${this.interruptedBy}): ${cmd.argv.slice(0, 3).join(' ')}`,
+    )
   }
 }
 
 export function failure(cmd: Command, out: ProcessOutput): StepError {
-  return new StepError(`${cmd.argv.slice(0, 3).join(' ')} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`, {
-    command: renderCommand({ argv: cmd.argv }),
-    exitCode: out.exitCode,
-    output: tail(out.stderr || out.stdout, 20),
-  })
+  return new StepError(
+    `${cmd.argv.slice(0, 3).join(' ')} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`,
+    {
+      command: renderCommand({ argv: cmd.argv }),
+      exitCode: out.exitCode,
+      output: tail(out.stderr || out.stdout, 20),
+    },
+  )
 }
 
 export function lastLine(text: string): string {

@@ -37,7 +37,9 @@ export function repoListCmd(): Command {
 export function parseRepoList(stdout: string): Record<string, string> {
   try {
     const list = JSON.parse(stdout || '[]') as { name?: string; url?: string }[] | null
-    return Object.fromEntries((list ?? []).filter((r) => r.name && r.url).map((r) => [r.name!, r.url!.replace(/\/+$/, '')]))
+    return Object.fromEntries(
+      (list ?? []).filter((r) => r.name && r.url).map((r) => [r.name!, r.url!.replace(/\/+$/, '')]),
+    )
   } catch {
     return {}
   }
@@ -45,7 +47,9 @@ export function parseRepoList(stdout: string): Record<string, string> {
 
 /** The chart reference: `repo/chart` for an HTTP repository, the full reference for OCI. */
 export function chartRef(release: Pick<Release, 'repo' | 'repoUrl' | 'chart'>): string {
-  return release.repoUrl.startsWith('oci://') ? `${release.repoUrl.replace(/\/$/, '')}/${release.chart}` : `${release.repo}/${release.chart}`
+  return release.repoUrl.startsWith('oci://')
+    ? `${release.repoUrl.replace(/\/$/, '')}/${release.chart}`
+    : `${release.repo}/${release.chart}`
 }
 
 /**
@@ -53,11 +57,18 @@ export function chartRef(release: Pick<Release, 'repo' | 'repoUrl' | 'chart'>): 
  * chart's hook Jobs (helm's own default is 5m, whatever our --timeout says).
  */
 export function upgradeInstallCmd(target: Target, release: Release, opts: { timeout: string; cwd?: string }): Command {
-  return helm(target,
-    'upgrade', '--install', release.name, chartRef(release),
-    '--namespace', release.namespace,
-    '--version', release.version,
-    '--timeout', opts.timeout,
+  return helm(
+    target,
+    'upgrade',
+    '--install',
+    release.name,
+    chartRef(release),
+    '--namespace',
+    release.namespace,
+    '--version',
+    release.version,
+    '--timeout',
+    opts.timeout,
     ...release.valuesFiles.flatMap((f) => ['-f', displayPath(f, opts.cwd ?? process.cwd())]),
     ...Object.entries(release.set).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
   )
@@ -86,7 +97,14 @@ export function rollbackCmd(target: Target, name: string, namespace: string, rev
  * the delete, so a wait for their deletion could never end; the install that follows adopts them.
  */
 export function uninstallCmd(target: Target, name: string, namespace: string, timeout: string | null = '5m'): Command {
-  return helm(target, 'uninstall', name, '--namespace', namespace, ...(timeout === null ? [] : ['--wait', '--timeout', timeout]))
+  return helm(
+    target,
+    'uninstall',
+    name,
+    '--namespace',
+    namespace,
+    ...(timeout === null ? [] : ['--wait', '--timeout', timeout]),
+  )
 }
 
 /** A values file as the user would type it: relative to where they stand, when it is below. */
@@ -138,7 +156,10 @@ export interface HistoryEntry {
 
 /** The newest revision that was once `deployed` or is `superseded`: what a rollback returns to. */
 export function lastGoodRevision(history: HistoryEntry[]): number | undefined {
-  return history.filter((h) => h.status === 'deployed' || h.status === 'superseded').map((h) => h.revision).sort((a, b) => b - a)[0]
+  return history
+    .filter((h) => h.status === 'deployed' || h.status === 'superseded')
+    .map((h) => h.revision)
+    .sort((a, b) => b - a)[0]
 }
 
 /** A chart and version a profile pins for a release. */
@@ -160,18 +181,35 @@ export type ReleaseAction =
  * was deployed with. A release stuck `pending-*` or `failed` is healed first: rolled back when it
  * has a good revision to return to, uninstalled (and then installed again) when it never had one.
  */
-export function decideRelease(release: Release, desiredValues: unknown, state: ReleaseState | undefined, deployedValues: unknown, goodRevision?: number, otherPins: ChartPin[] = []): ReleaseAction {
+export function decideRelease(
+  release: Release,
+  desiredValues: unknown,
+  state: ReleaseState | undefined,
+  deployedValues: unknown,
+  goodRevision?: number,
+  otherPins: ChartPin[] = [],
+): ReleaseAction {
   if (!state) return { kind: 'install', reason: 'not installed' }
   if (state.status.startsWith('pending-') || state.status === 'failed' || state.status === 'uninstalling') {
     const reason = `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`
-    return goodRevision ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason } : { kind: 'heal', how: 'uninstall', reason }
+    return goodRevision
+      ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason }
+      : { kind: 'heal', how: 'uninstall', reason }
   }
   // Another chart, or another profile's pin of it (tempo 1.x → 2.x): an upgrade across them would
   // meet immutable selectors and leftovers, so the old release goes and the new one is installed.
-  const otherProfile = otherPins.some((p) => p.chart === state.chart && p.version === state.version) && !(state.chart === release.chart && state.version === release.version)
-  if (state.chart !== release.chart || otherProfile) return { kind: 'replace', reason: `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}${otherProfile ? ' (another --profile)' : ''}` }
-  if (state.version !== release.version) return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
-  if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(desiredValues))) return { kind: 'upgrade', reason: 'values changed' }
+  const otherProfile =
+    otherPins.some((p) => p.chart === state.chart && p.version === state.version) &&
+    !(state.chart === release.chart && state.version === release.version)
+  if (state.chart !== release.chart || otherProfile)
+    return {
+      kind: 'replace',
+      reason: `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}${otherProfile ? ' (another --profile)' : ''}`,
+    }
+  if (state.version !== release.version)
+    return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
+  if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(desiredValues)))
+    return { kind: 'upgrade', reason: 'values changed' }
   return { kind: 'skip', reason: `deployed at ${state.version}, values unchanged (revision ${state.revision})` }
 }
 
@@ -189,10 +227,16 @@ export interface ReleaseWorkload {
 export function workloadsOfRelease(objects: KubeObject[], name: string, namespace: string): ReleaseWorkload[] {
   const kinds: (string | undefined)[] = ['Deployment', 'StatefulSet', 'DaemonSet']
   return objects
-    .filter((o) => kinds.includes(o.kind) && o.metadata.annotations?.['meta.helm.sh/release-name'] === name &&
-      o.metadata.annotations?.['meta.helm.sh/release-namespace'] === namespace)
+    .filter(
+      (o) =>
+        kinds.includes(o.kind) &&
+        o.metadata.annotations?.['meta.helm.sh/release-name'] === name &&
+        o.metadata.annotations?.['meta.helm.sh/release-namespace'] === namespace,
+    )
     .map((o) => ({
-      kind: o.kind as ReleaseWorkload['kind'], name: o.metadata.name, namespace: o.metadata.namespace ?? namespace,
+      kind: o.kind as ReleaseWorkload['kind'],
+      name: o.metadata.name,
+      namespace: o.metadata.namespace ?? namespace,
     }))
 }
 

@@ -10,7 +10,14 @@ export interface Target {
 export type KubeObject = {
   apiVersion?: string
   kind?: string
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; [k: string]: unknown }
+  metadata: {
+    name: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    uid?: string
+    [k: string]: unknown
+  }
   spec?: any
   status?: any
   data?: Record<string, string>
@@ -26,8 +33,21 @@ export function versionCmd(target: Target): Command {
   return { ...kubectl(target, 'version', '-o', 'json', '--request-timeout=4s'), timeoutMs: 7000 }
 }
 
-export function getCmd(target: Target, resource: string, opts: { namespace?: string; name?: string; selector?: string } = {}): Command {
-  return kubectl(target, 'get', resource, ...(opts.name ? [opts.name] : []), ...nsArgs(opts.namespace), ...(opts.selector ? ['-l', opts.selector] : []), '-o', 'json')
+export function getCmd(
+  target: Target,
+  resource: string,
+  opts: { namespace?: string; name?: string; selector?: string } = {},
+): Command {
+  return kubectl(
+    target,
+    'get',
+    resource,
+    ...(opts.name ? [opts.name] : []),
+    ...nsArgs(opts.namespace),
+    ...(opts.selector ? ['-l', opts.selector] : []),
+    '-o',
+    'json',
+  )
 }
 
 /** A watch that prints every event as JSON ({type, object}), for one kind in one namespace. */
@@ -47,8 +67,20 @@ export function deleteFileCmd(target: Target, location: string): Command {
   return kubectl(target, 'delete', '-f', location, '--ignore-not-found')
 }
 
-export function annotateCmd(target: Target, resource: string, name: string, annotations: Record<string, string>): Command {
-  return kubectl(target, 'annotate', resource, name, '--overwrite', ...Object.entries(annotations).map(([k, v]) => `${k}=${v}`))
+export function annotateCmd(
+  target: Target,
+  resource: string,
+  name: string,
+  annotations: Record<string, string>,
+): Command {
+  return kubectl(
+    target,
+    'annotate',
+    resource,
+    name,
+    '--overwrite',
+    ...Object.entries(annotations).map(([k, v]) => `${k}=${v}`),
+  )
 }
 
 /** Creating `manifest` server-side without storing it: admission webhooks run, nothing is kept. */
@@ -62,14 +94,25 @@ export function nsArgs(namespace?: string): string[] {
 
 // Runners
 
-export async function getObject(runner: Runner, target: Target, resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+export async function getObject(
+  runner: Runner,
+  target: Target,
+  resource: string,
+  namespace: string | undefined,
+  name: string,
+): Promise<KubeObject | undefined> {
   const out = await runner.probe(getCmd(target, resource, { namespace, name }))
   if (out.exitCode === 0) return out.json()
   if (/NotFound|not found/.test(out.stderr)) return undefined
   throw failure(getCmd(target, resource, { namespace, name }), out)
 }
 
-export async function listObjects(runner: Runner, target: Target, resource: string, opts: { namespace?: string; selector?: string } = {}): Promise<KubeObject[]> {
+export async function listObjects(
+  runner: Runner,
+  target: Target,
+  resource: string,
+  opts: { namespace?: string; selector?: string } = {},
+): Promise<KubeObject[]> {
   const out = await runner.query(getCmd(target, resource, opts))
   return (out.json() as { items: KubeObject[] }).items
 }

@@ -14,7 +14,8 @@ export function workloadStatus(obj: KubeObject | undefined): WorkloadStatus {
   if (!obj) return { ready: false, detail: 'not created yet', readyCount: 0, wanted: 1 }
   const s = obj.status ?? {}
   const generation = (obj.metadata as { generation?: number }).generation ?? 0
-  if ((s.observedGeneration ?? 0) < generation) return { ready: false, detail: 'waiting for its controller', readyCount: 0, wanted: 1 }
+  if ((s.observedGeneration ?? 0) < generation)
+    return { ready: false, detail: 'waiting for its controller', readyCount: 0, wanted: 1 }
   switch (obj.kind) {
     case 'Deployment': {
       const wanted = obj.spec?.replicas ?? 1
@@ -24,13 +25,16 @@ export function workloadStatus(obj: KubeObject | undefined): WorkloadStatus {
     }
     case 'StatefulSet': {
       const wanted = obj.spec?.replicas ?? 1
-      const settled = (s.updatedReplicas ?? wanted) >= wanted && (!s.updateRevision || s.currentRevision === s.updateRevision || (s.updatedReplicas ?? 0) >= wanted)
+      const settled =
+        (s.updatedReplicas ?? wanted) >= wanted &&
+        (!s.updateRevision || s.currentRevision === s.updateRevision || (s.updatedReplicas ?? 0) >= wanted)
       return counted(s.readyReplicas ?? 0, wanted, settled, 'ready')
     }
     case 'DaemonSet': {
       const wanted = s.desiredNumberScheduled ?? 0
       const settled = (s.updatedNumberScheduled ?? 0) >= wanted
-      if (wanted === 0 && s.observedGeneration === undefined) return { ready: false, detail: 'no nodes scheduled yet', readyCount: 0, wanted: 0 }
+      if (wanted === 0 && s.observedGeneration === undefined)
+        return { ready: false, detail: 'no nodes scheduled yet', readyCount: 0, wanted: 0 }
       // numberAvailable is omitted while 0 (omitempty): with minReadySeconds, Ready pods are not yet available
       return counted(Math.min(s.numberReady ?? 0, s.numberAvailable ?? 0), wanted, settled, 'ready')
     }
@@ -41,11 +45,24 @@ export function workloadStatus(obj: KubeObject | undefined): WorkloadStatus {
 
 function counted(readyCount: number, wanted: number, settled: boolean, word: string): WorkloadStatus {
   const ready = readyCount >= wanted && settled
-  return { ready, readyCount, wanted, detail: `${readyCount}/${wanted} ${word}${settled || readyCount < wanted ? '' : ', rolling out'}` }
+  return {
+    ready,
+    readyCount,
+    wanted,
+    detail: `${readyCount}/${wanted} ${word}${settled || readyCount < wanted ? '' : ', rolling out'}`,
+  }
 }
 
 /** Does a workload's `spec.selector` select these labels? (matchLabels and matchExpressions) */
-export function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Record<string, string> = {}): boolean {
+export function selects(
+  selector:
+    | {
+        matchLabels?: Record<string, string>
+        matchExpressions?: { key: string; operator: string; values?: string[] }[]
+      }
+    | undefined,
+  labels: Record<string, string> = {},
+): boolean {
   if (!selector) return false
   const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
   const byExpr = (selector.matchExpressions ?? []).every((e) => {
@@ -71,7 +88,14 @@ export interface PodProblem {
 }
 
 /** Reasons a pod will not become ready by itself. */
-const STUCK_WAITING = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError'])
+const STUCK_WAITING = new Set([
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+])
 const CRASH_RESTARTS = 3
 
 /** What keeps a pod from being ready, if anything we can name. */
@@ -80,27 +104,54 @@ export function podProblem(pod: KubeObject): PodProblem | undefined {
   const s = pod.status ?? {}
   const unscheduled = (s.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False')
   if (unscheduled) {
-    return { pod: name, reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '', terminal: unscheduled.reason === 'Unschedulable', hint: hints.Unschedulable }
+    return {
+      pod: name,
+      reason: unscheduled.reason ?? 'Unschedulable',
+      message: unscheduled.message ?? '',
+      terminal: unscheduled.reason === 'Unschedulable',
+      hint: hints.Unschedulable,
+    }
   }
   for (const cs of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])]) {
     const waiting = cs.state?.waiting
     if (waiting && STUCK_WAITING.has(waiting.reason)) {
-      return { pod: name, container: cs.name, image: cs.image, reason: waiting.reason, message: waiting.message ?? '', terminal: waiting.reason !== 'ErrImagePull', hint: hints.image }
+      return {
+        pod: name,
+        container: cs.name,
+        image: cs.image,
+        reason: waiting.reason,
+        message: waiting.message ?? '',
+        terminal: waiting.reason !== 'ErrImagePull',
+        hint: hints.image,
+      }
     }
     if (waiting?.reason === 'CrashLoopBackOff' || (!cs.ready && (cs.restartCount ?? 0) >= CRASH_RESTARTS)) {
       const last = cs.lastState?.terminated
-      const message = waiting?.message ?? (last ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '')
-      return { pod: name, container: cs.name, image: cs.image, reason: waiting?.reason ?? 'Restarting', message: `${message}; ${cs.restartCount ?? 0} restarts`.replace(/^; /, ''), terminal: (cs.restartCount ?? 0) >= CRASH_RESTARTS, hint: hints.crash(pod, cs.name) }
+      const message =
+        waiting?.message ?? (last ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '')
+      return {
+        pod: name,
+        container: cs.name,
+        image: cs.image,
+        reason: waiting?.reason ?? 'Restarting',
+        message: `${message}; ${cs.restartCount ?? 0} restarts`.replace(/^; /, ''),
+        terminal: (cs.restartCount ?? 0) >= CRASH_RESTARTS,
+        hint: hints.crash(pod, cs.name),
+      }
     }
   }
-  if (s.phase === 'Failed') return { pod: name, reason: s.reason ?? 'Failed', message: s.message ?? '', terminal: true, hint: hints.failed }
+  if (s.phase === 'Failed')
+    return { pod: name, reason: s.reason ?? 'Failed', message: s.message ?? '', terminal: true, hint: hints.failed }
   return undefined
 }
 
 const hints = {
-  Unschedulable: 'the cluster has no room for this pod: give the node more CPU/memory (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
-  image: 'check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a mirror)',
-  crash: (pod: KubeObject, container: string) => `read its log: kubectl logs -n ${pod.metadata.namespace} ${pod.metadata.name} -c ${container} --previous`,
+  Unschedulable:
+    'the cluster has no room for this pod: give the node more CPU/memory (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
+  image:
+    'check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a mirror)',
+  crash: (pod: KubeObject, container: string) =>
+    `read its log: kubectl logs -n ${pod.metadata.namespace} ${pod.metadata.name} -c ${container} --previous`,
   failed: 'describe the pod: kubectl describe pod -n <namespace> <pod>',
 }
 
@@ -122,7 +173,10 @@ export interface StuckHook {
  * when its current problem was first seen (across calls); a pod without a problem is forgotten.
  */
 export function stuckHookJob(
-  jobs: KubeObject[], pods: KubeObject[], since: Map<string, number>, clock: { afterMs: number; now: number },
+  jobs: KubeObject[],
+  pods: KubeObject[],
+  since: Map<string, number>,
+  clock: { afterMs: number; now: number },
 ): StuckHook | undefined {
   const { afterMs, now } = clock
   for (const job of jobs) {
@@ -130,7 +184,10 @@ export function stuckHookJob(
     if (failed) return { job, reason: `failed: ${[failed.reason, failed.message].filter(Boolean).join(' — ')}` }
     for (const pod of pods.filter((p) => p.metadata.labels?.['job-name'] === job.metadata.name)) {
       const problem = podProblem(pod)
-      if (!problem) { since.delete(pod.metadata.name); continue }
+      if (!problem) {
+        since.delete(pod.metadata.name)
+        continue
+      }
       const first = since.get(pod.metadata.name) ?? now
       since.set(pod.metadata.name, first)
       if (!problem.terminal || now - first < afterMs) continue
@@ -142,7 +199,10 @@ export function stuckHookJob(
 
 /** Is this pod Running with every container ready? */
 export function podReady(pod: KubeObject): boolean {
-  return pod.status?.phase === 'Running' && (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+  return (
+    pod.status?.phase === 'Running' &&
+    (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+  )
 }
 
 /** A pod's line in a diagnosis: `monitoring/loki-0 Pending: Unschedulable — 0/1 nodes are available…` */
@@ -155,7 +215,11 @@ export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
     .sort((a: any, b: any) => eventTime(a).localeCompare(eventTime(b)))
     .slice(-5)
     .map((e: any) => `    ${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}`)
-  return [head, ...(mine.length ? ['    last events:', ...mine.map((l) => `  ${l}`)] : []), ...(problem ? [`    try: ${problem.hint}`] : [])]
+  return [
+    head,
+    ...(mine.length ? ['    last events:', ...mine.map((l) => `  ${l}`)] : []),
+    ...(problem ? [`    try: ${problem.hint}`] : []),
+  ]
 }
 
 function eventTime(e: any): string {

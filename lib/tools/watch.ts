@@ -7,7 +7,11 @@ import { lastLine, type Command } from './exec.ts'
 import { watchCmd, type KubeObject, type Target } from './kubectl.ts'
 
 export const resourceOf = {
-  Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Pod: 'pods', Job: 'jobs',
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  Pod: 'pods',
+  Job: 'jobs',
 } as const
 
 export type Kind = keyof typeof resourceOf
@@ -16,14 +20,22 @@ export type Kind = keyof typeof resourceOf
 export class Watches {
   private readonly streams = new Map<string, WatchStream>()
   private stopped = false
-  constructor(private readonly target: Target, private readonly log: Log, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly target: Target,
+    private readonly log: Log,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   stream(kind: Kind, namespace: string): WatchStream {
     // a wait that begins after stop() (an interrupted run's steps go on briefly) must not start a watch nobody ends
     if (this.stopped) throw new InterruptedError(`not watching ${kind} in ${namespace}: the run is stopping`)
     const key = `${kind}/${namespace}`
     let s = this.streams.get(key)
-    if (!s) this.streams.set(key, (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env)))
+    if (!s)
+      this.streams.set(
+        key,
+        (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env)),
+      )
     return s
   }
 
@@ -44,7 +56,11 @@ export class WatchStream {
   private stopped = false
   private restarts = 0
 
-  constructor(private readonly cmd: Command, private readonly log: Log, private readonly env: NodeJS.ProcessEnv) {
+  constructor(
+    private readonly cmd: Command,
+    private readonly log: Log,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     this.start()
   }
 
@@ -77,7 +93,9 @@ export class WatchStream {
     void child.then(async (out) => {
       if (this.stopped) return
       // The server ends watches now and then; start again, a little later each time it fails fast.
-      this.log.verbose(`  watch ${args.slice(1, 4).join(' ')} ended (${lastLine(out.stderr) || `exit ${out.exitCode}`}); restarting`)
+      this.log.verbose(
+        `  watch ${args.slice(1, 4).join(' ')} ended (${lastLine(out.stderr) || `exit ${out.exitCode}`}); restarting`,
+      )
       await sleep(Math.min(250 * 2 ** this.restarts++, 5000))
       if (!this.stopped) this.start()
     })
@@ -87,7 +105,8 @@ export class WatchStream {
     if (!event?.object?.metadata) return
     this.restarts = 0
     if (event.type === 'DELETED') this.objects.delete(event.object.metadata.name)
-    else if (event.type !== 'BOOKMARK' && event.type !== 'ERROR') this.objects.set(event.object.metadata.name, event.object)
+    else if (event.type !== 'BOOKMARK' && event.type !== 'ERROR')
+      this.objects.set(event.object.metadata.name, event.object)
     for (const l of this.listeners) l()
   }
 }
@@ -111,15 +130,19 @@ export class JsonStreamSplitter {
         else if (ch === '\\') this.escaped = true
         else if (ch === '"') this.inString = false
       } else if (ch === '"') this.inString = true
-      else if (ch === '{') { if (this.depth++ === 0) this.start = i }
-      else if (ch === '}' && --this.depth === 0) {
+      else if (ch === '{') {
+        if (this.depth++ === 0) this.start = i
+      } else if (ch === '}' && --this.depth === 0) {
         done.push(this.buffer.slice(this.start, i + 1))
         this.buffer = this.buffer.slice(i + 1)
         i = -1
       }
     }
     this.scanned = this.buffer.length
-    if (this.depth === 0) { this.buffer = ''; this.scanned = 0 }
+    if (this.depth === 0) {
+      this.buffer = ''
+      this.scanned = 0
+    }
     return done
   }
 }

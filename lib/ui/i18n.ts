@@ -76,10 +76,23 @@ export const messages: Record<Lang, Messages> = {
     total: (time) => `전체 ${time}`,
     notRun: '실행 안 함',
     changed: '변경됨',
-    actions: { installed: '설치됨', upgraded: '업그레이드됨', replaced: '교체됨', removed: '제거됨', unchanged: '변경 없음', healed: '복구됨', applied: '적용됨', created: '생성됨', exists: '이미 있음', checked: '확인됨', failed: '실패' },
+    actions: {
+      installed: '설치됨',
+      upgraded: '업그레이드됨',
+      replaced: '교체됨',
+      removed: '제거됨',
+      unchanged: '변경 없음',
+      healed: '복구됨',
+      applied: '적용됨',
+      created: '생성됨',
+      exists: '이미 있음',
+      checked: '확인됨',
+      failed: '실패',
+    },
     nothingToDo: '할 일 없음: 모두 이미 설치되어 있습니다',
     nothingChanged: '변경된 것 없음',
-    dryRun: '드라이 런: 아무것도 바꾸지 않았습니다. stdout에 단계별 bash 스크립트가 있습니다 (npm run --silent … > steps.sh)',
+    dryRun:
+      '드라이 런: 아무것도 바꾸지 않았습니다. stdout에 단계별 bash 스크립트가 있습니다 (npm run --silent … > steps.sh)',
     grafanaLogin: '사용자 admin, 비밀번호:',
   },
 }
@@ -91,6 +104,9 @@ export function padColumns(text: string, columns: number): string {
 
 function displayWidth(text: string): number {
   let width = 0
-  for (const ch of text) width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1
+  for (const ch of text)
+    width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+      ? 2
+      : 1
   return width
 }

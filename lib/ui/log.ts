@@ -175,7 +175,11 @@ export function elapsed(since: number): string {
  * The defaults a user expects: live lines on a terminal, plain ones in CI and pipes, NO_COLOR
  * respected, the report and summary in the locale's language.
  */
-export function createLog(verbosity: Verbosity, env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): Log {
+export function createLog(
+  verbosity: Verbosity,
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv,
+): Log {
   const tty = Boolean(process.stderr.isTTY)
   const color = tty && !env.NO_COLOR && !argv.includes('--no-color')
   return new Log({ verbosity, live: tty && !env.CI, color: Boolean(env.FORCE_COLOR) || color, lang: languageOf(env) })

@@ -18,15 +18,34 @@ export function renderStatus(view: StatusView, c: Log['c']): string {
     // widths as seen on screen: a coloured ✓ is one column, not its escape codes
     const width = (cell: string) => stripVTControlCharacters(cell).length
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => width(r[i]))))
-    return rows.map((r) => `  ${r.map((cell, i) => cell + ' '.repeat(widths[i] - width(cell))).join('  ')}`.trimEnd()).map((l, n) => (n === 0 ? c.dim(l) : l))
+    return rows
+      .map((r) => `  ${r.map((cell, i) => cell + ' '.repeat(widths[i] - width(cell))).join('  ')}`.trimEnd())
+      .map((l, n) => (n === 0 ? c.dim(l) : l))
   }
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'))
   return [
     c.bold('Releases'),
-    ...table([['RELEASE', 'CHART', 'VERSION', 'STATUS', 'REVISION'], ...view.releases.map((r) => [r.name, r.chart, r.version || '-', r.status, r.revision === null ? '-' : String(r.revision)])]),
+    ...table([
+      ['RELEASE', 'CHART', 'VERSION', 'STATUS', 'REVISION'],
+      ...view.releases.map((r) => [
+        r.name,
+        r.chart,
+        r.version || '-',
+        r.status,
+        r.revision === null ? '-' : String(r.revision),
+      ]),
+    ]),
     '',
     c.bold('Workloads'),
-    ...table([['', 'NAMESPACE', 'WORKLOAD', 'READY'], ...view.workloads.map((w) => [mark(w.ok), w.namespace, `${w.kind.toLowerCase()}/${w.name}`, `${w.ready}/${w.wanted}`])]),
+    ...table([
+      ['', 'NAMESPACE', 'WORKLOAD', 'READY'],
+      ...view.workloads.map((w) => [
+        mark(w.ok),
+        w.namespace,
+        `${w.kind.toLowerCase()}/${w.name}`,
+        `${w.ready}/${w.wanted}`,
+      ]),
+    ]),
     '',
     c.bold('Webhooks'),
     ...view.webhooks.map((w) => `  ${mark(w.answering)} ${w.name}${w.answering ? ' answers' : `: ${w.error}`}`),

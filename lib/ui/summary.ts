@@ -8,12 +8,20 @@ import type { Config } from '../core/config.ts'
 import type { Outcome } from '../core/plan.ts'
 import type { StepResult } from '../core/plan.ts'
 
-export function renderSummary(ctx: { config: Pick<Config, 'namespace'>; outcomes: Outcome[] }, results: { result: StepResult; title: string }[], startedAt: number, c: Log['c'], lang: Lang = 'en'): string[] {
+export function renderSummary(
+  ctx: { config: Pick<Config, 'namespace'>; outcomes: Outcome[] },
+  results: { result: StepResult; title: string }[],
+  startedAt: number,
+  c: Log['c'],
+  lang: Lang = 'en',
+): string[] {
   const m = messages[lang]
   const mark = { ok: c.green('✓'), failed: c.red('✗'), skipped: c.dim('–') }
   const lines = ['', c.bold(m.summary)]
   for (const { result, title } of results) {
-    lines.push(`  ${mark[result.status]} ${padColumns(m.steps[result.id] ?? title, 34)} ${result.status === 'skipped' ? c.dim(m.notRun) : c.dim(`${(result.ms / 1000).toFixed(1)}s`)}`)
+    lines.push(
+      `  ${mark[result.status]} ${padColumns(m.steps[result.id] ?? title, 34)} ${result.status === 'skipped' ? c.dim(m.notRun) : c.dim(`${(result.ms / 1000).toFixed(1)}s`)}`,
+    )
   }
   lines.push(`  ${c.dim(m.total(elapsed(startedAt)))}`)
   const changed = ctx.outcomes.filter((o) => !['unchanged', 'exists', 'checked'].includes(o.action))

@@ -45,7 +45,9 @@ export const settingDefs: SettingDef[] = [
     default: 'seed',
     example: 'current',
     validate: oneOf(profileNames),
-    help: "seed: the workshop page's charts as written; current: the same stack on charts still maintained (community Loki, Alloy, community Tempo)",
+    help:
+      "seed: the workshop page's charts as written;" +
+      ' current: the same stack on charts still maintained (community Loki, Alloy, community Tempo)',
   },
   {
     flag: 'dry-run',
@@ -82,7 +84,9 @@ export const settingDefs: SettingDef[] = [
     flag: 'purge',
     kind: 'boolean',
     default: false,
-    help: "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's) and the monitoring namespace",
+    help:
+      "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's)" +
+      ' and the monitoring namespace',
   },
   {
     flag: 'require-app',
@@ -135,7 +139,9 @@ export const settingDefs: SettingDef[] = [
     default: '',
     example: certManagerPins.seed,
     validate: chartVersion,
-    help: `cert-manager release whose manifest is applied (seed §3; default: the profile's pin, ${profileNames.map((p) => `${p}: ${certManagerPins[p]}`).join(', ')})`,
+    help:
+      "cert-manager release whose manifest is applied (seed §3; default: the profile's pin, " +
+      `${profileNames.map((p) => `${p}: ${certManagerPins[p]}`).join(', ')})`,
   },
   {
     flag: 'chart-mirror',
@@ -143,7 +149,9 @@ export const settingDefs: SettingDef[] = [
     default: '',
     example: 'https://charts.example.com',
     validate: repositoryUrl,
-    help: 'one base for every chart repository: <base>/<repo> for HTTP mirrors, or an oci:// registry holding every chart (a --<repo>-repo setting still wins)',
+    help:
+      'one base for every chart repository: <base>/<repo> for HTTP mirrors,' +
+      ' or an oci:// registry holding every chart (a --<repo>-repo setting still wins)',
   },
   {
     flag: 'cert-manager-manifest',
@@ -151,7 +159,9 @@ export const settingDefs: SettingDef[] = [
     default: '',
     example: './cert-manager.yaml',
     validate: manifestLocation((p) => fs.existsSync(p)),
-    help: 'cert-manager manifest: a URL (mirror) or a local file (default: the GitHub release of --cert-manager-version)',
+    help:
+      'cert-manager manifest: a URL (mirror) or a local file' +
+      ' (default: the GitHub release of --cert-manager-version)',
   },
   ...(Object.entries(repoDefaults) as [RepoName, string][]).map(
     ([repo, url]): SettingDef => ({

@@ -55,10 +55,11 @@ export function parseSettings(defs: SettingDef[], rawArgv: string[], env: NodeJS
         : undefined
     const raw = source?.startsWith('--') ? fromFlag : source ? fromEnv : def.default
     const { value, problem } = typed(def, raw)
-    if (problem)
-      problems.push(
-        `${source ?? `--${def.flag}`}: ${problem}${def.example ? ` (for example ${source?.startsWith('--') || !source ? `--${def.flag}=` : `${envName(def.flag)}=`}${def.example})` : ''}`,
-      )
+    if (problem) {
+      const assignment = source?.startsWith('--') || !source ? `--${def.flag}=` : `${envName(def.flag)}=`
+      const example = def.example ? ` (for example ${assignment}${def.example})` : ''
+      problems.push(`${source ?? `--${def.flag}`}: ${problem}${example}`)
+    }
     values[def.flag] = value
   }
   return { values, problems }
@@ -142,7 +143,10 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 export function dns1123Label(value: string): string | undefined {
   if (value.length > 63) return `"${value}" is longer than 63 characters`
   if (!DNS1123_LABEL.test(value))
-    return `"${value}" is not a valid name: lower-case letters, digits and '-', starting and ending with a letter or digit`
+    return (
+      `"${value}" is not a valid name:` +
+      " lower-case letters, digits and '-', starting and ending with a letter or digit"
+    )
   return undefined
 }
 

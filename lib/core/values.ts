@@ -34,7 +34,8 @@ export function readValuesFile(file: string): { values: Record<string, unknown>;
   if (typeof values !== 'object' || Array.isArray(values))
     return {
       values: {},
-      problem: `${shown}: must be a YAML mapping (key: value), found ${Array.isArray(values) ? 'a list' : typeof values}`,
+      problem:
+        `${shown}: must be a YAML mapping (key: value),` + ` found ${Array.isArray(values) ? 'a list' : typeof values}`,
     }
   return { values }
 }

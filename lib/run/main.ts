@@ -25,9 +25,10 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
   const onSignal = async (signal: NodeJS.Signals) => {
     log.close()
     const [stopped = []] = await Promise.all([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
-    log.error(
-      `\nInterrupted (${signal})${stopped.length ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}` : ''}.`,
-    )
+    const running = stopped.length
+      ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}`
+      : ''
+    log.error(`\nInterrupted (${signal})${running}.`)
     log.info('Nothing is left that the next run does not repair: run the same command again to resume.')
     process.exit(signal === 'SIGINT' ? 130 : 143)
   }

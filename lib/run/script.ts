@@ -29,7 +29,8 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
   const lines = [
     '#!/usr/bin/env bash',
     `# Seed 05 (monitoring infrastructure) as commands: printed by \`${opts.printedBy}\`.`,
-    `# Profile ${config.profile}, namespace ${config.namespace}, kube context ${config.context ?? '(the current one)'}.`,
+    `# Profile ${config.profile}, namespace ${config.namespace},` +
+      ` kube context ${config.context ?? '(the current one)'}.`,
     '# Safe to run again: each command leaves what is in place as it is.',
     'set -euo pipefail',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${…}, written for bash
@@ -118,12 +119,13 @@ function runFirst(section: StepId): string {
 /** A webhook probe retried every 5 s until it answers, or an error at the deadline. */
 function untilAnswers(webhook: { title: string; probe: Command }, timeoutMs: number): string[] {
   const seconds = Math.ceil(timeoutMs / 1000)
+  const gaveUp = quote(`gave up after ${formatDuration(timeoutMs)} waiting for the ${webhook.title}`)
   return [
     `# wait ≤ ${formatDuration(timeoutMs)} for the ${webhook.title} (a server-side dry run it must admit)`,
     `deadline=$((SECONDS + ${seconds}))`,
     `until ${silenced(webhook.probe)}`,
     'do',
-    `  (( SECONDS < deadline )) || { echo ${quote(`gave up after ${formatDuration(timeoutMs)} waiting for the ${webhook.title}`)} >&2; exit 1; }`,
+    `  (( SECONDS < deadline )) || { echo ${gaveUp} >&2; exit 1; }`,
     '  sleep 5',
     'done',
   ]
@@ -169,7 +171,8 @@ export function renderTeardownScript(
     const ours = `${sh(kubectl(target, 'get', 'namespace', namespace, '--ignore-not-found', '-o', `jsonpath=${mark}`))}`
     lines.push(
       '',
-      `# cert-manager ${config.certManager.version}, if these scripts applied it${config.purge ? '' : ' (its CRDs stay)'}`,
+      `# cert-manager ${config.certManager.version}, if these scripts applied it` +
+        (config.purge ? '' : ' (its CRDs stay)'),
       `if [ -n "$(${ours})" ]; then`,
       ...deleteManifestCmds(target, manifest, { withCrds: config.purge, timeout }).map((cmd) => `  ${sh(cmd)}`),
       'fi',
@@ -178,6 +181,9 @@ export function renderTeardownScript(
   if (config.purge) {
     const groups = [...new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])]
     const pattern = `\\.(${groups.map((g) => g.replace(/\./g, '\\.')).join('|')})$`
+    const deleteNamespace = sh(
+      kubectl(target, 'delete', 'namespace', config.namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`),
+    )
     lines.push(
       '',
       '# --purge: the CRDs of the stack, and with them every custom resource in them',
@@ -185,7 +191,7 @@ export function renderTeardownScript(
         `xargs -r ${sh(kubectl(target, 'delete', '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
       `# --purge: the namespace, unless it holds helm releases not installed by these scripts`,
       `if [ -z "$(${sh(listNamesCmd(target, config.namespace))})" ]; then`,
-      `  ${sh(kubectl(target, 'delete', 'namespace', config.namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
+      `  ${deleteNamespace}`,
       'else',
       `  echo ${quote(`namespace ${config.namespace} stays: it holds other helm releases`)} >&2`,
       'fi',

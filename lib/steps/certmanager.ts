@@ -65,7 +65,8 @@ export async function waitForCertManager(ctx: Context): Promise<void> {
 /** seed §4's warning as a check: cert-manager installed, and its webhook answering. */
 export async function requireCertManager(ctx: Context): Promise<void> {
   const run03 =
-    'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts): the operator needs cert-manager for its webhook certificate'
+    'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts):' +
+    ' the operator needs cert-manager for its webhook certificate'
   const crd = await getObject(ctx.runner, ctx.target, 'customresourcedefinition', undefined, 'issuers.cert-manager.io')
   if (!crd || !(await deploymentsPresent(ctx)))
     throw new StepError('cert-manager is not installed (nothing was changed)', { hint: run03 })
@@ -109,7 +110,10 @@ function certManagerWebhook(config: Pick<Config, 'certManager'>, target: Target)
     ),
     onTimeout: (error: string) =>
       new StepError(`cert-manager webhook did not answer in time: ${error}`, {
-        hint: `check the webhook: kubectl get pods,svc,endpoints -n ${namespace} -l app.kubernetes.io/component=webhook; kubectl logs -n ${namespace} deploy/cert-manager-webhook; and the CA injector: kubectl logs -n ${namespace} deploy/cert-manager-cainjector. Then run again.`,
+        hint:
+          `check the webhook: kubectl get pods,svc,endpoints -n ${namespace} -l app.kubernetes.io/component=webhook;` +
+          ` kubectl logs -n ${namespace} deploy/cert-manager-webhook;` +
+          ` and the CA injector: kubectl logs -n ${namespace} deploy/cert-manager-cainjector. Then run again.`,
       }),
   }
 }
@@ -144,7 +148,9 @@ function operatorWebhook(config: Pick<Config, 'namespace'>, target: Target): Web
     ),
     onTimeout: (error: string) =>
       new StepError(`OpenTelemetry Operator webhook did not answer in time: ${error}`, {
-        hint: `check its certificate and pod: kubectl get certificate,issuer -n ${namespace}; kubectl logs -n ${namespace} deploy/opentelemetry-operator. Then run again.`,
+        hint:
+          `check its certificate and pod: kubectl get certificate,issuer -n ${namespace};` +
+          ` kubectl logs -n ${namespace} deploy/opentelemetry-operator. Then run again.`,
       }),
   }
 }

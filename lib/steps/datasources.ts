@@ -79,8 +79,11 @@ export function checkDatasources(
     const detail = exact
       ? `${want.url} (${exact.source})`
       : found.length
-        ? `found at ${found.map((d) => `${d.url ?? 'no url'} type ${d.type ?? '?'} (${d.source})`).join(', ')}, want ${want.url} type ${want.type}`
-        : `missing; want ${want.url}: check grafana-values.yaml (grafana.additionalDataSources) and re-run scripts/02-lgtm.mts`
+        ? 'found at ' +
+          found.map((d) => `${d.url ?? 'no url'} type ${d.type ?? '?'} (${d.source})`).join(', ') +
+          `, want ${want.url} type ${want.type}`
+        : `missing; want ${want.url}: check grafana-values.yaml (grafana.additionalDataSources)` +
+          ' and re-run scripts/02-lgtm.mts'
     return { name: want.name, ok: Boolean(exact), detail }
   })
   const byName = new Map<string, ProvisionedDatasource[]>()
@@ -103,7 +106,9 @@ export function checkDatasources(
       defaults.length === 1
         ? `${defaults[0].name} (${defaults[0].source})`
         : defaults.length
-          ? `${defaults.length} defaults: ${defaults.map((d) => `${d.name} (${d.source})`).join(', ')}; Grafana refuses more than one`
+          ? `${defaults.length} defaults: ` +
+            defaults.map((d) => `${d.name} (${d.source})`).join(', ') +
+            '; Grafana refuses more than one'
           : 'none is marked isDefault',
   }
   return { present, unique, oneDefault }

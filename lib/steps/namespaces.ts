@@ -15,7 +15,9 @@ export async function checkAppNamespace(ctx: Context): Promise<void> {
   const message = `namespace ${name} not found: the workshop app is not deployed yet (section 04, 04-app-deploy.md)`
   if (ctx.config.requireApp)
     throw new StepError(message, {
-      hint: 'deploy the app first (workshop section 04), or run without --require-app to install the monitoring stack anyway',
+      hint:
+        'deploy the app first (workshop section 04),' +
+        ' or run without --require-app to install the monitoring stack anyway',
     })
   ctx.log.warn(`${message}. The monitoring stack does not need it; section 06 does.`)
 }
@@ -48,6 +50,8 @@ export async function requireNamespace(ctx: Context, name: string): Promise<void
     })
   if (ns.status?.phase === 'Terminating')
     throw new StepError(`namespace ${name} is being deleted (Terminating)`, {
-      hint: `wait until it is gone (kubectl get ns ${name} -w), then run scripts/01-namespace.mts and this script again`,
+      hint:
+        `wait until it is gone (kubectl get ns ${name} -w),` +
+        ' then run scripts/01-namespace.mts and this script again',
     })
 }

@@ -56,14 +56,16 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   ctx.helmMajor = (helm.major >= 4 ? 4 : 3) as HelmMajor
   const client = safeJson(kubectlVersion.stdout)?.clientVersion?.gitVersion ?? 'unknown version'
   log.info(
-    `${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`,
+    `${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ` +
+      `${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`,
   )
 
   const view: KubeconfigView = safeJson(kubeconfig.stdout) ?? {}
   const context = resolveContext(ctx, view, offline)
   if (!version) {
     log.info(
-      `Target: context ${log.c.bold(context ?? '(none)')} — nothing is changed, and the commands assume an empty cluster`,
+      `Target: context ${log.c.bold(context ?? '(none)')}` +
+        ' — nothing is changed, and the commands assume an empty cluster',
     )
     return
   }

@@ -200,12 +200,16 @@ export async function removeOtherProfileReleases(ctx: Context, strays: string[])
     await uninstall(
       ctx,
       state.name,
-      `release ${state.name} (${state.chart} ${state.version}) belongs to another profile, not --profile ${ctx.config.profile}: removing it`,
+      `release ${state.name} (${state.chart} ${state.version}) belongs to another profile,` +
+        ` not --profile ${ctx.config.profile}: removing it`,
     )
   }
 }
 
-/** Uninstalls and waits until its objects are gone; the release's own outcome says it, unless `outcome: false` (a replace reports once). */
+/**
+ * Uninstalls and waits until its objects are gone; the release's own outcome says it, unless
+ * `outcome: false` (a replace reports once).
+ */
 async function uninstall(ctx: Context, name: string, why: string, opts = { outcome: true }): Promise<void> {
   ctx.log.warn(`${name}: ${why}`)
   await changeReleases(ctx, () =>

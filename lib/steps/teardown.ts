@@ -122,7 +122,8 @@ export async function inventory(ctx: Context): Promise<Inventory> {
       const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.certManager.namespace)
       if (ns && !ns.metadata.annotations?.[MANIFEST_ANNOTATION])
         ctx.log.info(
-          `cert-manager in namespace ${config.certManager.namespace} was not installed by these scripts: it is left alone`,
+          `cert-manager in namespace ${config.certManager.namespace}` +
+            ' was not installed by these scripts: it is left alone',
         )
       return ns?.metadata.annotations?.[MANIFEST_ANNOTATION] ? c : undefined
     }),
@@ -234,7 +235,8 @@ export function describeInventory(config: Config, found: Inventory): string[] {
     ...found.components.map((c) =>
       c.kind === 'release'
         ? `helm release ${c.id} (namespace ${config.namespace})`
-        : `cert-manager ${config.certManager.version} (namespace ${config.certManager.namespace})${config.purge ? ' with its CRDs' : ', its CRDs stay'}`,
+        : `cert-manager ${config.certManager.version} (namespace ${config.certManager.namespace})` +
+          (config.purge ? ' with its CRDs' : ', its CRDs stay'),
     ),
     ...found.crds.map((name) => `CRD ${name}`),
     ...(found.namespace ? [`namespace ${config.namespace}`] : []),

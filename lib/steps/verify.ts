@@ -110,7 +110,8 @@ export function buildReport(config: Config, snap: Snapshot): Report {
       title: `helm release ${release.name}`,
       ok,
       detail: state
-        ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})${ok ? '' : `; want deployed ${release.chart} ${release.version}`}`
+        ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})` +
+          (ok ? '' : `; want deployed ${release.chart} ${release.version}`)
         : 'not installed',
       hint: ok ? undefined : `run ${sections[release.step].script} (it installs, upgrades or heals the release)`,
     })
@@ -134,7 +135,8 @@ export function buildReport(config: Config, snap: Snapshot): Report {
     detail: result.unique.detail,
     hint: result.unique.ok
       ? undefined
-      : 'remove the duplicate: another release provisions its own (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)',
+      : 'remove the duplicate: another release provisions its own' +
+        ' (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)',
   })
   checks.push({
     id: 'datasource/one-default',
@@ -174,12 +176,16 @@ function workloadCheck(
     return { id: `workload/${name}`, group, title, ok: false, detail: `${ref} not found`, hint: `run ${script}` }
   const pods = (ns?.pods ?? []).filter((p) => selects(obj.spec?.selector, p.metadata.labels))
   const problem = pods.map(podProblem).find(Boolean)
+  const cause =
+    !status.ready && problem
+      ? ` — ${problem.pod}: ${problem.reason}${problem.message ? ` (${problem.message})` : ''}`
+      : ''
   return {
     id: `workload/${name}`,
     group,
     title,
     ok: status.ready,
-    detail: `${ref} ${status.detail}${!status.ready && problem ? ` — ${problem.pod}: ${problem.reason}${problem.message ? ` (${problem.message})` : ''}` : ''}`,
+    detail: `${ref} ${status.detail}${cause}`,
     hint: status.ready
       ? undefined
       : (problem?.hint ??

@@ -63,7 +63,8 @@ export async function waitForWorkloads(
       const waiting = states.filter((s) => !s.status.ready)
       status.update(
         waiting.length
-          ? `${states.length - waiting.length}/${states.length} ready — waiting for ${waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')}`
+          ? `${states.length - waiting.length}/${states.length} ready — waiting for ` +
+              waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')
           : 'all ready',
       )
       if (!waiting.length) return 'ready'
@@ -103,7 +104,8 @@ export async function waitForWorkloads(
         output: diagnosis.join('\n'),
         hint:
           verdict === 'timeout'
-            ? 'pods may still be pulling images on a slow network: run the same command again (it picks up where it stopped), or give more time with --timeout=20m'
+            ? 'pods may still be pulling images on a slow network:' +
+              ' run the same command again (it picks up where it stopped), or give more time with --timeout=20m'
             : 'fix the cause above, then run the same command again: finished releases are skipped',
       },
     )

@@ -45,15 +45,35 @@ export function renderCommand(cmd: Command): string {
   return `${line} <<'${tag}'\n${body}${tag}`
 }
 
+/** The stderr of a transient failure (one alternative a line; the same pattern as a single regex literal). */
+const TRANSIENT = new RegExp(
+  [
+    'connection reset by peer',
+    'i\\/o timeout',
+    'TLS handshake timeout',
+    'unexpected EOF',
+    '\\bEOF\\b',
+    'Too Many Requests',
+    'the server is currently unable to handle the request',
+    'ServiceUnavailable',
+    'Internal Server Error',
+    'an error on the server',
+    '\\(InternalError\\)',
+    'Internal error occurred',
+    'http2: client connection lost',
+    '\\(Timeout\\)',
+    'rate: Wait',
+  ].join('|'),
+  'i',
+)
+
 /**
  * Errors worth another try: the API server or the network stumbled. A webhook that refuses
  * connections is not one of them: that is a readiness question the waits answer.
  */
 export function isTransient(stderr: string): boolean {
   if (/failed calling webhook/i.test(stderr)) return false
-  return /connection reset by peer|i\/o timeout|TLS handshake timeout|unexpected EOF|\bEOF\b|Too Many Requests|the server is currently unable to handle the request|ServiceUnavailable|Internal Server Error|an error on the server|\(InternalError\)|Internal error occurred|http2: client connection lost|\(Timeout\)|rate: Wait/i.test(
-    stderr,
-  )
+  return TRANSIENT.test(stderr)
 }
 
 /** How long interrupted children get to finish (helm marks its release failed, not pending). */

@@ -204,7 +204,9 @@ export function decideRelease(
   if (state.chart !== release.chart || otherProfile)
     return {
       kind: 'replace',
-      reason: `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}${otherProfile ? ' (another --profile)' : ''}`,
+      reason:
+        `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}` +
+        (otherProfile ? ' (another --profile)' : ''),
     }
   if (state.version !== release.version)
     return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }

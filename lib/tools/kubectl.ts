@@ -28,7 +28,10 @@ export function kubectl(target: Target, ...args: string[]): Command {
   return { argv: ['kubectl', ...(target.context ? ['--context', target.context] : []), ...args] }
 }
 
-/** `kubectl version` bounded to 4 s (the preflight's answer within 5 s): answers whether the cluster is reachable, and which it is. */
+/**
+ * `kubectl version` bounded to 4 s (the preflight's answer within 5 s): answers whether the cluster
+ * is reachable, and which it is.
+ */
 export function versionCmd(target: Target): Command {
   return { ...kubectl(target, 'version', '-o', 'json', '--request-timeout=4s'), timeoutMs: 7000 }
 }

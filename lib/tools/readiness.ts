@@ -147,7 +147,8 @@ export function podProblem(pod: KubeObject): PodProblem | undefined {
 
 const hints = {
   Unschedulable:
-    'the cluster has no room for this pod: give the node more CPU/memory (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
+    'the cluster has no room for this pod: give the node more CPU/memory' +
+    ' (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
   image:
     'check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a mirror)',
   crash: (pod: KubeObject, container: string) =>
@@ -209,7 +210,15 @@ export function podReady(pod: KubeObject): boolean {
 export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
   const problem = podProblem(pod)
   const s = pod.status ?? {}
-  const head = `${pod.metadata.namespace}/${pod.metadata.name} ${s.phase ?? 'Unknown'}${problem ? `: ${problem.reason}${problem.container ? ` in container ${problem.container}` : ''}${problem.image ? ` (image ${problem.image})` : ''}${problem.message ? ` — ${problem.message}` : ''}` : podReady(pod) ? ', ready' : ', not ready'}`
+  const state = problem
+    ? `: ${problem.reason}` +
+      (problem.container ? ` in container ${problem.container}` : '') +
+      (problem.image ? ` (image ${problem.image})` : '') +
+      (problem.message ? ` — ${problem.message}` : '')
+    : podReady(pod)
+      ? ', ready'
+      : ', not ready'
+  const head = `${pod.metadata.namespace}/${pod.metadata.name} ${s.phase ?? 'Unknown'}${state}`
   const mine = events
     .filter((e: any) => e.involvedObject?.name === pod.metadata.name)
     .sort((a: any, b: any) => eventTime(a).localeCompare(eventTime(b)))

@@ -6,9 +6,11 @@ import type { Log } from './log.ts'
 export function printError(log: Log, error: unknown): void {
   if (error instanceof ExitError || error instanceof InterruptedError) return
   if (error instanceof UsageError) {
-    log.error(
-      `✗ ${error.problems.length > 1 ? `${error.problems.length} problems with the settings (nothing was changed):` : 'Invalid setting (nothing was changed):'}`,
-    )
+    const heading =
+      error.problems.length > 1
+        ? `${error.problems.length} problems with the settings (nothing was changed):`
+        : 'Invalid setting (nothing was changed):'
+    log.error(`✗ ${heading}`)
     for (const p of error.problems) log.error(`  - ${p}`)
     log.explain('Run with --help to see every flag and its environment variable.')
     return
@@ -22,7 +24,8 @@ export function printError(log: Log, error: unknown): void {
     log.error(`✗ ${error.message}`)
     if (error.details.command)
       log.explain(
-        `Command: ${error.details.command}${error.details.exitCode != null ? ` (exit code ${error.details.exitCode})` : ''}`,
+        `Command: ${error.details.command}` +
+          (error.details.exitCode != null ? ` (exit code ${error.details.exitCode})` : ''),
       )
     if (error.details.output)
       log.explain(`${error.details.command ? 'Command output' : 'Details'}:\n${indent(error.details.output)}`)

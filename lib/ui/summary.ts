@@ -19,9 +19,8 @@ export function renderSummary(
   const mark = { ok: c.green('✓'), failed: c.red('✗'), skipped: c.dim('–') }
   const lines = ['', c.bold(m.summary)]
   for (const { result, title } of results) {
-    lines.push(
-      `  ${mark[result.status]} ${padColumns(m.steps[result.id] ?? title, 34)} ${result.status === 'skipped' ? c.dim(m.notRun) : c.dim(`${(result.ms / 1000).toFixed(1)}s`)}`,
-    )
+    const time = result.status === 'skipped' ? c.dim(m.notRun) : c.dim(`${(result.ms / 1000).toFixed(1)}s`)
+    lines.push(`  ${mark[result.status]} ${padColumns(m.steps[result.id] ?? title, 34)} ${time}`)
   }
   lines.push(`  ${c.dim(m.total(elapsed(startedAt)))}`)
   const changed = ctx.outcomes.filter((o) => !['unchanged', 'exists', 'checked'].includes(o.action))
@@ -42,7 +41,8 @@ export function grafanaAccess(namespace: string, c: Log['c'], lang: Lang = 'en')
     '',
     c.bold('Grafana'),
     `  kubectl port-forward -n ${namespace} svc/kube-prometheus-stack-grafana 3000:80   → http://localhost:3000`,
-    `  ${messages[lang].grafanaLogin} kubectl get secret -n ${namespace} kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo`,
+    `  ${messages[lang].grafanaLogin} kubectl get secret -n ${namespace} kube-prometheus-stack-grafana` +
+      ` -o jsonpath='{.data.admin-password}' | base64 -d; echo`,
   ]
 }
 

@@ -53,7 +53,7 @@ export const settingDefs: SettingDef[] = [
     flag: 'dry-run',
     kind: 'boolean',
     default: false,
-    help: 'print every command that would change the cluster, change nothing (no cluster needed)',
+    help: 'print the steps as a standalone bash script (stdout) and change nothing; no cluster needed',
   },
   {
     flag: 'context',
@@ -350,4 +350,9 @@ export function releasesOf(config: Config, step: StepId): Release[] {
 
 export function hasRelease(config: Config, name: string): boolean {
   return config.releases.some((r) => r.name === name)
+}
+
+/** The repositories of these releases, each once, in the releases' order (OCI registries need none). */
+export function repoNames(releases: Pick<Release, 'repo' | 'repoUrl'>[]): RepoName[] {
+  return [...new Set(releases.filter((r) => !r.repoUrl.startsWith('oci://')).map((r) => r.repo))]
 }

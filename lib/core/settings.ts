@@ -123,7 +123,8 @@ export function renderHelp(script: string, summary: string, defs: SettingDef[], 
       const dflt = d.kind === 'boolean' ? '' : d.default === '' ? '' : ` [default: ${d.default}]`
       return `  ${flag}\n      ${d.help}${dflt}\n      env: ${envName(d.flag)}`
     })
-  const hidden = defs.filter((d) => d.advanced).length
+  // --help-all itself is advanced: it is worth naming only when it would show more
+  const hidden = defs.filter((d) => d.advanced && d.flag !== 'help-all').length
   return [
     `Usage: npx zx ${script} [flags]`,
     '',

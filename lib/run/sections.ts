@@ -1,16 +1,13 @@
 // A script is a view of the plan: a seed section (or all of them), run by the executor or, in a
 // dry run, printed as bash. The settings its --help lists are those its steps use.
-import type { Config } from '../core/config.ts'
+import { repoNames, type Config } from '../core/config.ts'
 import { ExitError } from '../core/errors.ts'
 import { planFor, type Action, type Step } from '../core/plan.ts'
 import type { StepId } from '../core/stack.ts'
 import type { Context } from '../steps/context.ts'
-import { repoNames } from '../steps/release.ts'
 import type { Target } from '../tools/kubectl.ts'
 import { printError } from '../ui/errors.ts'
 import { planExitCode, renderSummary } from '../ui/summary.ts'
-import { executePlan } from './execute.ts'
-import { renderScript } from './script.ts'
 
 export interface Script {
   /** what --help says the script does */
@@ -24,19 +21,25 @@ export interface Script {
   print?(config: Config, target: Target, printedBy: string): string | Promise<string>
 }
 
-/** The script of some sections of the seed, or of all of them (with the closing summary). */
+/**
+ * The script of some sections of the seed, or of all of them (with the closing summary). The
+ * executors load after the preflight: a script reaches the cluster before it has read them.
+ */
 export function sectionScript(scope: StepId[] | 'all', summary: string): Script {
   return {
     summary,
     settings: (config) => settingsOf(config, planFor(config, scope)),
     run: (ctx) => runSteps(ctx, planFor(ctx.config, scope), { summary: scope === 'all' }),
-    print: (config, target, printedBy) =>
-      renderScript(config, target, planFor(config, scope), { printedBy, cwd: process.cwd() }),
+    async print(config, target, printedBy) {
+      const { renderScript } = await import('./script.ts')
+      return renderScript(config, target, planFor(config, scope), { printedBy, cwd: process.cwd() })
+    },
   }
 }
 
 async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean }): Promise<void> {
   const startedAt = Date.now()
+  const { executePlan } = await import('./execute.ts')
   const results = await executePlan(ctx, steps, async (step, run) => {
     ctx.log.header(step.title)
     try {

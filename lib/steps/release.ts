@@ -1,8 +1,8 @@
 // Seed §2 and §4: helm repositories and releases. A release already deployed at the pinned
 // version with the same values is left alone (no new revision); one left pending or failed by an
 // interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
-import { releaseNamed, type Release } from '../core/config.ts'
-import { profileNames, profiles, type ProfileName, type RepoName } from '../core/stack.ts'
+import { releaseNamed, repoNames, type Release } from '../core/config.ts'
+import { profileNames, profiles, type ProfileName } from '../core/stack.ts'
 import { StepError } from '../core/errors.ts'
 import {
   chartRef,
@@ -53,11 +53,6 @@ export async function addRepos(ctx: Context, releaseNames: string[]): Promise<vo
     const missing = await missingVersions(ctx, releases)
     if (missing.length) throw versionsNotFound(missing)
   })
-}
-
-/** The repositories of these releases, each once, in the releases' order (OCI registries need none). */
-export function repoNames(releases: Pick<Release, 'repo' | 'repoUrl'>[]): RepoName[] {
-  return [...new Set(releases.filter((r) => !r.repoUrl.startsWith('oci://')).map((r) => r.repo))]
 }
 
 function versionsNotFound(missing: Release[]): StepError {

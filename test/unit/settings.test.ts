@@ -248,6 +248,10 @@ renderHelpTest('advanced flags are hidden and counted, unless all', () => {
   const short = renderHelp('s.mts', '', defs)
   assert.not.ok(short.includes('--tempo-version'))
   assert.ok(short.includes('… and 1 more (chart versions, repository URLs): --help-all'), short)
+  const withHelpAll = [...defs, { flag: 'help-all', kind: 'boolean' as const, default: false, help: 'all', advanced: true }]
+  assert.ok(renderHelp('s.mts', '', withHelpAll).includes('… and 1 more'), 'counted --help-all')
+  const noneHidden = renderHelp('s.mts', '', withHelpAll.filter((d) => d.flag !== 'tempo-version'))
+  assert.not.ok(noneHidden.includes('more ('), noneHidden)
   const all = renderHelp('s.mts', '', defs, true)
   assert.ok(all.includes('--tempo-version=1.24.4'))
   assert.ok(all.includes('env: STACK_TEMPO_VERSION'))

@@ -104,9 +104,9 @@ interface ReleasePath {
   post?: WorkloadName[]
 }
 
-/** What each step of scripts/all.mts waits on, release by release (the other steps wait on no pod). */
+/** What each step of the plan (lib/core/plan.ts, seed profile) waits on; the other steps wait on no pod. */
 export const stepReleases: Record<string, ReleasePath[]> = {
-  lgtm: [
+  'kube-prometheus-stack': [
     {
       pre: ['admission-create'],
       workloads: [
@@ -114,11 +114,11 @@ export const stepReleases: Record<string, ReleasePath[]> = {
       ],
       post: ['admission-patch'],
     },
-    { workloads: ['loki', 'promtail'] },
-    { workloads: ['tempo'] },
   ],
+  loki: [{ workloads: ['loki', 'promtail'] }],
+  tempo: [{ workloads: ['tempo'] }],
   'cert-manager': [{ workloads: ['cert-manager', 'cert-manager-webhook'] }],
-  'otel-operator': [{ workloads: ['opentelemetry-operator'] }],
+  'opentelemetry-operator': [{ workloads: ['opentelemetry-operator'] }],
 }
 
 /**

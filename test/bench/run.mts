@@ -11,7 +11,8 @@
 // `npm test`.
 import { layers, type LayerName } from 'kube-sim/tools'
 import { kubectl, releases } from 'kube-sim/world'
-import { steps } from '../../scripts/all.mts'
+import { loadConfig } from '../../lib/core/config.ts'
+import { stackSteps } from '../../lib/core/plan.ts'
 import { profiles } from '../../lib/core/stack.ts'
 import { startBenchSuite, type BenchSuite } from './charts.ts'
 import {
@@ -43,7 +44,7 @@ async function main() {
   const runs = Number(process.env.BENCH_STARTUP_RUNS ?? '5')
   const profile = benchProfile(scale)
   countInProcessRequests()
-  const bound = criticalPathBound(steps, scale)
+  const bound = criticalPathBound(stackSteps(loadConfig(['--profile=seed'], {})), scale)
   say(`bench: layer ${layer} (helm ${layers[layer].helmMajor}), BENCH_SCALE=${scale}, ` +
     `critical-path bound ${bound.toFixed(1)}s`)
 

@@ -21,7 +21,12 @@ import { certManagerManifest, ensureCharts, pinsFrom } from 'kube-sim/charts'
 import { extractLayer, layers, type LayerName } from 'kube-sim/tools'
 import { kubectl, releases, startWorld, type World } from 'kube-sim/world'
 import {
-  certManagerDefaults, certManagerPins, profileNames, profiles, repoDefaults, type ProfileName,
+  certManagerDefaults,
+  certManagerPins,
+  profileNames,
+  profiles,
+  repoDefaults,
+  type ProfileName,
 } from '../lib/core/stack.ts'
 
 const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
@@ -35,10 +40,14 @@ const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
 
 /** The real charts at the versions lib pins: CHARTS_DIR, else .cache/charts (fetched once when missing). */
 const pins = pinsFrom({
-  profiles, repoUrls: repoDefaults, certManagers: certManagerPins, manifestUrl: certManagerDefaults.manifestUrl,
+  profiles,
+  repoUrls: repoDefaults,
+  certManagers: certManagerPins,
+  manifestUrl: certManagerDefaults.manifestUrl,
 })
 const chartsCache = path.join(root, '.cache', 'charts')
-const chartsHint = 'point CHARTS_DIR at a folder holding them, ' +
+const chartsHint =
+  'point CHARTS_DIR at a folder holding them, ' +
   'or fetch them once into .cache/charts with `npm run charts:pull` (needs internet)'
 
 interface Step {
@@ -102,7 +111,10 @@ async function main(argv: string[]): Promise<number> {
     return 1
   } finally {
     // every clean-up runs, newest first, whatever the one before it did
-    for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((error) => say(c.red(`✗ clean-up: ${error}`)))
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve()
+        .then(cleanup)
+        .catch((error) => say(c.red(`✗ clean-up: ${error}`)))
     say(c.dim(`Stopped the simulated cluster and the chart repository; removed ${tmp}.`))
     if (interrupted) say('The simulated cluster is gone with it: `npm run demo` starts afresh.')
   }
@@ -114,7 +126,8 @@ function parseArgs(argv: string[]): { layer: LayerName; fast: boolean; help: boo
     const layer = /^--layer=(.*)$/.exec(arg)?.[1]
     const profile = /^--profile=(.*)$/.exec(arg)?.[1]
     if (profile !== undefined) {
-      if (!profileNames.includes(profile as ProfileName)) return `--profile must be one of ${profileNames.join(', ')}, not "${profile}"`
+      if (!profileNames.includes(profile as ProfileName))
+        return `--profile must be one of ${profileNames.join(', ')}, not "${profile}"`
       opts.profile = profile as ProfileName
     } else if (layer !== undefined) {
       if (!(layer in layers)) return `--layer must be one of ${Object.keys(layers).join(', ')}, not "${layer}"`
@@ -135,7 +148,7 @@ function banner(layer: LayerName): string {
     `${c.bold('What it proves:')} the commands the scripts send and their order, what runs side by side, the waits`,
     '  and what they print, the checkpoint report, a re-run that changes nothing, and the teardown.',
     `${c.bold('What it does not prove:')} that images pull, containers start or the charts' software works on`,
-    '  your cluster — no container runs here (pods are simulated), and your cluster\'s capacity, network,',
+    "  your cluster — no container runs here (pods are simulated), and your cluster's capacity, network,",
     '  storage and permissions are not exercised. Run `npm run all` on a real cluster for that.',
     '',
   ].join('\n')
@@ -148,10 +161,16 @@ function banner(layer: LayerName): string {
  * the defaults.
  */
 function userEnv(
-  cluster: World, repo: ChartRepoServer, charts: string, profile: ProfileName, tmp: string,
+  cluster: World,
+  repo: ChartRepoServer,
+  charts: string,
+  profile: ProfileName,
+  tmp: string,
 ): NodeJS.ProcessEnv {
   // the user's own settings for the scripts, kube and helm must not leak in
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STACK_|HELM_|KUBECONFIG$)/.test(k)))
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(STACK_|HELM_|KUBECONFIG$)/.test(k)),
+  )
   return {
     ...inherited,
     ...cluster.env,
@@ -169,7 +188,11 @@ function userEnv(
 async function describeSetup(cluster: World, repoUrl: string): Promise<void> {
   const versions = await $({ env: cluster.env, quiet: true })`kubectl version --client -o json`.json()
   const helm = (await $({ env: cluster.env, quiet: true })`helm version --short`).stdout.trim()
-  say(c.dim(`kube-sim at ${cluster.sim.url} (context kube-sim, KUBECONFIG=${cluster.sim.kubeconfig}); charts at ${repoUrl}`))
+  say(
+    c.dim(
+      `kube-sim at ${cluster.sim.url} (context kube-sim, KUBECONFIG=${cluster.sim.kubeconfig}); charts at ${repoUrl}`,
+    ),
+  )
   say(c.dim(`kubectl ${versions.clientVersion.gitVersion}, helm ${helm}, from ${path.relative(root, cluster.bin)}`))
   // section 04's app: its namespace is all that section 05 looks for
   await kubectl(cluster, 'create', 'namespace', 'ticketing')
@@ -196,7 +219,12 @@ async function runSteps(env: NodeJS.ProcessEnv, cluster: World): Promise<Outcome
 /** One script as `npx zx scripts/<name>` runs it, with the terminal's stdout and stderr. */
 function runScript(step: Step, env: NodeJS.ProcessEnv): Promise<number> {
   // its own process group: a Ctrl-C reaches it once, from us, and the script stops its own children
-  const child = spawn(process.execPath, [zxCli, path.join('scripts', step.script), ...step.args], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true })
+  const child = spawn(process.execPath, [zxCli, path.join('scripts', step.script), ...step.args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  })
   running = child
   return new Promise((resolve) => {
     child.on('error', () => resolve(1))
@@ -221,7 +249,9 @@ function summary(outcomes: Outcome[]): string {
   for (const step of steps) {
     const o = outcomes.find((x) => x.step === step)
     const mark = !o ? c.dim('–') : o.code === 0 ? c.green('✓') : c.red('✗')
-    const detail = !o ? 'not run' : `${o.code === 0 ? '' : `exit code ${o.code}, `}${(o.ms / 1000).toFixed(1)}s${o.note ? `; ${o.note}` : ''}`
+    const detail = !o
+      ? 'not run'
+      : `${o.code === 0 ? '' : `exit code ${o.code}, `}${(o.ms / 1000).toFixed(1)}s${o.note ? `; ${o.note}` : ''}`
     lines.push(`  ${mark} ${step.title.padEnd(38)} ${c.dim(detail)}`)
   }
   lines.push(
@@ -229,7 +259,9 @@ function summary(outcomes: Outcome[]): string {
     c.yellow('This ran on kube-sim, a simulated cluster: it shows that the scripts drive the real kubectl and helm'),
     c.yellow('correctly, in order, idempotently, with a truthful report and a clean teardown. It does not show that'),
     c.yellow('images pull or containers start: the real charts were installed, but no container ran.'),
-    c.yellow('Your kubeconfig and current context were not touched. For the real thing: `npm run all` (see README.md).'),
+    c.yellow(
+      'Your kubeconfig and current context were not touched. For the real thing: `npm run all` (see README.md).',
+    ),
   )
   return lines.join('\n')
 }

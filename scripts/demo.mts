@@ -174,10 +174,8 @@ function userEnv(
   return {
     ...inherited,
     ...cluster.env,
-    STACK_PROMETHEUS_COMMUNITY_REPO: repo.repoUrl('prometheus-community'),
-    STACK_GRAFANA_REPO: repo.repoUrl('grafana'),
-    STACK_OPEN_TELEMETRY_REPO: repo.repoUrl('open-telemetry'),
-    STACK_GRAFANA_COMMUNITY_REPO: repo.repoUrl('grafana-community'),
+    // every chart repository at <mirror>/<repo>, as --chart-mirror serves a user's mirror
+    STACK_CHART_MIRROR: repo.url,
     STACK_CERT_MANAGER_MANIFEST: certManagerManifest(charts, certManagerPins[profile]),
     STACK_PROFILE: profile,
     NODE_OPTIONS: '--import=tsx',

@@ -51,10 +51,8 @@ export async function startCluster(suite: Suite, opts: { profile?: DelayProfile 
   })
   const env: NodeJS.ProcessEnv = {
     ...world.env,
-    STACK_PROMETHEUS_COMMUNITY_REPO: suite.repo.repoUrl('prometheus-community'),
-    STACK_GRAFANA_REPO: suite.repo.repoUrl('grafana'),
-    STACK_OPEN_TELEMETRY_REPO: suite.repo.repoUrl('open-telemetry'),
-    STACK_GRAFANA_COMMUNITY_REPO: suite.repo.repoUrl('grafana-community'),
+    // every chart repository at <mirror>/<repo>, as --chart-mirror serves a user's mirror
+    STACK_CHART_MIRROR: suite.repo.url,
     STACK_CERT_MANAGER_MANIFEST: certManagerManifest(suite.charts, certManagerPins.seed),
     STACK_PROFILE: 'seed',
     // plain output, as the measurements read it line by line

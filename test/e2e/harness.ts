@@ -54,10 +54,8 @@ export async function startCluster(suite: Suite, opts: { nodes?: number; profile
   const env: NodeJS.ProcessEnv = {
     ...world.env,
     // the way a user with a mirror points the scripts elsewhere
-    STACK_PROMETHEUS_COMMUNITY_REPO: suite.repo.repoUrl('prometheus-community'),
-    STACK_GRAFANA_REPO: suite.repo.repoUrl('grafana'),
-    STACK_OPEN_TELEMETRY_REPO: suite.repo.repoUrl('open-telemetry'),
-    STACK_GRAFANA_COMMUNITY_REPO: suite.repo.repoUrl('grafana-community'),
+    // every chart repository at <mirror>/<repo>, as --chart-mirror serves a user's mirror
+    STACK_CHART_MIRROR: suite.repo.url,
     STACK_CERT_MANAGER_MANIFEST: certManagerManifest(suite.charts, certManagerPins[opts.stackProfile ?? 'seed']),
     STACK_PROFILE: opts.stackProfile ?? 'seed',
     STACK_TIMEOUT: '90s',

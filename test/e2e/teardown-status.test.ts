@@ -119,9 +119,8 @@ for (const layer of suiteLayers) {
     const served = s.repo.requests.length
     // the same server by another name: a mirror URL the repositories were not added with
     const mirror = s.repo.url.replace('127.0.0.1', 'localhost')
-    const run = await runScript(c, 'all.mts', [`--chart-mirror=${mirror}`], {
-      env: { STACK_PROMETHEUS_COMMUNITY_REPO: undefined, STACK_GRAFANA_REPO: undefined, STACK_OPEN_TELEMETRY_REPO: undefined, STACK_GRAFANA_COMMUNITY_REPO: undefined },
-    })
+    // the flag wins over the harness's own STACK_CHART_MIRROR
+    const run = await runScript(c, 'all.mts', [`--chart-mirror=${mirror}`])
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /All \d+ checks passed/)
     const fetched = s.repo.requests.slice(served)

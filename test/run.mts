@@ -8,6 +8,7 @@
 //   TEST_JOBS=1 npm test                         one job at a time
 //   TEST_JOB_TIMEOUT=30m npm test                a job still running then is ended and shown as it stands
 //   E2E_LAYERS=v35 npm run test:e2e              one tool set (as the suites themselves read it)
+import { stripVTControlCharacters } from 'node:util'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -32,19 +33,26 @@ const uvu = path.join(root, 'node_modules', '.bin', 'uvu')
 const e2eLayered = ['report-catches', 'lifecycle', 'dry-run-and-refusals', 'teardown-status', 'profile-switch']
 const e2eOnce = ['demo']
 
-if (suiteLayers.length === 0) fail(`E2E_LAYERS="${process.env.E2E_LAYERS}" names no tool set: use ${Object.keys(layers).join(', ')} or a comma-separated list`)
+if (suiteLayers.length === 0)
+  fail(
+    `E2E_LAYERS="${process.env.E2E_LAYERS}" names no tool set: use ${Object.keys(layers).join(', ')} or a comma-separated list`,
+  )
 
 /** npm test's subset of the fault matrix runs under one tool set: the newest (helm 4) unless E2E_LAYERS excludes it. */
 const quickLayer = suiteLayers.at(-1)!
 
 /** Each group's jobs, longest first (measured): the queue is filled in this order, whatever the order asked. */
 const groups: Record<string, Job[]> = {
-  'faults:quick': [{ name: `faults ${quickLayer} (quick)`, dir: 'test/faults', env: { E2E_LAYERS: quickLayer, FAULTS: 'quick' } }],
+  'faults:quick': [
+    { name: `faults ${quickLayer} (quick)`, dir: 'test/faults', env: { E2E_LAYERS: quickLayer, FAULTS: 'quick' } },
+  ],
   faults: suiteLayers.map((layer) => ({ name: `faults ${layer}`, dir: 'test/faults', env: { E2E_LAYERS: layer } })),
   // kube-sim's own tests (a workspace package): both tool sets, from where we extracted them
   sim: [{ name: 'sim', dir: 'test/kube-sim/test', env: { KUBE_SIM_TOOLS: toolsDir } }],
   e2e: [
-    ...e2eLayered.flatMap((file) => suiteLayers.map((layer) => ({ name: `e2e ${file} ${layer}`, dir: 'test/e2e', file, env: { E2E_LAYERS: layer } }))),
+    ...e2eLayered.flatMap((file) =>
+      suiteLayers.map((layer) => ({ name: `e2e ${file} ${layer}`, dir: 'test/e2e', file, env: { E2E_LAYERS: layer } })),
+    ),
     ...e2eOnce.map((file) => ({ name: `e2e ${file}`, dir: 'test/e2e', file })),
   ],
 }
@@ -60,16 +68,24 @@ const concurrency = Number(values.jobs)
 // a job's output is printed when it ends: without a bound, a hung one would show nothing at all
 const jobTimeoutMs = parseDuration(values['job-timeout'])
 const unknown = positionals.filter((g) => !(g in groups))
-if (!Number.isInteger(concurrency) || concurrency < 1) fail(`--jobs (or TEST_JOBS) must be a whole number ≥ 1, not "${values.jobs}"`)
-if (!jobTimeoutMs) fail(`--job-timeout (or TEST_JOB_TIMEOUT) must be a duration such as 15m or 900s, not "${values['job-timeout']}"`)
-if (positionals.length === 0 || unknown.length > 0) fail(`name the groups to run (${Object.keys(groups).join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
+if (!Number.isInteger(concurrency) || concurrency < 1)
+  fail(`--jobs (or TEST_JOBS) must be a whole number ≥ 1, not "${values.jobs}"`)
+if (!jobTimeoutMs)
+  fail(`--job-timeout (or TEST_JOB_TIMEOUT) must be a duration such as 15m or 900s, not "${values['job-timeout']}"`)
+if (positionals.length === 0 || unknown.length > 0)
+  fail(
+    `name the groups to run (${Object.keys(groups).join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+  )
 // a new e2e file must be placed in one of the two lists above, or it would silently never run
-const e2eFiles = fs.readdirSync(path.join(root, 'test/e2e')).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, ''))
+const e2eFiles = fs
+  .readdirSync(path.join(root, 'test/e2e'))
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => f.replace(/\.test\.ts$/, ''))
 const unlisted = e2eFiles.filter((f) => !e2eLayered.includes(f) && !e2eOnce.includes(f))
 if (unlisted.length > 0) fail(`test/run.mts: add ${unlisted.join(', ')} to e2eLayered or e2eOnce`)
 
 // once, before the jobs: concurrent extractions of the same layer would race (the sim's tests use both)
-const wantedLayers: LayerName[] = positionals.includes('sim') ? Object.keys(layers) as LayerName[] : suiteLayers
+const wantedLayers: LayerName[] = positionals.includes('sim') ? (Object.keys(layers) as LayerName[]) : suiteLayers
 for (const layer of wantedLayers) await extractLayer(layer)
 // the real charts every job installs: found (CHARTS_DIR, .cache/charts) or fetched once, here, not by each job
 try {
@@ -91,16 +107,27 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 console.log(`${queue.length} test jobs, ${concurrency} at a time`)
-await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-  for (let job = queue.shift(); job; job = queue.shift()) results.push(await runJob(job))
-}))
+await Promise.all(
+  Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) results.push(await runJob(job))
+  }),
+)
 
 const seconds = (s: number) => `${s.toFixed(0).padStart(4)} s`
-console.log(`\n${chalk.bold('test jobs')} (${seconds((Date.now() - started) / 1000).trim()} in all, ${concurrency} at a time)`)
-for (const r of results) console.log(`  ${r.ok ? chalk.green('✓') : chalk.red('✗')} ${r.job.name.padEnd(36)} ${seconds(r.seconds)}  ${r.tests}`)
+console.log(
+  `\n${chalk.bold('test jobs')} (${seconds((Date.now() - started) / 1000).trim()} in all, ${concurrency} at a time)`,
+)
+for (const r of results)
+  console.log(
+    `  ${r.ok ? chalk.green('✓') : chalk.red('✗')} ${r.job.name.padEnd(36)} ${seconds(r.seconds)}  ${r.tests}`,
+  )
 const failed = results.filter((r) => !r.ok)
 if (failed.length > 0) {
-  console.log(chalk.red(`\n${failed.length} of ${results.length} jobs failed: ${failed.map((r) => r.job.name).join(', ')} (their output is above)`))
+  console.log(
+    chalk.red(
+      `\n${failed.length} of ${results.length} jobs failed: ${failed.map((r) => r.job.name).join(', ')} (their output is above)`,
+    ),
+  )
   process.exitCode = 1
 }
 
@@ -108,14 +135,23 @@ async function runJob(job: Job) {
   const pattern = job.file ? `^${job.file}\\.test\\.ts$` : '\\.test\\.ts$'
   const t0 = Date.now()
   console.log(`▶ ${job.name}`)
-  const child = $({ cwd: root, env: { ...process.env, ...job.env }, quiet: true, nothrow: true })`${uvu} -r tsx ${job.dir} ${pattern}`.timeout(jobTimeoutMs!)
+  const child = $({
+    cwd: root,
+    env: { ...process.env, ...job.env },
+    quiet: true,
+    nothrow: true,
+  })`${uvu} -r tsx ${job.dir} ${pattern}`.timeout(jobTimeoutMs!)
   running.add(child)
   const out = await child
   running.delete(child)
   const seconds = (Date.now() - t0) / 1000
   const ok = out.exitCode === 0
   const tests = uvuCounts(out.stdall)
-  const why = ok ? '' : out.signal ? `, ended by ${out.signal}${seconds * 1000 >= jobTimeoutMs! ? ` after --job-timeout ${values['job-timeout']}` : ''}` : `, exit ${out.exitCode}`
+  const why = ok
+    ? ''
+    : out.signal
+      ? `, ended by ${out.signal}${seconds * 1000 >= jobTimeoutMs! ? ` after --job-timeout ${values['job-timeout']}` : ''}`
+      : `, exit ${out.exitCode}`
   console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${why})`)
   process.stdout.write(out.stdall)
   return { job, ok, seconds, tests }
@@ -123,7 +159,7 @@ async function runJob(job: Job) {
 
 /** uvu's closing "Total: N … Passed: N" lines, as "passed/total". */
 function uvuCounts(output: string): string {
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, '')
+  const plain = stripVTControlCharacters(output)
   const total = plain.match(/Total:\s+(\d+)/)?.[1]
   const passed = plain.match(/Passed:\s+(\d+)/)?.[1]
   return total ? `${passed ?? '?'}/${total} passed` : 'no uvu summary'

@@ -30,7 +30,11 @@ export async function startBenchSuite(layer: LayerName): Promise<BenchSuite> {
   const { dir, indexes } = upstreamSizedCharts(chartsDir())
   const repo = await startChartRepo({ dir })
   return {
-    layer, bin, repo, charts: dir, indexes,
+    layer,
+    bin,
+    repo,
+    charts: dir,
+    indexes,
     stop: async () => {
       await repo.stop()
       fs.rmSync(dir, { recursive: true, force: true })
@@ -60,8 +64,10 @@ export function upstreamSizedCharts(charts: string): { dir: string; indexes: str
     }
     const merged = mergeIndex(fs.readFileSync(upstream, 'utf8'), fs.readFileSync(path.join(from, 'index.yaml'), 'utf8'))
     fs.writeFileSync(path.join(dir, entry.name, 'index.yaml'), merged.text)
-    indexes.push(`${entry.name}: upstream index (${kb(path.join(dir, entry.name, 'index.yaml'))}), ` +
-      `${merged.replaced} pinned entries replaced, ${merged.added} added`)
+    indexes.push(
+      `${entry.name}: upstream index (${kb(path.join(dir, entry.name, 'index.yaml'))}), ` +
+        `${merged.replaced} pinned entries replaced, ${merged.added} added`,
+    )
   }
   return { dir, indexes }
 }

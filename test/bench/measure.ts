@@ -52,7 +52,11 @@ export interface TracedRun {
 export function runTraced(cluster: Cluster, script: string, args: string[] = []): Promise<TracedRun> {
   cluster.sim.resetStats()
   const mark = (line?: string): Mark => ({
-    at: performance.now(), line, stats: cluster.sim.stats(), busy: busyProcesses(cluster), inProcess: inProcessRequests,
+    at: performance.now(),
+    line,
+    stats: cluster.sim.stats(),
+    busy: busyProcesses(cluster),
+    inProcess: inProcessRequests,
   })
   const marks: Mark[] = [mark()]
   const started = marks[0].at
@@ -65,11 +69,18 @@ export function runTraced(cluster: Cluster, script: string, args: string[] = [])
     marks.push(mark(line))
     output.push(`${line}\n`)
   })
-  return new Promise((resolve) => child.on('close', (code) => {
-    clearInterval(sampler)
-    marks.push(mark())
-    resolve({ exitCode: code, seconds: (marks[marks.length - 1].at - started) / 1000, marks, output: output.join('') })
-  }))
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearInterval(sampler)
+      marks.push(mark())
+      resolve({
+        exitCode: code,
+        seconds: (marks[marks.length - 1].at - started) / 1000,
+        marks,
+        output: output.join(''),
+      })
+    }),
+  )
 }
 
 /** The run's kubectl/helm processes that are not part of a wait (a watch, a webhook probe). */
@@ -248,10 +259,11 @@ async function startRelay(target: string): Promise<Relay> {
         resolve(at)
       }
     }),
-    stop: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy()
-      server.close(() => resolve())
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
   }
   const server = net.createServer((client) => {
     note(performance.now())

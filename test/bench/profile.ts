@@ -50,10 +50,18 @@ export const workloads = {
   'kube-state-metrics': { match: '^kube-prometheus-stack-kube-state-metrics-', pull: 4, start: 1, ready: 5 },
   'node-exporter': { match: '^kube-prometheus-stack-prometheus-node-exporter-', pull: 3, start: 1, ready: 2 },
   prometheus: {
-    match: '^prometheus-kube-prometheus-stack-prometheus-', pull: 8, start: 2, ready: 10, afterOperator: true,
+    match: '^prometheus-kube-prometheus-stack-prometheus-',
+    pull: 8,
+    start: 2,
+    ready: 10,
+    afterOperator: true,
   },
   alertmanager: {
-    match: '^alertmanager-kube-prometheus-stack-alertmanager-', pull: 5, start: 1, ready: 4, afterOperator: true,
+    match: '^alertmanager-kube-prometheus-stack-alertmanager-',
+    pull: 5,
+    start: 1,
+    ready: 4,
+    afterOperator: true,
   },
   loki: { match: '^loki-\\d+$', pull: 10, start: 2, ready: 45 },
   promtail: { match: '^loki-promtail-', pull: 6, start: 1, ready: 5 },
@@ -78,7 +86,10 @@ export function benchProfile(scale: number): DelayProfile {
   const ms = (s: number) => Math.round(s * 1000 * scale)
   // kube-sim runs a Job's pod readyMs until Ready, then readyMs more until it exits: half each
   const delays = (w: Workload): PodDelays => ({
-    scheduleMs: ms(SCHEDULE_S), pullMs: ms(w.pull), startMs: ms(w.start), readyMs: ms(w.job ? w.ready / 2 : w.ready),
+    scheduleMs: ms(SCHEDULE_S),
+    pullMs: ms(w.pull),
+    startMs: ms(w.start),
+    readyMs: ms(w.job ? w.ready / 2 : w.ready),
   })
   return {
     default: { scheduleMs: ms(SCHEDULE_S), pullMs: ms(3), startMs: ms(1), readyMs: ms(2) },
@@ -110,7 +121,12 @@ export const stepReleases: Record<string, ReleasePath[]> = {
     {
       pre: ['admission-create'],
       workloads: [
-        'prometheus-operator', 'grafana', 'kube-state-metrics', 'node-exporter', 'prometheus', 'alertmanager',
+        'prometheus-operator',
+        'grafana',
+        'kube-state-metrics',
+        'node-exporter',
+        'prometheus',
+        'alertmanager',
       ],
       post: ['admission-patch'],
     },

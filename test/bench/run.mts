@@ -16,7 +16,14 @@ import { stackSteps } from '../../lib/core/plan.ts'
 import { profiles } from '../../lib/core/stack.ts'
 import { startBenchSuite, type BenchSuite } from './charts.ts'
 import {
-  countInProcessRequests, floorSeconds, runTraced, startupSeconds, median, waitLoad, type Floor, type TracedRun,
+  countInProcessRequests,
+  floorSeconds,
+  runTraced,
+  startupSeconds,
+  median,
+  waitLoad,
+  type Floor,
+  type TracedRun,
 } from './measure.ts'
 import { benchProfile, benchScale, criticalPathBound } from './profile.ts'
 import { runSeed, seedCommands, seedRerunCommands, type SeedCommand } from './seed.ts'
@@ -24,7 +31,12 @@ import { measureLevers, renderTrace, traceCalls } from './trace.ts'
 import { startCluster, type Cluster } from './world.ts'
 
 const scripts = [
-  '01-namespace.mts', '02-lgtm.mts', '03-cert-manager.mts', '04-otel-operator.mts', '05-verify.mts', 'all.mts',
+  '01-namespace.mts',
+  '02-lgtm.mts',
+  '03-cert-manager.mts',
+  '04-otel-operator.mts',
+  '05-verify.mts',
+  'all.mts',
 ]
 
 /** The issue's targets: each figure is at most this. */
@@ -45,8 +57,10 @@ async function main() {
   const profile = benchProfile(scale)
   countInProcessRequests()
   const bound = criticalPathBound(stackSteps(loadConfig(['--profile=seed'], {})), scale)
-  say(`bench: layer ${layer} (helm ${layers[layer].helmMajor}), BENCH_SCALE=${scale}, ` +
-    `critical-path bound ${bound.toFixed(1)}s`)
+  say(
+    `bench: layer ${layer} (helm ${layers[layer].helmMajor}), BENCH_SCALE=${scale}, ` +
+      `critical-path bound ${bound.toFixed(1)}s`,
+  )
 
   const suite = await startBenchSuite(layer)
   try {
@@ -129,8 +143,10 @@ async function revisionCount(cluster: Cluster): Promise<number> {
 /** The floor of (c): `npx zx` of an empty .mts + `helm list -A` + `kubectl get` of the workloads, back to back. */
 async function measureFloor(cluster: Cluster): Promise<Floor> {
   const floor = await floorSeconds(cluster, 3)
-  say(`\nfloor of a converged re-run, median of 3 rounds: ${floor.seconds.toFixed(2)}s = ` +
-    floor.parts.map(([l, s]) => `${l} ${s.toFixed(2)}s`).join(' + '))
+  say(
+    `\nfloor of a converged re-run, median of 3 rounds: ${floor.seconds.toFixed(2)}s = ` +
+      floor.parts.map(([l, s]) => `${l} ${s.toFixed(2)}s`).join(' + '),
+  )
   return floor
 }
 
@@ -185,20 +201,27 @@ function report(helmMajor: number, f: Figures) {
     'all/seed': [f.all.seconds / f.seedSeconds, `(b) ${f.all.seconds.toFixed(1)}s / (a) ${f.seedSeconds.toFixed(1)}s`],
     'all/bound': [f.all.seconds / f.bound, `(b) ${f.all.seconds.toFixed(1)}s / bound ${f.bound.toFixed(1)}s`],
     'rerun/floor': [
-      f.rerun.seconds / f.floor.seconds, `(c) ${f.rerun.seconds.toFixed(2)}s / floor ${f.floor.seconds.toFixed(2)}s`,
+      f.rerun.seconds / f.floor.seconds,
+      `(c) ${f.rerun.seconds.toFixed(2)}s / floor ${f.floor.seconds.toFixed(2)}s`,
     ],
     'rerun/seed_rerun': [
       f.rerun.seconds / f.seedRerunSeconds,
       `(c) ${f.rerun.seconds.toFixed(2)}s / (a') ${f.seedRerunSeconds.toFixed(1)}s`,
     ],
     rerun_revisions: [f.newRevisions, 'new helm revisions during (c)'],
-    wait_rps: [waitRps, `${f.load.requests} requests by kubectl/helm in ${f.load.seconds.toFixed(1)}s ` +
-      'of waiting only in (b) ' +
-      `(and ${f.load.operator} by the simulated operators): ` +
-      `${f.load.byVerbResource.map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'}`],
-    'startup/zx': [startup / f.zx, `slowest script median ${startup.toFixed(2)}s (${slowest}), ` +
-      'spawn → first API call ' +
-      `/ empty .mts ${f.zx.toFixed(2)}s`],
+    wait_rps: [
+      waitRps,
+      `${f.load.requests} requests by kubectl/helm in ${f.load.seconds.toFixed(1)}s ` +
+        'of waiting only in (b) ' +
+        `(and ${f.load.operator} by the simulated operators): ` +
+        `${f.load.byVerbResource.map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'}`,
+    ],
+    'startup/zx': [
+      startup / f.zx,
+      `slowest script median ${startup.toFixed(2)}s (${slowest}), ` +
+        'spawn → first API call ' +
+        `/ empty .mts ${f.zx.toFixed(2)}s`,
+    ],
   }
   say('\nfigures (target in brackets)')
   for (const [name, [value, detail]] of Object.entries(figures)) {
@@ -206,7 +229,9 @@ function report(helmMajor: number, f: Figures) {
     const mark = value <= target ? '✓' : '✗'
     say(`  ${mark} ${name.padEnd(16)} ${format(name, value).padStart(6)}  [≤ ${target}]  ${detail}`)
   }
-  const line = Object.entries(figures).map(([name, [value]]) => `${name}=${format(name, value)}`).join(' ')
+  const line = Object.entries(figures)
+    .map(([name, [value]]) => `${name}=${format(name, value)}`)
+    .join(' ')
   console.log(`bench: charts=real helm=${helmMajor} ${line}`)
   // a missed target fails the command, so CI or a script can tell
   const missed = Object.entries(figures).some(([name, [value]]) => value > targets[name as keyof typeof targets])

@@ -29,16 +29,31 @@ export function seedCommands(
     {
       section: '§2.2',
       argv: [
-        'helm', 'install', 'kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack',
-        '--namespace', 'monitoring',
-        '-f', path.join(root, 'values', 'grafana-values.yaml'), ...wait,
+        'helm',
+        'install',
+        'kube-prometheus-stack',
+        'prometheus-community/kube-prometheus-stack',
+        '--namespace',
+        'monitoring',
+        '-f',
+        path.join(root, 'values', 'grafana-values.yaml'),
+        ...wait,
       ],
     },
     {
       section: '§2.3',
       argv: [
-        'helm', 'install', 'loki', 'grafana/loki-stack', '--namespace', 'monitoring',
-        '--set', 'grafana.enabled=false', '--set', 'prometheus.enabled=false', ...wait,
+        'helm',
+        'install',
+        'loki',
+        'grafana/loki-stack',
+        '--namespace',
+        'monitoring',
+        '--set',
+        'grafana.enabled=false',
+        '--set',
+        'prometheus.enabled=false',
+        ...wait,
       ],
     },
     { section: '§2.4', argv: ['helm', 'install', 'tempo', 'grafana/tempo', '--namespace', 'monitoring', ...wait] },
@@ -46,7 +61,14 @@ export function seedCommands(
     {
       section: '§3',
       argv: [
-        'kubectl', 'wait', '--for=condition=Available', 'deployment', '--all', '-n', 'cert-manager', '--timeout=10m',
+        'kubectl',
+        'wait',
+        '--for=condition=Available',
+        'deployment',
+        '--all',
+        '-n',
+        'cert-manager',
+        '--timeout=10m',
       ],
     },
     { section: '§4', argv: ['helm', 'repo', 'add', 'open-telemetry', repoUrl('open-telemetry')] },
@@ -54,9 +76,15 @@ export function seedCommands(
     {
       section: '§4',
       argv: [
-        'helm', 'install', 'opentelemetry-operator', 'open-telemetry/opentelemetry-operator',
-        '--namespace', 'monitoring',
-        '--set', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s', ...wait,
+        'helm',
+        'install',
+        'opentelemetry-operator',
+        'open-telemetry/opentelemetry-operator',
+        '--namespace',
+        'monitoring',
+        '--set',
+        'manager.collectorImage.repository=otel/opentelemetry-collector-k8s',
+        ...wait,
       ],
     },
     {
@@ -76,7 +104,8 @@ export function seedCommands(
 export function seedRerunCommands(commands: SeedCommand[]): SeedCommand[] {
   return commands.flatMap((c) => {
     const [bin, verb] = c.argv
-    if (bin === 'helm' && verb === 'install') return [{ ...c, argv: ['helm', 'upgrade', '--install', ...c.argv.slice(2)] }]
+    if (bin === 'helm' && verb === 'install')
+      return [{ ...c, argv: ['helm', 'upgrade', '--install', ...c.argv.slice(2)] }]
     if (bin === 'kubectl' && (verb === 'apply' || verb === 'wait')) return [c]
     return []
   })

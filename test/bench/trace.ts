@@ -31,15 +31,19 @@ export async function traceCalls(cluster: Cluster, script: string, args: string[
   fs.mkdirSync(shims, { recursive: true })
   for (const tool of ['kubectl', 'helm']) {
     // EPOCHREALTIME: bash's own clock, no `date` process per call; S/E lines, so a killed watch still shows
-    fs.writeFileSync(path.join(shims, tool), [
-      '#!/bin/bash',
-      `printf 'S %s %s %s\\n' "$$" "$EPOCHREALTIME" "${tool} $*" >> "$BENCH_TRACE_LOG"`,
-      `${JSON.stringify(path.join(cluster.suite.bin, tool))} "$@"`,
-      'rc=$?',
-      `printf 'E %s %s %s\\n' "$$" "$EPOCHREALTIME" "$rc" >> "$BENCH_TRACE_LOG"`,
-      'exit $rc',
-      '',
-    ].join('\n'), { mode: 0o755 })
+    fs.writeFileSync(
+      path.join(shims, tool),
+      [
+        '#!/bin/bash',
+        `printf 'S %s %s %s\\n' "$$" "$EPOCHREALTIME" "${tool} $*" >> "$BENCH_TRACE_LOG"`,
+        `${JSON.stringify(path.join(cluster.suite.bin, tool))} "$@"`,
+        'rc=$?',
+        `printf 'E %s %s %s\\n' "$$" "$EPOCHREALTIME" "$rc" >> "$BENCH_TRACE_LOG"`,
+        'exit $rc',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    )
   }
   const env = { ...cluster.env, PATH: `${shims}:${cluster.env.PATH}`, BENCH_TRACE_LOG: log }
   const started = Date.now() / 1000
@@ -89,8 +93,10 @@ export function renderTrace(trace: CallTrace, width = 120): string[] {
       `${busy.toFixed(2)}s; none running between the first call and the last end ` +
       `${(last - first - busy).toFixed(2)}s; ` +
       `last end → exit ${(trace.seconds - last).toFixed(2)}s`,
-    `  by command (count × summed seconds; calls overlap): ${[...byTool].sort((a, b) => b[1].s - a[1].s)
-      .map(([k, v]) => `${k} ${v.n}× ${v.s.toFixed(2)}s`).join(', ')}`,
+    `  by command (count × summed seconds; calls overlap): ${[...byTool]
+      .sort((a, b) => b[1].s - a[1].s)
+      .map(([k, v]) => `${k} ${v.n}× ${v.s.toFixed(2)}s`)
+      .join(', ')}`,
   ]
 }
 
@@ -134,12 +140,16 @@ export async function measureLevers(
     searches.push(await med('helm', ['search', 'repo', `${p.repo}/${p.chart}`, '--version', p.version, '-o', 'json']))
   }
   const version = await med('helm', ['version', '--short'])
-  lines.push(`  helm repo update ${repos.join(' ')}: ${update.toFixed(2)}s ` +
-    '(the upstream-size indexes fetched and written again)')
+  lines.push(
+    `  helm repo update ${repos.join(' ')}: ${update.toFixed(2)}s ` +
+      '(the upstream-size indexes fetched and written again)',
+  )
   const each = searches.map((s, i) => `${pinned[i].chart} ${s.toFixed(2)}s`).join(', ')
-  lines.push(`  helm search repo <pinned> --version: ${each}` +
-    ` (each loads every repository's index from the cache); helm version --short, a bare helm start: ` +
-    `${version.toFixed(2)}s`)
+  lines.push(
+    `  helm search repo <pinned> --version: ${each}` +
+      ` (each loads every repository's index from the cache); helm version --short, a bare helm start: ` +
+      `${version.toFixed(2)}s`,
+  )
 
   // What the scripts load before their first call: each import alone in a fresh `zx` (with tsx).
   const zx = await medianOf(runs, () => zxSeconds(cluster, emptyScript(cluster)))
@@ -159,8 +169,10 @@ export async function measureLevers(
   lines.push(`  start-up: an empty .mts via zx ${zx.toFixed(2)}s; importing, over that: ${costs.join(', ')}`)
   const kubectlVersion = await med('kubectl', ['version', '-o', 'json'])
   const clientOnly = await med('kubectl', ['version', '--client', '-o', 'json'])
-  lines.push(`  kubectl version -o json (the preflight's first API call): ${kubectlVersion.toFixed(2)}s; ` +
-    `kubectl version --client: ${clientOnly.toFixed(2)}s`)
+  lines.push(
+    `  kubectl version -o json (the preflight's first API call): ${kubectlVersion.toFixed(2)}s; ` +
+      `kubectl version --client: ${clientOnly.toFixed(2)}s`,
+  )
   return lines
 }
 

@@ -14,13 +14,16 @@ import { certManagerDefaults, certManagerPins, profiles, repoDefaults } from '..
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 const pins = pinsFrom({
-  profiles, repoUrls: repoDefaults, certManagers: certManagerPins, manifestUrl: certManagerDefaults.manifestUrl,
+  profiles,
+  repoUrls: repoDefaults,
+  certManagers: certManagerPins,
+  manifestUrl: certManagerDefaults.manifestUrl,
 })
 
 /** The real charts: CHARTS_DIR, else .cache/charts (`npm run charts:pull`); an error says how to get them. */
 export function chartsDir(): string {
-  const hint = 'point CHARTS_DIR at a folder holding them, ' +
-    'or fetch them once with `npm run charts:pull` (needs internet)'
+  const hint =
+    'point CHARTS_DIR at a folder holding them, ' + 'or fetch them once with `npm run charts:pull` (needs internet)'
   return chartsIn(pins, { cache: path.join(root, '.cache', 'charts'), hint })
 }
 
@@ -47,7 +50,10 @@ export interface Cluster extends World {
 /** A fresh cluster for the seed profile (what the bench installs), `profile` giving the pods' delays. */
 export async function startCluster(suite: Suite, opts: { profile?: DelayProfile } = {}): Promise<Cluster> {
   const world = await startWorld({
-    bin: suite.bin, helmMajor: layers[suite.layer].helmMajor, profile: opts.profile, prefix: 'bench-',
+    bin: suite.bin,
+    helmMajor: layers[suite.layer].helmMajor,
+    profile: opts.profile,
+    prefix: 'bench-',
   })
   const env: NodeJS.ProcessEnv = {
     ...world.env,

@@ -1,6 +1,7 @@
 // Issue 9: `npm run demo` — the whole flow on kube-sim as a user runs it, saying plainly that the
 // cluster is simulated, never touching the user's kubeconfig, and leaving nothing behind — also
 // when interrupted with Ctrl-C mid-run.
+import { stripVTControlCharacters } from 'node:util'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -17,11 +18,13 @@ function aUserMachine() {
   const kubeconfig = path.join(base, 'work-cluster.yaml')
   fs.mkdirSync(path.join(home, '.kube'), { recursive: true })
   fs.mkdirSync(tmp)
-  const config = (name: string) => `apiVersion: v1\nkind: Config\ncurrent-context: ${name}\ncontexts:\n- name: ${name}\n  context: {cluster: ${name}, user: ${name}}\nclusters:\n- name: ${name}\n  cluster: {server: 'https://10.255.255.1:6443'}\nusers:\n- name: ${name}\n  user: {token: secret}\n`
+  const config = (name: string) =>
+    `apiVersion: v1\nkind: Config\ncurrent-context: ${name}\ncontexts:\n- name: ${name}\n  context: {cluster: ${name}, user: ${name}}\nclusters:\n- name: ${name}\n  cluster: {server: 'https://10.255.255.1:6443'}\nusers:\n- name: ${name}\n  user: {token: secret}\n`
   fs.writeFileSync(kubeconfig, config('production'))
   fs.writeFileSync(path.join(home, '.kube', 'config'), config('home-cluster'))
   const files = [kubeconfig, path.join(home, '.kube', 'config')]
-  const snapshot = () => files.map((f) => ({ file: f, bytes: fs.readFileSync(f).toString('base64'), mtimeMs: fs.statSync(f).mtimeMs }))
+  const snapshot = () =>
+    files.map((f) => ({ file: f, bytes: fs.readFileSync(f).toString('base64'), mtimeMs: fs.statSync(f).mtimeMs }))
   const before = snapshot()
   const env: NodeJS.ProcessEnv = withoutUnset({
     ...process.env,
@@ -58,14 +61,18 @@ interface DemoRun {
 }
 
 /** Runs `cmd` from the project root; `onOutput` sees the output so far and may return a signal to send. */
-function run(cmd: string[], env: NodeJS.ProcessEnv, onOutput?: (output: string) => NodeJS.Signals | undefined): Promise<DemoRun> {
+function run(
+  cmd: string[],
+  env: NodeJS.ProcessEnv,
+  onOutput?: (output: string) => NodeJS.Signals | undefined,
+): Promise<DemoRun> {
   return new Promise((resolve) => {
     const child = spawn(cmd[0], cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     let sent = false
     const guard = setTimeout(() => child.kill('SIGKILL'), 240_000)
     const collect = (chunk: Buffer) => {
-      output += chunk.toString().replace(/\x1b\[[0-9;]*m/g, '')
+      output += stripVTControlCharacters(chunk.toString())
       const signal = !sent && onOutput?.(output)
       if (signal) {
         sent = true
@@ -85,7 +92,13 @@ function processesWith(marker: string): string[] {
   const found: string[] = []
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((v) => v.startsWith(marker))) continue
+      if (
+        !fs
+          .readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .some((v) => v.startsWith(marker))
+      )
+        continue
       found.push(`${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')}`)
     } catch {
       // the process ended while we looked
@@ -110,7 +123,12 @@ test('works: all, verify, all again with nothing to do, teardown; says it is sim
     assert.match(start, /Your kubeconfig and current context are not used or changed/)
 
     // the four steps, each with the scripts' own output
-    for (const step of ['npm run all', 'npm run verify', 'npm run all (again: nothing to do)', 'npm run teardown -- --yes']) {
+    for (const step of [
+      'npm run all',
+      'npm run verify',
+      'npm run all (again: nothing to do)',
+      'npm run teardown -- --yes',
+    ]) {
       assert.ok(demo.output.includes(`━━ ${step} ━━`), `${step} ran`)
     }
     assert.match(demo.output, /Target: context kube-sim/)
@@ -137,7 +155,9 @@ test('Ctrl-C mid-run: the script stops, then the simulated cluster; exit 130, no
   const user = aUserMachine()
   try {
     // interrupted while `npm run all` waits for the pods (the realistic profile: seconds per pod)
-    const demo = await run([process.execPath, '--import=tsx', 'scripts/demo.mts'], user.env, (out) => (/Waiting ≤ \S+ for/.test(out) ? 'SIGINT' : undefined))
+    const demo = await run([process.execPath, '--import=tsx', 'scripts/demo.mts'], user.env, (out) =>
+      /Waiting ≤ \S+ for/.test(out) ? 'SIGINT' : undefined,
+    )
     assert.is(demo.code, 130, demo.output)
     assert.match(demo.output, /Interrupted \(SIGINT\): stopping the running script, then the simulated cluster/)
     assert.match(demo.output, /Stopped the simulated cluster and the chart repository; removed /)

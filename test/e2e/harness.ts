@@ -44,11 +44,22 @@ export interface Cluster extends World {
 }
 
 /** The stack profiles the suites run for: both, or those named in E2E_PROFILES (e.g. `seed`) while iterating. */
-export const suiteProfiles = profileNames.filter((p) => !process.env.E2E_PROFILES || process.env.E2E_PROFILES.split(',').includes(p))
+export const suiteProfiles = profileNames.filter(
+  (p) => !process.env.E2E_PROFILES || process.env.E2E_PROFILES.split(',').includes(p),
+)
 
 /** `profile`: the pods' delays (default: the simulator's fast profile). */
-export async function startCluster(suite: Suite, opts: { nodes?: number; profile?: DelayProfile; stackProfile?: ProfileName } = {}): Promise<Cluster> {
-  const world = await startWorld({ bin: suite.bin, helmMajor: layers[suite.layer].helmMajor, nodes: opts.nodes, profile: opts.profile, prefix: 'e2e-' })
+export async function startCluster(
+  suite: Suite,
+  opts: { nodes?: number; profile?: DelayProfile; stackProfile?: ProfileName } = {},
+): Promise<Cluster> {
+  const world = await startWorld({
+    bin: suite.bin,
+    helmMajor: layers[suite.layer].helmMajor,
+    nodes: opts.nodes,
+    profile: opts.profile,
+    prefix: 'e2e-',
+  })
   // the kubeconfig's bearer token (the sim ignores it): no output may ever show it
   knownSecrets.push(world.token)
   const env: NodeJS.ProcessEnv = {
@@ -81,10 +92,20 @@ const zxCli = path.join(root, 'node_modules', 'zx', 'build', 'cli.js')
  * Runs `scripts/<name>` as `npx zx scripts/<name>` does (node + zx's CLI + tsx), from the
  * project root, with the cluster's environment. Never throws on a non-zero exit.
  */
-export async function runScript(cluster: Cluster, name: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ScriptRun> {
+export async function runScript(
+  cluster: Cluster,
+  name: string,
+  args: string[] = [],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ScriptRun> {
   // a key set to undefined in opts.env removes it (child_process would pass the word "undefined")
   const env = Object.fromEntries(Object.entries({ ...cluster.env, ...opts.env }).filter(([, v]) => v !== undefined))
-  const out = await $({ cwd: root, env, quiet: true, nothrow: true })`node ${zxCli} ${path.join('scripts', name)} ${args}`.timeout(opts.timeoutMs ?? 240_000)
+  const out = await $({
+    cwd: root,
+    env,
+    quiet: true,
+    nothrow: true,
+  })`node ${zxCli} ${path.join('scripts', name)} ${args}`.timeout(opts.timeoutMs ?? 240_000)
   return collect(toRun(out))
 }
 
@@ -95,7 +116,9 @@ export const knownSecrets: string[] = []
 
 /** The known secrets that appear in any collected output, with where. */
 export function leakedSecrets(texts = outputs, secrets = knownSecrets): string[] {
-  return secrets.flatMap((secret) => texts.flatMap((text, i) => (text.includes(secret) ? [`output #${i + 1} shows ${secret.slice(0, 4)}…`] : [])))
+  return secrets.flatMap((secret) =>
+    texts.flatMap((text, i) => (text.includes(secret) ? [`output #${i + 1} shows ${secret.slice(0, 4)}…`] : [])),
+  )
 }
 
 function collect(run: ScriptRun): ScriptRun {
@@ -111,14 +134,35 @@ export interface RunningScript {
 }
 
 /** Starts a script in its own process group and returns at once, for tests that interrupt it. */
-export function startScript(cluster: Cluster, name: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv } = {}): RunningScript {
+export function startScript(
+  cluster: Cluster,
+  name: string,
+  args: string[] = [],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): RunningScript {
   const env = Object.fromEntries(Object.entries({ ...cluster.env, ...opts.env }).filter(([, v]) => v !== undefined))
-  const child = spawn(process.execPath, [zxCli, path.join('scripts', name), ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [zxCli, path.join('scripts', name), ...args], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
-  const done = new Promise<ScriptRun>((resolve) => child.on('close', (code, signal) => resolve(collect({ exitCode: code ?? (signal ? 128 + osConstants.signals[signal] : null), stdout, stderr, output: `${stdout}\n${stderr}` }))))
+  const done = new Promise<ScriptRun>((resolve) =>
+    child.on('close', (code, signal) =>
+      resolve(
+        collect({
+          exitCode: code ?? (signal ? 128 + osConstants.signals[signal] : null),
+          stdout,
+          stderr,
+          output: `${stdout}\n${stderr}`,
+        }),
+      ),
+    ),
+  )
   return {
     pid: child.pid!,
     signal: (signal, o = {}) => {

@@ -5,12 +5,43 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { profiles, type ProfileName } from '../../lib/core/stack.ts'
-import { kubectl, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, suiteProfiles, type Cluster, type Suite } from './harness.ts'
+import {
+  kubectl,
+  kubectlJson,
+  layers,
+  leakedChildren,
+  releases,
+  runScript,
+  startCluster,
+  startSuite,
+  suiteLayers,
+  suiteProfiles,
+  type Cluster,
+  type Suite,
+} from './harness.ts'
 
 /** Pods by their real names: the seed's list (§5), and the current profile's. */
 const expectedPods: Record<ProfileName, { exact: string[]; prefixes: string[]; absent: string[] }> = {
-  seed: { exact: ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0'], prefixes: ['kube-prometheus-stack-operator-', 'kube-prometheus-stack-grafana-', 'loki-promtail-', 'opentelemetry-operator-'], absent: ['alloy-'] },
-  current: { exact: ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0'], prefixes: ['kube-prometheus-stack-operator-', 'kube-prometheus-stack-grafana-', 'alloy-', 'opentelemetry-operator-'], absent: ['loki-promtail-', 'loki-canary-', 'loki-gateway-', 'loki-chunks-cache-'] },
+  seed: {
+    exact: ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0'],
+    prefixes: [
+      'kube-prometheus-stack-operator-',
+      'kube-prometheus-stack-grafana-',
+      'loki-promtail-',
+      'opentelemetry-operator-',
+    ],
+    absent: ['alloy-'],
+  },
+  current: {
+    exact: ['loki-0', 'tempo-0', 'prometheus-kube-prometheus-stack-prometheus-0'],
+    prefixes: [
+      'kube-prometheus-stack-operator-',
+      'kube-prometheus-stack-grafana-',
+      'alloy-',
+      'opentelemetry-operator-',
+    ],
+    absent: ['loki-promtail-', 'loki-canary-', 'loki-gateway-', 'loki-chunks-cache-'],
+  },
 }
 
 for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) => [l, p] as const))) {
@@ -40,15 +71,28 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     const pods = (await kubectlJson(c, 'get', 'pods', '-n', 'monitoring')).items.map((p: any) => p.metadata.name)
     const want = expectedPods[profile]
     for (const name of want.exact) assert.ok(pods.includes(name), `${name} in ${pods.join(', ')}`)
-    for (const prefix of want.prefixes) assert.ok(pods.some((p: string) => p.startsWith(prefix)), `a pod named ${prefix}… in ${pods.join(', ')}`)
-    for (const prefix of want.absent) assert.not.ok(pods.some((p: string) => p.startsWith(prefix)), `no pod named ${prefix}… in ${pods.join(', ')}`)
+    for (const prefix of want.prefixes)
+      assert.ok(
+        pods.some((p: string) => p.startsWith(prefix)),
+        `a pod named ${prefix}… in ${pods.join(', ')}`,
+      )
+    for (const prefix of want.absent)
+      assert.not.ok(
+        pods.some((p: string) => p.startsWith(prefix)),
+        `no pod named ${prefix}… in ${pods.join(', ')}`,
+      )
     // the services the next workshop section sends telemetry to, by name and port, in both profiles
     const services = (await kubectlJson(c, 'get', 'services', '-n', 'monitoring')).items
-    const port = (name: string, p: number) => services.some((svc: any) => svc.metadata.name === name && svc.spec.ports.some((x: any) => x.port === p))
+    const port = (name: string, p: number) =>
+      services.some((svc: any) => svc.metadata.name === name && svc.spec.ports.some((x: any) => x.port === p))
     assert.ok(port('loki', 3100), 'service loki:3100')
     assert.ok(port('tempo', 3200), 'service tempo:3200')
     const certManager = await kubectlJson(c, 'get', 'deployments', '-n', 'cert-manager')
-    assert.equal(certManager.items.map((d: any) => [d.metadata.name, d.status.availableReplicas]).sort(), [['cert-manager', 1], ['cert-manager-cainjector', 1], ['cert-manager-webhook', 1]])
+    assert.equal(certManager.items.map((d: any) => [d.metadata.name, d.status.availableReplicas]).sort(), [
+      ['cert-manager', 1],
+      ['cert-manager-cainjector', 1],
+      ['cert-manager-webhook', 1],
+    ])
   })
 
   test('05-verify reports every checkpoint green, as a table and as JSON', async () => {
@@ -72,7 +116,10 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     assert.match(run.stderr, /nothing to do/)
     // the local indexes already hold every pinned version: no `helm repo update` download
     assert.equal(s.repo.requests.slice(served), [])
-    assert.equal((await releases(c)).map((r) => [r.name, r.revision]), before.map((r) => [r.name, r.revision]))
+    assert.equal(
+      (await releases(c)).map((r) => [r.name, r.revision]),
+      before.map((r) => [r.name, r.revision]),
+    )
     assert.equal(await workloadGenerations(c), generations)
     assert.equal(leakedChildren(c), [])
   })
@@ -96,6 +143,8 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
 
 /** Every workload's generation: it moves only when something re-applied its spec. */
 async function workloadGenerations(c: Cluster): Promise<string[]> {
-  const lists = await Promise.all(['monitoring', 'cert-manager'].map((ns) => kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', ns)))
+  const lists = await Promise.all(
+    ['monitoring', 'cert-manager'].map((ns) => kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', ns)),
+  )
   return lists.flatMap((l) => l.items.map((o: any) => `${o.kind}/${o.metadata.name}@${o.metadata.generation}`)).sort()
 }

@@ -4,10 +4,23 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { profiles, type ProfileName } from '../../lib/core/stack.ts'
-import { kubectl, kubectlJson, layers, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
+import {
+  kubectl,
+  kubectlJson,
+  layers,
+  releases,
+  runScript,
+  startCluster,
+  startSuite,
+  suiteLayers,
+  type Cluster,
+  type Suite,
+} from './harness.ts'
 
 async function logShippers(c: Cluster): Promise<string[]> {
-  return (await kubectlJson(c, 'get', 'daemonsets', '-n', 'monitoring')).items.map((d: any) => d.metadata.name).filter((n: string) => n === 'loki-promtail' || n === 'alloy')
+  return (await kubectlJson(c, 'get', 'daemonsets', '-n', 'monitoring')).items
+    .map((d: any) => d.metadata.name)
+    .filter((n: string) => n === 'loki-promtail' || n === 'alloy')
 }
 
 const installed = async (c: Cluster) => (await releases(c)).map((r) => [r.name, r.chart, r.status]).sort()
@@ -33,8 +46,14 @@ for (const layer of suiteLayers) {
     const run = await runScript(c, 'all.mts', ['--profile=current'])
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /All \d+ checks passed/)
-    assert.match(run.stderr, /loki: deployed is loki-stack 2\.10\.3, want loki 18\.11\.0 \(another --profile\): removing it first/)
-    assert.match(run.stderr, /tempo: deployed is tempo 1\.24\.4, want tempo 2\.2\.4 \(another --profile\): removing it first/)
+    assert.match(
+      run.stderr,
+      /loki: deployed is loki-stack 2\.10\.3, want loki 18\.11\.0 \(another --profile\): removing it first/,
+    )
+    assert.match(
+      run.stderr,
+      /tempo: deployed is tempo 1\.24\.4, want tempo 2\.2\.4 \(another --profile\): removing it first/,
+    )
     assert.equal(await installed(c), pinned('current'))
     assert.equal(await logShippers(c), ['alloy'])
   })
@@ -49,7 +68,10 @@ for (const layer of suiteLayers) {
     const run = await runScript(c, 'all.mts', ['--profile=seed'])
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /All \d+ checks passed/)
-    assert.match(run.stderr, /alloy: release alloy \(alloy 1\.11\.1\) belongs to another profile, not --profile seed: removing it/)
+    assert.match(
+      run.stderr,
+      /alloy: release alloy \(alloy 1\.11\.1\) belongs to another profile, not --profile seed: removing it/,
+    )
     assert.equal(await installed(c), pinned('seed'))
     assert.equal(await logShippers(c), ['loki-promtail'])
   })

@@ -7,7 +7,21 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { profiles } from '../../lib/core/stack.ts'
-import { helm, kubectl, kubectlIn, kubectlJson, layers, leakedChildren, releases, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from './harness.ts'
+import {
+  helm,
+  kubectl,
+  kubectlIn,
+  kubectlJson,
+  layers,
+  leakedChildren,
+  releases,
+  runScript,
+  startCluster,
+  startSuite,
+  suiteLayers,
+  type Cluster,
+  type Suite,
+} from './harness.ts'
 
 const ours = profiles.seed.map((r) => r.name).sort()
 const crdGroups = ['monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io', 'opentelemetry.io']
@@ -27,7 +41,10 @@ function writeUserChart(dir: string): string {
   const chart = path.join(dir, 'dashboards')
   fs.mkdirSync(path.join(chart, 'templates'), { recursive: true })
   fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: dashboards\nversion: 0.1.0\n')
-  fs.writeFileSync(path.join(chart, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-dashboards\ndata:\n  team: payments\n')
+  fs.writeFileSync(
+    path.join(chart, 'templates', 'cm.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-dashboards\ndata:\n  team: payments\n',
+  )
   return chart
 }
 
@@ -74,7 +91,13 @@ for (const layer of suiteLayers) {
       const ready = w.kind === 'DaemonSet' ? w.status.numberReady : w.status.readyReplicas
       assert.is(shown.ready, ready, `${w.metadata.name} ready`)
     }
-    assert.equal(view.webhooks.map((h: any) => [h.name, h.answering]), [['cert-manager', true], ['opentelemetry-operator', true]])
+    assert.equal(
+      view.webhooks.map((h: any) => [h.name, h.answering]),
+      [
+        ['cert-manager', true],
+        ['opentelemetry-operator', true],
+      ],
+    )
     const table = await runScript(c, 'status.mts')
     assert.match(table.stdout, /kube-prometheus-stack\s+88\.5\.3\s+deployed/)
   })
@@ -86,26 +109,45 @@ for (const layer of suiteLayers) {
     assert.equal((await releases(c)).map((r) => r.name).sort(), [...ours, 'dashboards'].sort())
   })
 
-  test('teardown --yes removes our releases and cert-manager; CRDs, the namespace and the user\'s objects stay', async () => {
+  test("teardown --yes removes our releases and cert-manager; CRDs, the namespace and the user's objects stay", async () => {
     // what section 06 creates in the app's namespace: it lives in the operator chart's CRD
-    const instrumentation = await kubectlIn(c, [
-      'apiVersion: opentelemetry.io/v1alpha1', 'kind: Instrumentation', 'metadata: {name: ticketing, namespace: ticketing}',
-      'spec: {exporter: {endpoint: "http://otel-collector.monitoring:4318"}}',
-    ].join('\n'), 'apply', '-f', '-')
+    const instrumentation = await kubectlIn(
+      c,
+      [
+        'apiVersion: opentelemetry.io/v1alpha1',
+        'kind: Instrumentation',
+        'metadata: {name: ticketing, namespace: ticketing}',
+        'spec: {exporter: {endpoint: "http://otel-collector.monitoring:4318"}}',
+      ].join('\n'),
+      'apply',
+      '-f',
+      '-',
+    )
     assert.is(instrumentation.exitCode, 0, instrumentation.stderr)
     const crdsBefore = await crdsByGroup(c)
     const run = await runScript(c, 'teardown.mts', ['--yes'])
     assert.is(run.exitCode, 0, run.output)
-    assert.equal((await releases(c)).map((r) => r.name), ['dashboards'])
+    assert.equal(
+      (await releases(c)).map((r) => r.name),
+      ['dashboards'],
+    )
     assert.ok(!(await exists(c, 'namespace', 'cert-manager')), 'cert-manager namespace left behind')
-    assert.equal((await kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', 'monitoring')).items.map((w: any) => w.metadata.name), [])
+    assert.equal(
+      (await kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', 'monitoring')).items.map(
+        (w: any) => w.metadata.name,
+      ),
+      [],
+    )
     assert.ok(await exists(c, 'namespace', 'monitoring'))
     assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
     assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
     const crdsAfter = await crdsByGroup(c)
     for (const group of crdGroups) assert.is(crdsAfter[group], crdsBefore[group], `${group} CRDs`)
     assert.ok(crdsAfter['opentelemetry.io'] > 0, 'the operator chart installed no opentelemetry.io CRDs')
-    assert.ok(await exists(c, 'instrumentation', 'ticketing', '-n', 'ticketing'), "the user's Instrumentation was deleted")
+    assert.ok(
+      await exists(c, 'instrumentation', 'ticketing', '-n', 'ticketing'),
+      "the user's Instrumentation was deleted",
+    )
     assert.equal(leakedChildren(c), [])
   })
 
@@ -124,9 +166,14 @@ for (const layer of suiteLayers) {
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /All \d+ checks passed/)
     const fetched = s.repo.requests.slice(served)
-    for (const repo of ['prometheus-community', 'grafana', 'open-telemetry']) assert.ok(fetched.includes(`/${repo}/index.yaml`), `${repo} index not fetched from the mirror: ${fetched.join(', ')}`)
+    for (const repo of ['prometheus-community', 'grafana', 'open-telemetry'])
+      assert.ok(
+        fetched.includes(`/${repo}/index.yaml`),
+        `${repo} index not fetched from the mirror: ${fetched.join(', ')}`,
+      )
     const urls = JSON.parse((await helm(c, 'repo', 'list', '-o', 'json')).stdout).map((r: any) => r.url)
-    for (const repo of ['prometheus-community', 'grafana', 'open-telemetry']) assert.ok(urls.includes(`${mirror}/${repo}`), `${repo} not pointed at the mirror: ${urls}`)
+    for (const repo of ['prometheus-community', 'grafana', 'open-telemetry'])
+      assert.ok(urls.includes(`${mirror}/${repo}`), `${repo} not pointed at the mirror: ${urls}`)
   })
 
   test('--purge: the CRDs go; the namespace stays while another release lives in it, then goes', async () => {

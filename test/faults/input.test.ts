@@ -9,7 +9,20 @@ import net from 'node:net'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { knownSecrets, kubectl, layers, leakedSecrets, outputs, root, runScript, startCluster, startSuite, suiteLayers, type Cluster, type Suite } from '../e2e/harness.ts'
+import {
+  knownSecrets,
+  kubectl,
+  layers,
+  leakedSecrets,
+  outputs,
+  root,
+  runScript,
+  startCluster,
+  startSuite,
+  suiteLayers,
+  type Cluster,
+  type Suite,
+} from '../e2e/harness.ts'
 
 /** A bin folder with only the named tools (and what zx needs to run a script). */
 function binWith(dir: string, tools: Record<string, string>): string {
@@ -40,7 +53,14 @@ for (const layer of suiteLayers) {
   })
 
   /** Runs a script that must be refused: exit code, the words of the message, and nothing changed. */
-  async function refused(what: string, script: string, args: string[], env: NodeJS.ProcessEnv, code: number, words: RegExp[]) {
+  async function refused(
+    what: string,
+    script: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    code: number,
+    words: RegExp[],
+  ) {
     const before = c.sim.store.resourceVersion
     const started = Date.now()
     const run = await runScript(c, script, args, { env })
@@ -52,12 +72,25 @@ for (const layer of suiteLayers) {
 
   const tool = (name: string) => path.join(s.bin, name)
 
-  test('no kubeconfig: exit 2, says how to get a cluster', () => refused('no kubeconfig', 'all.mts', [], { KUBECONFIG: path.join(c.dir, 'absent') }, 2, [/no current context/, /kind create cluster|set KUBECONFIG/, /npm run demo.*--dry-run/]))
+  test('no kubeconfig: exit 2, says how to get a cluster', () =>
+    refused('no kubeconfig', 'all.mts', [], { KUBECONFIG: path.join(c.dir, 'absent') }, 2, [
+      /no current context/,
+      /kind create cluster|set KUBECONFIG/,
+      /npm run demo.*--dry-run/,
+    ]))
 
   test('an unreachable server: exit 2, names the context and what to start', async () => {
     const kubeconfig = path.join(c.dir, 'unreachable')
-    fs.writeFileSync(kubeconfig, fs.readFileSync(c.sim.kubeconfig, 'utf8').replace(/server: .*/, 'server: http://127.0.0.1:9'), { mode: 0o600 })
-    await refused('unreachable server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [/the cluster of context "kube-sim" is not reachable/, /start the cluster/, /npm run demo.*--dry-run/])
+    fs.writeFileSync(
+      kubeconfig,
+      fs.readFileSync(c.sim.kubeconfig, 'utf8').replace(/server: .*/, 'server: http://127.0.0.1:9'),
+      { mode: 0o600 },
+    )
+    await refused('unreachable server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [
+      /the cluster of context "kube-sim" is not reachable/,
+      /start the cluster/,
+      /npm run demo.*--dry-run/,
+    ])
   })
 
   test('a server that accepts connections and never answers: exit 2 after one 5 s try, not a minute of retries', async () => {
@@ -65,37 +98,82 @@ for (const layer of suiteLayers) {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {
       const kubeconfig = path.join(c.dir, 'silent')
-      fs.writeFileSync(kubeconfig, fs.readFileSync(c.sim.kubeconfig, 'utf8').replace(/server: .*/, `server: http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`), { mode: 0o600 })
-      await refused('silent server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [/the cluster of context "kube-sim" is not reachable/])
+      fs.writeFileSync(
+        kubeconfig,
+        fs
+          .readFileSync(c.sim.kubeconfig, 'utf8')
+          .replace(/server: .*/, `server: http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`),
+        { mode: 0o600 },
+      )
+      await refused('silent server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [
+        /the cluster of context "kube-sim" is not reachable/,
+      ])
     } finally {
       silent.close()
     }
   })
 
-  test('an unknown context: exit 2, lists the known ones', () => refused('unknown context', '01-namespace.mts', ['--context=staging'], {}, 2, [/context "staging" is not in your kubeconfig/, /known contexts: kube-sim/]))
+  test('an unknown context: exit 2, lists the known ones', () =>
+    refused('unknown context', '01-namespace.mts', ['--context=staging'], {}, 2, [
+      /context "staging" is not in your kubeconfig/,
+      /known contexts: kube-sim/,
+    ]))
 
-  test('helm missing: exit 2, says where to get it', () => refused('helm missing', 'all.mts', [], { PATH: binWith(c.dir, { kubectl: tool('kubectl') }) }, 2, [/helm was not found on PATH/, /helm\.sh/]))
+  test('helm missing: exit 2, says where to get it', () =>
+    refused('helm missing', 'all.mts', [], { PATH: binWith(c.dir, { kubectl: tool('kubectl') }) }, 2, [
+      /helm was not found on PATH/,
+      /helm\.sh/,
+    ]))
 
-  test('kubectl missing: exit 2, says where to get it', () => refused('kubectl missing', 'all.mts', [], { PATH: binWith(c.dir, { helm: tool('helm') }) }, 2, [/kubectl was not found on PATH/]))
+  test('kubectl missing: exit 2, says where to get it', () =>
+    refused('kubectl missing', 'all.mts', [], { PATH: binWith(c.dir, { helm: tool('helm') }) }, 2, [
+      /kubectl was not found on PATH/,
+    ]))
 
-  test('helm 2: exit 2, helm 3 or 4 needed', () => refused('helm 2', 'all.mts', [], {
-    PATH: binWith(c.dir, { kubectl: tool('kubectl'), helm: '#!/bin/bash\necho \'Client: v2.17.0+ga690bad\'\n' }),
-  }, 2, [/v2\.17\.0/, /helm 3 or 4 is needed/]))
+  test('helm 2: exit 2, helm 3 or 4 needed', () =>
+    refused(
+      'helm 2',
+      'all.mts',
+      [],
+      {
+        PATH: binWith(c.dir, { kubectl: tool('kubectl'), helm: "#!/bin/bash\necho 'Client: v2.17.0+ga690bad'\n" }),
+      },
+      2,
+      [/v2\.17\.0/, /helm 3 or 4 is needed/],
+    ))
 
   test('malformed values YAML: refused with file, line and column', async () => {
     const dir = path.join(c.dir, 'bad-values')
     fs.cpSync(path.join(root, 'values'), dir, { recursive: true })
     fs.appendFileSync(path.join(dir, 'tempo-values.yaml'), 'tempo:\n  retention: [24h\n')
-    await refused('malformed YAML', 'all.mts', [`--values-dir=${dir}`], {}, 2, [/tempo-values\.yaml/, /line \d+, column \d+|:\d+:\d+/])
+    await refused('malformed YAML', 'all.mts', [`--values-dir=${dir}`], {}, 2, [
+      /tempo-values\.yaml/,
+      /line \d+, column \d+|:\d+:\d+/,
+    ])
   })
 
-  test('bad settings, all reported at once: namespace, flag, duration, manifest path', () => refused('bad settings', 'all.mts',
-    ['--namespace=Monitoring_NS', '--timeout=5 minutes', '--no-such-flag', '--cert-manager-manifest=/nowhere/cert-manager.yaml'], {}, 2,
-    [/--namespace/, /--timeout/, /--no-such-flag/, /\/nowhere\/cert-manager\.yaml/]))
+  test('bad settings, all reported at once: namespace, flag, duration, manifest path', () =>
+    refused(
+      'bad settings',
+      'all.mts',
+      [
+        '--namespace=Monitoring_NS',
+        '--timeout=5 minutes',
+        '--no-such-flag',
+        '--cert-manager-manifest=/nowhere/cert-manager.yaml',
+      ],
+      {},
+      2,
+      [/--namespace/, /--timeout/, /--no-such-flag/, /\/nowhere\/cert-manager\.yaml/],
+    ))
 
   test('a chart version the repository does not have: refused before any change, saying how to pick one', async () => {
     assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
-    await refused('missing chart version', '02-lgtm.mts', ['--tempo-version=9.9.9'], {}, 1, [/chart version not found: grafana\/tempo 9\.9\.9/, /helm search repo grafana\/tempo --versions/, /--tempo-version/])
+    await refused('missing chart version', '02-lgtm.mts', ['--tempo-version=9.9.9'], {}, 1, [
+      /chart version not found: grafana\/tempo 9\.9\.9/,
+      /helm search repo grafana\/tempo --versions/,
+      /--tempo-version/,
+    ])
   })
 
   test('hostile values are rejected by validation and never reach a shell', async () => {
@@ -130,7 +208,18 @@ for (const layer of suiteLayers) {
     const verify = await runScript(c, '05-verify.mts', ['--verbose'])
     assert.ok(verify.output.length > 0 && status.output.length > 0)
     // the password is in the cluster, so a leak was possible: prove the check would see one
-    const stored = (await kubectl(c, 'get', 'secret', 'kube-prometheus-stack-grafana', '-n', 'monitoring', '-o', 'jsonpath={.data.admin-password}')).stdout
+    const stored = (
+      await kubectl(
+        c,
+        'get',
+        'secret',
+        'kube-prometheus-stack-grafana',
+        '-n',
+        'monitoring',
+        '-o',
+        'jsonpath={.data.admin-password}',
+      )
+    ).stdout
     assert.is(Buffer.from(stored, 'base64').toString(), password)
     assert.equal(leakedSecrets([`oops ${password}`], [password]).length, 1, 'the leak check cannot see a leak')
   })

@@ -8,7 +8,21 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kubectl, layers, leakedChildren, releases, root, runScript, startCluster, startScript, startSuite, suiteLayers, until, type Cluster, type Suite } from '../e2e/harness.ts'
+import {
+  kubectl,
+  layers,
+  leakedChildren,
+  releases,
+  root,
+  runScript,
+  startCluster,
+  startScript,
+  startSuite,
+  suiteLayers,
+  until,
+  type Cluster,
+  type Suite,
+} from '../e2e/harness.ts'
 
 interface KillPoint {
   name: string
@@ -26,28 +40,102 @@ interface KillPoint {
   quick?: boolean
 }
 
-const slowServices = (c: Cluster) => c.sim.faults.http.slow({ ms: 1500, path: /\/namespaces\/monitoring\/services/, verbs: ['create', 'patch', 'update'] })
+const slowServices = (c: Cluster) =>
+  c.sim.faults.http.slow({ ms: 1500, path: /\/namespaces\/monitoring\/services/, verbs: ['create', 'patch', 'update'] })
 const helmRecord = (c: Cluster, release: string, statuses: string[]) =>
-  c.sim.store.list({ group: '', resource: 'secrets' }, 'monitoring').items.some((s) => s.metadata.labels?.owner === 'helm' && s.metadata.labels?.name === release && statuses.includes(s.metadata.labels?.status ?? ''))
-const indexFetched = (c: Cluster, since: number) => c.suite.repo.requests.slice(since).some((p) => p.endsWith('/index.yaml'))
-const exists = (c: Cluster, ns: string, name: string) => Boolean(c.sim.store.get({ group: 'apps', resource: 'deployments' }, ns, name))
+  c.sim.store
+    .list({ group: '', resource: 'secrets' }, 'monitoring')
+    .items.some(
+      (s) =>
+        s.metadata.labels?.owner === 'helm' &&
+        s.metadata.labels?.name === release &&
+        statuses.includes(s.metadata.labels?.status ?? ''),
+    )
+const indexFetched = (c: Cluster, since: number) =>
+  c.suite.repo.requests.slice(since).some((p) => p.endsWith('/index.yaml'))
+const exists = (c: Cluster, ns: string, name: string) =>
+  Boolean(c.sim.store.get({ group: 'apps', resource: 'deployments' }, ns, name))
 
 const points: KillPoint[] = [
-  { name: 'during the repository update', signal: 'SIGINT', hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
-  { name: 'during the repository update', signal: 'SIGKILL', hold: (c) => c.suite.repo.delay(3000), reached: indexFetched },
-  { name: 'inside the kube-prometheus-stack install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']) },
-  { name: 'inside the kube-prometheus-stack install', signal: 'SIGKILL', quick: true, hold: slowServices, reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']), heals: 'kube-prometheus-stack' },
-  { name: 'inside the loki install', signal: 'SIGKILL', hold: slowServices, reached: (c) => helmRecord(c, 'loki', ['pending-install']), heals: 'loki' },
-  { name: 'inside the tempo install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'tempo', ['pending-install']) },
-  { name: 'during the cert-manager wait', signal: 'SIGINT', quick: true, hold: (c) => c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 5000 }), reached: (c) => exists(c, 'cert-manager', 'cert-manager-webhook') },
-  { name: 'during the cert-manager wait', signal: 'SIGKILL', hold: (c) => c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 5000 }), reached: (c) => exists(c, 'cert-manager', 'cert-manager-webhook') },
-  { name: 'inside the operator install', signal: 'SIGINT', hold: slowServices, reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']) },
-  { name: 'inside the operator install', signal: 'SIGKILL', hold: slowServices, reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']), heals: 'opentelemetry-operator' },
   {
-    name: 'inside a kube-prometheus-stack upgrade', signal: 'SIGKILL', converged: true, changeValues: true,
+    name: 'during the repository update',
+    signal: 'SIGINT',
+    hold: (c) => c.suite.repo.delay(3000),
+    reached: indexFetched,
+  },
+  {
+    name: 'during the repository update',
+    signal: 'SIGKILL',
+    hold: (c) => c.suite.repo.delay(3000),
+    reached: indexFetched,
+  },
+  {
+    name: 'inside the kube-prometheus-stack install',
+    signal: 'SIGINT',
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']),
+  },
+  {
+    name: 'inside the kube-prometheus-stack install',
+    signal: 'SIGKILL',
+    quick: true,
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-install']),
+    heals: 'kube-prometheus-stack',
+  },
+  {
+    name: 'inside the loki install',
+    signal: 'SIGKILL',
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'loki', ['pending-install']),
+    heals: 'loki',
+  },
+  {
+    name: 'inside the tempo install',
+    signal: 'SIGINT',
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'tempo', ['pending-install']),
+  },
+  {
+    name: 'during the cert-manager wait',
+    signal: 'SIGINT',
+    quick: true,
+    hold: (c) => c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 5000 }),
+    reached: (c) => exists(c, 'cert-manager', 'cert-manager-webhook'),
+  },
+  {
+    name: 'during the cert-manager wait',
+    signal: 'SIGKILL',
+    hold: (c) => c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 5000 }),
+    reached: (c) => exists(c, 'cert-manager', 'cert-manager-webhook'),
+  },
+  {
+    name: 'inside the operator install',
+    signal: 'SIGINT',
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']),
+  },
+  {
+    name: 'inside the operator install',
+    signal: 'SIGKILL',
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'opentelemetry-operator', ['pending-install']),
+    heals: 'opentelemetry-operator',
+  },
+  {
+    name: 'inside a kube-prometheus-stack upgrade',
+    signal: 'SIGKILL',
+    converged: true,
+    changeValues: true,
     // the change is to Grafana's admin Secret: helm 3 patches only what changed, helm 4 applies everything
-    hold: (c) => c.sim.faults.http.slow({ ms: 2000, path: /\/namespaces\/monitoring\/(secrets|configmaps)\/kube-prometheus-stack-grafana/, verbs: ['patch', 'update'] }),
-    reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-upgrade']), heals: 'kube-prometheus-stack',
+    hold: (c) =>
+      c.sim.faults.http.slow({
+        ms: 2000,
+        path: /\/namespaces\/monitoring\/(secrets|configmaps)\/kube-prometheus-stack-grafana/,
+        verbs: ['patch', 'update'],
+      }),
+    reached: (c) => helmRecord(c, 'kube-prometheus-stack', ['pending-upgrade']),
+    heals: 'kube-prometheus-stack',
   },
 ]
 
@@ -95,7 +183,9 @@ for (const layer of suiteLayers) {
         } else {
           assert.is(stopped.exitCode, 137)
         }
-        await until('the interrupted children to end', () => leakedChildren(c).length === 0, 15_000).catch(() => assert.equal(leakedChildren(c), [], 'children outlived the script'))
+        await until('the interrupted children to end', () => leakedChildren(c).length === 0, 15_000).catch(() =>
+          assert.equal(leakedChildren(c), [], 'children outlived the script'),
+        )
 
         const again = await runScript(c, 'all.mts', [], { env })
         assert.is(again.exitCode, 0, again.output)

@@ -37,9 +37,18 @@ export interface StackPins {
 
 /** The pins of every profile of a stack, each chart and cert-manager release once. */
 export function pinsFrom(stack: StackPins): ChartPins {
-  const all = Object.values(stack.profiles).flatMap((releases) => releases.map(({ repo, chart, version }) => ({ repo, chart, version })))
-  const charts = all.filter((c, i) => all.findIndex((o) => o.repo === c.repo && o.chart === c.chart && o.version === c.version) === i)
-  return { charts, repoUrls: stack.repoUrls, certManagers: [...new Set(Object.values(stack.certManagers))], manifestUrl: stack.manifestUrl }
+  const all = Object.values(stack.profiles).flatMap((releases) =>
+    releases.map(({ repo, chart, version }) => ({ repo, chart, version })),
+  )
+  const charts = all.filter(
+    (c, i) => all.findIndex((o) => o.repo === c.repo && o.chart === c.chart && o.version === c.version) === i,
+  )
+  return {
+    charts,
+    repoUrls: stack.repoUrls,
+    certManagers: [...new Set(Object.values(stack.certManagers))],
+    manifestUrl: stack.manifestUrl,
+  }
 }
 
 export function certManagerManifest(dir: string, version: string): string {
@@ -64,7 +73,8 @@ export interface ChartsOptions {
   env?: NodeJS.ProcessEnv
 }
 
-const defaultHint = (cache: string) => `point CHARTS_DIR at a folder holding them, or fetch them once into ${cache} (needs internet: helm pull + the cert-manager release)`
+const defaultHint = (cache: string) =>
+  `point CHARTS_DIR at a folder holding them, or fetch them once into ${cache} (needs internet: helm pull + the cert-manager release)`
 
 /**
  * The folder to serve: CHARTS_DIR when set (it must be complete), else the cache when complete.
@@ -80,7 +90,10 @@ export function chartsDir(pins: ChartPins, opts: ChartsOptions): string {
     return dir
   }
   const missing = missingFrom(opts.cache, pins)
-  if (missing.length) throw new Error(`the real charts are not here (${path.relative(process.cwd(), opts.cache) || opts.cache} lacks ${missing.length} files): ${hint}`)
+  if (missing.length)
+    throw new Error(
+      `the real charts are not here (${path.relative(process.cwd(), opts.cache) || opts.cache} lacks ${missing.length} files): ${hint}`,
+    )
   return opts.cache
 }
 
@@ -88,14 +101,20 @@ export function chartsDir(pins: ChartPins, opts: ChartsOptions): string {
  * chartsDir(), filling the cache first when neither is there (a first run on a machine with
  * internet). A failed pull ends in the same error naming both ways.
  */
-export async function ensureCharts(pins: ChartPins, helm: string, opts: ChartsOptions & { log?: (line: string) => void }): Promise<string> {
+export async function ensureCharts(
+  pins: ChartPins,
+  helm: string,
+  opts: ChartsOptions & { log?: (line: string) => void },
+): Promise<string> {
   const env = opts.env ?? process.env
   if (env.CHARTS_DIR || !missingFrom(opts.cache, pins).length) return chartsDir(pins, opts)
   opts.log?.(`fetching the real charts once into ${opts.cache} (helm pull, and the cert-manager release manifests)…`)
   try {
     await pullCharts(pins, helm, opts.cache)
   } catch (error) {
-    throw new Error(`could not fetch the charts (${(error as Error).message.split('\n')[0]}): ${opts.hint ?? defaultHint(opts.cache)}`)
+    throw new Error(
+      `could not fetch the charts (${(error as Error).message.split('\n')[0]}): ${opts.hint ?? defaultHint(opts.cache)}`,
+    )
   }
   return chartsDir(pins, opts)
 }
@@ -110,9 +129,13 @@ export async function pullCharts(pins: ChartPins, helm: string, dir: string): Pr
     for (const c of pins.charts) {
       const into = path.join(tmp, c.repo)
       fs.mkdirSync(into, { recursive: true })
-      await $({ env, quiet: true })`${helm} pull ${c.chart} --repo ${pins.repoUrls[c.repo]} --version ${c.version} --destination ${into}`
+      await $({
+        env,
+        quiet: true,
+      })`${helm} pull ${c.chart} --repo ${pins.repoUrls[c.repo]} --version ${c.version} --destination ${into}`
     }
-    for (const repo of new Set(pins.charts.map((c) => c.repo))) await $({ env, quiet: true })`${helm} repo index ${path.join(tmp, repo)}`
+    for (const repo of new Set(pins.charts.map((c) => c.repo)))
+      await $({ env, quiet: true })`${helm} repo index ${path.join(tmp, repo)}`
     for (const version of pins.certManagers) {
       const url = pins.manifestUrl(version)
       const response = await fetch(url)

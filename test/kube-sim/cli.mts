@@ -32,7 +32,8 @@ export async function runCli(argv: string[], opts: CliOptions = {}): Promise<voi
   })
   const nodes = Number(values.nodes)
   if (!Number.isInteger(nodes) || nodes < 1) return usage(`--nodes must be a whole number ≥ 1, not "${values.nodes}"`)
-  if (values.charts && !opts.charts) return usage('--charts: this runner serves no charts (the project\'s `npm run sim -- --charts` does)')
+  if (values.charts && !opts.charts)
+    return usage("--charts: this runner serves no charts (the project's `npm run sim -- --charts` does)")
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-sim-'))
   const sim = await startSim({ nodes, dir, profile: values.realistic ? realisticProfile : fastProfile })
@@ -46,7 +47,9 @@ export async function runCli(argv: string[], opts: CliOptions = {}): Promise<voi
     exports.push(`export PATH=${charts.bin}:$PATH`, ...charts.exports(repo))
   }
 
-  console.log(`kube-sim at ${sim.url} with ${nodes} node(s)${values.realistic ? ', realistic readiness times' : ''}. In another shell:\n`)
+  console.log(
+    `kube-sim at ${sim.url} with ${nodes} node(s)${values.realistic ? ', realistic readiness times' : ''}. In another shell:\n`,
+  )
   console.log(exports.join('\n'))
   console.log(`\n${opts.next ?? 'kubectl get nodes'}\nCtrl-C stops it.`)
 
@@ -66,4 +69,5 @@ function usage(message: string): void {
   process.exit(2)
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await runCli(process.argv.slice(2))
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]))
+  await runCli(process.argv.slice(2))

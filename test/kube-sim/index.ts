@@ -63,9 +63,18 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   const stats = new Stats()
   const httpFaults = new HttpFaultBook(opts.seed)
   const controllers = startControllers(store, { nodes: opts.nodes ?? 2, profile: opts.profile })
-  const allocateIP = () => nextClusterIP(new Set(store.list({ group: '', resource: 'services' }).items.flatMap((s) => s.spec?.clusterIPs ?? [s.spec?.clusterIP])))
+  const allocateIP = () =>
+    nextClusterIP(
+      new Set(
+        store.list({ group: '', resource: 'services' }).items.flatMap((s) => s.spec?.clusterIPs ?? [s.spec?.clusterIP]),
+      ),
+    )
   const server = await startApiServer({ store, registry, admission, allocateIP, stats, faults: httpFaults })
-  const kubeconfig = writeKubeconfig(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kube-sim-')), opts.context ?? 'kube-sim', server.url)
+  const kubeconfig = writeKubeconfig(
+    opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kube-sim-')),
+    opts.context ?? 'kube-sim',
+    server.url,
+  )
   let stopped = false
   return {
     url: server.url,

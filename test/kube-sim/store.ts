@@ -101,7 +101,9 @@ export class Store {
   list(res: ResourceId, namespace?: string): { items: KObject[]; resourceVersion: string } {
     const items = [...this.bucket(res).values()]
       .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
-      .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)))
+      .sort((a, b) =>
+        objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)),
+      )
       .map(clone)
     return { items, resourceVersion: this.resourceVersion }
   }
@@ -110,10 +112,19 @@ export class Store {
     const obj = clone(input)
     const meta = obj.metadata
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomUUID().slice(0, 5)
-    if (!meta.name) throw new ApiError(422, 'Invalid', `${obj.kind} "" is invalid: metadata.name: Required value: name or generateName is required`)
+    if (!meta.name)
+      throw new ApiError(
+        422,
+        'Invalid',
+        `${obj.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      )
     const key = objKey(meta.namespace, meta.name)
     if (this.bucket(res).has(key)) {
-      throw new ApiError(409, 'AlreadyExists', `${resKey(res)} "${meta.name}" already exists`, { name: meta.name, group: res.group, kind: res.resource })
+      throw new ApiError(409, 'AlreadyExists', `${resKey(res)} "${meta.name}" already exists`, {
+        name: meta.name,
+        group: res.group,
+        kind: res.resource,
+      })
     }
     meta.uid = randomUUID()
     meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
@@ -136,20 +147,28 @@ export class Store {
     if (!current) throw notFound(res, name)
     const want = input.metadata.resourceVersion
     if (want && want !== current.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resKey(res)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: res.group, kind: res.resource })
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${resKey(res)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name, group: res.group, kind: res.resource },
+      )
     }
-    const next: KObject = opts.subresource === 'status' ? { ...clone(current), status: clone(input.status) } : clone(input)
+    const next: KObject =
+      opts.subresource === 'status' ? { ...clone(current), status: clone(input.status) } : clone(input)
     // Fields the server owns are never taken from the client.
     const meta = next.metadata
     meta.uid = current.metadata.uid
     meta.creationTimestamp = current.metadata.creationTimestamp
     meta.deletionTimestamp = current.metadata.deletionTimestamp
     if (!meta.deletionTimestamp) delete meta.deletionTimestamp
-    if (opts.subresource !== 'status' && current.status !== undefined && next.status === undefined) next.status = clone(current.status)
+    if (opts.subresource !== 'status' && current.status !== undefined && next.status === undefined)
+      next.status = clone(current.status)
     const specChanged = JSON.stringify(stripVolatile(current)) !== JSON.stringify(stripVolatile(next))
     meta.generation = (current.metadata.generation ?? 1) + (opts.subresource !== 'status' && specChanged ? 1 : 0)
     if (opts.dryRun) return { ...next, metadata: { ...meta, resourceVersion: current.metadata.resourceVersion } }
-    const unchanged = JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: '' } }) ===
+    const unchanged =
+      JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: '' } }) ===
       JSON.stringify({ ...next, metadata: { ...meta, resourceVersion: '' } })
     if (unchanged) return clone(current) // a no-op write does not bump resourceVersion, as in a real apiserver
     meta.resourceVersion = String(++this.rv)
@@ -186,11 +205,18 @@ export class Store {
    * (replayed from history first), then live. Throws 410 Gone when `sinceRv` is older than
    * the history kept. Returns the function that stops the watch.
    */
-  watch(res: ResourceId, namespace: string | undefined, sinceRv: number | undefined, listener: (e: StoreEvent) => void): () => void {
-    const matches = (e: StoreEvent) => resKey(e.res) === resKey(res) && (namespace === undefined || e.object.metadata.namespace === namespace)
+  watch(
+    res: ResourceId,
+    namespace: string | undefined,
+    sinceRv: number | undefined,
+    listener: (e: StoreEvent) => void,
+  ): () => void {
+    const matches = (e: StoreEvent) =>
+      resKey(e.res) === resKey(res) && (namespace === undefined || e.object.metadata.namespace === namespace)
     if (sinceRv !== undefined && sinceRv < this.rv) {
       const oldest = this.history[0]?.rv ?? this.rv + 1
-      if (sinceRv + 1 < oldest) throw new ApiError(410, 'Expired', `too old resource version: ${sinceRv} (${oldest - 1})`)
+      if (sinceRv + 1 < oldest)
+        throw new ApiError(410, 'Expired', `too old resource version: ${sinceRv} (${oldest - 1})`)
       for (const e of this.history) if (e.rv > sinceRv && matches(e)) listener(e)
     }
     const live = (e: StoreEvent) => matches(e) && listener(e)
@@ -235,7 +261,11 @@ export class Store {
 }
 
 export function notFound(res: ResourceId, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${resKey(res)} "${name}" not found`, { name, group: res.group, kind: res.resource })
+  return new ApiError(404, 'NotFound', `${resKey(res)} "${name}" not found`, {
+    name,
+    group: res.group,
+    kind: res.resource,
+  })
 }
 
 /**
@@ -243,7 +273,8 @@ export function notFound(res: ResourceId, name: string): ApiError {
  * spec.finalizers (`kubernetes`, which the namespace controller removes once the namespace is empty).
  */
 function pendingFinalizers(res: ResourceId, obj: KObject): number {
-  const namespaceFinalizers = res.group === '' && res.resource === 'namespaces' ? (obj.spec?.finalizers?.length ?? 0) : 0
+  const namespaceFinalizers =
+    res.group === '' && res.resource === 'namespaces' ? (obj.spec?.finalizers?.length ?? 0) : 0
   return (obj.metadata.finalizers?.length ?? 0) + namespaceFinalizers
 }
 

@@ -44,7 +44,11 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   // the real charts' operators, as a cluster runs them once their pods are ready
   const stopOperators = [startPrometheusOperator(sim), startCertManager(sim)]
   const token = `kube-sim-token-${randomBytes(12).toString('hex')}`
-  fs.writeFileSync(sim.kubeconfig, fs.readFileSync(sim.kubeconfig, 'utf8').replace('  user: {}', `  user:\n    token: ${token}`), { mode: 0o600 })
+  fs.writeFileSync(
+    sim.kubeconfig,
+    fs.readFileSync(sim.kubeconfig, 'utf8').replace('  user: {}', `  user:\n    token: ${token}`),
+    { mode: 0o600 },
+  )
   const env: NodeJS.ProcessEnv = {
     PATH: `${opts.bin}:${process.env.PATH}`,
     HOME: dir,
@@ -54,9 +58,14 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     HELM_DATA_HOME: path.join(dir, 'helm-data'),
   }
   return {
-    sim, dir, env, token, bin: opts.bin, helmMajor: opts.helmMajor,
+    sim,
+    dir,
+    env,
+    token,
+    bin: opts.bin,
+    helmMajor: opts.helmMajor,
     stop: async () => {
-      stopOperators.forEach((stop) => stop())
+      for (const stop of stopOperators) stop()
       await sim.stop()
       fs.rmSync(dir, { recursive: true, force: true })
     },
@@ -94,7 +103,10 @@ export interface HelmRelease {
 }
 
 /** Every release in a namespace, in any state (helm 3 needs --all for pending ones). */
-export async function releases(world: WithEnv & Pick<World, 'helmMajor'>, namespace = 'monitoring'): Promise<HelmRelease[]> {
+export async function releases(
+  world: WithEnv & Pick<World, 'helmMajor'>,
+  namespace = 'monitoring',
+): Promise<HelmRelease[]> {
   const out = await helm(world, 'list', '-n', namespace, '-o', 'json', ...(world.helmMajor === 3 ? ['--all'] : []))
   if (out.exitCode !== 0) throw new Error(`helm list: ${out.stderr}`)
   return JSON.parse(out.stdout || '[]') ?? []

@@ -13,7 +13,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const toolsDir = path.join(root, '.tools')
 
 /** The layers the suites run under: both, or those named in E2E_LAYERS (e.g. `v35`) while iterating. */
-export const suiteLayers = layerNames.filter((l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l))
+export const suiteLayers = layerNames.filter(
+  (l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l),
+)
 
 /** The folder holding `kubectl` and `helm` for a layer, extracted first if need be; put it first on PATH. */
 export function extractLayer(layer: LayerName): Promise<string> {

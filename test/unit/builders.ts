@@ -7,7 +7,7 @@ import { Chalk } from 'chalk'
 import { stringify } from 'yaml'
 import type { ProcessOutput } from 'zx'
 import { buildConfig, settingDefs, type Config, type Release } from '../../lib/core/config.ts'
-import { type WorkloadKind } from '../../lib/core/stack.ts'
+import type { WorkloadKind } from '../../lib/core/stack.ts'
 import type { ProvisionedDatasource } from '../../lib/steps/datasources.ts'
 import type { ReleaseState } from '../../lib/tools/helm.ts'
 import type { KubeObject } from '../../lib/tools/kubectl.ts'
@@ -49,11 +49,21 @@ export function aRelease(overrides: Partial<Release> = {}): Release {
 }
 
 export function aReleaseState(overrides: Partial<ReleaseState> = {}): ReleaseState {
-  return { name: 'tempo', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'tempo', version: '1.24.4', ...overrides }
+  return {
+    name: 'tempo',
+    namespace: 'monitoring',
+    revision: 1,
+    status: 'deployed',
+    chart: 'tempo',
+    version: '1.24.4',
+    ...overrides,
+  }
 }
 
 /** One entry of `helm list -o json`, as helm prints it (revision is a string there). */
-export function aHelmListItem(overrides: { name?: string; namespace?: string; revision?: string | number; status?: string; chart?: string } = {}) {
+export function aHelmListItem(
+  overrides: { name?: string; namespace?: string; revision?: string | number; status?: string; chart?: string } = {},
+) {
   return {
     name: 'tempo',
     namespace: 'monitoring',
@@ -92,17 +102,50 @@ function workload(kind: string, o: WorkloadOptions): KubeObject {
 /** A Deployment whose status is exactly what the test gives (default: fully rolled out, 1 replica). */
 export function aDeployment(o: WorkloadOptions = {}): KubeObject {
   const n = o.replicas ?? 1
-  return workload('Deployment', { name: 'kube-prometheus-stack-grafana', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n } })
+  return workload('Deployment', {
+    name: 'kube-prometheus-stack-grafana',
+    ...o,
+    status: o.status ?? {
+      observedGeneration: o.generation ?? 1,
+      replicas: n,
+      updatedReplicas: n,
+      readyReplicas: n,
+      availableReplicas: n,
+    },
+  })
 }
 
 export function aStatefulSet(o: WorkloadOptions = {}): KubeObject {
   const n = o.replicas ?? 1
-  return workload('StatefulSet', { name: 'loki', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, replicas: n, readyReplicas: n, currentReplicas: n, updatedReplicas: n, currentRevision: 'loki-6d5f', updateRevision: 'loki-6d5f' } })
+  return workload('StatefulSet', {
+    name: 'loki',
+    ...o,
+    status: o.status ?? {
+      observedGeneration: o.generation ?? 1,
+      replicas: n,
+      readyReplicas: n,
+      currentReplicas: n,
+      updatedReplicas: n,
+      currentRevision: 'loki-6d5f',
+      updateRevision: 'loki-6d5f',
+    },
+  })
 }
 
 export function aDaemonSet(o: WorkloadOptions & { nodes?: number } = {}): KubeObject {
   const n = o.nodes ?? 2
-  return workload('DaemonSet', { name: 'loki-promtail', ...o, status: o.status ?? { observedGeneration: o.generation ?? 1, desiredNumberScheduled: n, currentNumberScheduled: n, updatedNumberScheduled: n, numberReady: n, numberAvailable: n } })
+  return workload('DaemonSet', {
+    name: 'loki-promtail',
+    ...o,
+    status: o.status ?? {
+      observedGeneration: o.generation ?? 1,
+      desiredNumberScheduled: n,
+      currentNumberScheduled: n,
+      updatedNumberScheduled: n,
+      numberReady: n,
+      numberAvailable: n,
+    },
+  })
 }
 
 /** A fully rolled-out workload of `kind`: one of the three builders above. */
@@ -153,7 +196,14 @@ export function aPod(o: PodOptions = {}): KubeObject {
   const phase = o.phase ?? (o.unschedulable ? 'Pending' : 'Running')
   const ready = o.ready ?? (phase === 'Running' && containers.every((c) => c.ready))
   const conditions = o.unschedulable
-    ? [{ type: 'PodScheduled', status: 'False', reason: o.unschedulable.reason ?? 'Unschedulable', message: o.unschedulable.message ?? '0/1 nodes are available: 1 Insufficient cpu.' }]
+    ? [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: o.unschedulable.reason ?? 'Unschedulable',
+          message: o.unschedulable.message ?? '0/1 nodes are available: 1 Insufficient cpu.',
+        },
+      ]
     : [
         { type: 'PodScheduled', status: 'True' },
         { type: 'Initialized', status: 'True' },
@@ -163,7 +213,11 @@ export function aPod(o: PodOptions = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: o.name ?? 'tempo-0', namespace: o.namespace ?? 'monitoring', labels: o.labels ?? { 'app.kubernetes.io/name': 'tempo' } },
+    metadata: {
+      name: o.name ?? 'tempo-0',
+      namespace: o.namespace ?? 'monitoring',
+      labels: o.labels ?? { 'app.kubernetes.io/name': 'tempo' },
+    },
     spec: {},
     status: {
       phase,
@@ -177,13 +231,21 @@ export function aPod(o: PodOptions = {}): KubeObject {
 }
 
 /** A Job as helm creates a chart's hook (annotation `helm.sh/hook`); `failed`: its Failed condition. */
-export function aHookJob(o: { name?: string; labels?: Record<string, string>; hook?: string | null; failed?: { reason: string; message?: string } } = {}): KubeObject {
+export function aHookJob(
+  o: {
+    name?: string
+    labels?: Record<string, string>
+    hook?: string | null
+    failed?: { reason: string; message?: string }
+  } = {},
+): KubeObject {
   const hook = o.hook === undefined ? 'pre-install,pre-upgrade' : o.hook
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: o.name ?? 'kube-prometheus-stack-admission-create', namespace: 'monitoring',
+      name: o.name ?? 'kube-prometheus-stack-admission-create',
+      namespace: 'monitoring',
       labels: o.labels ?? { 'app.kubernetes.io/instance': 'kube-prometheus-stack' },
       annotations: hook ? { 'helm.sh/hook': hook } : {},
     },
@@ -195,12 +257,17 @@ export function aHookJob(o: { name?: string; labels?: Record<string, string>; ho
 let eventCount = 0
 
 /** A core/v1 Event about a pod. */
-export function anEvent(o: { pod?: string; namespace?: string; reason?: string; message?: string; type?: string; at?: string } = {}): KubeObject {
+export function anEvent(
+  o: { pod?: string; namespace?: string; reason?: string; message?: string; type?: string; at?: string } = {},
+): KubeObject {
   const pod = o.pod ?? 'tempo-0'
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${pod}.${(++eventCount).toString(16).padStart(16, '0')}`, namespace: o.namespace ?? 'monitoring' },
+    metadata: {
+      name: `${pod}.${(++eventCount).toString(16).padStart(16, '0')}`,
+      namespace: o.namespace ?? 'monitoring',
+    },
     involvedObject: { kind: 'Pod', name: pod, namespace: o.namespace ?? 'monitoring' },
     type: o.type ?? 'Normal',
     reason: o.reason ?? 'Pulling',
@@ -212,8 +279,17 @@ export function anEvent(o: { pod?: string; namespace?: string; reason?: string; 
 // Grafana datasources
 
 /** A datasource as it appears in a provisioning file (`datasources:` list entry). */
-export function aDatasource(o: { name?: string; type?: string; url?: string; isDefault?: boolean | string; uid?: string } = {}) {
-  return { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100', access: 'proxy', isDefault: false, ...o }
+export function aDatasource(
+  o: { name?: string; type?: string; url?: string; isDefault?: boolean | string; uid?: string } = {},
+) {
+  return {
+    name: 'Loki',
+    type: 'loki',
+    url: 'http://loki.monitoring.svc.cluster.local:3100',
+    access: 'proxy',
+    isDefault: false,
+    ...o,
+  }
 }
 
 /** A provisioning file, as the sidecar reads it. */
@@ -223,29 +299,57 @@ export function aDatasourceFile(datasources: unknown[]): string {
 
 /** A ConfigMap labelled for Grafana's datasource sidecar. */
 export function aDatasourceConfigMap(name: string, data: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'monitoring', labels: { grafana_datasource: '1' } }, data }
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'monitoring', labels: { grafana_datasource: '1' } },
+    data,
+  }
 }
 
 /** The same as a Secret: every data entry base64-encoded. */
 export function aDatasourceSecret(name: string, data: Record<string, string>): KubeObject {
-  const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]))
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'monitoring', labels: { grafana_datasource: '1' } }, data: encoded }
+  const encoded = Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]),
+  )
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'monitoring', labels: { grafana_datasource: '1' } },
+    data: encoded,
+  }
 }
 
 export function aProvisioned(o: Partial<ProvisionedDatasource> = {}): ProvisionedDatasource {
-  return { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100', isDefault: false, source: 'configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml)', ...o }
+  return {
+    name: 'Loki',
+    type: 'loki',
+    url: 'http://loki.monitoring.svc.cluster.local:3100',
+    isDefault: false,
+    source: 'configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml)',
+    ...o,
+  }
 }
 
 /**
  * The ConfigMap kube-prometheus-stack provisions with grafana-values.yaml (seed §2.2); by default
  * Prometheus (the default), Loki and Tempo, all at their expected URLs.
  */
-export function aStackDatasourceConfigMap(datasources: unknown[] = [
-  aDatasource({ name: 'Prometheus', type: 'prometheus', url: 'http://kube-prometheus-stack-prometheus.monitoring:9090/', isDefault: true }),
-  aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }),
-  aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' }),
-]): KubeObject {
-  return aDatasourceConfigMap('kube-prometheus-stack-grafana-datasource', { 'datasource.yaml': aDatasourceFile(datasources) })
+export function aStackDatasourceConfigMap(
+  datasources: unknown[] = [
+    aDatasource({
+      name: 'Prometheus',
+      type: 'prometheus',
+      url: 'http://kube-prometheus-stack-prometheus.monitoring:9090/',
+      isDefault: true,
+    }),
+    aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }),
+    aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' }),
+  ],
+): KubeObject {
+  return aDatasourceConfigMap('kube-prometheus-stack-grafana-datasource', {
+    'datasource.yaml': aDatasourceFile(datasources),
+  })
 }
 
 // The cluster as the report and the status read it
@@ -274,7 +378,9 @@ export interface SnapshotOptions {
 export function aSnapshot(o: SnapshotOptions = {}): Snapshot {
   const config = o.config ?? aConfig()
   const expected = [
-    ...config.releases.flatMap((r) => r.workloads.map((w) => aWorkload(w.kind, { name: w.name, namespace: r.namespace }))),
+    ...config.releases.flatMap((r) =>
+      r.workloads.map((w) => aWorkload(w.kind, { name: w.name, namespace: r.namespace })),
+    ),
     ...config.certManager.deployments.map((name) => aDeployment({ name, namespace: config.certManager.namespace })),
   ].filter((w) => !o.missing?.includes(w.metadata.name))
   const replaced = (w: KubeObject) => o.workloads?.some((x) => x.kind === w.kind && x.metadata.name === w.metadata.name)
@@ -288,7 +394,11 @@ export function aSnapshot(o: SnapshotOptions = {}): Snapshot {
   }
   const releases = config.releases
     .filter((r) => !o.notInstalled?.includes(r.name))
-    .map((r) => o.releases?.find((s) => s.name === r.name) ?? aReleaseState({ name: r.name, namespace: r.namespace, chart: r.chart, version: r.version }))
+    .map(
+      (r) =>
+        o.releases?.find((s) => s.name === r.name) ??
+        aReleaseState({ name: r.name, namespace: r.namespace, chart: r.chart, version: r.version }),
+    )
   return {
     namespaces,
     releases,
@@ -304,7 +414,14 @@ export function aStep(id: string, needs: string[] = []): PlanStep {
 }
 
 export function aCheck(overrides: Partial<Check> = {}): Check {
-  return { id: 'workload/tempo', group: 'monitoring', title: 'Tempo', ok: true, detail: 'statefulset/tempo 1/1 ready', ...overrides }
+  return {
+    id: 'workload/tempo',
+    group: 'monitoring',
+    title: 'Tempo',
+    ok: true,
+    detail: 'statefulset/tempo 1/1 ready',
+    ...overrides,
+  }
 }
 
 // Output
@@ -317,8 +434,18 @@ export function captureLog(verbosity: 'quiet' | 'normal' | 'verbose' = 'normal')
     verbosity,
     live: false,
     color: false,
-    err: { write: (s: string) => ((err += s), true) },
-    out: { write: (s: string) => ((out += s), true) },
+    err: {
+      write: (s: string) => {
+        err += s
+        return true
+      },
+    },
+    out: {
+      write: (s: string) => {
+        out += s
+        return true
+      },
+    },
   })
   return { log, err: () => err, out: () => out }
 }

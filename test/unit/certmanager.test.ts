@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import { applyCertManager, MANIFEST_ANNOTATION, manifestFingerprint, requireCertManager, webhookOf } from '../../lib/steps/certmanager.ts'
+import {
+  applyCertManager,
+  MANIFEST_ANNOTATION,
+  manifestFingerprint,
+  requireCertManager,
+  webhookOf,
+} from '../../lib/steps/certmanager.ts'
 import type { Context } from '../../lib/steps/context.ts'
 
 const certManagerWebhook = (ctx: Context) => webhookOf('cert-manager', ctx.config, ctx.target)
@@ -35,7 +41,10 @@ manifestFingerprintTest('works: a release URL is its own fingerprint, nothing is
 })
 
 manifestFingerprintTest('an http mirror URL is its own fingerprint too', () => {
-  assert.is(manifestFingerprint('http://mirror.local/cert-manager.yaml', files({}).reader), 'http://mirror.local/cert-manager.yaml')
+  assert.is(
+    manifestFingerprint('http://mirror.local/cert-manager.yaml', files({}).reader),
+    'http://mirror.local/cert-manager.yaml',
+  )
 })
 
 manifestFingerprintTest('a file: sha256 of its content, through the injected reader', () => {
@@ -53,7 +62,10 @@ manifestFingerprintTest('different content, different fingerprint', () => {
 
 manifestFingerprintTest('the same content elsewhere: the same fingerprint (a copy is the same manifest)', () => {
   const { reader } = files({ '/tmp/a/cert-manager.yaml': 'x', '/srv/b/cert-manager.yaml': 'x' })
-  assert.is(manifestFingerprint('/tmp/a/cert-manager.yaml', reader), manifestFingerprint('/srv/b/cert-manager.yaml', reader))
+  assert.is(
+    manifestFingerprint('/tmp/a/cert-manager.yaml', reader),
+    manifestFingerprint('/srv/b/cert-manager.yaml', reader),
+  )
 })
 
 manifestFingerprintTest('a fingerprint fits in an annotation value and does not look like a URL', () => {
@@ -70,11 +82,16 @@ const certManagerWebhookTest = suite('certManagerWebhook')
 
 const ctxWith = (overrides: Parameters<typeof aConfig>[0] = {}) => createContext(aConfig(overrides), captureLog().log)
 
-certManagerWebhookTest('works: a server-side dry-run of an Issuer in cert-manager\'s namespace', () => {
+certManagerWebhookTest("works: a server-side dry-run of an Issuer in cert-manager's namespace", () => {
   const { title, probe } = certManagerWebhook(ctxWith({ context: 'kind-kind' }))
   assert.is(title, 'cert-manager webhook to answer')
   assert.equal(probe.argv, ['kubectl', '--context', 'kind-kind', 'create', '--dry-run=server', '-f', '-'])
-  assert.equal(parse(probe.input ?? ''), { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'webhook-probe', namespace: 'cert-manager' }, spec: { selfSigned: {} } })
+  assert.equal(parse(probe.input ?? ''), {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Issuer',
+    metadata: { name: 'webhook-probe', namespace: 'cert-manager' },
+    spec: { selfSigned: {} },
+  })
 })
 
 certManagerWebhookTest('on timeout: a StepError with the last error and where to look', () => {
@@ -90,16 +107,22 @@ certManagerWebhookTest.run()
 
 const operatorWebhookTest = suite('operatorWebhook')
 
-operatorWebhookTest('works: a server-side dry-run of an Instrumentation in the stack\'s namespace', () => {
+operatorWebhookTest("works: a server-side dry-run of an Instrumentation in the stack's namespace", () => {
   const { probe } = operatorWebhook(ctxWith({ namespace: 'observability' }))
   assert.equal(probe.argv, ['kubectl', 'create', '--dry-run=server', '-f', '-'])
   const object = parse(probe.input ?? '')
-  assert.equal([object.apiVersion, object.kind, object.metadata], ['opentelemetry.io/v1alpha1', 'Instrumentation', { name: 'webhook-probe', namespace: 'observability' }])
+  assert.equal(
+    [object.apiVersion, object.kind, object.metadata],
+    ['opentelemetry.io/v1alpha1', 'Instrumentation', { name: 'webhook-probe', namespace: 'observability' }],
+  )
 })
 
-operatorWebhookTest('on timeout: the hint names the operator\'s namespace', () => {
+operatorWebhookTest("on timeout: the hint names the operator's namespace", () => {
   const error = operatorWebhook(ctxWith()).onTimeout('x509: certificate signed by unknown authority')
-  assert.is(error.message, 'OpenTelemetry Operator webhook did not answer in time: x509: certificate signed by unknown authority')
+  assert.is(
+    error.message,
+    'OpenTelemetry Operator webhook did not answer in time: x509: certificate signed by unknown authority',
+  )
   assert.match(error.details.hint ?? '', /kubectl logs -n monitoring deploy\/opentelemetry-operator/)
 })
 
@@ -112,8 +135,14 @@ const requireCertManagerTest = suite('requireCertManager')
 requireCertManagerTest('it asks the cluster (and here, with no cluster, fails)', async () => {
   const ctx = ctxWith()
   const asked: string[] = []
-  ctx.runner.probe = async (cmd) => { asked.push(cmd.argv.join(' ')); throw new Error('no cluster here') }
-  const failed = await requireCertManager(ctx).then(() => false, () => true)
+  ctx.runner.probe = async (cmd) => {
+    asked.push(cmd.argv.join(' '))
+    throw new Error('no cluster here')
+  }
+  const failed = await requireCertManager(ctx).then(
+    () => false,
+    () => true,
+  )
   assert.ok(failed, 'it resolved without a cluster')
   assert.ok(asked.length > 0)
 })
@@ -143,12 +172,18 @@ function appliedBefore(deployments: string[]) {
   return { ctx, asked }
 }
 
-applyCertManagerTest('works: the same manifest, its three deployments there: nothing applied, after one get and one list', async () => {
-  const { ctx, asked } = appliedBefore(['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
-  await applyCertManager(ctx)
-  assert.equal(asked, ['kubectl get namespace cert-manager -o json', 'kubectl get deployments -n cert-manager -o json'])
-  assert.equal(ctx.outcomes, [{ name: 'cert-manager', action: 'unchanged', detail: 'v1.14.5' }])
-})
+applyCertManagerTest(
+  'works: the same manifest, its three deployments there: nothing applied, after one get and one list',
+  async () => {
+    const { ctx, asked } = appliedBefore(['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
+    await applyCertManager(ctx)
+    assert.equal(asked, [
+      'kubectl get namespace cert-manager -o json',
+      'kubectl get deployments -n cert-manager -o json',
+    ])
+    assert.equal(ctx.outcomes, [{ name: 'cert-manager', action: 'unchanged', detail: 'v1.14.5' }])
+  },
+)
 
 applyCertManagerTest('a deployment deleted since: the manifest is applied again', async () => {
   const { ctx, asked } = appliedBefore(['cert-manager', 'cert-manager-cainjector'])

@@ -37,12 +37,15 @@ loadConfigTest('works: the defaults are the seed', () => {
   assert.is(config.dryRun, false)
   assert.is(config.verbosity, 'normal')
   assert.is(config.timeoutMs, 10 * 60_000)
-  assert.equal(config.releases.map((r) => [r.name, r.repo, r.chart, r.namespace]), [
-    ['kube-prometheus-stack', 'prometheus-community', 'kube-prometheus-stack', 'monitoring'],
-    ['loki', 'grafana', 'loki-stack', 'monitoring'],
-    ['tempo', 'grafana', 'tempo', 'monitoring'],
-    ['opentelemetry-operator', 'open-telemetry', 'opentelemetry-operator', 'monitoring'],
-  ])
+  assert.equal(
+    config.releases.map((r) => [r.name, r.repo, r.chart, r.namespace]),
+    [
+      ['kube-prometheus-stack', 'prometheus-community', 'kube-prometheus-stack', 'monitoring'],
+      ['loki', 'grafana', 'loki-stack', 'monitoring'],
+      ['tempo', 'grafana', 'tempo', 'monitoring'],
+      ['opentelemetry-operator', 'open-telemetry', 'opentelemetry-operator', 'monitoring'],
+    ],
+  )
   assert.equal(config.repos, {
     'prometheus-community': 'https://prometheus-community.github.io/helm-charts',
     grafana: 'https://grafana.github.io/helm-charts',
@@ -55,17 +58,25 @@ loadConfigTest('cert-manager: the seed manifest URL for v1.14.5, in namespace ce
   const { certManager } = loadConfig([], {})
   assert.is(certManager.version, 'v1.14.5')
   assert.is(certManager.namespace, 'cert-manager')
-  assert.is(certManager.manifest, 'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml')
+  assert.is(
+    certManager.manifest,
+    'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml',
+  )
   assert.equal(certManager.deployments, ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
 })
 
 for (const [namespace, whose] of [
-  ['ticketing', "the app's namespace (--app-namespace)"], ['kube-system', 'a system namespace'], ['kube-public', 'a system namespace'],
-  ['default', 'a system namespace'], ['cert-manager', "cert-manager's namespace"],
+  ['ticketing', "the app's namespace (--app-namespace)"],
+  ['kube-system', 'a system namespace'],
+  ['kube-public', 'a system namespace'],
+  ['default', 'a system namespace'],
+  ['cert-manager', "cert-manager's namespace"],
 ]) {
   loadConfigTest(`--namespace=${namespace} is refused: ${whose} holds what is not ours`, () => {
     const problems = usageErrorOf([`--namespace=${namespace}`]).problems
-    assert.equal(problems, [`--namespace: "${namespace}" is ${whose}; the stack needs a namespace of its own (for example --namespace=monitoring)`])
+    assert.equal(problems, [
+      `--namespace: "${namespace}" is ${whose}; the stack needs a namespace of its own (for example --namespace=monitoring)`,
+    ])
   })
 }
 
@@ -74,13 +85,16 @@ loadConfigTest('the app namespace moved too: --namespace may take the old name',
   assert.is(loadConfig(['--namespace=observability'], {}).namespace, 'observability')
 })
 
-loadConfigTest('an unknown profile (any case but the right one) is a usage error naming the valid ones, not a crash', () => {
-  for (const profile of ['SEED', 'latest']) {
-    assert.match(usageErrorOf([`--profile=${profile}`]).problems.join('\n'), /is not one of: seed, current/)
-  }
-})
+loadConfigTest(
+  'an unknown profile (any case but the right one) is a usage error naming the valid ones, not a crash',
+  () => {
+    for (const profile of ['SEED', 'latest']) {
+      assert.match(usageErrorOf([`--profile=${profile}`]).problems.join('\n'), /is not one of: seed, current/)
+    }
+  },
+)
 
-loadConfigTest('the collector image reaches the operator release as the seed\'s --set', () => {
+loadConfigTest("the collector image reaches the operator release as the seed's --set", () => {
   const config = loadConfig([], {})
   const operator = releaseNamed(config, 'opentelemetry-operator')
   assert.is(config.collectorImage, 'otel/opentelemetry-collector-k8s')
@@ -91,18 +105,23 @@ loadConfigTest('the collector image reaches the operator release as the seed\'s 
   for (const other of config.releases.filter((r) => r !== operator)) assert.equal(other.set, {}, other.name)
 })
 
-loadConfigTest('kube-prometheus-stack\'s values are grafana-values.yaml: Loki and Tempo at the seed URLs', () => {
+loadConfigTest("kube-prometheus-stack's values are grafana-values.yaml: Loki and Tempo at the seed URLs", () => {
   const release = releaseNamed(loadConfig([], {}), 'kube-prometheus-stack')
   assert.equal(release.valuesFiles, [path.join(valuesDir, 'grafana-values.yaml')])
   assert.equal(release.values, seedValues('grafana-values.yaml'))
-  const datasources = (release.values as any).grafana.additionalDataSources.map((d: any) => [d.name, d.type, d.url, d.isDefault])
+  const datasources = (release.values as any).grafana.additionalDataSources.map((d: any) => [
+    d.name,
+    d.type,
+    d.url,
+    d.isDefault,
+  ])
   assert.equal(datasources, [
     ['Loki', 'loki', 'http://loki.monitoring.svc.cluster.local:3100', false],
     ['Tempo', 'tempo', 'http://tempo.monitoring.svc.cluster.local:3200', false],
   ])
 })
 
-loadConfigTest('loki\'s values disable its Grafana, its Prometheus and its sidecar datasource', () => {
+loadConfigTest("loki's values disable its Grafana, its Prometheus and its sidecar datasource", () => {
   const values = releaseNamed(loadConfig([], {}), 'loki').values as any
   assert.is(values.grafana.enabled, false)
   assert.is(values.prometheus.enabled, false)
@@ -119,10 +138,13 @@ loadConfigTest('environment overrides: repositories, chart versions, manifest, n
       STACK_NAMESPACE: 'observability',
     })
     assert.is(config.repos.grafana, 'http://127.0.0.1:8080/grafana')
-    assert.equal(config.releases.filter((r) => r.repo === 'grafana').map((r) => [r.name, r.repoUrl]), [
-      ['loki', 'http://127.0.0.1:8080/grafana'],
-      ['tempo', 'http://127.0.0.1:8080/grafana'],
-    ])
+    assert.equal(
+      config.releases.filter((r) => r.repo === 'grafana').map((r) => [r.name, r.repoUrl]),
+      [
+        ['loki', 'http://127.0.0.1:8080/grafana'],
+        ['tempo', 'http://127.0.0.1:8080/grafana'],
+      ],
+    )
     assert.is(releaseNamed(config, 'tempo').version, '1.25.0')
     assert.is(releaseNamed(config, 'loki').version, '2.10.3')
     assert.is(config.certManager.manifest, dir.path('cert-manager.yaml'))
@@ -134,15 +156,26 @@ loadConfigTest('environment overrides: repositories, chart versions, manifest, n
 
 loadConfigTest('flag overrides win over the environment', () => {
   const config = loadConfig(
-    ['--prometheus-community-repo=oci://ghcr.io/prometheus-community/charts', '--kube-prometheus-stack-version=68.0.0', '--cert-manager-version=v1.15.0', '--context=kind-kind', '--collector-image=registry.local:5000/otel/collector'],
+    [
+      '--prometheus-community-repo=oci://ghcr.io/prometheus-community/charts',
+      '--kube-prometheus-stack-version=68.0.0',
+      '--cert-manager-version=v1.15.0',
+      '--context=kind-kind',
+      '--collector-image=registry.local:5000/otel/collector',
+    ],
     { STACK_KUBE_PROMETHEUS_STACK_VERSION: '66.0.0', STACK_CONTEXT: 'minikube' },
   )
   const kps = releaseNamed(config, 'kube-prometheus-stack')
   assert.is(kps.repoUrl, 'oci://ghcr.io/prometheus-community/charts')
   assert.is(kps.version, '68.0.0')
   assert.is(config.context, 'kind-kind')
-  assert.is(config.certManager.manifest, 'https://github.com/cert-manager/cert-manager/releases/download/v1.15.0/cert-manager.yaml')
-  assert.equal(releaseNamed(config, 'opentelemetry-operator').set, { 'manager.collectorImage.repository': 'registry.local:5000/otel/collector' })
+  assert.is(
+    config.certManager.manifest,
+    'https://github.com/cert-manager/cert-manager/releases/download/v1.15.0/cert-manager.yaml',
+  )
+  assert.equal(releaseNamed(config, 'opentelemetry-operator').set, {
+    'manager.collectorImage.repository': 'registry.local:5000/otel/collector',
+  })
 })
 
 loadConfigTest('--values-dir: the releases read their values from that folder', () => {
@@ -157,7 +190,9 @@ loadConfigTest('--values-dir: the releases read their values from that folder', 
     assert.equal(releaseNamed(config, 'tempo').valuesFiles, [dir.path('tempo-values.yaml')])
     assert.equal(releaseNamed(config, 'tempo').values, { tempo: { retention: '24h' } })
     // the file and the --set merge
-    assert.equal(releaseNamed(config, 'opentelemetry-operator').values, { manager: { collectorImage: { tag: '0.120.0', repository: 'otel/opentelemetry-collector-k8s' } } })
+    assert.equal(releaseNamed(config, 'opentelemetry-operator').values, {
+      manager: { collectorImage: { tag: '0.120.0', repository: 'otel/opentelemetry-collector-k8s' } },
+    })
   } finally {
     dir.remove()
   }
@@ -181,22 +216,39 @@ loadConfigTest('--verbose and --quiet set the verbosity', () => {
 loadConfigTest('a UsageError lists every problem at once: bad namespace, bad duration, unknown flag', () => {
   const error = usageErrorOf(['--namespace=Monitoring', '--timeout=5x', '--bogus'])
   assert.is(error.problems.length, 3, error.problems.join('\n'))
-  assert.ok(error.problems.some((p) => p.startsWith('--namespace: "Monitoring" is not a valid name')), error.problems.join('\n'))
-  assert.ok(error.problems.some((p) => p.startsWith('--timeout: "5x" is not a duration')), error.problems.join('\n'))
-  assert.ok(error.problems.some((p) => p.startsWith('unknown flag --bogus')), error.problems.join('\n'))
+  assert.ok(
+    error.problems.some((p) => p.startsWith('--namespace: "Monitoring" is not a valid name')),
+    error.problems.join('\n'),
+  )
+  assert.ok(
+    error.problems.some((p) => p.startsWith('--timeout: "5x" is not a duration')),
+    error.problems.join('\n'),
+  )
+  assert.ok(
+    error.problems.some((p) => p.startsWith('unknown flag --bogus')),
+    error.problems.join('\n'),
+  )
   assert.is(error.message, '3 problems with the settings')
 })
 
 loadConfigTest('a missing --values-dir is one problem, not one per values file', () => {
   const error = usageErrorOf(['--values-dir=/nonexistent/values'])
-  assert.equal(error.problems, ['--values-dir: no folder at "/nonexistent/values" (for example --values-dir=./my-values)'])
+  assert.equal(error.problems, [
+    '--values-dir: no folder at "/nonexistent/values" (for example --values-dir=./my-values)',
+  ])
 })
 
 loadConfigTest('a values file missing from --values-dir is a problem naming it and where to copy it from', () => {
-  const dir = testdir({ 'grafana-values.yaml': '{}\n', 'loki-stack-values.yaml': '{}\n', 'opentelemetry-operator-values.yaml': '{}\n' })
+  const dir = testdir({
+    'grafana-values.yaml': '{}\n',
+    'loki-stack-values.yaml': '{}\n',
+    'opentelemetry-operator-values.yaml': '{}\n',
+  })
   try {
     const error = usageErrorOf([`--values-dir=${dir.root}`])
-    assert.equal(error.problems, [`values file ${dir.path('tempo-values.yaml')} is missing: copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`])
+    assert.equal(error.problems, [
+      `values file ${dir.path('tempo-values.yaml')} is missing: copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`,
+    ])
   } finally {
     dir.remove()
   }
@@ -209,7 +261,10 @@ loadConfigTest('bad repository URL, chart version, image and manifest are all re
     STACK_COLLECTOR_IMAGE: 'Otel/Collector',
     STACK_CERT_MANAGER_MANIFEST: '/nonexistent/cert-manager.yaml',
   })
-  assert.equal(error.problems.map((p) => p.split(':')[0]), ['STACK_COLLECTOR_IMAGE', 'STACK_CERT_MANAGER_MANIFEST', 'STACK_GRAFANA_REPO', 'STACK_LOKI_VERSION'])
+  assert.equal(
+    error.problems.map((p) => p.split(':')[0]),
+    ['STACK_COLLECTOR_IMAGE', 'STACK_CERT_MANAGER_MANIFEST', 'STACK_GRAFANA_REPO', 'STACK_LOKI_VERSION'],
+  )
 })
 
 loadConfigTest.run()
@@ -221,22 +276,31 @@ const readValuesFileTest = suite('readValuesFile')
 readValuesFileTest('works', () => {
   const dir = testdir({ 'values.yaml': 'grafana:\n  enabled: false\nloki:\n  isDefault: false\n' })
   try {
-    assert.equal(readValuesFile(dir.path('values.yaml')), { values: { grafana: { enabled: false }, loki: { isDefault: false } } })
+    assert.equal(readValuesFile(dir.path('values.yaml')), {
+      values: { grafana: { enabled: false }, loki: { isDefault: false } },
+    })
   } finally {
     dir.remove()
   }
 })
 
-readValuesFileTest('values as helm reads them (YAML 1.1: yes/on are true, 0755 is octal), so `helm get values` compares equal', () => {
-  // helm 3.17 and 4.1 both render {{ kindOf .Values.a }} of `a: yes` as bool; any difference here
-  // makes decideRelease see "values changed" and upgrade on every run
-  const dir = testdir({ 'values.yaml': 'persistence:\n  enabled: yes\nrbac:\n  create: on\nfsMode: 0755\n' })
-  try {
-    assert.equal(readValuesFile(dir.path('values.yaml')).values, { persistence: { enabled: true }, rbac: { create: true }, fsMode: 493 })
-  } finally {
-    dir.remove()
-  }
-})
+readValuesFileTest(
+  'values as helm reads them (YAML 1.1: yes/on are true, 0755 is octal), so `helm get values` compares equal',
+  () => {
+    // helm 3.17 and 4.1 both render {{ kindOf .Values.a }} of `a: yes` as bool; any difference here
+    // makes decideRelease see "values changed" and upgrade on every run
+    const dir = testdir({ 'values.yaml': 'persistence:\n  enabled: yes\nrbac:\n  create: on\nfsMode: 0755\n' })
+    try {
+      assert.equal(readValuesFile(dir.path('values.yaml')).values, {
+        persistence: { enabled: true },
+        rbac: { create: true },
+        fsMode: 493,
+      })
+    } finally {
+      dir.remove()
+    }
+  },
+)
 
 readValuesFileTest('an empty file is no values', () => {
   const dir = testdir({ 'values.yaml': '# nothing to change\n' })
@@ -278,7 +342,10 @@ readValuesFileTest('a missing file: says so, and where a copy is', () => {
   try {
     const { values, problem } = readValuesFile(dir.path('tempo-values.yaml'))
     assert.equal(values, {})
-    assert.is(problem, `values file ${dir.path('tempo-values.yaml')} is missing: copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`)
+    assert.is(
+      problem,
+      `values file ${dir.path('tempo-values.yaml')} is missing: copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`,
+    )
   } finally {
     dir.remove()
   }
@@ -287,7 +354,10 @@ readValuesFileTest('a missing file: says so, and where a copy is', () => {
 readValuesFileTest('a list instead of a map', () => {
   const dir = testdir({ 'values.yaml': '- name: Loki\n- name: Tempo\n' })
   try {
-    assert.equal(readValuesFile(dir.path('values.yaml')), { values: {}, problem: `${dir.path('values.yaml')}: must be a YAML mapping (key: value), found a list` })
+    assert.equal(readValuesFile(dir.path('values.yaml')), {
+      values: {},
+      problem: `${dir.path('values.yaml')}: must be a YAML mapping (key: value), found a list`,
+    })
   } finally {
     dir.remove()
   }
@@ -296,7 +366,10 @@ readValuesFileTest('a list instead of a map', () => {
 readValuesFileTest('a scalar instead of a map', () => {
   const dir = testdir({ 'values.yaml': 'just text\n' })
   try {
-    assert.is(readValuesFile(dir.path('values.yaml')).problem, `${dir.path('values.yaml')}: must be a YAML mapping (key: value), found string`)
+    assert.is(
+      readValuesFile(dir.path('values.yaml')).problem,
+      `${dir.path('values.yaml')}: must be a YAML mapping (key: value), found string`,
+    )
   } finally {
     dir.remove()
   }
@@ -311,10 +384,19 @@ const defaults = () => parseSettings(settingDefs, [], {}).values
 
 buildConfigTest('works: each release from its spec, values read through the given reader', () => {
   const read: string[] = []
-  const config = buildConfig(defaults(), (file) => (read.push(path.basename(file)), { from: path.basename(file) }))
-  assert.equal(read, profiles.seed.flatMap((r) => r.valuesFiles))
+  const config = buildConfig(defaults(), (file) => {
+    read.push(path.basename(file))
+    return { from: path.basename(file) }
+  })
+  assert.equal(
+    read,
+    profiles.seed.flatMap((r) => r.valuesFiles),
+  )
   assert.equal(releaseNamed(config, 'tempo').values, { from: 'tempo-values.yaml' })
-  assert.equal(config.releases.map((r) => r.version), profiles.seed.map((r) => r.version))
+  assert.equal(
+    config.releases.map((r) => r.version),
+    profiles.seed.map((r) => r.version),
+  )
 })
 
 buildConfigTest('an empty context is no context', () => {
@@ -322,8 +404,12 @@ buildConfigTest('an empty context is no context', () => {
 })
 
 buildConfigTest('--set wins over the values files', () => {
-  const config = buildConfig({ ...defaults(), 'collector-image': 'mirror/collector' }, () => ({ manager: { collectorImage: { repository: 'from-file', tag: '1' } } }))
-  assert.equal(releaseNamed(config, 'opentelemetry-operator').values, { manager: { collectorImage: { repository: 'mirror/collector', tag: '1' } } })
+  const config = buildConfig({ ...defaults(), 'collector-image': 'mirror/collector' }, () => ({
+    manager: { collectorImage: { repository: 'from-file', tag: '1' } },
+  }))
+  assert.equal(releaseNamed(config, 'opentelemetry-operator').values, {
+    manager: { collectorImage: { repository: 'mirror/collector', tag: '1' } },
+  })
 })
 
 buildConfigTest.run()
@@ -345,11 +431,17 @@ releaseNamedTest.run()
 const releasesOfTest = suite('releasesOf')
 
 releasesOfTest('works: the seed §2 releases belong to the lgtm step', () => {
-  assert.equal(releasesOf(aConfig(), 'lgtm').map((r) => r.name), ['kube-prometheus-stack', 'loki', 'tempo'])
+  assert.equal(
+    releasesOf(aConfig(), 'lgtm').map((r) => r.name),
+    ['kube-prometheus-stack', 'loki', 'tempo'],
+  )
 })
 
 releasesOfTest('the operator has its own step; verify has none', () => {
-  assert.equal(releasesOf(aConfig(), 'otel-operator').map((r) => r.name), ['opentelemetry-operator'])
+  assert.equal(
+    releasesOf(aConfig(), 'otel-operator').map((r) => r.name),
+    ['opentelemetry-operator'],
+  )
   assert.equal(releasesOf(aConfig(), 'verify'), [])
 })
 
@@ -361,19 +453,37 @@ const repoUrlTest = suite('repoUrl')
 
 const repoUrlCases: [string, Parameters<typeof repoUrl>, string][] = [
   ['works: no mirror, the seed URL', ['grafana', repoDefaults.grafana, ''], repoDefaults.grafana],
-  ['an HTTP mirror: <base>/<repo>', ['grafana', repoDefaults.grafana, 'http://mirror.local/charts/'], 'http://mirror.local/charts/grafana'],
-  ['an OCI mirror: the registry itself (charts are referenced under it)', ['open-telemetry', repoDefaults['open-telemetry'], 'oci://registry.example.com/charts'], 'oci://registry.example.com/charts'],
-  ["the repository's own setting wins over the mirror", ['grafana', 'http://own/grafana', 'http://mirror.local'], 'http://own/grafana'],
+  [
+    'an HTTP mirror: <base>/<repo>',
+    ['grafana', repoDefaults.grafana, 'http://mirror.local/charts/'],
+    'http://mirror.local/charts/grafana',
+  ],
+  [
+    'an OCI mirror: the registry itself (charts are referenced under it)',
+    ['open-telemetry', repoDefaults['open-telemetry'], 'oci://registry.example.com/charts'],
+    'oci://registry.example.com/charts',
+  ],
+  [
+    "the repository's own setting wins over the mirror",
+    ['grafana', 'http://own/grafana', 'http://mirror.local'],
+    'http://own/grafana',
+  ],
 ]
 for (const [name, args, want] of repoUrlCases) repoUrlTest(name, () => assert.is(repoUrl(...args), want))
 
 repoUrlTest('--chart-mirror reaches every release, and OCI releases are referenced in the registry', () => {
   const config = loadConfig(['--chart-mirror=oci://registry.example.com/charts'])
-  assert.equal(config.releases.map((r) => r.repoUrl), config.releases.map(() => 'oci://registry.example.com/charts'))
+  assert.equal(
+    config.releases.map((r) => r.repoUrl),
+    config.releases.map(() => 'oci://registry.example.com/charts'),
+  )
 })
 
 repoUrlTest('a --chart-mirror that is not a URL is a problem naming the flag', () => {
-  assert.throws(() => loadConfig(['--chart-mirror=not a url']), (e: Error) => e instanceof UsageError && e.problems.some((p) => p.startsWith('--chart-mirror:')))
+  assert.throws(
+    () => loadConfig(['--chart-mirror=not a url']),
+    (e: Error) => e instanceof UsageError && e.problems.some((p) => p.startsWith('--chart-mirror:')),
+  )
 })
 
 repoUrlTest.run()

@@ -23,15 +23,46 @@ function runInBash(rendered: string): string {
 const renderCommandTest = suite('renderCommand')
 
 renderCommandTest('works: plain arguments stay unquoted', () => {
-  assert.is(renderCommand({ argv: ['helm', 'upgrade', '--install', 'loki', 'grafana/loki-stack', '--namespace', 'monitoring', '--version', '2.10.3', '-f', 'values/loki-stack-values.yaml'] }),
-    'helm upgrade --install loki grafana/loki-stack --namespace monitoring --version 2.10.3 -f values/loki-stack-values.yaml')
+  assert.is(
+    renderCommand({
+      argv: [
+        'helm',
+        'upgrade',
+        '--install',
+        'loki',
+        'grafana/loki-stack',
+        '--namespace',
+        'monitoring',
+        '--version',
+        '2.10.3',
+        '-f',
+        'values/loki-stack-values.yaml',
+      ],
+    }),
+    'helm upgrade --install loki grafana/loki-stack --namespace monitoring --version 2.10.3 -f values/loki-stack-values.yaml',
+  )
 })
 
 renderCommandTest('a URL, a key=value and a context ARN stay unquoted', () => {
-  assert.is(renderCommand({ argv: ['kubectl', '--context', 'arn:aws:eks:eu-west-1:123:cluster/x', 'apply', '-f', 'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml'] }),
-    'kubectl --context arn:aws:eks:eu-west-1:123:cluster/x apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml')
-  assert.is(renderCommand({ argv: ['helm', '--set-string', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s'] }),
-    'helm --set-string manager.collectorImage.repository=otel/opentelemetry-collector-k8s')
+  assert.is(
+    renderCommand({
+      argv: [
+        'kubectl',
+        '--context',
+        'arn:aws:eks:eu-west-1:123:cluster/x',
+        'apply',
+        '-f',
+        'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml',
+      ],
+    }),
+    'kubectl --context arn:aws:eks:eu-west-1:123:cluster/x apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml',
+  )
+  assert.is(
+    renderCommand({
+      argv: ['helm', '--set-string', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s'],
+    }),
+    'helm --set-string manager.collectorImage.repository=otel/opentelemetry-collector-k8s',
+  )
 })
 
 for (const [name, arg] of [
@@ -46,7 +77,7 @@ for (const [name, arg] of [
   ['a tab', 'a\tb'],
   ['a glob', '*.yaml'],
   ['a variable', '$HOME'],
-  ['a jsonpath', "jsonpath={.data.admin-password}"],
+  ['a jsonpath', 'jsonpath={.data.admin-password}'],
   ['an empty argument', ''],
   ['a pipe and a redirection', 'a|b>c'],
   ['non-ASCII text', '모니터링 — ok'],
@@ -92,20 +123,52 @@ renderCommandTest.run()
 const isTransientTest = suite('isTransient')
 
 isTransientTest('works: a reset connection is worth another try', () => {
-  assert.ok(isTransient('Unable to connect to the server: read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer'))
+  assert.ok(
+    isTransient(
+      'Unable to connect to the server: read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer',
+    ),
+  )
 })
 
 for (const [name, stderr, transient] of [
   ['i/o timeout', 'Unable to connect to the server: dial tcp 172.18.0.2:6443: i/o timeout', true],
   ['TLS handshake timeout', 'Unable to connect to the server: net/http: TLS handshake timeout', true],
-  ['429 Too Many Requests', 'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later (429 Too Many Requests)', true],
-  ['500 Internal Server Error', 'Error: Kubernetes cluster unreachable: an error on the server ("500 Internal Server Error") has prevented the request from succeeding', true],
-  ['service unavailable', 'Error from server (ServiceUnavailable): the server is currently unable to handle the request', true],
+  [
+    '429 Too Many Requests',
+    'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later (429 Too Many Requests)',
+    true,
+  ],
+  [
+    '500 Internal Server Error',
+    'Error: Kubernetes cluster unreachable: an error on the server ("500 Internal Server Error") has prevented the request from succeeding',
+    true,
+  ],
+  [
+    'service unavailable',
+    'Error from server (ServiceUnavailable): the server is currently unable to handle the request',
+    true,
+  ],
   ['unexpected EOF', 'error: unexpected EOF', true],
-  ['an apiserver internal error (etcd stumbled)', 'Error from server (InternalError): Internal error occurred: etcdserver: request timed out', true],
-  ['request timeout', 'Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get pods)', true],
-  ['a webhook refusing connections (a readiness question)', 'Error from server (InternalError): Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": dial tcp 10.96.12.34:443: connect: connection refused', false],
-  ['a webhook timing out (a readiness question too)', 'Internal error occurred: failed calling webhook "mopentelemetrycollectorbeta.kb.io": Post "https://opentelemetry-operator-webhook.monitoring.svc:443/mutate": context deadline exceeded (Client.Timeout exceeded); i/o timeout', false],
+  [
+    'an apiserver internal error (etcd stumbled)',
+    'Error from server (InternalError): Internal error occurred: etcdserver: request timed out',
+    true,
+  ],
+  [
+    'request timeout',
+    'Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get pods)',
+    true,
+  ],
+  [
+    'a webhook refusing connections (a readiness question)',
+    'Error from server (InternalError): Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": dial tcp 10.96.12.34:443: connect: connection refused',
+    false,
+  ],
+  [
+    'a webhook timing out (a readiness question too)',
+    'Internal error occurred: failed calling webhook "mopentelemetrycollectorbeta.kb.io": Post "https://opentelemetry-operator-webhook.monitoring.svc:443/mutate": context deadline exceeded (Client.Timeout exceeded); i/o timeout',
+    false,
+  ],
   ['NotFound', 'Error from server (NotFound): namespaces "monitoring" not found', false],
   ['Forbidden', 'Error from server (Forbidden): pods is forbidden: User "dev" cannot list resource "pods"', false],
   ['a helm error', 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use', false],
@@ -158,24 +221,36 @@ interruptTest('works: the running command gets the signal and is named; interrup
   assert.is.not((await sleeping).exitCode, 0)
 })
 
-interruptTest('a command a step starts after the interrupt is refused and never runs (no retry, no child)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
-  try {
-    const runner = new Runner(captureLog().log)
-    await runner.interrupt('SIGINT')
-    const marker = path.join(dir, 'ran')
-    for (const start of [() => runner.change({ argv: ['touch', marker] }), () => runner.query({ argv: ['touch', marker] }), () => runner.once({ argv: ['touch', marker] })]) {
-      let settled = false
-      const refusal = start().then(() => undefined, (e: Error) => e).finally(() => (settled = true))
-      // a retry would be sleeping in its backoff by the next turn of the event loop
-      await new Promise((r) => setImmediate(r))
-      assert.ok(settled, 'refused at once, not retried after a backoff')
-      assert.match((await refusal)?.message ?? 'resolved', /not started, the run was interrupted \(SIGINT\): touch/)
+interruptTest(
+  'a command a step starts after the interrupt is refused and never runs (no retry, no child)',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+    try {
+      const runner = new Runner(captureLog().log)
+      await runner.interrupt('SIGINT')
+      const marker = path.join(dir, 'ran')
+      for (const start of [
+        () => runner.change({ argv: ['touch', marker] }),
+        () => runner.query({ argv: ['touch', marker] }),
+        () => runner.once({ argv: ['touch', marker] }),
+      ]) {
+        let settled = false
+        const refusal = start()
+          .then(
+            () => undefined,
+            (e: Error) => e,
+          )
+          .finally(() => (settled = true))
+        // a retry would be sleeping in its backoff by the next turn of the event loop
+        await new Promise((r) => setImmediate(r))
+        assert.ok(settled, 'refused at once, not retried after a backoff')
+        assert.match((await refusal)?.message ?? 'resolved', /not started, the run was interrupted \(SIGINT\): touch/)
+      }
+      assert.not.ok(fs.existsSync(marker), 'the command ran')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
     }
-    assert.not.ok(fs.existsSync(marker), 'the command ran')
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-})
+  },
+)
 
 interruptTest.run()

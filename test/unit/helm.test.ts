@@ -1,6 +1,28 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chartRef, decideRelease, displayPath, getValuesCmd, helm, historyCmd, lastGoodRevision, listCmd, parseHelmVersion, parseReleaseList, parseRepoList, repoAddCmd, repoListCmd, repoUpdateCmd, rollbackCmd, missingPins, searchChartsCmd, workloadsOfRelease, uninstallCmd, upgradeInstallCmd, type ReleaseAction } from '../../lib/tools/helm.ts'
+import {
+  chartRef,
+  decideRelease,
+  displayPath,
+  getValuesCmd,
+  helm,
+  historyCmd,
+  lastGoodRevision,
+  listCmd,
+  parseHelmVersion,
+  parseReleaseList,
+  parseRepoList,
+  repoAddCmd,
+  repoListCmd,
+  repoUpdateCmd,
+  rollbackCmd,
+  missingPins,
+  searchChartsCmd,
+  workloadsOfRelease,
+  uninstallCmd,
+  upgradeInstallCmd,
+  type ReleaseAction,
+} from '../../lib/tools/helm.ts'
 import { mergeValues, normalizeValues, setToValues } from '../../lib/core/values.ts'
 import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
 
@@ -26,15 +48,31 @@ helmTest.run()
 const upgradeInstallCmdTest = suite('upgradeInstallCmd')
 
 const kps = aRelease({
-  name: 'kube-prometheus-stack', repo: 'prometheus-community', chart: 'kube-prometheus-stack', version: '88.5.3',
-  repoUrl: 'https://prometheus-community.github.io/helm-charts', valuesFiles: ['/work/stack/values/grafana-values.yaml'],
+  name: 'kube-prometheus-stack',
+  repo: 'prometheus-community',
+  chart: 'kube-prometheus-stack',
+  version: '88.5.3',
+  repoUrl: 'https://prometheus-community.github.io/helm-charts',
+  valuesFiles: ['/work/stack/values/grafana-values.yaml'],
 })
 
-upgradeInstallCmdTest('works: the seed\'s helm install, idempotent, pinned, with its values file', () => {
+upgradeInstallCmdTest("works: the seed's helm install, idempotent, pinned, with its values file", () => {
   assert.equal(upgradeInstallCmd(kind, kps, { timeout: '10m', cwd: '/work/stack' }).argv, [
-    'helm', 'upgrade', '--install', 'kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack',
-    '--namespace', 'monitoring', '--version', '88.5.3', '--timeout', '10m', '-f', 'values/grafana-values.yaml',
-    '--kube-context', 'kind-kind',
+    'helm',
+    'upgrade',
+    '--install',
+    'kube-prometheus-stack',
+    'prometheus-community/kube-prometheus-stack',
+    '--namespace',
+    'monitoring',
+    '--version',
+    '88.5.3',
+    '--timeout',
+    '10m',
+    '-f',
+    'values/grafana-values.yaml',
+    '--kube-context',
+    'kind-kind',
   ])
 })
 
@@ -61,7 +99,13 @@ upgradeInstallCmdTest('several values files, in order', () => {
 })
 
 upgradeInstallCmdTest('set values go as --set-string (an image tag like 1.10 stays a string)', () => {
-  const operator = aRelease({ name: 'opentelemetry-operator', repo: 'open-telemetry', chart: 'opentelemetry-operator', version: '0.122.0', set: { 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' } })
+  const operator = aRelease({
+    name: 'opentelemetry-operator',
+    repo: 'open-telemetry',
+    chart: 'opentelemetry-operator',
+    version: '0.122.0',
+    set: { 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' },
+  })
   const argv = upgradeInstallCmd(current, operator, { timeout: '10m', cwd: '/w' }).argv
   assert.equal(argv.slice(-2), ['--set-string', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s'])
   assert.not.ok(argv.includes('--set'))
@@ -69,7 +113,10 @@ upgradeInstallCmdTest('set values go as --set-string (an image tag like 1.10 sta
 
 upgradeInstallCmdTest('an OCI repository: the full chart reference', () => {
   const release = aRelease({ repoUrl: 'oci://registry.local:5000/charts' })
-  assert.is(upgradeInstallCmd(current, release, { timeout: '10m', cwd: '/w' }).argv[4], 'oci://registry.local:5000/charts/tempo')
+  assert.is(
+    upgradeInstallCmd(current, release, { timeout: '10m', cwd: '/w' }).argv[4],
+    'oci://registry.local:5000/charts/tempo',
+  )
 })
 
 upgradeInstallCmdTest.run()
@@ -100,11 +147,26 @@ displayPathTest.run()
 const listCmdTest = suite('listCmd')
 
 listCmdTest('works: helm 3 needs --all to show pending and failed releases', () => {
-  assert.equal(listCmd(current, 'monitoring', 3).argv, ['helm', 'list', '--namespace', 'monitoring', '--output', 'json', '--all'])
+  assert.equal(listCmd(current, 'monitoring', 3).argv, [
+    'helm',
+    'list',
+    '--namespace',
+    'monitoring',
+    '--output',
+    'json',
+    '--all',
+  ])
 })
 
 listCmdTest('helm 4 has no --all', () => {
-  assert.equal(listCmd(current, 'monitoring', 4).argv, ['helm', 'list', '--namespace', 'monitoring', '--output', 'json'])
+  assert.equal(listCmd(current, 'monitoring', 4).argv, [
+    'helm',
+    'list',
+    '--namespace',
+    'monitoring',
+    '--output',
+    'json',
+  ])
 })
 
 listCmdTest('with a context', () => {
@@ -118,7 +180,14 @@ listCmdTest.run()
 const repoAddCmdTest = suite('repoAddCmd')
 
 repoAddCmdTest('works: --force-update, so a changed URL (a mirror) replaces the old entry', () => {
-  assert.equal(repoAddCmd('grafana', 'https://grafana.github.io/helm-charts').argv, ['helm', 'repo', 'add', 'grafana', 'https://grafana.github.io/helm-charts', '--force-update'])
+  assert.equal(repoAddCmd('grafana', 'https://grafana.github.io/helm-charts').argv, [
+    'helm',
+    'repo',
+    'add',
+    'grafana',
+    'https://grafana.github.io/helm-charts',
+    '--force-update',
+  ])
 })
 
 repoAddCmdTest.run()
@@ -126,7 +195,13 @@ repoAddCmdTest.run()
 const repoUpdateCmdTest = suite('repoUpdateCmd')
 
 repoUpdateCmdTest('works: only the repositories named', () => {
-  assert.equal(repoUpdateCmd(['grafana', 'prometheus-community']).argv, ['helm', 'repo', 'update', 'grafana', 'prometheus-community'])
+  assert.equal(repoUpdateCmd(['grafana', 'prometheus-community']).argv, [
+    'helm',
+    'repo',
+    'update',
+    'grafana',
+    'prometheus-community',
+  ])
 })
 
 repoUpdateCmdTest.run()
@@ -142,8 +217,12 @@ repoListCmdTest.run()
 const parseRepoListTest = suite('parseRepoList')
 
 parseRepoListTest('works: name → URL', () => {
-  assert.equal(parseRepoList('[{"name":"grafana","url":"https://grafana.github.io/helm-charts"},{"name":"open-telemetry","url":"http://127.0.0.1:8080/open-telemetry"}]'),
-    { grafana: 'https://grafana.github.io/helm-charts', 'open-telemetry': 'http://127.0.0.1:8080/open-telemetry' })
+  assert.equal(
+    parseRepoList(
+      '[{"name":"grafana","url":"https://grafana.github.io/helm-charts"},{"name":"open-telemetry","url":"http://127.0.0.1:8080/open-telemetry"}]',
+    ),
+    { grafana: 'https://grafana.github.io/helm-charts', 'open-telemetry': 'http://127.0.0.1:8080/open-telemetry' },
+  )
 })
 
 for (const [name, stdout] of [
@@ -158,7 +237,9 @@ for (const [name, stdout] of [
 }
 
 parseRepoListTest('a trailing slash does not make another URL', () => {
-  assert.equal(parseRepoList('[{"name":"grafana","url":"https://charts.example.com/grafana/"}]'), { grafana: 'https://charts.example.com/grafana' })
+  assert.equal(parseRepoList('[{"name":"grafana","url":"https://charts.example.com/grafana/"}]'), {
+    grafana: 'https://charts.example.com/grafana',
+  })
 })
 
 parseRepoListTest.run()
@@ -170,11 +251,17 @@ chartRefTest('works: repo/chart for an HTTP repository', () => {
 })
 
 chartRefTest('OCI: the registry path and the chart', () => {
-  assert.is(chartRef(aRelease({ repoUrl: 'oci://ghcr.io/grafana/helm-charts', chart: 'tempo' })), 'oci://ghcr.io/grafana/helm-charts/tempo')
+  assert.is(
+    chartRef(aRelease({ repoUrl: 'oci://ghcr.io/grafana/helm-charts', chart: 'tempo' })),
+    'oci://ghcr.io/grafana/helm-charts/tempo',
+  )
 })
 
 chartRefTest('OCI with a trailing slash: no double slash', () => {
-  assert.is(chartRef(aRelease({ repoUrl: 'oci://ghcr.io/grafana/helm-charts/', chart: 'tempo' })), 'oci://ghcr.io/grafana/helm-charts/tempo')
+  assert.is(
+    chartRef(aRelease({ repoUrl: 'oci://ghcr.io/grafana/helm-charts/', chart: 'tempo' })),
+    'oci://ghcr.io/grafana/helm-charts/tempo',
+  )
 })
 
 chartRefTest.run()
@@ -182,16 +269,34 @@ chartRefTest.run()
 const getValuesCmdTest = suite('getValuesCmd')
 
 getValuesCmdTest('works: as JSON', () => {
-  assert.equal(getValuesCmd(kind, 'loki', 'monitoring').argv, ['helm', 'get', 'values', 'loki', '--namespace', 'monitoring', '--output', 'json', '--kube-context', 'kind-kind'])
+  assert.equal(getValuesCmd(kind, 'loki', 'monitoring').argv, [
+    'helm',
+    'get',
+    'values',
+    'loki',
+    '--namespace',
+    'monitoring',
+    '--output',
+    'json',
+    '--kube-context',
+    'kind-kind',
+  ])
 })
 
 getValuesCmdTest.run()
 
-
 const historyCmdTest = suite('historyCmd')
 
 historyCmdTest('works: as JSON', () => {
-  assert.equal(historyCmd(current, 'loki', 'monitoring').argv, ['helm', 'history', 'loki', '--namespace', 'monitoring', '--output', 'json'])
+  assert.equal(historyCmd(current, 'loki', 'monitoring').argv, [
+    'helm',
+    'history',
+    'loki',
+    '--namespace',
+    'monitoring',
+    '--output',
+    'json',
+  ])
 })
 
 historyCmdTest.run()
@@ -199,7 +304,16 @@ historyCmdTest.run()
 const rollbackCmdTest = suite('rollbackCmd')
 
 rollbackCmdTest('works: to the revision given', () => {
-  assert.equal(rollbackCmd(kind, 'loki', 'monitoring', 2).argv, ['helm', 'rollback', 'loki', '2', '--namespace', 'monitoring', '--kube-context', 'kind-kind'])
+  assert.equal(rollbackCmd(kind, 'loki', 'monitoring', 2).argv, [
+    'helm',
+    'rollback',
+    'loki',
+    '2',
+    '--namespace',
+    'monitoring',
+    '--kube-context',
+    'kind-kind',
+  ])
 })
 
 rollbackCmdTest.run()
@@ -207,15 +321,35 @@ rollbackCmdTest.run()
 const uninstallCmdTest = suite('uninstallCmd')
 
 uninstallCmdTest('works: waits until the resources are gone', () => {
-  assert.equal(uninstallCmd(current, 'loki', 'monitoring').argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring', '--wait', '--timeout', '5m'])
+  assert.equal(uninstallCmd(current, 'loki', 'monitoring').argv, [
+    'helm',
+    'uninstall',
+    'loki',
+    '--namespace',
+    'monitoring',
+    '--wait',
+    '--timeout',
+    '5m',
+  ])
 })
 
 uninstallCmdTest('no wait (null): a heal does not wait on writes a killed helm left in flight', () => {
-  assert.equal(uninstallCmd(current, 'loki', 'monitoring', null).argv, ['helm', 'uninstall', 'loki', '--namespace', 'monitoring'])
+  assert.equal(uninstallCmd(current, 'loki', 'monitoring', null).argv, [
+    'helm',
+    'uninstall',
+    'loki',
+    '--namespace',
+    'monitoring',
+  ])
 })
 
 uninstallCmdTest('the timeout given, and --kube-context last', () => {
-  assert.equal(uninstallCmd(kind, 'loki', 'monitoring', '2m30s').argv.slice(-4), ['--timeout', '2m30s', '--kube-context', 'kind-kind'])
+  assert.equal(uninstallCmd(kind, 'loki', 'monitoring', '2m30s').argv.slice(-4), [
+    '--timeout',
+    '2m30s',
+    '--kube-context',
+    'kind-kind',
+  ])
 })
 
 uninstallCmdTest.run()
@@ -223,12 +357,27 @@ uninstallCmdTest.run()
 const searchChartsCmdTest = suite('searchChartsCmd')
 
 searchChartsCmdTest('works: every version of every chart, one search, exact names, as JSON', () => {
-  const argv = searchChartsCmd([aRelease({ repo: 'grafana', chart: 'tempo' }), aRelease({ repo: 'grafana', chart: 'loki-stack' })]).argv
-  assert.equal(argv, ['helm', 'search', 'repo', '--regexp', '\\v(grafana/tempo|grafana/loki-stack)\\v', '--versions', '--output', 'json'])
+  const argv = searchChartsCmd([
+    aRelease({ repo: 'grafana', chart: 'tempo' }),
+    aRelease({ repo: 'grafana', chart: 'loki-stack' }),
+  ]).argv
+  assert.equal(argv, [
+    'helm',
+    'search',
+    'repo',
+    '--regexp',
+    '\\v(grafana/tempo|grafana/loki-stack)\\v',
+    '--versions',
+    '--output',
+    'json',
+  ])
 })
 
 searchChartsCmdTest('a chart named twice is searched once; regexp characters are escaped', () => {
-  const argv = searchChartsCmd([aRelease({ repo: 'grafana', chart: 'a.b' }), aRelease({ repo: 'grafana', chart: 'a.b' })]).argv
+  const argv = searchChartsCmd([
+    aRelease({ repo: 'grafana', chart: 'a.b' }),
+    aRelease({ repo: 'grafana', chart: 'a.b' }),
+  ]).argv
   assert.is(argv[4], '\\v(grafana/a\\.b)\\v')
 })
 
@@ -240,8 +389,10 @@ searchChartsCmdTest.run()
 
 const missingPinsTest = suite('missingPins')
 const searched = JSON.stringify([
-  { name: 'grafana/tempo', version: '1.24.4' }, { name: 'grafana/tempo', version: '1.24.3' },
-  { name: 'grafana/tempo-distributed', version: '9.9.9' }, { name: 'grafana/alloy', version: 'v1.11.1' },
+  { name: 'grafana/tempo', version: '1.24.4' },
+  { name: 'grafana/tempo', version: '1.24.3' },
+  { name: 'grafana/tempo-distributed', version: '9.9.9' },
+  { name: 'grafana/alloy', version: 'v1.11.1' },
 ])
 
 missingPinsTest('works: a pinned version in the index is not missing', () => {
@@ -250,8 +401,16 @@ missingPinsTest('works: a pinned version in the index is not missing', () => {
 
 for (const [name, release, missing] of [
   ['a version the index lacks', aRelease({ repo: 'grafana', chart: 'tempo', version: '1.25.0' }), true],
-  ['another chart\'s version (tempo-distributed 9.9.9)', aRelease({ repo: 'grafana', chart: 'tempo', version: '9.9.9' }), true],
-  ['the same chart in another repository', aRelease({ repo: 'grafana-community', chart: 'tempo', version: '1.24.4' }), true],
+  [
+    "another chart's version (tempo-distributed 9.9.9)",
+    aRelease({ repo: 'grafana', chart: 'tempo', version: '9.9.9' }),
+    true,
+  ],
+  [
+    'the same chart in another repository',
+    aRelease({ repo: 'grafana-community', chart: 'tempo', version: '1.24.4' }),
+    true,
+  ],
   ['a leading v on either side', aRelease({ repo: 'grafana', chart: 'alloy', version: '1.11.1' }), false],
 ] as const) {
   missingPinsTest(name, () => assert.is(missingPins([release], searched).length, missing ? 1 : 0))
@@ -274,7 +433,11 @@ parseHelmVersionTest('works', () => {
 
 for (const [name, text, expected] of [
   ['helm 4', 'v4.1.4+g05fa379', { version: 'v4.1.4+g05fa379', major: 4 }],
-  ['helm 2 (refused by the caller)', 'Client: v2.17.0+ga690bad\nError: could not find tiller', { version: 'v2.17.0+ga690bad', major: 2 }],
+  [
+    'helm 2 (refused by the caller)',
+    'Client: v2.17.0+ga690bad\nError: could not find tiller',
+    { version: 'v2.17.0+ga690bad', major: 2 },
+  ],
   ['no build metadata', 'v3.8.0', { version: 'v3.8.0', major: 3 }],
   ['garbage', 'command not found', undefined],
   ['empty', '', undefined],
@@ -294,12 +457,31 @@ parseReleaseListTest('works: helm list -o json, chart names split from their ver
   const json = JSON.stringify([
     aHelmListItem({ name: 'kube-prometheus-stack', chart: 'kube-prometheus-stack-88.5.3', revision: '3' }),
     aHelmListItem({ name: 'loki', chart: 'loki-stack-2.10.3' }),
-    aHelmListItem({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator-0.122.0', status: 'pending-upgrade', revision: '2' }),
+    aHelmListItem({
+      name: 'opentelemetry-operator',
+      chart: 'opentelemetry-operator-0.122.0',
+      status: 'pending-upgrade',
+      revision: '2',
+    }),
   ])
   assert.equal(parseReleaseList(json), [
-    { name: 'kube-prometheus-stack', namespace: 'monitoring', revision: 3, status: 'deployed', chart: 'kube-prometheus-stack', version: '88.5.3' },
+    {
+      name: 'kube-prometheus-stack',
+      namespace: 'monitoring',
+      revision: 3,
+      status: 'deployed',
+      chart: 'kube-prometheus-stack',
+      version: '88.5.3',
+    },
     { name: 'loki', namespace: 'monitoring', revision: 1, status: 'deployed', chart: 'loki-stack', version: '2.10.3' },
-    { name: 'opentelemetry-operator', namespace: 'monitoring', revision: 2, status: 'pending-upgrade', chart: 'opentelemetry-operator', version: '0.122.0' },
+    {
+      name: 'opentelemetry-operator',
+      namespace: 'monitoring',
+      revision: 2,
+      status: 'pending-upgrade',
+      chart: 'opentelemetry-operator',
+      version: '0.122.0',
+    },
   ])
 })
 
@@ -338,16 +520,34 @@ parseReleaseListTest.run()
 const lastGoodRevisionTest = suite('lastGoodRevision')
 
 lastGoodRevisionTest('works: the newest deployed or superseded revision', () => {
-  assert.is(lastGoodRevision([
-    { revision: 1, status: 'superseded', chart: 'loki-stack-2.10.1' },
-    { revision: 2, status: 'deployed', chart: 'loki-stack-2.10.3' },
-    { revision: 3, status: 'pending-upgrade', chart: 'loki-stack-2.10.3' },
-  ]), 2)
+  assert.is(
+    lastGoodRevision([
+      { revision: 1, status: 'superseded', chart: 'loki-stack-2.10.1' },
+      { revision: 2, status: 'deployed', chart: 'loki-stack-2.10.3' },
+      { revision: 3, status: 'pending-upgrade', chart: 'loki-stack-2.10.3' },
+    ]),
+    2,
+  )
 })
 
 for (const [name, history, revision] of [
-  ['history in any order', [{ revision: 4, status: 'failed' }, { revision: 3, status: 'superseded' }, { revision: 1, status: 'superseded' }], 3],
-  ['only superseded', [{ revision: 1, status: 'superseded' }, { revision: 2, status: 'failed' }], 1],
+  [
+    'history in any order',
+    [
+      { revision: 4, status: 'failed' },
+      { revision: 3, status: 'superseded' },
+      { revision: 1, status: 'superseded' },
+    ],
+    3,
+  ],
+  [
+    'only superseded',
+    [
+      { revision: 1, status: 'superseded' },
+      { revision: 2, status: 'failed' },
+    ],
+    1,
+  ],
   ['never deployed', [{ revision: 1, status: 'pending-install' }], undefined],
   ['failed install', [{ revision: 1, status: 'failed' }], undefined],
   ['no history', [], undefined],
@@ -365,7 +565,8 @@ const decideReleaseTest = suite('decideRelease')
 
 const desired = { grafana: { enabled: false } }
 const loki = aRelease({ name: 'loki', chart: 'loki-stack', version: '2.10.3', values: desired })
-const lokiAt = (o: Parameters<typeof aReleaseState>[0] = {}) => aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.3', revision: 3, ...o })
+const lokiAt = (o: Parameters<typeof aReleaseState>[0] = {}) =>
+  aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.3', revision: 3, ...o })
 
 decideReleaseTest('works: absent → install', () => {
   assert.equal(decideRelease(loki, desired, undefined, undefined), { kind: 'install', reason: 'not installed' })
@@ -374,18 +575,58 @@ decideReleaseTest('works: absent → install', () => {
 for (const [name, args, kind, extra] of [
   ['deployed, same version and values → skip', [desired, lokiAt(), { grafana: { enabled: false } }], 'skip', {}],
   ['version differs → upgrade', [desired, lokiAt({ version: '2.10.1' }), desired], 'upgrade', {}],
-  ['another chart under the name → replace (uninstall, then install)', [desired, lokiAt({ chart: 'loki' }), desired], 'replace', {}],
+  [
+    'another chart under the name → replace (uninstall, then install)',
+    [desired, lokiAt({ chart: 'loki' }), desired],
+    'replace',
+    {},
+  ],
   ['values differ → upgrade', [desired, lokiAt(), { grafana: { enabled: true } }], 'upgrade', {}],
-  ['values added by hand (helm upgrade --set) → upgrade', [desired, lokiAt(), { grafana: { enabled: false }, extra: 1 }], 'upgrade', {}],
+  [
+    'values added by hand (helm upgrade --set) → upgrade',
+    [desired, lokiAt(), { grafana: { enabled: false }, extra: 1 }],
+    'upgrade',
+    {},
+  ],
   ['`null` deployed values vs {} desired → skip', [{}, lokiAt(), null], 'skip', {}],
   ['{} deployed values vs undefined desired → skip', [undefined, lokiAt(), {}], 'skip', {}],
-  ['pending-install without a good revision → heal by uninstall', [desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined], 'heal', { how: 'uninstall' }],
-  ['pending-upgrade with a good revision → heal by rollback to it', [desired, lokiAt({ status: 'pending-upgrade', revision: 4 }), undefined, 3], 'heal', { how: 'rollback', revision: 3 }],
-  ['pending-rollback → heal', [desired, lokiAt({ status: 'pending-rollback', revision: 5 }), undefined, 3], 'heal', { how: 'rollback', revision: 3 }],
-  ['failed with a good revision → heal by rollback', [desired, lokiAt({ status: 'failed', revision: 4 }), undefined, 2], 'heal', { how: 'rollback', revision: 2 }],
-  ['failed install → heal by uninstall', [desired, lokiAt({ status: 'failed', revision: 1 }), undefined], 'heal', { how: 'uninstall' }],
+  [
+    'pending-install without a good revision → heal by uninstall',
+    [desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined],
+    'heal',
+    { how: 'uninstall' },
+  ],
+  [
+    'pending-upgrade with a good revision → heal by rollback to it',
+    [desired, lokiAt({ status: 'pending-upgrade', revision: 4 }), undefined, 3],
+    'heal',
+    { how: 'rollback', revision: 3 },
+  ],
+  [
+    'pending-rollback → heal',
+    [desired, lokiAt({ status: 'pending-rollback', revision: 5 }), undefined, 3],
+    'heal',
+    { how: 'rollback', revision: 3 },
+  ],
+  [
+    'failed with a good revision → heal by rollback',
+    [desired, lokiAt({ status: 'failed', revision: 4 }), undefined, 2],
+    'heal',
+    { how: 'rollback', revision: 2 },
+  ],
+  [
+    'failed install → heal by uninstall',
+    [desired, lokiAt({ status: 'failed', revision: 1 }), undefined],
+    'heal',
+    { how: 'uninstall' },
+  ],
   ['uninstalling → heal', [desired, lokiAt({ status: 'uninstalling' }), undefined], 'heal', { how: 'uninstall' }],
-] as [string, [unknown, ReturnType<typeof aReleaseState>, unknown, number?], ReleaseAction['kind'], Record<string, unknown>][]) {
+] as [
+  string,
+  [unknown, ReturnType<typeof aReleaseState>, unknown, number?],
+  ReleaseAction['kind'],
+  Record<string, unknown>,
+][]) {
   decideReleaseTest(name, () => {
     const [want, state, deployed, good] = args
     const action = decideRelease(loki, want, state, deployed, good)
@@ -394,7 +635,7 @@ for (const [name, args, kind, extra] of [
   })
 }
 
-decideReleaseTest('another profile\'s pin of the same chart (tempo 1.x → 2.x) → replace, saying so', () => {
+decideReleaseTest("another profile's pin of the same chart (tempo 1.x → 2.x) → replace, saying so", () => {
   const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '2.2.4' })
   const seedTempo = aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' })
   const action = decideRelease(tempo, {}, seedTempo, {}, undefined, [{ chart: 'tempo', version: '1.24.4' }])
@@ -404,14 +645,27 @@ decideReleaseTest('another profile\'s pin of the same chart (tempo 1.x → 2.x) 
 
 decideReleaseTest('a version the user chose within the profile is an upgrade, not a replace', () => {
   const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '1.25.0' })
-  const action = decideRelease(tempo, {}, aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' }), {}, undefined, [{ chart: 'tempo', version: '2.2.4' }])
+  const action = decideRelease(
+    tempo,
+    {},
+    aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' }),
+    {},
+    undefined,
+    [{ chart: 'tempo', version: '2.2.4' }],
+  )
   assert.is(action.kind, 'upgrade')
 })
 
 decideReleaseTest('the reasons say what was found', () => {
-  assert.is(decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason, 'chart version 2.10.1 → 2.10.3')
+  assert.is(
+    decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason,
+    'chart version 2.10.1 → 2.10.3',
+  )
   assert.is(decideRelease(loki, desired, lokiAt(), desired).reason, 'deployed at 2.10.3, values unchanged (revision 3)')
-  assert.is(decideRelease(loki, desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined).reason, 'release is pending-install (revision 1), as an interrupted or failed run leaves it')
+  assert.is(
+    decideRelease(loki, desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined).reason,
+    'release is pending-install (revision 1), as an interrupted or failed run leaves it',
+  )
 })
 
 decideReleaseTest.run()
@@ -436,11 +690,17 @@ normalizeValuesTest.run()
 const mergeValuesTest = suite('mergeValues')
 
 mergeValuesTest('works: maps merge deeply', () => {
-  assert.equal(mergeValues({ grafana: { enabled: true, sidecar: { a: 1 } } }, { grafana: { sidecar: { b: 2 } } }), { grafana: { enabled: true, sidecar: { a: 1, b: 2 } } })
+  assert.equal(mergeValues({ grafana: { enabled: true, sidecar: { a: 1 } } }, { grafana: { sidecar: { b: 2 } } }), {
+    grafana: { enabled: true, sidecar: { a: 1, b: 2 } },
+  })
 })
 
 for (const [name, layers, merged] of [
-  ['lists replace, they do not append', [{ ds: [{ name: 'Loki' }] }, { ds: [{ name: 'Tempo' }] }], { ds: [{ name: 'Tempo' }] }],
+  [
+    'lists replace, they do not append',
+    [{ ds: [{ name: 'Loki' }] }, { ds: [{ name: 'Tempo' }] }],
+    { ds: [{ name: 'Tempo' }] },
+  ],
   ['the later layer wins', [{ a: 1 }, { a: 2 }, { a: 3 }], { a: 3 }],
   ['a scalar replaces a map', [{ a: { b: 1 } }, { a: 'x' }], { a: 'x' }],
   ['a map replaces a scalar', [{ a: 'x' }, { a: { b: 1 } }], { a: { b: 1 } }],
@@ -468,7 +728,9 @@ mergeValuesTest.run()
 const setToValuesTest = suite('setToValues')
 
 setToValuesTest('works: a dotted key becomes nested maps', () => {
-  assert.equal(setToValues({ 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' }), { manager: { collectorImage: { repository: 'otel/opentelemetry-collector-k8s' } } })
+  assert.equal(setToValues({ 'manager.collectorImage.repository': 'otel/opentelemetry-collector-k8s' }), {
+    manager: { collectorImage: { repository: 'otel/opentelemetry-collector-k8s' } },
+  })
 })
 
 setToValuesTest('keys sharing a prefix share the map', () => {
@@ -485,17 +747,23 @@ setToValuesTest('nothing set: no values', () => {
 
 setToValuesTest.run()
 
-
 // workloadsOfRelease
 
 const workloadsOfReleaseTest = suite('workloadsOfRelease')
 const owned = (kind: string, name: string, release: string, namespace = 'monitoring') => ({
-  kind, metadata: { name, namespace, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } },
+  kind,
+  metadata: {
+    name,
+    namespace,
+    annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+  },
 })
 
-workloadsOfReleaseTest('works: the Deployments, StatefulSets and DaemonSets helm marks as the release\'s', () => {
+workloadsOfReleaseTest("works: the Deployments, StatefulSets and DaemonSets helm marks as the release's", () => {
   const objects = [
-    owned('Deployment', 'loki-gateway', 'loki'), owned('StatefulSet', 'loki', 'loki'), owned('DaemonSet', 'loki-promtail', 'loki'),
+    owned('Deployment', 'loki-gateway', 'loki'),
+    owned('StatefulSet', 'loki', 'loki'),
+    owned('DaemonSet', 'loki-promtail', 'loki'),
     owned('Deployment', 'tempo-query', 'tempo'),
   ]
   assert.equal(workloadsOfRelease(objects, 'loki', 'monitoring'), [
@@ -505,17 +773,26 @@ workloadsOfReleaseTest('works: the Deployments, StatefulSets and DaemonSets helm
   ])
 })
 
-workloadsOfReleaseTest('an operator\'s workload (no helm annotations) and a same-named release elsewhere are not it', () => {
-  const objects = [
-    { kind: 'StatefulSet', metadata: { name: 'prometheus-kube-prometheus-stack-prometheus', namespace: 'monitoring', annotations: {} } },
-    owned('StatefulSet', 'loki', 'loki', 'observability'),
-  ]
-  assert.equal(workloadsOfRelease(objects, 'loki', 'monitoring'), [])
-  assert.equal(workloadsOfRelease(objects, 'kube-prometheus-stack', 'monitoring'), [])
-})
+workloadsOfReleaseTest(
+  "an operator's workload (no helm annotations) and a same-named release elsewhere are not it",
+  () => {
+    const objects = [
+      {
+        kind: 'StatefulSet',
+        metadata: { name: 'prometheus-kube-prometheus-stack-prometheus', namespace: 'monitoring', annotations: {} },
+      },
+      owned('StatefulSet', 'loki', 'loki', 'observability'),
+    ]
+    assert.equal(workloadsOfRelease(objects, 'loki', 'monitoring'), [])
+    assert.equal(workloadsOfRelease(objects, 'kube-prometheus-stack', 'monitoring'), [])
+  },
+)
 
 workloadsOfReleaseTest('other kinds helm owns are not waited on', () => {
-  assert.equal(workloadsOfRelease([owned('Job', 'loki-migrate', 'loki'), owned('Service', 'loki', 'loki')], 'loki', 'monitoring'), [])
+  assert.equal(
+    workloadsOfRelease([owned('Job', 'loki-migrate', 'loki'), owned('Service', 'loki', 'loki')], 'loki', 'monitoring'),
+    [],
+  )
 })
 
 workloadsOfReleaseTest.run()

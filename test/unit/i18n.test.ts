@@ -22,7 +22,7 @@ for (const [name, env, expected] of [
   ['LC_MESSAGES wins over LANG', { LC_MESSAGES: 'ko_KR.UTF-8', LANG: 'en_GB.UTF-8' }, 'ko'],
   ['an empty LC_ALL is as if unset', { LC_ALL: '', LANG: 'ko_KR.UTF-8' }, 'ko'],
   ['an empty LC_MESSAGES is as if unset', { LC_MESSAGES: '', LANG: 'ko_KR.UTF-8' }, 'ko'],
-  ['LC_CTYPE alone does not choose the messages\' language', { LC_CTYPE: 'ko_KR.UTF-8' }, 'en'],
+  ["LC_CTYPE alone does not choose the messages' language", { LC_CTYPE: 'ko_KR.UTF-8' }, 'en'],
   ['kok_IN (Konkani) is not Korean', { LANG: 'kok_IN' }, 'en'],
 ] as [string, NodeJS.ProcessEnv, 'en' | 'ko'][]) {
   languageOfTest(name, () => {
@@ -43,7 +43,7 @@ const seedCheckpoint = [
   'monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.',
 ]
 
-messagesTest('works: the Korean checkpoint lines are the workshop\'s own sentences', () => {
+messagesTest("works: the Korean checkpoint lines are the workshop's own sentences", () => {
   const { groups } = messages.ko
   assert.equal([groups.monitoring, groups['cert-manager'], groups.operator], seedCheckpoint)
 })

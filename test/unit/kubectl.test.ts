@@ -1,7 +1,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  annotateCmd, applyFileCmd, createNamespaceCmd, deleteFileCmd, getCmd, kubectl, nsArgs, serverDryRunCmd, versionCmd, watchCmd,
+  annotateCmd,
+  applyFileCmd,
+  createNamespaceCmd,
+  deleteFileCmd,
+  getCmd,
+  kubectl,
+  nsArgs,
+  serverDryRunCmd,
+  versionCmd,
+  watchCmd,
 } from '../../lib/tools/kubectl.ts'
 
 const kind = { context: 'kind-kind' }
@@ -20,7 +29,10 @@ kubectlTest('no context: no flag', () => {
 })
 
 kubectlTest('a context name with : and / stays one argument', () => {
-  assert.equal(kubectl({ context: 'arn:aws:eks:eu-west-1:123:cluster/x' }, 'get', 'ns').argv.slice(1, 3), ['--context', 'arn:aws:eks:eu-west-1:123:cluster/x'])
+  assert.equal(kubectl({ context: 'arn:aws:eks:eu-west-1:123:cluster/x' }, 'get', 'ns').argv.slice(1, 3), [
+    '--context',
+    'arn:aws:eks:eu-west-1:123:cluster/x',
+  ])
 })
 
 kubectlTest.run()
@@ -46,15 +58,43 @@ getCmdTest('works: always JSON', () => {
 })
 
 getCmdTest('a name and a namespace', () => {
-  assert.equal(getCmd(kind, 'deployment', { namespace: 'cert-manager', name: 'cert-manager-webhook' }).argv, ['kubectl', '--context', 'kind-kind', 'get', 'deployment', 'cert-manager-webhook', '-n', 'cert-manager', '-o', 'json'])
+  assert.equal(getCmd(kind, 'deployment', { namespace: 'cert-manager', name: 'cert-manager-webhook' }).argv, [
+    'kubectl',
+    '--context',
+    'kind-kind',
+    'get',
+    'deployment',
+    'cert-manager-webhook',
+    '-n',
+    'cert-manager',
+    '-o',
+    'json',
+  ])
 })
 
 getCmdTest('a selector', () => {
-  assert.equal(getCmd(current, 'configmaps', { namespace: 'monitoring', selector: 'grafana_datasource=1' }).argv, ['kubectl', 'get', 'configmaps', '-n', 'monitoring', '-l', 'grafana_datasource=1', '-o', 'json'])
+  assert.equal(getCmd(current, 'configmaps', { namespace: 'monitoring', selector: 'grafana_datasource=1' }).argv, [
+    'kubectl',
+    'get',
+    'configmaps',
+    '-n',
+    'monitoring',
+    '-l',
+    'grafana_datasource=1',
+    '-o',
+    'json',
+  ])
 })
 
 getCmdTest('a cluster-scoped object: no -n', () => {
-  assert.equal(getCmd(current, 'namespace', { name: 'monitoring' }).argv, ['kubectl', 'get', 'namespace', 'monitoring', '-o', 'json'])
+  assert.equal(getCmd(current, 'namespace', { name: 'monitoring' }).argv, [
+    'kubectl',
+    'get',
+    'namespace',
+    'monitoring',
+    '-o',
+    'json',
+  ])
 })
 
 getCmdTest.run()
@@ -64,7 +104,19 @@ getCmdTest.run()
 const watchCmdTest = suite('watchCmd')
 
 watchCmdTest('works: every event as JSON, for one kind in one namespace', () => {
-  assert.equal(watchCmd(kind, 'pods', 'monitoring').argv, ['kubectl', '--context', 'kind-kind', 'get', 'pods', '-n', 'monitoring', '--watch', '--output-watch-events', '-o', 'json'])
+  assert.equal(watchCmd(kind, 'pods', 'monitoring').argv, [
+    'kubectl',
+    '--context',
+    'kind-kind',
+    'get',
+    'pods',
+    '-n',
+    'monitoring',
+    '--watch',
+    '--output-watch-events',
+    '-o',
+    'json',
+  ])
 })
 
 watchCmdTest.run()
@@ -89,7 +141,14 @@ applyFileCmdTest('works: seed §3 kubectl apply -f <url>', () => {
 })
 
 applyFileCmdTest('a local file, with a context', () => {
-  assert.equal(applyFileCmd(kind, './cert-manager.yaml').argv, ['kubectl', '--context', 'kind-kind', 'apply', '-f', './cert-manager.yaml'])
+  assert.equal(applyFileCmd(kind, './cert-manager.yaml').argv, [
+    'kubectl',
+    '--context',
+    'kind-kind',
+    'apply',
+    '-f',
+    './cert-manager.yaml',
+  ])
 })
 
 applyFileCmdTest.run()
@@ -97,7 +156,13 @@ applyFileCmdTest.run()
 const deleteFileCmdTest = suite('deleteFileCmd')
 
 deleteFileCmdTest('works: what is already gone is no error', () => {
-  assert.equal(deleteFileCmd(current, './cert-manager.yaml').argv, ['kubectl', 'delete', '-f', './cert-manager.yaml', '--ignore-not-found'])
+  assert.equal(deleteFileCmd(current, './cert-manager.yaml').argv, [
+    'kubectl',
+    'delete',
+    '-f',
+    './cert-manager.yaml',
+    '--ignore-not-found',
+  ])
 })
 
 deleteFileCmdTest.run()
@@ -107,9 +172,20 @@ deleteFileCmdTest.run()
 const annotateCmdTest = suite('annotateCmd')
 
 annotateCmdTest('works: key=value, overwriting', () => {
-  assert.equal(annotateCmd(kind, 'namespace', 'cert-manager', { 'monitoring-stack.workshop/cert-manager-manifest': 'sha256:abc' }).argv, [
-    'kubectl', '--context', 'kind-kind', 'annotate', 'namespace', 'cert-manager', '--overwrite', 'monitoring-stack.workshop/cert-manager-manifest=sha256:abc',
-  ])
+  assert.equal(
+    annotateCmd(kind, 'namespace', 'cert-manager', { 'monitoring-stack.workshop/cert-manager-manifest': 'sha256:abc' })
+      .argv,
+    [
+      'kubectl',
+      '--context',
+      'kind-kind',
+      'annotate',
+      'namespace',
+      'cert-manager',
+      '--overwrite',
+      'monitoring-stack.workshop/cert-manager-manifest=sha256:abc',
+    ],
+  )
 })
 
 annotateCmdTest('several annotations, each one argument', () => {

@@ -28,7 +28,7 @@ argsAfterTest('`node script.mts --x` (tsx, node --import tsx)', () => {
   assert.equal(argsAfter(script, [node, script, '--x']), ['--x'])
 })
 
-argsAfterTest('zx\'s own flags before the script are not the script\'s', () => {
+argsAfterTest("zx's own flags before the script are not the script's", () => {
   assert.equal(argsAfter(script, [node, zxCli, '--quiet', script, '--verbose']), ['--verbose'])
 })
 
@@ -40,8 +40,11 @@ argsAfterTest('the script absent from argv (imported by all.mts): everything aft
   assert.equal(argsAfter(script, [node, path.join(projectRoot, 'scripts', 'all.mts'), '--dry-run']), ['--dry-run'])
 })
 
-argsAfterTest('the script\'s path given again as a value: only the first is the script', () => {
-  assert.equal(argsAfter(script, [node, script, '--cert-manager-manifest', script]), ['--cert-manager-manifest', script])
+argsAfterTest("the script's path given again as a value: only the first is the script", () => {
+  assert.equal(argsAfter(script, [node, script, '--cert-manager-manifest', script]), [
+    '--cert-manager-manifest',
+    script,
+  ])
 })
 
 argsAfterTest.run()
@@ -53,13 +56,16 @@ const printErrorTest = suite('printError')
 printErrorTest('works: a UsageError lists every problem, says nothing changed, and points to --help', () => {
   const { log, err, out } = captureLog()
   printError(log, new UsageError(['--namespace: "Bad" is not a valid name', '--timeout: "5x" is not a duration']))
-  assert.is(err(), [
-    '✗ 2 problems with the settings (nothing was changed):',
-    '  - --namespace: "Bad" is not a valid name',
-    '  - --timeout: "5x" is not a duration',
-    'Run with --help to see every flag and its environment variable.',
-    '',
-  ].join('\n'))
+  assert.is(
+    err(),
+    [
+      '✗ 2 problems with the settings (nothing was changed):',
+      '  - --namespace: "Bad" is not a valid name',
+      '  - --timeout: "5x" is not a duration',
+      'Run with --help to see every flag and its environment variable.',
+      '',
+    ].join('\n'),
+  )
   assert.is(out(), '', 'errors go to stderr only')
 })
 
@@ -71,7 +77,10 @@ printErrorTest('a UsageError with one problem', () => {
 
 printErrorTest('an EnvironmentError: the message and the hint', () => {
   const { log, err } = captureLog()
-  printError(log, new EnvironmentError('helm was not found on PATH', 'install helm 3 or 4: https://helm.sh/docs/intro/install/'))
+  printError(
+    log,
+    new EnvironmentError('helm was not found on PATH', 'install helm 3 or 4: https://helm.sh/docs/intro/install/'),
+  )
   assert.is(err(), '✗ helm was not found on PATH\n  install helm 3 or 4: https://helm.sh/docs/intro/install/\n')
 })
 
@@ -83,27 +92,42 @@ printErrorTest('an EnvironmentError without a hint', () => {
 
 printErrorTest('a StepError: the message, the command with its exit code, its output indented, the hint', () => {
   const { log, err } = captureLog()
-  printError(log, new StepError('helm upgrade --install failed: Error: UPGRADE FAILED: timed out', {
-    command: 'helm upgrade --install loki grafana/loki-stack --namespace monitoring',
-    exitCode: 1,
-    output: 'Release "loki" does not exist. Installing it now.\nError: UPGRADE FAILED: timed out',
-    hint: 'run the same command again',
-  }))
-  assert.is(err(), [
-    '✗ helm upgrade --install failed: Error: UPGRADE FAILED: timed out',
-    'Command: helm upgrade --install loki grafana/loki-stack --namespace monitoring (exit code 1)',
-    'Command output:',
-    '  Release "loki" does not exist. Installing it now.',
-    '  Error: UPGRADE FAILED: timed out',
-    'Hint: run the same command again',
-    '',
-  ].join('\n'))
+  printError(
+    log,
+    new StepError('helm upgrade --install failed: Error: UPGRADE FAILED: timed out', {
+      command: 'helm upgrade --install loki grafana/loki-stack --namespace monitoring',
+      exitCode: 1,
+      output: 'Release "loki" does not exist. Installing it now.\nError: UPGRADE FAILED: timed out',
+      hint: 'run the same command again',
+    }),
+  )
+  assert.is(
+    err(),
+    [
+      '✗ helm upgrade --install failed: Error: UPGRADE FAILED: timed out',
+      'Command: helm upgrade --install loki grafana/loki-stack --namespace monitoring (exit code 1)',
+      'Command output:',
+      '  Release "loki" does not exist. Installing it now.',
+      '  Error: UPGRADE FAILED: timed out',
+      'Hint: run the same command again',
+      '',
+    ].join('\n'),
+  )
 })
 
 printErrorTest('a StepError without a command (a wait): its output is the details', () => {
   const { log, err } = captureLog()
-  printError(log, new StepError('tempo not ready after 10m', { output: 'statefulset/tempo in monitoring: 0/1 ready', hint: 'give more time with --timeout=20m' }))
-  assert.is(err(), '✗ tempo not ready after 10m\nDetails:\n  statefulset/tempo in monitoring: 0/1 ready\nHint: give more time with --timeout=20m\n')
+  printError(
+    log,
+    new StepError('tempo not ready after 10m', {
+      output: 'statefulset/tempo in monitoring: 0/1 ready',
+      hint: 'give more time with --timeout=20m',
+    }),
+  )
+  assert.is(
+    err(),
+    '✗ tempo not ready after 10m\nDetails:\n  statefulset/tempo in monitoring: 0/1 ready\nHint: give more time with --timeout=20m\n',
+  )
 })
 
 printErrorTest('a StepError: exit code 0 is still shown, a missing one is not', () => {
@@ -115,11 +139,14 @@ printErrorTest('a StepError: exit code 0 is still shown, a missing one is not', 
   assert.ok(without.err().includes('Command: kubectl get ns\n'), without.err())
 })
 
-printErrorTest('an InterruptedError prints nothing (the signal handler says "Interrupted" once, not per refused command)', () => {
-  const { log, err, out } = captureLog()
-  printError(log, new InterruptedError('not started, the run was interrupted (SIGINT): helm upgrade --install'))
-  assert.equal([err(), out()], ['', ''])
-})
+printErrorTest(
+  'an InterruptedError prints nothing (the signal handler says "Interrupted" once, not per refused command)',
+  () => {
+    const { log, err, out } = captureLog()
+    printError(log, new InterruptedError('not started, the run was interrupted (SIGINT): helm upgrade --install'))
+    assert.equal([err(), out()], ['', ''])
+  },
+)
 
 printErrorTest('an ExitError prints nothing (its output was printed already)', () => {
   const { log, err, out } = captureLog()
@@ -143,15 +170,26 @@ printErrorTest('a thrown non-Error value', () => {
 printErrorTest('quiet: the error is printed whole: its command, output (the diagnosis) and hint too', () => {
   // --quiet is "only warnings, errors and the summary": a failed wait's diagnosis is part of the error
   const { log, err } = captureLog('quiet')
-  printError(log, new StepError('tempo not ready after 10m', { command: 'kubectl rollout status statefulset/tempo', exitCode: 1, output: 'monitoring/tempo-0 Pending: Unschedulable', hint: 'add a node' }))
-  assert.is(err(), [
-    '✗ tempo not ready after 10m',
-    'Command: kubectl rollout status statefulset/tempo (exit code 1)',
-    'Command output:',
-    '  monitoring/tempo-0 Pending: Unschedulable',
-    'Hint: add a node',
-    '',
-  ].join('\n'))
+  printError(
+    log,
+    new StepError('tempo not ready after 10m', {
+      command: 'kubectl rollout status statefulset/tempo',
+      exitCode: 1,
+      output: 'monitoring/tempo-0 Pending: Unschedulable',
+      hint: 'add a node',
+    }),
+  )
+  assert.is(
+    err(),
+    [
+      '✗ tempo not ready after 10m',
+      'Command: kubectl rollout status statefulset/tempo (exit code 1)',
+      'Command output:',
+      '  monitoring/tempo-0 Pending: Unschedulable',
+      'Hint: add a node',
+      '',
+    ].join('\n'),
+  )
 })
 
 printErrorTest('quiet: a UsageError still lists every problem', () => {

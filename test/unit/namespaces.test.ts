@@ -11,7 +11,9 @@ function ctxWithNamespaces(existing: string[]) {
   ctx.runner.probe = async (cmd) => {
     asked.push(cmd.argv.join(' '))
     const name = cmd.argv[cmd.argv.indexOf('namespace') + 1]
-    return existing.includes(name) ? anOutput(0, { metadata: { name }, status: { phase: 'Active' } }) : anOutput(1, undefined, `Error from server (NotFound): namespaces "${name}" not found`)
+    return existing.includes(name)
+      ? anOutput(0, { metadata: { name }, status: { phase: 'Active' } })
+      : anOutput(1, undefined, `Error from server (NotFound): namespaces "${name}" not found`)
   }
   ctx.runner.change = async (cmd) => {
     asked.push(cmd.argv.join(' '))
@@ -32,7 +34,10 @@ requireNamespaceTest('works: an existing namespace passes, after one get', async
 
 requireNamespaceTest('a missing one: "run 01 first"', async () => {
   const { ctx } = ctxWithNamespaces([])
-  const error = await requireNamespace(ctx, 'monitoring').then(() => undefined, (e: Error & { details?: { hint?: string } }) => e)
+  const error = await requireNamespace(ctx, 'monitoring').then(
+    () => undefined,
+    (e: Error & { details?: { hint?: string } }) => e,
+  )
   assert.match(error?.message ?? 'resolved', /namespace monitoring does not exist/)
   assert.match(error?.details?.hint ?? '', /run scripts\/01-namespace.mts first/)
 })

@@ -35,7 +35,7 @@ planTest('works: layers in order, each step after all it needs', () => {
   assert.equal(ids(plan(seedSteps)), [['namespace', 'cert-manager'], ['lgtm', 'otel-operator'], ['verify']])
 })
 
-planTest('order within a layer is the input\'s', () => {
+planTest("order within a layer is the input's", () => {
   assert.equal(ids(plan([aStep('c'), aStep('a'), aStep('b')])), [['c', 'a', 'b']])
 })
 
@@ -90,16 +90,27 @@ function recorder(opts: { ms?: Record<string, number>; fail?: string[] } = {}) {
     events.push(`end:${step.id}`)
     if (opts.fail?.includes(step.id)) throw new Error(`${step.id} broke`)
   }
-  return { exec, events, maxInFlight: () => maxInFlight, started: () => events.filter((e) => e.startsWith('start:')).map((e) => e.slice(6)) }
+  return {
+    exec,
+    events,
+    maxInFlight: () => maxInFlight,
+    started: () => events.filter((e) => e.startsWith('start:')).map((e) => e.slice(6)),
+  }
 }
 
 runPlanTest('works: every step ok, each started only after its needs ended', async () => {
   const r = recorder({ ms: { namespace: 15, 'cert-manager': 5, lgtm: 10 } })
   const results = await runPlan(seedSteps, r.exec, { concurrency: 4 })
-  assert.equal(results.map((x) => [x.id, x.status]), seedSteps.map((s) => [s.id, 'ok']))
+  assert.equal(
+    results.map((x) => [x.id, x.status]),
+    seedSteps.map((s) => [s.id, 'ok']),
+  )
   for (const step of seedSteps) {
     for (const need of step.needs) {
-      assert.ok(r.events.indexOf(`end:${need}`) < r.events.indexOf(`start:${step.id}`), `${step.id} started before ${need} ended: ${r.events.join(' ')}`)
+      assert.ok(
+        r.events.indexOf(`end:${need}`) < r.events.indexOf(`start:${step.id}`),
+        `${step.id} started before ${need} ended: ${r.events.join(' ')}`,
+      )
     }
   }
 })
@@ -119,7 +130,11 @@ runPlanTest('each result has its duration', async () => {
 
 runPlanTest('concurrency is respected (never more in flight)', async () => {
   const r = recorder({ ms: { a: 10, b: 10, c: 10, d: 10, e: 10 } })
-  const results = await runPlan(['a', 'b', 'c', 'd', 'e'].map((id) => aStep(id)), r.exec, { concurrency: 2 })
+  const results = await runPlan(
+    ['a', 'b', 'c', 'd', 'e'].map((id) => aStep(id)),
+    r.exec,
+    { concurrency: 2 },
+  )
   assert.is(r.maxInFlight(), 2)
   assert.ok(results.every((x) => x.status === 'ok'))
 })
@@ -135,7 +150,16 @@ runPlanTest('after a failure no new step starts; running ones finish; the rest a
   // namespace fails fast while cert-manager is still running
   const r = recorder({ ms: { namespace: 5, 'cert-manager': 30 }, fail: ['namespace'] })
   const results = await runPlan(seedSteps, r.exec, { concurrency: 2 })
-  assert.equal(results.map((x) => [x.id, x.status]), [['namespace', 'failed'], ['lgtm', 'skipped'], ['cert-manager', 'ok'], ['otel-operator', 'skipped'], ['verify', 'skipped']])
+  assert.equal(
+    results.map((x) => [x.id, x.status]),
+    [
+      ['namespace', 'failed'],
+      ['lgtm', 'skipped'],
+      ['cert-manager', 'ok'],
+      ['otel-operator', 'skipped'],
+      ['verify', 'skipped'],
+    ],
+  )
   assert.equal(r.started(), ['namespace', 'cert-manager'])
   assert.match(String(results[0].error), /namespace broke/)
   assert.is(results[1].ms, 0)
@@ -144,14 +168,26 @@ runPlanTest('after a failure no new step starts; running ones finish; the rest a
 runPlanTest('after a failure, a step that does not need the failed one is not started either', async () => {
   const r = recorder({ fail: ['a'] })
   const results = await runPlan([aStep('a'), aStep('b')], r.exec, { concurrency: 1 })
-  assert.equal(results.map((x) => x.status), ['failed', 'skipped'])
+  assert.equal(
+    results.map((x) => x.status),
+    ['failed', 'skipped'],
+  )
   assert.equal(r.started(), ['a'])
 })
 
 runPlanTest('`always` steps still run after a failure, at the end', async () => {
   const r = recorder({ fail: ['lgtm'] })
   const results = await runPlan(seedSteps, r.exec, { concurrency: 1, always: ['verify'] })
-  assert.equal(results.map((x) => [x.id, x.status]), [['namespace', 'ok'], ['lgtm', 'failed'], ['cert-manager', 'skipped'], ['otel-operator', 'skipped'], ['verify', 'ok']])
+  assert.equal(
+    results.map((x) => [x.id, x.status]),
+    [
+      ['namespace', 'ok'],
+      ['lgtm', 'failed'],
+      ['cert-manager', 'skipped'],
+      ['otel-operator', 'skipped'],
+      ['verify', 'ok'],
+    ],
+  )
   assert.equal(r.started(), ['namespace', 'lgtm', 'verify'])
 })
 

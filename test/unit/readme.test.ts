@@ -26,7 +26,11 @@ const namedTest = suite('namedInReadme')
 
 namedTest('works: commands, scripts and flags, each once, sorted', () => {
   const md = 'Run `npm run all -- --dry-run`, then `npm run all`; or `npx zx scripts/02-lgtm.mts --timeout=5m`.'
-  assert.equal(namedInReadme(md), { commands: ['npm run all'], scripts: ['scripts/02-lgtm.mts'], flags: ['--dry-run', '--timeout'] })
+  assert.equal(namedInReadme(md), {
+    commands: ['npm run all'],
+    scripts: ['scripts/02-lgtm.mts'],
+    flags: ['--dry-run', '--timeout'],
+  })
 })
 
 for (const [name, md, expected] of [
@@ -40,7 +44,10 @@ for (const [name, md, expected] of [
 }
 
 namedTest('a command split over two lines, and a colon after it', () => {
-  assert.equal(namedInReadme('E2E_LAYERS=v35 npm run\ntest:e2e runs one; npm run demo: the flow').commands, ['npm run demo', 'npm run test:e2e'])
+  assert.equal(namedInReadme('E2E_LAYERS=v35 npm run\ntest:e2e runs one; npm run demo: the flow').commands, [
+    'npm run demo',
+    'npm run test:e2e',
+  ])
 })
 
 namedTest.run()
@@ -60,13 +67,23 @@ const korean = read('README.ko.md')
 for (const kind of ['commands', 'scripts', 'flags'] as const) {
   parityTest(`names every one of README.md's ${kind}`, () => {
     assert.ok(english[kind].length > 0, `README.md names ${kind}`)
-    const missing = english[kind].filter((name) => !(kind === 'commands' ? namedInReadme(korean).commands.includes(name) : korean.includes(name)))
-    assert.equal(missing, [], `README.ko.md lacks ${missing.join(', ')} (named in README.md): add them where the Korean text says the same`)
+    const missing = english[kind].filter(
+      (name) => !(kind === 'commands' ? namedInReadme(korean).commands.includes(name) : korean.includes(name)),
+    )
+    assert.equal(
+      missing,
+      [],
+      `README.ko.md lacks ${missing.join(', ')} (named in README.md): add them where the Korean text says the same`,
+    )
   })
 }
 
-parityTest('names the workshop\'s three checkpoint sentences', () => {
-  for (const sentence of ['네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.', '네임스페이스에 cert-manager 파드가 실행 중이다.', '네임스페이스에 opentelemetry-operator 파드가 실행 중이다.']) {
+parityTest("names the workshop's three checkpoint sentences", () => {
+  for (const sentence of [
+    '네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.',
+    '네임스페이스에 cert-manager 파드가 실행 중이다.',
+    '네임스페이스에 opentelemetry-operator 파드가 실행 중이다.',
+  ]) {
     assert.ok(korean.includes(sentence), sentence)
   }
 })

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util'
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -5,11 +6,24 @@ import { messages } from '../../lib/ui/i18n.ts'
 import { groupTitles, makeReport, renderJson, renderReport, renderTable, REPORT_VERSION } from '../../lib/ui/report.ts'
 import { aCheck, noColor } from './builders.ts'
 
-const tempo = aCheck({ id: 'workload/tempo', group: 'monitoring', title: 'Tempo', detail: 'statefulset/tempo 1/1 ready' })
+const tempo = aCheck({
+  id: 'workload/tempo',
+  group: 'monitoring',
+  title: 'Tempo',
+  detail: 'statefulset/tempo 1/1 ready',
+})
 const loki = aCheck({ id: 'workload/loki', group: 'monitoring', title: 'Loki', detail: 'statefulset/loki 1/1 ready' })
-const webhook = aCheck({ id: 'webhook/cert-manager', group: 'cert-manager', title: 'cert-manager webhook answers', detail: 'a server-side dry-run passed' })
+const webhook = aCheck({
+  id: 'webhook/cert-manager',
+  group: 'cert-manager',
+  title: 'cert-manager webhook answers',
+  detail: 'a server-side dry-run passed',
+})
 const operatorDown = aCheck({
-  id: 'workload/opentelemetry-operator', group: 'operator', title: 'OpenTelemetry Operator', ok: false,
+  id: 'workload/opentelemetry-operator',
+  group: 'operator',
+  title: 'OpenTelemetry Operator',
+  ok: false,
   detail: 'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff',
   hint: 'check the image name and tag',
 })
@@ -40,7 +54,13 @@ renderJsonTest('works: version 1, ok and every check, parseable', () => {
   const parsed = JSON.parse(renderJson(makeReport([tempo, operatorDown])))
   assert.is(parsed.version, 1)
   assert.is(parsed.ok, false)
-  assert.equal(parsed.checks.map((c: { id: string; ok: boolean }) => [c.id, c.ok]), [['workload/tempo', true], ['workload/opentelemetry-operator', false]])
+  assert.equal(
+    parsed.checks.map((c: { id: string; ok: boolean }) => [c.id, c.ok]),
+    [
+      ['workload/tempo', true],
+      ['workload/opentelemetry-operator', false],
+    ],
+  )
   assert.is(parsed.checks[1].hint, 'check the image name and tag')
 })
 
@@ -54,17 +74,20 @@ renderJsonTest.run()
 
 const renderTableTest = suite('renderTable')
 
-renderTableTest('works: checks grouped under the checkpoint titles, in the seed\'s order', () => {
+renderTableTest("works: checks grouped under the checkpoint titles, in the seed's order", () => {
   const table = renderTable(makeReport([webhook, tempo, loki]), noColor)
-  assert.is(table, [
-    `✅ ${groupTitles.monitoring}`,
-    '   ✅ Tempo                         statefulset/tempo 1/1 ready',
-    '   ✅ Loki                          statefulset/loki 1/1 ready',
-    `✅ ${groupTitles['cert-manager']}`,
-    '   ✅ cert-manager webhook answers  a server-side dry-run passed',
-    '',
-    'All 3 checks passed.',
-  ].join('\n'))
+  assert.is(
+    table,
+    [
+      `✅ ${groupTitles.monitoring}`,
+      '   ✅ Tempo                         statefulset/tempo 1/1 ready',
+      '   ✅ Loki                          statefulset/loki 1/1 ready',
+      `✅ ${groupTitles['cert-manager']}`,
+      '   ✅ cert-manager webhook answers  a server-side dry-run passed',
+      '',
+      'All 3 checks passed.',
+    ].join('\n'),
+  )
 })
 
 renderTableTest('a failed check: ❌ on it and its group, its hint below, and the count', () => {
@@ -73,7 +96,11 @@ renderTableTest('a failed check: ❌ on it and its group, its hint below, and th
   assert.ok(lines.includes(`✅ ${groupTitles.monitoring}`), lines.join('\n'))
   const failed = lines.findIndex((l) => l.startsWith('   ❌ OpenTelemetry Operator'))
   assert.ok(failed > 0, lines.join('\n'))
-  assert.ok(lines[failed].endsWith('deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff'))
+  assert.ok(
+    lines[failed].endsWith(
+      'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff',
+    ),
+  )
   assert.match(lines[failed + 1], /^ {6} +→ check the image name and tag$/)
   assert.is(lines.at(-1), '1 of 3 checks failed.')
 })
@@ -84,34 +111,53 @@ renderTableTest('a hint is printed only for a failed check', () => {
 })
 
 renderTableTest('a group with a failure is ❌ even when its other checks pass', () => {
-  const table = renderTable(makeReport([tempo, aCheck({ id: 'workload/loki', title: 'Loki', ok: false, detail: 'statefulset/loki not found' })]), noColor)
+  const table = renderTable(
+    makeReport([
+      tempo,
+      aCheck({ id: 'workload/loki', title: 'Loki', ok: false, detail: 'statefulset/loki not found' }),
+    ]),
+    noColor,
+  )
   assert.ok(table.startsWith(`❌ ${groupTitles.monitoring}\n   ✅ Tempo`), table)
 })
 
 renderTableTest('groups without checks are left out', () => {
   const table = renderTable(makeReport([tempo]), noColor)
-  for (const group of ['cert-manager', 'operator', 'releases', 'datasources'] as const) assert.not.ok(table.includes(groupTitles[group]), group)
+  for (const group of ['cert-manager', 'operator', 'releases', 'datasources'] as const)
+    assert.not.ok(table.includes(groupTitles[group]), group)
 })
 
 renderTableTest('with colour, the text is the same once the escapes are removed', () => {
   const report = makeReport([tempo, operatorDown])
   const coloured = renderTable(report, new Chalk({ level: 1 }))
   assert.ok(coloured.includes('\x1b['), 'has colour')
-  assert.is(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderTable(report, noColor))
+  assert.is(stripVTControlCharacters(coloured), renderTable(report, noColor))
 })
 
-renderTableTest('in Korean: the checkpoint lines are the workshop\'s sentences, the checks themselves unchanged', () => {
+renderTableTest("in Korean: the checkpoint lines are the workshop's sentences, the checks themselves unchanged", () => {
   const ko = renderTable(makeReport([tempo, operatorDown, webhook]), noColor, 'ko').split('\n')
   const en = renderTable(makeReport([tempo, operatorDown, webhook]), noColor, 'en').split('\n')
-  assert.ok(ko.includes('✅ monitoring 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.'), ko.join('\n'))
+  assert.ok(
+    ko.includes('✅ monitoring 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.'),
+    ko.join('\n'),
+  )
   assert.ok(ko.includes('❌ monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.'), ko.join('\n'))
   assert.ok(ko.includes('✅ cert-manager 네임스페이스에 cert-manager 파드가 실행 중이다.'), ko.join('\n'))
   assert.is(ko.at(-1), '점검 3개 중 1개가 실패했습니다.')
-  assert.equal(ko.filter((l) => l.startsWith('   ')), en.filter((l) => l.startsWith('   ')), 'check lines and hints as in English')
+  assert.equal(
+    ko.filter((l) => l.startsWith('   ')),
+    en.filter((l) => l.startsWith('   ')),
+    'check lines and hints as in English',
+  )
 })
 
 renderTableTest('in Korean, all passed', () => {
-  assert.is(renderTable(makeReport([tempo]), noColor, 'ko').split('\n').at(-1), messages.ko.allPassed(1))
+  assert.is(
+    renderTable(makeReport([tempo]), noColor, 'ko')
+      .split('\n')
+      .at(-1),
+    messages.ko.allPassed(1),
+  )
 })
 
 renderTableTest.run()

@@ -15,7 +15,10 @@ import type { ManifestObject } from '../../lib/steps/teardown.ts'
 const configOf = (...argv: string[]) => buildConfig(parseSettings(settingDefs, argv, {}).values, () => ({}))
 const scriptOf = (scope: Parameters<typeof planFor>[1], ...argv: string[]) => {
   const config = configOf(...argv)
-  return renderScript(config, { context: config.context }, planFor(config, scope), { printedBy: 'test', cwd: projectRoot })
+  return renderScript(config, { context: config.context }, planFor(config, scope), {
+    printedBy: 'test',
+    cwd: projectRoot,
+  })
 }
 const bashParses = (text: string) => spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' })
 const lineOf = (text: string, pattern: RegExp) => text.split('\n').findIndex((l) => pattern.test(l))
@@ -34,16 +37,27 @@ renderScriptTest('works: a bash script that stops at the first failing command, 
 
 renderScriptTest('every step under its seed heading, in an order that runs: cert-manager before the operator', () => {
   const text = scriptOf('all')
-  for (const heading of ['# §1 namespaces', '# §2.2 kube-prometheus-stack', '# §3 cert-manager', '# §5 checkpoint report']) {
+  for (const heading of [
+    '# §1 namespaces',
+    '# §2.2 kube-prometheus-stack',
+    '# §3 cert-manager',
+    '# §5 checkpoint report',
+  ]) {
     assert.ok(text.includes(heading), heading)
   }
   const certManager = lineOf(text, /^kubectl apply -f \S+cert-manager\.yaml$/)
   const operator = lineOf(text, /^helm upgrade --install opentelemetry-operator /)
-  assert.ok(certManager > 0 && certManager < operator, `cert-manager at line ${certManager}, the operator at ${operator}`)
+  assert.ok(
+    certManager > 0 && certManager < operator,
+    `cert-manager at line ${certManager}, the operator at ${operator}`,
+  )
 })
 
 renderScriptTest('idempotent where the seed is not: the namespace is created only when missing', () => {
-  assert.match(scriptOf('all'), /^kubectl get namespace monitoring >\/dev\/null 2>&1 \|\| kubectl create namespace monitoring$/m)
+  assert.match(
+    scriptOf('all'),
+    /^kubectl get namespace monitoring >\/dev\/null 2>&1 \|\| kubectl create namespace monitoring$/m,
+  )
 })
 
 renderScriptTest('the values files are named relative to where the script runs', () => {
@@ -53,16 +67,25 @@ renderScriptTest('the values files are named relative to where the script runs',
   assert.ok(elsewhere.includes(` -f ${path.join(projectRoot, 'values', 'grafana-values.yaml').slice(1)}`), elsewhere)
 })
 
-renderScriptTest('04 alone: cert-manager is checked before any helm command, and the script stops if it is missing', () => {
-  const text = scriptOf(['otel-operator'])
-  const check = lineOf(text, /^kubectl get crd issuers\.cert-manager\.io >\/dev\/null \|\| \{ echo .* >&2; exit 1; \}$/)
-  assert.ok(check > 0, text)
-  assert.ok(check < lineOf(text, /^helm /), text)
-  assert.not.ok(text.includes('kubectl apply -f'), 'run alone, 04 must not install cert-manager')
-})
+renderScriptTest(
+  '04 alone: cert-manager is checked before any helm command, and the script stops if it is missing',
+  () => {
+    const text = scriptOf(['otel-operator'])
+    const check = lineOf(
+      text,
+      /^kubectl get crd issuers\.cert-manager\.io >\/dev\/null \|\| \{ echo .* >&2; exit 1; \}$/,
+    )
+    assert.ok(check > 0, text)
+    assert.ok(check < lineOf(text, /^helm /), text)
+    assert.not.ok(text.includes('kubectl apply -f'), 'run alone, 04 must not install cert-manager')
+  },
+)
 
 renderScriptTest('--require-app: a missing app namespace stops the script; without it, a warning', () => {
-  assert.match(scriptOf(['namespace'], '--require-app'), /^kubectl get namespace ticketing .*\|\| \{ echo .*; exit 1; \}$/m)
+  assert.match(
+    scriptOf(['namespace'], '--require-app'),
+    /^kubectl get namespace ticketing .*\|\| \{ echo .*; exit 1; \}$/m,
+  )
   assert.match(scriptOf(['namespace']), /^kubectl get namespace ticketing .*\|\| echo 'warning: .*' >&2$/m)
 })
 
@@ -95,26 +118,40 @@ const manifest: ManifestObject[] = [
 
 renderTeardownScriptTest('works: the install reversed, each removal tolerant of what is gone; bash parses it', () => {
   const text = renderTeardownScript(configOf(), {}, manifest, 'test')
-  const order = ['opentelemetry-operator', 'tempo', 'loki', 'kube-prometheus-stack'].map((n) => lineOf(text, new RegExp(`^helm uninstall ${n} `)))
-  assert.ok(order.every((n, i) => n > 0 && (i === 0 || n > order[i - 1])), order.join(' '))
+  const order = ['opentelemetry-operator', 'tempo', 'loki', 'kube-prometheus-stack'].map((n) =>
+    lineOf(text, new RegExp(`^helm uninstall ${n} `)),
+  )
+  assert.ok(
+    order.every((n, i) => n > 0 && (i === 0 || n > order[i - 1])),
+    order.join(' '),
+  )
   assert.match(text, /^helm uninstall tempo .* --ignore-not-found$/m)
   assert.is(bashParses(text).status, 0)
 })
 
 renderTeardownScriptTest('cert-manager only if our mark is on its namespace; its CRDs stay without --purge', () => {
   const text = renderTeardownScript(configOf(), {}, manifest, 'test')
-  assert.match(text, /^if \[ -n "\$\(kubectl get namespace cert-manager --ignore-not-found -o 'jsonpath=.*cert-manager-manifest\}'\)" \]; then$/m)
+  assert.match(
+    text,
+    /^if \[ -n "\$\(kubectl get namespace cert-manager --ignore-not-found -o 'jsonpath=.*cert-manager-manifest\}'\)" \]; then$/m,
+  )
   assert.not.ok(text.includes('customresourcedefinition'), text)
   assert.not.ok(/kubectl delete namespace monitoring/.test(text))
 })
 
-renderTeardownScriptTest('--purge: the CRDs of the stack\'s groups, and the namespace unless it holds other releases', () => {
-  const text = renderTeardownScript(configOf('--purge'), {}, manifest, 'test')
-  assert.match(text, /customresourcedefinition\.apiextensions\.k8s\.io\/issuers\.cert-manager\.io/)
-  assert.match(text, /grep -E '\\\.\(monitoring\\\.coreos\\\.com\|opentelemetry\\\.io\|cert-manager\\\.io\|acme\\\.cert-manager\\\.io\)\$'/)
-  assert.match(text, /^if \[ -z "\$\(helm list --namespace monitoring --short\)" \]; then$/m)
-  assert.is(bashParses(text).status, 0)
-})
+renderTeardownScriptTest(
+  "--purge: the CRDs of the stack's groups, and the namespace unless it holds other releases",
+  () => {
+    const text = renderTeardownScript(configOf('--purge'), {}, manifest, 'test')
+    assert.match(text, /customresourcedefinition\.apiextensions\.k8s\.io\/issuers\.cert-manager\.io/)
+    assert.match(
+      text,
+      /grep -E '\\\.\(monitoring\\\.coreos\\\.com\|opentelemetry\\\.io\|cert-manager\\\.io\|acme\\\.cert-manager\\\.io\)\$'/,
+    )
+    assert.match(text, /^if \[ -z "\$\(helm list --namespace monitoring --short\)" \]; then$/m)
+    assert.is(bashParses(text).status, 0)
+  },
+)
 
 renderTeardownScriptTest.run()
 
@@ -122,7 +159,7 @@ renderTeardownScriptTest.run()
 
 const settingsOfTest = suite('settingsOf')
 
-settingsOfTest('works: a script\'s --help lists what its steps read, and the frame\'s own', () => {
+settingsOfTest("works: a script's --help lists what its steps read, and the frame's own", () => {
   const config = configOf()
   const certManager = settingsOf(config, planFor(config, ['cert-manager']))
   assert.ok(certManager.includes('cert-manager-manifest') && certManager.includes('timeout'))

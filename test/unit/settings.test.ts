@@ -2,17 +2,49 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { settingDefs } from '../../lib/core/config.ts'
 import {
-  chartVersion, dns1123Label, envName, formatDuration, imageRepository, kubeContextName, manifestLocation, parseDuration,
-  parseSettings, renderHelp, repositoryUrl, type SettingDef,
+  chartVersion,
+  dns1123Label,
+  envName,
+  formatDuration,
+  imageRepository,
+  kubeContextName,
+  manifestLocation,
+  parseDuration,
+  parseSettings,
+  renderHelp,
+  repositoryUrl,
+  type SettingDef,
 } from '../../lib/core/settings.ts'
 
 /** A small table like config.ts's: one of each kind, one advanced. */
 const defs: SettingDef[] = [
   { flag: 'dry-run', kind: 'boolean', default: false, help: 'print the commands, change nothing' },
   { flag: 'timeout', kind: 'duration', default: '10m', example: '15m', help: 'how long each wait may take' },
-  { flag: 'namespace', kind: 'string', default: 'monitoring', example: 'monitoring', validate: dns1123Label, help: 'namespace for the stack' },
-  { flag: 'context', kind: 'string', default: '', example: 'kind-kind', validate: kubeContextName, help: 'kubeconfig context' },
-  { flag: 'tempo-version', kind: 'string', default: '1.24.4', example: '1.24.4', validate: chartVersion, help: 'tempo chart version', advanced: true },
+  {
+    flag: 'namespace',
+    kind: 'string',
+    default: 'monitoring',
+    example: 'monitoring',
+    validate: dns1123Label,
+    help: 'namespace for the stack',
+  },
+  {
+    flag: 'context',
+    kind: 'string',
+    default: '',
+    example: 'kind-kind',
+    validate: kubeContextName,
+    help: 'kubeconfig context',
+  },
+  {
+    flag: 'tempo-version',
+    kind: 'string',
+    default: '1.24.4',
+    example: '1.24.4',
+    validate: chartVersion,
+    help: 'tempo chart version',
+    advanced: true,
+  },
 ]
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseSettings(defs, argv, env)
@@ -70,7 +102,8 @@ for (const [name, ms, text] of [
 }
 
 formatDurationTest('what it prints, parseDuration reads back', () => {
-  for (const ms of [1000, 90_000, 300_000, 5_400_000, 3_723_000]) assert.is(parseDuration(formatDuration(ms)), ms, `${ms}`)
+  for (const ms of [1000, 90_000, 300_000, 5_400_000, 3_723_000])
+    assert.is(parseDuration(formatDuration(ms)), ms, `${ms}`)
 })
 
 formatDurationTest.run()
@@ -96,11 +129,22 @@ const parseSettingsTest = suite('parseSettings')
 parseSettingsTest('works: defaults, typed', () => {
   const { values, problems } = parse([])
   assert.equal(problems, [])
-  assert.equal(values, { 'dry-run': false, timeout: 600_000, namespace: 'monitoring', context: '', 'tempo-version': '1.24.4' })
+  assert.equal(values, {
+    'dry-run': false,
+    timeout: 600_000,
+    namespace: 'monitoring',
+    context: '',
+    'tempo-version': '1.24.4',
+  })
 })
 
 parseSettingsTest('reads STACK_* environment variables', () => {
-  const { values, problems } = parse([], { STACK_NAMESPACE: 'observability', STACK_TIMEOUT: '90s', STACK_DRY_RUN: 'true', STACK_TEMPO_VERSION: '1.25.0' })
+  const { values, problems } = parse([], {
+    STACK_NAMESPACE: 'observability',
+    STACK_TIMEOUT: '90s',
+    STACK_DRY_RUN: 'true',
+    STACK_TEMPO_VERSION: '1.25.0',
+  })
   assert.equal(problems, [])
   assert.is(values.namespace, 'observability')
   assert.is(values.timeout, 90_000)
@@ -115,7 +159,10 @@ parseSettingsTest('an empty environment variable means unset: the default applie
 })
 
 parseSettingsTest('a flag wins over the environment', () => {
-  const { values, problems } = parse(['--namespace=from-flag', '--timeout', '2m'], { STACK_NAMESPACE: 'from-env', STACK_TIMEOUT: '5m' })
+  const { values, problems } = parse(['--namespace=from-flag', '--timeout', '2m'], {
+    STACK_NAMESPACE: 'from-env',
+    STACK_TIMEOUT: '5m',
+  })
   assert.equal(problems, [])
   assert.is(values.namespace, 'from-flag')
   assert.is(values.timeout, 120_000)
@@ -147,11 +194,17 @@ parseSettingsTest('--color and --no-color are accepted (chalk reads them)', () =
 })
 
 parseSettingsTest('every problem is reported together, each naming the flag or variable and an example', () => {
-  const { problems } = parse(['extra', '--namespace=Bad_NS', '--bogus', '--context=a;b'], { STACK_TIMEOUT: '5x', STACK_DRY_RUN: 'maybe' })
+  const { problems } = parse(['extra', '--namespace=Bad_NS', '--bogus', '--context=a;b'], {
+    STACK_TIMEOUT: '5x',
+    STACK_DRY_RUN: 'maybe',
+  })
   assert.is(problems.length, 6, problems.join('\n'))
   const about = (needle: string) => problems.find((p) => p.includes(needle)) ?? ''
   assert.match(about('--namespace:'), /"Bad_NS" is not a valid name.*\(for example --namespace=monitoring\)$/)
-  assert.match(about('STACK_TIMEOUT:'), /"5x" is not a duration like 90s, 5m or 1h30m \(for example STACK_TIMEOUT=15m\)$/)
+  assert.match(
+    about('STACK_TIMEOUT:'),
+    /"5x" is not a duration like 90s, 5m or 1h30m \(for example STACK_TIMEOUT=15m\)$/,
+  )
   assert.match(about('STACK_DRY_RUN:'), /"maybe" is not a yes\/no value; use true or false/)
   assert.match(about('--context:'), /"a;b" is not a context name.*\(for example --context=kind-kind\)$/)
   assert.ok(about('unknown flag --bogus'))
@@ -209,7 +262,7 @@ parseSettingsTest('a required string given empty is validated', () => {
   assert.match(problems[0], /^--namespace: "" is not a valid name/)
 })
 
-parseSettingsTest('a flag value that happens to be another flag\'s name belongs to its own flag only', () => {
+parseSettingsTest("a flag value that happens to be another flag's name belongs to its own flag only", () => {
   // `--context namespace`: a kube context may well be called like one of our flags
   const { values, problems } = parse(['--context', 'namespace'])
   assert.is(values.context, 'namespace')
@@ -235,7 +288,10 @@ renderHelpTest('works: every non-advanced flag with its env variable', () => {
 
 renderHelpTest('a flag shows its example and default', () => {
   const help = renderHelp('s.mts', '', defs)
-  assert.ok(help.includes('  --timeout=15m\n      how long each wait may take [default: 10m]\n      env: STACK_TIMEOUT'), help)
+  assert.ok(
+    help.includes('  --timeout=15m\n      how long each wait may take [default: 10m]\n      env: STACK_TIMEOUT'),
+    help,
+  )
   assert.ok(help.includes('  --dry-run\n      print the commands, change nothing\n      env: STACK_DRY_RUN'), help)
 })
 
@@ -248,9 +304,16 @@ renderHelpTest('advanced flags are hidden and counted, unless all', () => {
   const short = renderHelp('s.mts', '', defs)
   assert.not.ok(short.includes('--tempo-version'))
   assert.ok(short.includes('… and 1 more (chart versions, repository URLs): --help-all'), short)
-  const withHelpAll = [...defs, { flag: 'help-all', kind: 'boolean' as const, default: false, help: 'all', advanced: true }]
+  const withHelpAll = [
+    ...defs,
+    { flag: 'help-all', kind: 'boolean' as const, default: false, help: 'all', advanced: true },
+  ]
   assert.ok(renderHelp('s.mts', '', withHelpAll).includes('… and 1 more'), 'counted --help-all')
-  const noneHidden = renderHelp('s.mts', '', withHelpAll.filter((d) => d.flag !== 'tempo-version'))
+  const noneHidden = renderHelp(
+    's.mts',
+    '',
+    withHelpAll.filter((d) => d.flag !== 'tempo-version'),
+  )
   assert.not.ok(noneHidden.includes('more ('), noneHidden)
   const all = renderHelp('s.mts', '', defs, true)
   assert.ok(all.includes('--tempo-version=1.24.4'))
@@ -407,12 +470,18 @@ const manifestLocationTest = suite('manifestLocation')
 const onlyExisting = (...files: string[]) => manifestLocation((p) => files.includes(p))
 
 manifestLocationTest('works', () => {
-  assert.is(onlyExisting()('https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml'), undefined)
+  assert.is(
+    onlyExisting()('https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml'),
+    undefined,
+  )
 })
 
 manifestLocationTest('an existing file (asked of the injected exists)', () => {
   const asked: string[] = []
-  const validate = manifestLocation((p) => (asked.push(p), p === './cert-manager.yaml'))
+  const validate = manifestLocation((p) => {
+    asked.push(p)
+    return p === './cert-manager.yaml'
+  })
   assert.is(validate('./cert-manager.yaml'), undefined)
   assert.equal(asked, ['./cert-manager.yaml'])
 })
@@ -423,7 +492,10 @@ manifestLocationTest('a missing file says what to give instead', () => {
 
 manifestLocationTest('a URL is not looked for on disk', () => {
   const asked: string[] = []
-  manifestLocation((p) => (asked.push(p), false))('http://mirror.local/cert-manager.yaml')
+  manifestLocation((p) => {
+    asked.push(p)
+    return false
+  })('http://mirror.local/cert-manager.yaml')
   assert.equal(asked, [])
 })
 

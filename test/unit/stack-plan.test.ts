@@ -16,35 +16,60 @@ const actions = (s: Step) => s.actions.map((a) => a.do)
 
 const stackStepsTest = suite('stackSteps')
 
-stackStepsTest('works: the seed profile in the seed\'s order, a step per release, the report last', () => {
-  assert.equal(ids(stackSteps(configOf())), ['namespace', 'repos', 'other-profile', 'kube-prometheus-stack', 'loki',
-    'tempo', 'cert-manager', 'opentelemetry-operator', 'verify'])
+stackStepsTest("works: the seed profile in the seed's order, a step per release, the report last", () => {
+  assert.equal(ids(stackSteps(configOf())), [
+    'namespace',
+    'repos',
+    'other-profile',
+    'kube-prometheus-stack',
+    'loki',
+    'tempo',
+    'cert-manager',
+    'opentelemetry-operator',
+    'verify',
+  ])
 })
 
 stackStepsTest('the current profile: alloy is a step of its own, and no release of another profile to remove', () => {
-  assert.equal(ids(stackSteps(configOf('--profile=current'))), ['namespace', 'repos', 'kube-prometheus-stack', 'loki',
-    'alloy', 'tempo', 'cert-manager', 'opentelemetry-operator', 'verify'])
+  assert.equal(ids(stackSteps(configOf('--profile=current'))), [
+    'namespace',
+    'repos',
+    'kube-prometheus-stack',
+    'loki',
+    'alloy',
+    'tempo',
+    'cert-manager',
+    'opentelemetry-operator',
+    'verify',
+  ])
 })
 
-stackStepsTest('the seed profile removes the current profile\'s alloy before its log stack goes in', () => {
+stackStepsTest("the seed profile removes the current profile's alloy before its log stack goes in", () => {
   const steps = stackSteps(configOf())
   assert.equal(step(steps, 'other-profile').actions, [{ do: 'remove-releases', releases: ['alloy'] }])
-  for (const id of ['kube-prometheus-stack', 'loki', 'tempo']) assert.ok(step(steps, id).needs.includes('other-profile'), id)
+  for (const id of ['kube-prometheus-stack', 'loki', 'tempo'])
+    assert.ok(step(steps, id).needs.includes('other-profile'), id)
   assert.not.ok(step(steps, 'opentelemetry-operator').needs.includes('other-profile'))
 })
 
 stackStepsTest('the operator needs cert-manager, not the LGTM releases; nothing else needs cert-manager', () => {
   const steps = stackSteps(configOf())
   assert.equal(step(steps, 'opentelemetry-operator').needs, ['namespace', 'repos', 'cert-manager'])
-  assert.equal(steps.filter((s) => s.needs.includes('cert-manager')).map((s) => s.id), ['opentelemetry-operator', 'verify'])
+  assert.equal(
+    steps.filter((s) => s.needs.includes('cert-manager')).map((s) => s.id),
+    ['opentelemetry-operator', 'verify'],
+  )
 })
 
 stackStepsTest('each release: installed, waited on; the operator also until its webhook answers', () => {
   const steps = stackSteps(configOf())
   assert.equal(actions(step(steps, 'tempo')), ['install', 'wait-release'])
   assert.equal(step(steps, 'opentelemetry-operator').actions.at(-1), { do: 'webhook', webhook: 'operator' })
-  assert.equal(step(steps, 'cert-manager').actions,
-    [{ do: 'apply-cert-manager' }, { do: 'wait-cert-manager' }, { do: 'webhook', webhook: 'cert-manager' }])
+  assert.equal(step(steps, 'cert-manager').actions, [
+    { do: 'apply-cert-manager' },
+    { do: 'wait-cert-manager' },
+    { do: 'webhook', webhook: 'cert-manager' },
+  ])
 })
 
 stackStepsTest('the namespace setting reaches the namespace steps', () => {
@@ -56,7 +81,10 @@ stackStepsTest('the namespace setting reaches the namespace steps', () => {
 stackStepsTest('the report needs every other step and runs even after a failure', () => {
   const steps = stackSteps(configOf())
   const report = step(steps, 'verify')
-  assert.equal(report.needs, ids(steps).filter((id) => id !== 'verify'))
+  assert.equal(
+    report.needs,
+    ids(steps).filter((id) => id !== 'verify'),
+  )
   assert.is(report.always, true)
 })
 
@@ -92,7 +120,10 @@ planForTest('04 alone: the namespace and cert-manager are checked before anythin
 planForTest('01, 03 and 05 alone need nothing of another section', () => {
   assert.equal(ids(planFor(configOf(), ['namespace'])), ['namespace'])
   assert.equal(ids(planFor(configOf(), ['cert-manager'])), ['cert-manager'])
-  assert.equal(planFor(configOf(), ['verify']).map((s) => [s.id, s.needs]), [['verify', []]])
+  assert.equal(
+    planFor(configOf(), ['verify']).map((s) => [s.id, s.needs]),
+    [['verify', []]],
+  )
 })
 
 planForTest.run()
@@ -103,15 +134,21 @@ const sequenceTest = suite('sequence')
 
 sequenceTest('works: the input order where it respects the needs', () => {
   const steps = [aStep('a'), aStep('b', ['a']), aStep('c')]
-  assert.equal(sequence(steps).map((s) => s.id), ['a', 'b', 'c'])
+  assert.equal(
+    sequence(steps).map((s) => s.id),
+    ['a', 'b', 'c'],
+  )
 })
 
 sequenceTest('a step listed before what it needs comes after it', () => {
   const steps = [aStep('operator', ['cert-manager']), aStep('loki'), aStep('cert-manager')]
-  assert.equal(sequence(steps).map((s) => s.id), ['loki', 'cert-manager', 'operator'])
+  assert.equal(
+    sequence(steps).map((s) => s.id),
+    ['loki', 'cert-manager', 'operator'],
+  )
 })
 
-sequenceTest('the stack\'s plan printed in order: cert-manager before the operator, the report last', () => {
+sequenceTest("the stack's plan printed in order: cert-manager before the operator, the report last", () => {
   const order = sequence(stackSteps(configOf())).map((s) => s.id)
   assert.ok(order.indexOf('cert-manager') < order.indexOf('opentelemetry-operator'), order.join(' '))
   assert.is(order.at(-1), 'verify')

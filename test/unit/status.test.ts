@@ -1,9 +1,18 @@
+import { stripVTControlCharacters } from 'node:util'
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { renderStatus, STATUS_VERSION, type StatusView } from '../../lib/ui/status.ts'
 import { statusView } from '../../lib/steps/status.ts'
-import { aConfig, aDeployment, aReleaseState, aSnapshot, aStatefulSet, noColor, type SnapshotOptions } from './builders.ts'
+import {
+  aConfig,
+  aDeployment,
+  aReleaseState,
+  aSnapshot,
+  aStatefulSet,
+  noColor,
+  type SnapshotOptions,
+} from './builders.ts'
 
 const view = (o: SnapshotOptions = {}) => statusView(o.config ?? aConfig(), aSnapshot(o))
 
@@ -14,27 +23,60 @@ const statusViewTest = suite('statusView')
 statusViewTest('works: each release with its chart, version, state and revision; every workload; both webhooks', () => {
   const v = view({ releases: [aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4', revision: 4 })] })
   assert.is(v.version, STATUS_VERSION)
-  assert.equal(v.releases.map((r) => r.name), ['kube-prometheus-stack', 'loki', 'tempo', 'opentelemetry-operator'])
+  assert.equal(
+    v.releases.map((r) => r.name),
+    ['kube-prometheus-stack', 'loki', 'tempo', 'opentelemetry-operator'],
+  )
   assert.equal(v.releases[2], { name: 'tempo', chart: 'tempo', version: '1.24.4', status: 'deployed', revision: 4 })
   assert.is(v.workloads.length, 10)
-  assert.ok(v.workloads.every((w) => w.ok), 'every workload ready')
-  assert.equal(v.webhooks, [{ name: 'cert-manager', answering: true }, { name: 'opentelemetry-operator', answering: true }])
+  assert.ok(
+    v.workloads.every((w) => w.ok),
+    'every workload ready',
+  )
+  assert.equal(v.webhooks, [
+    { name: 'cert-manager', answering: true },
+    { name: 'opentelemetry-operator', answering: true },
+  ])
 })
 
 statusViewTest('a release not installed: its chart from the config, no version, no revision', () => {
   const v = view({ notInstalled: ['loki'] })
-  assert.equal(v.releases.find((r) => r.name === 'loki'), { name: 'loki', chart: 'loki-stack', version: '', status: 'not installed', revision: null })
+  assert.equal(
+    v.releases.find((r) => r.name === 'loki'),
+    { name: 'loki', chart: 'loki-stack', version: '', status: 'not installed', revision: null },
+  )
 })
 
 statusViewTest('a release as it is, not as it should be: the installed chart, version and state', () => {
-  const v = view({ releases: [aReleaseState({ name: 'loki', chart: 'loki', version: '6.24.0', status: 'pending-upgrade', revision: 7 })] })
-  assert.equal(v.releases.find((r) => r.name === 'loki'), { name: 'loki', chart: 'loki', version: '6.24.0', status: 'pending-upgrade', revision: 7 })
+  const v = view({
+    releases: [
+      aReleaseState({ name: 'loki', chart: 'loki', version: '6.24.0', status: 'pending-upgrade', revision: 7 }),
+    ],
+  })
+  assert.equal(
+    v.releases.find((r) => r.name === 'loki'),
+    { name: 'loki', chart: 'loki', version: '6.24.0', status: 'pending-upgrade', revision: 7 },
+  )
 })
 
 statusViewTest('workloads: namespace, kind, ready and wanted, from every namespace read', () => {
-  const v = view({ workloads: [aStatefulSet({ name: 'loki', replicas: 3, status: { observedGeneration: 1, replicas: 3, readyReplicas: 1, updatedReplicas: 3 } })] })
-  assert.equal(v.workloads.find((w) => w.name === 'loki'), { namespace: 'monitoring', kind: 'StatefulSet', name: 'loki', ready: 1, wanted: 3, ok: false })
-  assert.equal(v.workloads.find((w) => w.name === 'cert-manager-webhook'), { namespace: 'cert-manager', kind: 'Deployment', name: 'cert-manager-webhook', ready: 1, wanted: 1, ok: true })
+  const v = view({
+    workloads: [
+      aStatefulSet({
+        name: 'loki',
+        replicas: 3,
+        status: { observedGeneration: 1, replicas: 3, readyReplicas: 1, updatedReplicas: 3 },
+      }),
+    ],
+  })
+  assert.equal(
+    v.workloads.find((w) => w.name === 'loki'),
+    { namespace: 'monitoring', kind: 'StatefulSet', name: 'loki', ready: 1, wanted: 3, ok: false },
+  )
+  assert.equal(
+    v.workloads.find((w) => w.name === 'cert-manager-webhook'),
+    { namespace: 'cert-manager', kind: 'Deployment', name: 'cert-manager-webhook', ready: 1, wanted: 1, ok: true },
+  )
 })
 
 statusViewTest('only what is there: a missing workload is not listed', () => {
@@ -45,7 +87,10 @@ statusViewTest('only what is there: a missing workload is not listed', () => {
 
 statusViewTest('a webhook not answering: answering false, with the reason', () => {
   const v = view({ webhooks: { operator: 'not installed (its CRDs are missing)' } })
-  assert.equal(v.webhooks, [{ name: 'cert-manager', answering: true }, { name: 'opentelemetry-operator', answering: false, error: 'not installed (its CRDs are missing)' }])
+  assert.equal(v.webhooks, [
+    { name: 'cert-manager', answering: true },
+    { name: 'opentelemetry-operator', answering: false, error: 'not installed (its CRDs are missing)' },
+  ])
 })
 
 statusViewTest('JSON of the view carries its version', () => {
@@ -68,25 +113,31 @@ const small: StatusView = {
     { namespace: 'monitoring', kind: 'StatefulSet', name: 'tempo', ready: 1, wanted: 1, ok: true },
     { namespace: 'cert-manager', kind: 'Deployment', name: 'cert-manager-webhook', ready: 0, wanted: 1, ok: false },
   ],
-  webhooks: [{ name: 'cert-manager', answering: false, error: 'connection refused' }, { name: 'opentelemetry-operator', answering: true }],
+  webhooks: [
+    { name: 'cert-manager', answering: false, error: 'connection refused' },
+    { name: 'opentelemetry-operator', answering: true },
+  ],
 }
 
 renderStatusTest('works: three tables, columns aligned, - for what is not known', () => {
-  assert.is(renderStatus(small, noColor), [
-    'Releases',
-    '  RELEASE  CHART       VERSION  STATUS         REVISION',
-    '  tempo    tempo       1.24.4   deployed       2',
-    '  loki     loki-stack  -        not installed  -',
-    '',
-    'Workloads',
-    '     NAMESPACE     WORKLOAD                         READY',
-    '  ✓  monitoring    statefulset/tempo                1/1',
-    '  ✗  cert-manager  deployment/cert-manager-webhook  0/1',
-    '',
-    'Webhooks',
-    '  ✗ cert-manager: connection refused',
-    '  ✓ opentelemetry-operator answers',
-  ].join('\n'))
+  assert.is(
+    renderStatus(small, noColor),
+    [
+      'Releases',
+      '  RELEASE  CHART       VERSION  STATUS         REVISION',
+      '  tempo    tempo       1.24.4   deployed       2',
+      '  loki     loki-stack  -        not installed  -',
+      '',
+      'Workloads',
+      '     NAMESPACE     WORKLOAD                         READY',
+      '  ✓  monitoring    statefulset/tempo                1/1',
+      '  ✗  cert-manager  deployment/cert-manager-webhook  0/1',
+      '',
+      'Webhooks',
+      '  ✗ cert-manager: connection refused',
+      '  ✓ opentelemetry-operator answers',
+    ].join('\n'),
+  )
 })
 
 renderStatusTest('no workloads: the header alone', () => {
@@ -97,13 +148,29 @@ renderStatusTest('no workloads: the header alone', () => {
 renderStatusTest('with colour, the text is the same once the escapes are removed (columns stay aligned)', () => {
   const coloured = renderStatus(small, new Chalk({ level: 1 }))
   assert.ok(coloured.includes('\x1b['), 'has colour')
-  assert.is(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderStatus(small, noColor))
+  assert.is(stripVTControlCharacters(coloured), renderStatus(small, noColor))
 })
 
 renderStatusTest('from a snapshot: one row per release and per workload', () => {
-  const lines = renderStatus(view({ workloads: [aDeployment({ name: 'opentelemetry-operator', status: { observedGeneration: 1, replicas: 1, availableReplicas: 0 } })] }), noColor).split('\n')
-  assert.ok(lines.some((l) => /^ {2}✗ +monitoring +deployment\/opentelemetry-operator +0\/1$/.test(l)), lines.join('\n'))
-  assert.ok(lines.some((l) => /^ {2}kube-prometheus-stack +kube-prometheus-stack +88\.5\.3 +deployed +1$/.test(l)), lines.join('\n'))
+  const lines = renderStatus(
+    view({
+      workloads: [
+        aDeployment({
+          name: 'opentelemetry-operator',
+          status: { observedGeneration: 1, replicas: 1, availableReplicas: 0 },
+        }),
+      ],
+    }),
+    noColor,
+  ).split('\n')
+  assert.ok(
+    lines.some((l) => /^ {2}✗ +monitoring +deployment\/opentelemetry-operator +0\/1$/.test(l)),
+    lines.join('\n'),
+  )
+  assert.ok(
+    lines.some((l) => /^ {2}kube-prometheus-stack +kube-prometheus-stack +88\.5\.3 +deployed +1$/.test(l)),
+    lines.join('\n'),
+  )
 })
 
 renderStatusTest.run()

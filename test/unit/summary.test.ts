@@ -8,10 +8,17 @@ import { aConfig, noColor } from './builders.ts'
 
 type Row = { result: StepResult; title: string }
 const ok = (id: string, ms: number, title = id): Row => ({ result: { id, status: 'ok', ms }, title })
-const failed = (id: string, ms: number, title = id): Row => ({ result: { id, status: 'failed', ms, error: new StepError('boom') }, title })
+const failed = (id: string, ms: number, title = id): Row => ({
+  result: { id, status: 'failed', ms, error: new StepError('boom') },
+  title,
+})
 const skipped = (id: string, title = id): Row => ({ result: { id, status: 'skipped', ms: 0 }, title })
 
-const allOk = [ok('namespace', 400, '§1 namespaces'), ok('lgtm', 93_450, '§2 LGTM stack'), ok('verify', 2_000, '§5 checkpoint report')]
+const allOk = [
+  ok('namespace', 400, '§1 namespaces'),
+  ok('lgtm', 93_450, '§2 LGTM stack'),
+  ok('verify', 2_000, '§5 checkpoint report'),
+]
 const unchanged: Outcome[] = [
   { name: 'namespace/monitoring', action: 'exists', detail: 'left as it is' },
   { name: 'release/tempo', action: 'unchanged', detail: 'tempo 1.24.4' },
@@ -19,7 +26,15 @@ const unchanged: Outcome[] = [
 ]
 
 const summary = (opts: { dryRun?: boolean; namespace?: string; outcomes?: Outcome[]; results?: Row[] } = {}) =>
-  renderSummary({ config: aConfig({ dryRun: opts.dryRun ?? false, namespace: opts.namespace ?? 'monitoring' }), outcomes: opts.outcomes ?? unchanged }, opts.results ?? allOk, Date.now() - 95_000, noColor)
+  renderSummary(
+    {
+      config: aConfig({ dryRun: opts.dryRun ?? false, namespace: opts.namespace ?? 'monitoring' }),
+      outcomes: opts.outcomes ?? unchanged,
+    },
+    opts.results ?? allOk,
+    Date.now() - 95_000,
+    noColor,
+  )
 
 // renderSummary
 
@@ -59,13 +74,24 @@ renderSummaryTest('a run that failed and changed nothing says so, not "nothing t
 })
 
 renderSummaryTest('outcomes that changed are listed, those that did not are not', () => {
-  const lines = summary({ outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3 — not installed' }, { name: 'namespace/cert-manager', action: 'created', detail: '' }] })
-  assert.ok(lines.includes('  changed: release/loki installed (loki-stack 2.10.3 — not installed); namespace/cert-manager created'), lines.join('\n'))
+  const lines = summary({
+    outcomes: [
+      ...unchanged,
+      { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3 — not installed' },
+      { name: 'namespace/cert-manager', action: 'created', detail: '' },
+    ],
+  })
+  assert.ok(
+    lines.includes(
+      '  changed: release/loki installed (loki-stack 2.10.3 — not installed); namespace/cert-manager created',
+    ),
+    lines.join('\n'),
+  )
   assert.not.ok(lines.join('\n').includes('nothing to do'))
   assert.not.ok(lines.join('\n').includes('release/tempo'))
 })
 
-renderSummaryTest('all ok: how to reach Grafana, in the stack\'s namespace', () => {
+renderSummaryTest("all ok: how to reach Grafana, in the stack's namespace", () => {
   const text = summary({ namespace: 'observability' }).join('\n')
   assert.ok(text.includes('kubectl port-forward -n observability svc/kube-prometheus-stack-grafana 3000:80'), text)
   assert.ok(text.includes('http://localhost:3000'), text)
@@ -75,8 +101,11 @@ renderSummaryTest('the password is a command to run, never a value', () => {
   // only config and outcomes are given: there is no runner to read the secret with
   const text = summary().join('\n')
   const line = text.split('\n').find((l) => l.includes('password')) ?? ''
-  assert.is(line, "  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo")
-  assert.not.ok(text.includes('prom-operator'), 'the chart\'s default password')
+  assert.is(
+    line,
+    "  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo",
+  )
+  assert.not.ok(text.includes('prom-operator'), "the chart's default password")
   assert.not.match(text, /password:\s*(?!kubectl )\S/)
   assert.not.match(text, /[A-Za-z0-9+/]{20,}={0,2}/, 'something base64-looking')
 })
@@ -87,8 +116,17 @@ renderSummaryTest('a failed step: no Grafana access lines', () => {
   assert.not.ok(text.includes('Grafana'))
 })
 
-renderSummaryTest('in Korean: headings, the seed\'s step names, times and what changed', () => {
-  const lines = renderSummary({ config: aConfig(), outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3' }] }, allOk, Date.now() - 95_000, noColor, 'ko')
+renderSummaryTest("in Korean: headings, the seed's step names, times and what changed", () => {
+  const lines = renderSummary(
+    {
+      config: aConfig(),
+      outcomes: [...unchanged, { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3' }],
+    },
+    allOk,
+    Date.now() - 95_000,
+    noColor,
+    'ko',
+  )
   assert.equal(lines.slice(0, 6), [
     '',
     '요약',
@@ -98,23 +136,50 @@ renderSummaryTest('in Korean: headings, the seed\'s step names, times and what c
     '  전체 1m35s',
   ])
   assert.ok(lines.includes('  변경됨: release/loki 설치됨 (loki-stack 2.10.3)'), lines.join('\n'))
-  assert.ok(lines.some((l) => l.startsWith('  사용자 admin, 비밀번호: kubectl get secret -n monitoring')), lines.join('\n'))
+  assert.ok(
+    lines.some((l) => l.startsWith('  사용자 admin, 비밀번호: kubectl get secret -n monitoring')),
+    lines.join('\n'),
+  )
 })
 
 renderSummaryTest('in Korean: nothing to do', () => {
-  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, [ok('namespace', 400), ok('verify', 300)], Date.now(), noColor, 'ko')
+  const lines = renderSummary(
+    { config: aConfig(), outcomes: unchanged },
+    [ok('namespace', 400), ok('verify', 300)],
+    Date.now(),
+    noColor,
+    'ko',
+  )
   assert.ok(lines.includes('  할 일 없음: 모두 이미 설치되어 있습니다'), lines.join('\n'))
 })
 
 renderSummaryTest('in Korean: a step not run, nothing changed', () => {
-  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, [failed('namespace', 400), skipped('verify')], Date.now(), noColor, 'ko')
-  assert.ok(lines.some((l) => l.endsWith('실행 안 함')), lines.join('\n'))
+  const lines = renderSummary(
+    { config: aConfig(), outcomes: unchanged },
+    [failed('namespace', 400), skipped('verify')],
+    Date.now(),
+    noColor,
+    'ko',
+  )
+  assert.ok(
+    lines.some((l) => l.endsWith('실행 안 함')),
+    lines.join('\n'),
+  )
   assert.ok(lines.includes('  변경된 것 없음'), lines.join('\n'))
 })
 
 renderSummaryTest('a step without Korean words keeps its title', () => {
-  const lines = renderSummary({ config: aConfig(), outcomes: unchanged }, [ok('extra', 100, 'an extra step')], Date.now(), noColor, 'ko')
-  assert.ok(lines.some((l) => l.includes('an extra step')), lines.join('\n'))
+  const lines = renderSummary(
+    { config: aConfig(), outcomes: unchanged },
+    [ok('extra', 100, 'an extra step')],
+    Date.now(),
+    noColor,
+    'ko',
+  )
+  assert.ok(
+    lines.some((l) => l.includes('an extra step')),
+    lines.join('\n'),
+  )
 })
 
 renderSummaryTest.run()

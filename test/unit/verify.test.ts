@@ -3,8 +3,19 @@ import * as assert from 'uvu/assert'
 import type { Check } from '../../lib/ui/report.ts'
 import { buildReport } from '../../lib/steps/verify.ts'
 import {
-  aConfig, aDatasource, aRelease, aDatasourceConfigMap, aDatasourceFile, aDatasourceSecret, aDeployment, aPod, aReleaseState, aSnapshot,
-  aStackDatasourceConfigMap, aStatefulSet, type SnapshotOptions,
+  aConfig,
+  aDatasource,
+  aRelease,
+  aDatasourceConfigMap,
+  aDatasourceFile,
+  aDatasourceSecret,
+  aDeployment,
+  aPod,
+  aReleaseState,
+  aSnapshot,
+  aStackDatasourceConfigMap,
+  aStatefulSet,
+  type SnapshotOptions,
 } from './builders.ts'
 
 const report = (o: SnapshotOptions = {}) => buildReport(o.config ?? aConfig(), aSnapshot(o))
@@ -16,9 +27,17 @@ function check(o: SnapshotOptions, id: string): Check {
   return found[0]
 }
 
-const failedIds = (o: SnapshotOptions) => report(o).checks.filter((c) => !c.ok).map((c) => c.id)
+const failedIds = (o: SnapshotOptions) =>
+  report(o)
+    .checks.filter((c) => !c.ok)
+    .map((c) => c.id)
 
-const prometheus = aDatasource({ name: 'Prometheus', type: 'prometheus', url: 'http://kube-prometheus-stack-prometheus.monitoring:9090/', isDefault: true })
+const prometheus = aDatasource({
+  name: 'Prometheus',
+  type: 'prometheus',
+  url: 'http://kube-prometheus-stack-prometheus.monitoring:9090/',
+  isDefault: true,
+})
 const loki = aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' })
 const tempo = aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' })
 
@@ -26,19 +45,42 @@ const tempo = aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo.mon
 
 const buildReportTest = suite('buildReport')
 
-buildReportTest('works: a healthy stack passes every check of the seed\'s checkpoint list', () => {
+buildReportTest("works: a healthy stack passes every check of the seed's checkpoint list", () => {
   const r = report()
   assert.is(r.ok, true)
-  assert.equal(r.checks.filter((c) => !c.ok), [])
-  assert.equal(r.checks.map((c) => c.id), [
-    'workload/kube-prometheus-stack-operator', 'workload/prometheus-kube-prometheus-stack-prometheus', 'workload/kube-prometheus-stack-grafana',
-    'workload/loki', 'workload/loki-promtail', 'workload/tempo', 'workload/opentelemetry-operator',
-    'workload/cert-manager', 'workload/cert-manager-cainjector', 'workload/cert-manager-webhook',
-    'webhook/cert-manager', 'webhook/operator',
-    'release/kube-prometheus-stack', 'release/loki', 'release/tempo', 'release/opentelemetry-operator',
-    'datasource/loki', 'datasource/tempo', 'datasource/unique-names', 'datasource/one-default',
-  ])
-  assert.ok(r.checks.every((c) => c.hint === undefined), 'no hint on a passed check')
+  assert.equal(
+    r.checks.filter((c) => !c.ok),
+    [],
+  )
+  assert.equal(
+    r.checks.map((c) => c.id),
+    [
+      'workload/kube-prometheus-stack-operator',
+      'workload/prometheus-kube-prometheus-stack-prometheus',
+      'workload/kube-prometheus-stack-grafana',
+      'workload/loki',
+      'workload/loki-promtail',
+      'workload/tempo',
+      'workload/opentelemetry-operator',
+      'workload/cert-manager',
+      'workload/cert-manager-cainjector',
+      'workload/cert-manager-webhook',
+      'webhook/cert-manager',
+      'webhook/operator',
+      'release/kube-prometheus-stack',
+      'release/loki',
+      'release/tempo',
+      'release/opentelemetry-operator',
+      'datasource/loki',
+      'datasource/tempo',
+      'datasource/unique-names',
+      'datasource/one-default',
+    ],
+  )
+  assert.ok(
+    r.checks.every((c) => c.hint === undefined),
+    'no hint on a passed check',
+  )
 })
 
 buildReportTest('each check in the group of its checkpoint', () => {
@@ -75,7 +117,9 @@ buildReportTest('a namespace not read at all: its workloads are not found', () =
   const config = aConfig()
   const snap = aSnapshot()
   delete snap.namespaces['cert-manager']
-  const failed = buildReport(config, snap).checks.filter((c) => !c.ok).map((c) => c.id)
+  const failed = buildReport(config, snap)
+    .checks.filter((c) => !c.ok)
+    .map((c) => c.id)
   assert.equal(failed, ['workload/cert-manager', 'workload/cert-manager-cainjector', 'workload/cert-manager-webhook'])
 })
 
@@ -90,15 +134,32 @@ const operatorNotAvailable = aDeployment({
   labels: { 'app.kubernetes.io/name': 'opentelemetry-operator' },
   status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
 })
-const operatorPod = (o: Parameters<typeof aPod>[0] = {}) => aPod({ name: 'opentelemetry-operator-5d8f-x', labels: { 'app.kubernetes.io/name': 'opentelemetry-operator' }, ...o })
+const operatorPod = (o: Parameters<typeof aPod>[0] = {}) =>
+  aPod({ name: 'opentelemetry-operator-5d8f-x', labels: { 'app.kubernetes.io/name': 'opentelemetry-operator' }, ...o })
 
-buildReportTest('a workload not ready with a pod stuck pulling its image: the pod, the reason and the message, and the image hint', () => {
-  const pod = operatorPod({ containers: [{ name: 'manager', waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/open-telemetry/operator:bad"' } }] })
-  const c = check({ workloads: [operatorNotAvailable], pods: [pod] }, 'workload/opentelemetry-operator')
-  assert.is(c.ok, false)
-  assert.is(c.detail, 'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff (Back-off pulling image "ghcr.io/open-telemetry/operator:bad")')
-  assert.match(c.hint ?? '', /^check the image name and tag/)
-})
+buildReportTest(
+  'a workload not ready with a pod stuck pulling its image: the pod, the reason and the message, and the image hint',
+  () => {
+    const pod = operatorPod({
+      containers: [
+        {
+          name: 'manager',
+          waiting: {
+            reason: 'ImagePullBackOff',
+            message: 'Back-off pulling image "ghcr.io/open-telemetry/operator:bad"',
+          },
+        },
+      ],
+    })
+    const c = check({ workloads: [operatorNotAvailable], pods: [pod] }, 'workload/opentelemetry-operator')
+    assert.is(c.ok, false)
+    assert.is(
+      c.detail,
+      'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff (Back-off pulling image "ghcr.io/open-telemetry/operator:bad")',
+    )
+    assert.match(c.hint ?? '', /^check the image name and tag/)
+  },
+)
 
 buildReportTest('a pod problem without a message: no empty parentheses', () => {
   const pod = operatorPod({ containers: [{ waiting: { reason: 'ErrImagePull' } }] })
@@ -107,45 +168,86 @@ buildReportTest('a pod problem without a message: no empty parentheses', () => {
 })
 
 buildReportTest('a pod that cannot be scheduled: Unschedulable and the hint about room on the node', () => {
-  const c = check({ workloads: [operatorNotAvailable], pods: [operatorPod({ unschedulable: { message: '0/1 nodes are available: 1 Insufficient memory.' } })] }, 'workload/opentelemetry-operator')
-  assert.ok(c.detail.endsWith(' — opentelemetry-operator-5d8f-x: Unschedulable (0/1 nodes are available: 1 Insufficient memory.)'), c.detail)
+  const c = check(
+    {
+      workloads: [operatorNotAvailable],
+      pods: [operatorPod({ unschedulable: { message: '0/1 nodes are available: 1 Insufficient memory.' } })],
+    },
+    'workload/opentelemetry-operator',
+  )
+  assert.ok(
+    c.detail.endsWith(
+      ' — opentelemetry-operator-5d8f-x: Unschedulable (0/1 nodes are available: 1 Insufficient memory.)',
+    ),
+    c.detail,
+  )
   assert.match(c.hint ?? '', /no room for this pod/)
 })
 
 buildReportTest('a workload not ready with no pod problem to name: wait, or describe it in its namespace', () => {
-  const c = check({ workloads: [operatorNotAvailable], pods: [operatorPod({ containers: [{ ready: false }] })] }, 'workload/opentelemetry-operator')
+  const c = check(
+    { workloads: [operatorNotAvailable], pods: [operatorPod({ containers: [{ ready: false }] })] },
+    'workload/opentelemetry-operator',
+  )
   assert.is(c.ok, false)
   assert.is(c.detail, 'deployment/opentelemetry-operator 0/1 available')
-  assert.is(c.hint, 'wait a minute and run the verify again, or see: kubectl describe deployment/opentelemetry-operator -n monitoring')
+  assert.is(
+    c.hint,
+    'wait a minute and run the verify again, or see: kubectl describe deployment/opentelemetry-operator -n monitoring',
+  )
 })
 
 buildReportTest('a pod of another workload is not blamed', () => {
-  const lokiPod = aPod({ name: 'loki-0', labels: { 'app.kubernetes.io/name': 'loki' }, containers: [{ waiting: { reason: 'ImagePullBackOff' } }] })
+  const lokiPod = aPod({
+    name: 'loki-0',
+    labels: { 'app.kubernetes.io/name': 'loki' },
+    containers: [{ waiting: { reason: 'ImagePullBackOff' } }],
+  })
   const c = check({ workloads: [operatorNotAvailable], pods: [lokiPod] }, 'workload/opentelemetry-operator')
   assert.is(c.detail, 'deployment/opentelemetry-operator 0/1 available')
 })
 
 buildReportTest('a ready workload with one stuck pod (a rollout to come): ok, and the pod is not mentioned', () => {
-  const c = check({ pods: [operatorPod({ containers: [{ waiting: { reason: 'ImagePullBackOff' } }] })] }, 'workload/opentelemetry-operator')
+  const c = check(
+    { pods: [operatorPod({ containers: [{ waiting: { reason: 'ImagePullBackOff' } }] })] },
+    'workload/opentelemetry-operator',
+  )
   assert.is(c.ok, true)
   assert.is(c.detail, 'deployment/opentelemetry-operator 1/1 available')
   assert.is(c.hint, undefined)
 })
 
 buildReportTest('a workload whose controller has not seen its last change: not ready', () => {
-  const c = check({ workloads: [aStatefulSet({ name: 'tempo', generation: 2, status: { observedGeneration: 1, replicas: 1, readyReplicas: 1 } })] }, 'workload/tempo')
+  const c = check(
+    {
+      workloads: [
+        aStatefulSet({
+          name: 'tempo',
+          generation: 2,
+          status: { observedGeneration: 1, replicas: 1, readyReplicas: 1 },
+        }),
+      ],
+    },
+    'workload/tempo',
+  )
   assert.is(c.ok, false)
   assert.is(c.detail, 'statefulset/tempo waiting for its controller')
 })
 
 // releases
 
-buildReportTest('a release at another version: not ok, says what is there and what is wanted, and which script heals it', () => {
-  const c = check({ releases: [aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.23.0', revision: 3 })] }, 'release/tempo')
-  assert.is(c.ok, false)
-  assert.is(c.detail, 'deployed, tempo 1.23.0 (revision 3); want deployed tempo 1.24.4')
-  assert.is(c.hint, 'run scripts/02-lgtm.mts (it installs, upgrades or heals the release)')
-})
+buildReportTest(
+  'a release at another version: not ok, says what is there and what is wanted, and which script heals it',
+  () => {
+    const c = check(
+      { releases: [aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.23.0', revision: 3 })] },
+      'release/tempo',
+    )
+    assert.is(c.ok, false)
+    assert.is(c.detail, 'deployed, tempo 1.23.0 (revision 3); want deployed tempo 1.24.4')
+    assert.is(c.hint, 'run scripts/02-lgtm.mts (it installs, upgrades or heals the release)')
+  },
+)
 
 buildReportTest('a release of another chart (same name): not ok', () => {
   const c = check({ releases: [aReleaseState({ name: 'loki', chart: 'loki', version: '2.10.3' })] }, 'release/loki')
@@ -155,9 +257,25 @@ buildReportTest('a release of another chart (same name): not ok', () => {
 
 for (const status of ['pending-upgrade', 'pending-install', 'failed']) {
   buildReportTest(`a release ${status} at the right version: not ok`, () => {
-    const c = check({ releases: [aReleaseState({ name: 'opentelemetry-operator', chart: 'opentelemetry-operator', version: '0.122.0', status, revision: 2 })] }, 'release/opentelemetry-operator')
+    const c = check(
+      {
+        releases: [
+          aReleaseState({
+            name: 'opentelemetry-operator',
+            chart: 'opentelemetry-operator',
+            version: '0.122.0',
+            status,
+            revision: 2,
+          }),
+        ],
+      },
+      'release/opentelemetry-operator',
+    )
     assert.is(c.ok, false)
-    assert.is(c.detail, `${status}, opentelemetry-operator 0.122.0 (revision 2); want deployed opentelemetry-operator 0.122.0`)
+    assert.is(
+      c.detail,
+      `${status}, opentelemetry-operator 0.122.0 (revision 2); want deployed opentelemetry-operator 0.122.0`,
+    )
     assert.is(c.hint, 'run scripts/04-otel-operator.mts (it installs, upgrades or heals the release)')
   })
 }
@@ -169,7 +287,7 @@ buildReportTest('a release not installed: says so', () => {
   assert.is(c.hint, 'run scripts/02-lgtm.mts (it installs, upgrades or heals the release)')
 })
 
-buildReportTest('the versions wanted are the config\'s, not the defaults', () => {
+buildReportTest("the versions wanted are the config's, not the defaults", () => {
   const config = aConfig()
   config.releases = config.releases.map((r) => (r.name === 'tempo' ? { ...r, version: '1.23.0' } : r))
   const snap = aSnapshot({ config: aConfig() }) // tempo deployed at the default, 1.24.4
@@ -209,20 +327,42 @@ buildReportTest('a datasource missing: its check fails, saying what to check', (
 })
 
 buildReportTest('a datasource at another URL: found there, and the URL wanted', () => {
-  const c = check({ datasourceObjects: [aStackDatasourceConfigMap([prometheus, loki, aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo:3100' })])] }, 'datasource/tempo')
+  const c = check(
+    {
+      datasourceObjects: [
+        aStackDatasourceConfigMap([
+          prometheus,
+          loki,
+          aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo:3100' }),
+        ]),
+      ],
+    },
+    'datasource/tempo',
+  )
   assert.is(c.ok, false)
-  assert.match(c.detail, /^found at http:\/\/tempo:3100 type tempo .*want http:\/\/tempo\.monitoring\.svc\.cluster\.local:3200 type tempo$/)
+  assert.match(
+    c.detail,
+    /^found at http:\/\/tempo:3100 type tempo .*want http:\/\/tempo\.monitoring\.svc\.cluster\.local:3200 type tempo$/,
+  )
 })
 
-buildReportTest('a duplicate name (loki-stack\'s own datasource): names not unique, the hint points at loki-stack\'s values', () => {
-  const lokiStack = aDatasourceConfigMap('loki-loki-stack', { 'loki-stack-datasource.yaml': aDatasourceFile([aDatasource({ name: 'Loki', url: 'http://loki:3100' })]) })
-  const o = { datasourceObjects: [aStackDatasourceConfigMap(), lokiStack] }
-  const c = check(o, 'datasource/unique-names')
-  assert.is(c.ok, false)
-  assert.match(c.detail, /^"Loki" 2× \(/)
-  assert.match(c.hint ?? '', /loki-stack.*grafana\.sidecar\.datasources\.enabled=false.*values\/loki-stack-values\.yaml/)
-  assert.equal(failedIds(o), ['datasource/unique-names'])
-})
+buildReportTest(
+  "a duplicate name (loki-stack's own datasource): names not unique, the hint points at loki-stack's values",
+  () => {
+    const lokiStack = aDatasourceConfigMap('loki-loki-stack', {
+      'loki-stack-datasource.yaml': aDatasourceFile([aDatasource({ name: 'Loki', url: 'http://loki:3100' })]),
+    })
+    const o = { datasourceObjects: [aStackDatasourceConfigMap(), lokiStack] }
+    const c = check(o, 'datasource/unique-names')
+    assert.is(c.ok, false)
+    assert.match(c.detail, /^"Loki" 2× \(/)
+    assert.match(
+      c.hint ?? '',
+      /loki-stack.*grafana\.sidecar\.datasources\.enabled=false.*values\/loki-stack-values\.yaml/,
+    )
+    assert.equal(failedIds(o), ['datasource/unique-names'])
+  },
+)
 
 buildReportTest('two defaults: not exactly one, the hint says which to keep', () => {
   const o = { datasourceObjects: [aStackDatasourceConfigMap([prometheus, { ...loki, isDefault: true }, tempo])] }
@@ -234,7 +374,10 @@ buildReportTest('two defaults: not exactly one, the hint says which to keep', ()
 })
 
 buildReportTest('no default: the hint says kube-prometheus-stack provisions it', () => {
-  const c = check({ datasourceObjects: [aStackDatasourceConfigMap([{ ...prometheus, isDefault: false }, loki, tempo])] }, 'datasource/one-default')
+  const c = check(
+    { datasourceObjects: [aStackDatasourceConfigMap([{ ...prometheus, isDefault: false }, loki, tempo])] },
+    'datasource/one-default',
+  )
   assert.is(c.ok, false)
   assert.is(c.detail, 'none is marked isDefault')
   assert.is(c.hint, 'kube-prometheus-stack provisions Prometheus as the default: run scripts/02-lgtm.mts')
@@ -245,7 +388,9 @@ buildReportTest('no datasource objects at all: each expected one missing, and no
 })
 
 buildReportTest('a datasource file that is not YAML: a failed check naming the object and key', () => {
-  const broken = aDatasourceConfigMap('broken', { 'datasource.yaml': 'datasources:\n  - name: Loki\n    url: [unclosed\n' })
+  const broken = aDatasourceConfigMap('broken', {
+    'datasource.yaml': 'datasources:\n  - name: Loki\n    url: [unclosed\n',
+  })
   const o = { datasourceObjects: [aStackDatasourceConfigMap(), broken] }
   const c = check(o, 'datasource/parse')
   assert.is(c.ok, false)
@@ -255,7 +400,15 @@ buildReportTest('a datasource file that is not YAML: a failed check naming the o
 })
 
 buildReportTest('a Secret whose datasource has no name: a parse check naming the secret', () => {
-  const c = check({ datasourceObjects: [aStackDatasourceConfigMap(), aDatasourceSecret('extra', { 'x.yaml': aDatasourceFile([{ type: 'loki' }]) })] }, 'datasource/parse')
+  const c = check(
+    {
+      datasourceObjects: [
+        aStackDatasourceConfigMap(),
+        aDatasourceSecret('extra', { 'x.yaml': aDatasourceFile([{ type: 'loki' }]) }),
+      ],
+    },
+    'datasource/parse',
+  )
   assert.is(c.detail, 'secret/extra (x.yaml) has a datasource without a name')
 })
 
@@ -274,8 +427,12 @@ buildReportTest('everything wrong at once: every problem reported, none hides an
 
 buildReportTest('a release added to the table brings its workload and release lines, a webhook its own', () => {
   const base = aConfig()
-  const extra = aRelease({ name: 'pyroscope', chart: 'pyroscope', version: '1.0.0',
-    workloads: [{ kind: 'StatefulSet', name: 'pyroscope', title: 'Pyroscope', seedPod: 'pyroscope-0' }] })
+  const extra = aRelease({
+    name: 'pyroscope',
+    chart: 'pyroscope',
+    version: '1.0.0',
+    workloads: [{ kind: 'StatefulSet', name: 'pyroscope', title: 'Pyroscope', seedPod: 'pyroscope-0' }],
+  })
   const ids = report({ config: { ...base, releases: [...base.releases, extra] } }).checks.map((c) => c.id)
   assert.ok(ids.includes('workload/pyroscope') && ids.includes('release/pyroscope'), ids.join(' '))
   const withoutOperator = { ...base, releases: base.releases.filter((r) => r.name !== 'opentelemetry-operator') }

@@ -12,14 +12,24 @@ const splitterTest = suite('JsonStreamSplitter')
 /** A watch event as `kubectl get --watch --output-watch-events -o json` prints it (indented). */
 const watchEvent = (type: string, object: unknown) => JSON.stringify({ type, object }, null, 4)
 
-const tricky = aPod({ name: 'loki-0', containers: [{ waiting: { reason: 'CrashLoopBackOff', message: 'back-off {restarting} "loki" \\ } { \\" }' } }] })
-const docs = [watchEvent('ADDED', aPod({ name: 'tempo-0' })), watchEvent('MODIFIED', tricky), watchEvent('DELETED', aPod({ name: 'tempo-0' }))]
+const tricky = aPod({
+  name: 'loki-0',
+  containers: [{ waiting: { reason: 'CrashLoopBackOff', message: 'back-off {restarting} "loki" \\ } { \\" }' } }],
+})
+const docs = [
+  watchEvent('ADDED', aPod({ name: 'tempo-0' })),
+  watchEvent('MODIFIED', tricky),
+  watchEvent('DELETED', aPod({ name: 'tempo-0' })),
+]
 const stream = docs.join('\n')
 
 splitterTest('works: several documents in one chunk', () => {
   const out = new JsonStreamSplitter().push(stream)
   assert.is(out.length, 3)
-  assert.equal(out.map((d) => JSON.parse(d).type), ['ADDED', 'MODIFIED', 'DELETED'])
+  assert.equal(
+    out.map((d) => JSON.parse(d).type),
+    ['ADDED', 'MODIFIED', 'DELETED'],
+  )
 })
 
 splitterTest('each document is returned exactly as it was printed', () => {
@@ -42,7 +52,10 @@ splitterTest('braces and escaped quotes inside strings, split at every boundary'
     const splitter = new JsonStreamSplitter()
     const out = [...splitter.push(doc.slice(0, cut)), ...splitter.push(doc.slice(cut))]
     assert.is(out.length, 1, `cut at ${cut}`)
-    assert.is(JSON.parse(out[0]).object.status.containerStatuses[0].state.waiting.message, 'back-off {restarting} "loki" \\ } { \\" }')
+    assert.is(
+      JSON.parse(out[0]).object.status.containerStatuses[0].state.waiting.message,
+      'back-off {restarting} "loki" \\ } { \\" }',
+    )
   }
 })
 
@@ -83,7 +96,12 @@ const waitCommandsTest = suite('waitCommands')
 
 const loki: WorkloadRef = { kind: 'StatefulSet', name: 'loki', namespace: 'monitoring' }
 const promtail: WorkloadRef = { kind: 'DaemonSet', name: 'loki-promtail', namespace: 'monitoring' }
-const prometheus: WorkloadRef = { kind: 'StatefulSet', name: 'prometheus-kube-prometheus-stack-prometheus', namespace: 'monitoring', mayNotExistYet: true }
+const prometheus: WorkloadRef = {
+  kind: 'StatefulSet',
+  name: 'prometheus-kube-prometheus-stack-prometheus',
+  namespace: 'monitoring',
+  mayNotExistYet: true,
+}
 
 waitCommandsTest('works: a rollout status per workload, with the timeout', () => {
   assert.equal(waitCommands({}, [loki, promtail], 600_000).map(renderCommand), [
@@ -93,10 +111,29 @@ waitCommandsTest('works: a rollout status per workload, with the timeout', () =>
 })
 
 waitCommandsTest('a workload an operator creates later: kubectl wait --for=create first', () => {
-  assert.equal(waitCommands({}, [prometheus], 300_000).map((c) => c.argv), [
-    ['kubectl', 'wait', '--for=create', 'statefulset/prometheus-kube-prometheus-stack-prometheus', '-n', 'monitoring', '--timeout=5m'],
-    ['kubectl', 'rollout', 'status', 'statefulset/prometheus-kube-prometheus-stack-prometheus', '-n', 'monitoring', '--timeout=5m'],
-  ])
+  assert.equal(
+    waitCommands({}, [prometheus], 300_000).map((c) => c.argv),
+    [
+      [
+        'kubectl',
+        'wait',
+        '--for=create',
+        'statefulset/prometheus-kube-prometheus-stack-prometheus',
+        '-n',
+        'monitoring',
+        '--timeout=5m',
+      ],
+      [
+        'kubectl',
+        'rollout',
+        'status',
+        'statefulset/prometheus-kube-prometheus-stack-prometheus',
+        '-n',
+        'monitoring',
+        '--timeout=5m',
+      ],
+    ],
+  )
 })
 
 waitCommandsTest('the timeout is rendered as kubectl reads it', () => {
@@ -105,8 +142,19 @@ waitCommandsTest('the timeout is rendered as kubectl reads it', () => {
 })
 
 waitCommandsTest('with a context: --context first', () => {
-  const [cmd] = waitCommands({ context: 'kind-kind' }, [{ kind: 'Deployment', name: 'cert-manager-webhook', namespace: 'cert-manager' }], 600_000)
-  assert.equal(cmd.argv.slice(0, 6), ['kubectl', '--context', 'kind-kind', 'rollout', 'status', 'deployment/cert-manager-webhook'])
+  const [cmd] = waitCommands(
+    { context: 'kind-kind' },
+    [{ kind: 'Deployment', name: 'cert-manager-webhook', namespace: 'cert-manager' }],
+    600_000,
+  )
+  assert.equal(cmd.argv.slice(0, 6), [
+    'kubectl',
+    '--context',
+    'kind-kind',
+    'rollout',
+    'status',
+    'deployment/cert-manager-webhook',
+  ])
 })
 
 waitCommandsTest('no workloads: no commands', () => {
@@ -138,7 +186,10 @@ watchesTest('a wait under way when the watches stop (a signal) ends without thro
   const onCrash = (error: unknown) => crashes.push(error)
   process.on('uncaughtException', onCrash)
   try {
-    const waiting = waitForWorkloads({ runner: new Runner(log, env), log, target: {}, watches }, 'loki', [loki], { timeoutMs: 1500, stuckAfterMs: 60_000 })
+    const waiting = waitForWorkloads({ runner: new Runner(log, env), log, target: {}, watches }, 'loki', [loki], {
+      timeoutMs: 1500,
+      stuckAfterMs: 60_000,
+    })
     await watches.stop()
     // it fails (no kubectl here), which is not what this test is about; a wait whose timer throws never settles
     await Promise.race([waiting.catch(() => {}), new Promise((r) => setTimeout(r, 4000))])

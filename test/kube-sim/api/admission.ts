@@ -98,7 +98,8 @@ export class Admission implements WebhookFaults {
     const { namespace, name } = cc.service
     const port = cc.service.port ?? 443
     const url = `https://${name}.${namespace}.svc:${port}${cc.service.path ?? ''}?timeout=${hook.timeoutSeconds ?? 10}s`
-    const calling = (why: string) => internalError(`failed calling webhook "${hook.name}": failed to call webhook: Post "${url}": ${why}`)
+    const calling = (why: string) =>
+      internalError(`failed calling webhook "${hook.name}": failed to call webhook: Post "${url}": ${why}`)
     const svc = this.store.get({ group: '', resource: 'services' }, namespace, name)
     if (!svc) return calling(`service "${name}" not found`)
     const refused = calling(`dial tcp ${svc.spec?.clusterIP ?? '10.96.0.1'}:${port}: connect: connection refused`)
@@ -123,7 +124,11 @@ export class Admission implements WebhookFaults {
     const rules: any[] = hook.rules ?? []
     if (!rules.some((r) => ruleMatches(r, req))) return false
     const labels = req.object?.metadata.labels ?? req.oldObject?.metadata.labels ?? {}
-    if (!selectorMatches(hook.objectSelector, labels) && !selectorMatches(hook.objectSelector, req.oldObject?.metadata.labels ?? {})) return false
+    if (
+      !selectorMatches(hook.objectSelector, labels) &&
+      !selectorMatches(hook.objectSelector, req.oldObject?.metadata.labels ?? {})
+    )
+      return false
     if (req.def.kind === 'Namespace' && req.def.group === '') return selectorMatches(hook.namespaceSelector, labels)
     if (!req.def.namespaced || !req.namespace) return true
     const ns = this.store.get({ group: '', resource: 'namespaces' }, undefined, req.namespace)

@@ -7,8 +7,13 @@ const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'up
 const NO_COLLECTION = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']
 const SUB_RW = ['get', 'patch', 'update']
 
-const status = (kind: string, group: string, version: string): SubresourceDef =>
-  ({ name: 'status', kind, group, version, verbs: SUB_RW })
+const status = (kind: string, group: string, version: string): SubresourceDef => ({
+  name: 'status',
+  kind,
+  group,
+  version,
+  verbs: SUB_RW,
+})
 const scale: SubresourceDef = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: SUB_RW }
 
 interface Row {
@@ -34,7 +39,9 @@ function gv(group: string, version: string, rows: Row[]): ResourceDef[] {
     shortNames: r.short ?? [],
     verbs: r.verbs ?? ALL,
     categories: r.categories ?? [],
-    subresources: (r.sub ?? []).map((s) => (s === 'status' ? status(r.kind, group, version) : s === 'scale' ? scale : s)),
+    subresources: (r.sub ?? []).map((s) =>
+      s === 'status' ? status(r.kind, group, version) : s === 'scale' ? scale : s,
+    ),
   }))
 }
 
@@ -46,17 +53,35 @@ export const builtinResources: ResourceDef[] = [
     { resource: 'endpoints', kind: 'Endpoints', short: ['ep'] },
     { resource: 'events', kind: 'Event', short: ['ev'] },
     { resource: 'limitranges', kind: 'LimitRange', short: ['limits'] },
-    { resource: 'namespaces', kind: 'Namespace', short: ['ns'], cluster: true, verbs: NO_COLLECTION, sub: ['status', { name: 'finalize', kind: 'Namespace', group: '', version: 'v1', verbs: ['update'] }] },
+    {
+      resource: 'namespaces',
+      kind: 'Namespace',
+      short: ['ns'],
+      cluster: true,
+      verbs: NO_COLLECTION,
+      sub: ['status', { name: 'finalize', kind: 'Namespace', group: '', version: 'v1', verbs: ['update'] }],
+    },
     { resource: 'nodes', kind: 'Node', short: ['no'], cluster: true, sub: ['status'] },
     { resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', short: ['pvc'], sub: ['status'] },
     { resource: 'persistentvolumes', kind: 'PersistentVolume', short: ['pv'], cluster: true, sub: ['status'] },
     {
-      resource: 'pods', kind: 'Pod', short: ['po'], categories: all,
-      sub: ['status',
+      resource: 'pods',
+      kind: 'Pod',
+      short: ['po'],
+      categories: all,
+      sub: [
+        'status',
         { name: 'log', kind: 'Pod', group: '', version: 'v1', verbs: ['get'] },
-        { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] }],
+        { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+      ],
     },
-    { resource: 'replicationcontrollers', kind: 'ReplicationController', short: ['rc'], categories: all, sub: ['status', 'scale'] },
+    {
+      resource: 'replicationcontrollers',
+      kind: 'ReplicationController',
+      short: ['rc'],
+      categories: all,
+      sub: ['status', 'scale'],
+    },
     { resource: 'resourcequotas', kind: 'ResourceQuota', short: ['quota'], sub: ['status'] },
     { resource: 'secrets', kind: 'Secret' },
     { resource: 'serviceaccounts', kind: 'ServiceAccount', short: ['sa'] },
@@ -73,9 +98,27 @@ export const builtinResources: ResourceDef[] = [
     { resource: 'cronjobs', kind: 'CronJob', short: ['cj'], categories: all, sub: ['status'] },
     { resource: 'jobs', kind: 'Job', categories: all, sub: ['status'] },
   ]),
-  ...gv('autoscaling', 'v2', [{ resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', short: ['hpa'], categories: all, sub: ['status'] }]),
-  ...gv('autoscaling', 'v1', [{ resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', short: ['hpa'], categories: all, sub: ['status'] }]),
-  ...gv('policy', 'v1', [{ resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', short: ['pdb'], sub: ['status'] }]),
+  ...gv('autoscaling', 'v2', [
+    {
+      resource: 'horizontalpodautoscalers',
+      kind: 'HorizontalPodAutoscaler',
+      short: ['hpa'],
+      categories: all,
+      sub: ['status'],
+    },
+  ]),
+  ...gv('autoscaling', 'v1', [
+    {
+      resource: 'horizontalpodautoscalers',
+      kind: 'HorizontalPodAutoscaler',
+      short: ['hpa'],
+      categories: all,
+      sub: ['status'],
+    },
+  ]),
+  ...gv('policy', 'v1', [
+    { resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', short: ['pdb'], sub: ['status'] },
+  ]),
   ...gv('rbac.authorization.k8s.io', 'v1', [
     { resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', cluster: true },
     { resource: 'clusterroles', kind: 'ClusterRole', cluster: true },
@@ -83,13 +126,32 @@ export const builtinResources: ResourceDef[] = [
     { resource: 'roles', kind: 'Role' },
   ]),
   ...gv('apiextensions.k8s.io', 'v1', [
-    { resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', short: ['crd', 'crds'], cluster: true, categories: ['api-extensions'], sub: ['status'] },
+    {
+      resource: 'customresourcedefinitions',
+      kind: 'CustomResourceDefinition',
+      short: ['crd', 'crds'],
+      cluster: true,
+      categories: ['api-extensions'],
+      sub: ['status'],
+    },
   ]),
   ...gv('admissionregistration.k8s.io', 'v1', [
-    { resource: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', cluster: true, categories: ['api-extensions'] },
-    { resource: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', cluster: true, categories: ['api-extensions'] },
+    {
+      resource: 'mutatingwebhookconfigurations',
+      kind: 'MutatingWebhookConfiguration',
+      cluster: true,
+      categories: ['api-extensions'],
+    },
+    {
+      resource: 'validatingwebhookconfigurations',
+      kind: 'ValidatingWebhookConfiguration',
+      cluster: true,
+      categories: ['api-extensions'],
+    },
   ]),
-  ...gv('apiregistration.k8s.io', 'v1', [{ resource: 'apiservices', kind: 'APIService', cluster: true, categories: ['api-extensions'], sub: ['status'] }]),
+  ...gv('apiregistration.k8s.io', 'v1', [
+    { resource: 'apiservices', kind: 'APIService', cluster: true, categories: ['api-extensions'], sub: ['status'] },
+  ]),
   ...gv('networking.k8s.io', 'v1', [
     { resource: 'ingressclasses', kind: 'IngressClass', cluster: true },
     { resource: 'ingresses', kind: 'Ingress', short: ['ing'], sub: ['status'] },
@@ -97,7 +159,9 @@ export const builtinResources: ResourceDef[] = [
   ]),
   ...gv('discovery.k8s.io', 'v1', [{ resource: 'endpointslices', kind: 'EndpointSlice' }]),
   ...gv('coordination.k8s.io', 'v1', [{ resource: 'leases', kind: 'Lease' }]),
-  ...gv('scheduling.k8s.io', 'v1', [{ resource: 'priorityclasses', kind: 'PriorityClass', short: ['pc'], cluster: true }]),
+  ...gv('scheduling.k8s.io', 'v1', [
+    { resource: 'priorityclasses', kind: 'PriorityClass', short: ['pc'], cluster: true },
+  ]),
   ...gv('storage.k8s.io', 'v1', [
     { resource: 'csidrivers', kind: 'CSIDriver', cluster: true },
     { resource: 'storageclasses', kind: 'StorageClass', short: ['sc'], cluster: true },

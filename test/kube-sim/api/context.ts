@@ -59,11 +59,30 @@ function toEventsV1(e: KObject): KObject {
 
 /** The inverse, for events written through events.k8s.io/v1. */
 export function fromEventsV1(e: KObject): KObject {
-  const { regarding, note, deprecatedSource, deprecatedCount, deprecatedFirstTimestamp, deprecatedLastTimestamp, ...rest } = e
+  const {
+    regarding,
+    note,
+    deprecatedSource,
+    deprecatedCount,
+    deprecatedFirstTimestamp,
+    deprecatedLastTimestamp,
+    ...rest
+  } = e
   return {
-    ...rest, apiVersion: 'v1', kind: 'Event', involvedObject: regarding, message: note, source: deprecatedSource ?? { component: e.reportingController },
-    count: deprecatedCount, firstTimestamp: deprecatedFirstTimestamp, lastTimestamp: deprecatedLastTimestamp,
+    ...rest,
+    apiVersion: 'v1',
+    kind: 'Event',
+    involvedObject: regarding,
+    message: note,
+    source: deprecatedSource ?? { component: e.reportingController },
+    count: deprecatedCount,
+    firstTimestamp: deprecatedFirstTimestamp,
+    lastTimestamp: deprecatedLastTimestamp,
   }
 }
 
-export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  body,
+  headers,
+})

@@ -14,7 +14,12 @@ export interface DefaultsContext {
 }
 
 /** Returns the defaulted object; `old` is the stored object on updates. */
-export function applyDefaults(def: ResourceDef, input: KObject, old: KObject | undefined, ctx: DefaultsContext): KObject {
+export function applyDefaults(
+  def: ResourceDef,
+  input: KObject,
+  old: KObject | undefined,
+  ctx: DefaultsContext,
+): KObject {
   if (def.custom) return input
   const obj = workloadDefaults(storageOf(def), input)
   const extra = extras[`${def.group || 'v1'}/${def.kind}`]

@@ -19,10 +19,18 @@ export function discovery(path: string, accept: string, registry: Registry): Rep
   const aggregated = preferredAggregated(accept)
   if (path === '/api' || path === '/api/') {
     if (aggregated) return aggregatedReply(aggregated, [coreGroupDiscovery(registry)])
-    return ok({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] })
+    return ok({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+    })
   }
   if (path === '/apis' || path === '/apis/') {
-    if (aggregated) return aggregatedReply(aggregated, registry.groups().map((g) => groupDiscovery(g, registry)))
+    if (aggregated)
+      return aggregatedReply(
+        aggregated,
+        registry.groups().map((g) => groupDiscovery(g, registry)),
+      )
     return ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: registry.groups().map(apiGroup) })
   }
   if (parts[0] === 'api' && parts.length === 2) {
@@ -68,9 +76,12 @@ function resourceList(group: string, version: string, registry: Registry) {
   const resources = registry.inGroupVersion(group, version).flatMap((def) => [
     legacyResource(def),
     ...def.subresources.map((s) => ({
-      name: `${def.resource}/${s.name}`, singularName: '', namespaced: def.namespaced,
+      name: `${def.resource}/${s.name}`,
+      singularName: '',
+      namespaced: def.namespaced,
       ...(s.group !== def.group || s.version !== def.version ? { group: s.group, version: s.version } : {}),
-      kind: s.kind, verbs: s.verbs,
+      kind: s.kind,
+      verbs: s.verbs,
     })),
   ])
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources }
@@ -78,7 +89,11 @@ function resourceList(group: string, version: string, registry: Registry) {
 
 function legacyResource(def: ResourceDef) {
   return {
-    name: def.resource, singularName: def.singular, namespaced: def.namespaced, kind: def.kind, verbs: def.verbs,
+    name: def.resource,
+    singularName: def.singular,
+    namespaced: def.namespaced,
+    kind: def.kind,
+    verbs: def.verbs,
     ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
     ...(def.categories.length ? { categories: def.categories } : {}),
     storageVersionHash: hash(`${def.group}/${def.version}/${def.resource}`),
@@ -103,7 +118,13 @@ function versionDiscovery(group: string, version: string, registry: Registry) {
     ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
     ...(def.categories.length ? { categories: def.categories } : {}),
     ...(def.subresources.length
-      ? { subresources: def.subresources.map((s) => ({ subresource: s.name, responseKind: { group: s.group, version: s.version, kind: s.kind }, verbs: s.verbs })) }
+      ? {
+          subresources: def.subresources.map((s) => ({
+            subresource: s.name,
+            responseKind: { group: s.group, version: s.version, kind: s.kind },
+            verbs: s.verbs,
+          })),
+        }
       : {}),
   }))
   return { version, resources, freshness: 'Current' }
@@ -113,5 +134,7 @@ function versionDiscovery(group: string, version: string, registry: Registry) {
 function hash(s: string): string {
   let h = 0
   for (const c of s) h = (h * 31 + c.charCodeAt(0)) | 0
-  return Buffer.from(String(h >>> 0)).toString('base64').slice(0, 11)
+  return Buffer.from(String(h >>> 0))
+    .toString('base64')
+    .slice(0, 11)
 }

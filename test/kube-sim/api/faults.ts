@@ -106,7 +106,8 @@ export class HttpFaultBook implements HttpFaults {
     if (rule.untilMs !== undefined && age >= rule.untilMs) return false
     if (rule.verbs && !rule.verbs.includes(req.verb)) return false
     if (rule.path !== undefined) {
-      const matched = typeof rule.path === 'string' ? req.pathAndQuery.includes(rule.path) : rule.path.test(req.pathAndQuery)
+      const matched =
+        typeof rule.path === 'string' ? req.pathAndQuery.includes(rule.path) : rule.path.test(req.pathAndQuery)
       if (!matched) return false
     }
     return this.random() < (rule.share ?? 1)

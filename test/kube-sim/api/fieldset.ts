@@ -10,7 +10,19 @@ export const pathKey = (p: Path) => p.join(SEP)
 export const keyPath = (k: string): Path => (k ? k.split(SEP) : [])
 
 /** Server-owned metadata that no manager owns. */
-const SERVER_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName'])
+const SERVER_META = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+  'generateName',
+])
 
 export type Scope = 'all' | 'main' | 'status'
 
@@ -50,7 +62,8 @@ function walk(value: unknown, segs: Path, names: string[], custom: boolean, out:
       for (const item of value) {
         const itemSeg = `k:${JSON.stringify(itemKey(item, kind.keys))}`
         out.add(pathKey([...segs, itemSeg, '.']))
-        if (isMap(item)) for (const [k, v] of Object.entries(item)) walk(v, [...segs, itemSeg, `f:${k}`], [...names, k], custom, out)
+        if (isMap(item))
+          for (const [k, v] of Object.entries(item)) walk(v, [...segs, itemSeg, `f:${k}`], [...names, k], custom, out)
       }
       return
     }
@@ -127,7 +140,9 @@ export function describe(path: Path): string {
       if (s.startsWith('f:')) return `.${s.slice(2)}`
       if (s.startsWith('v:')) return `[${s.slice(2)}]`
       const key = JSON.parse(s.slice(2)) as Record<string, unknown>
-      return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`
+      return `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`
     })
     .join('')
 }

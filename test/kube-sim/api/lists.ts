@@ -48,7 +48,9 @@ export function listKind(path: string[], items: unknown[], custom: boolean): Lis
 
 /** Container ports merge by containerPort(+protocol), Service ports by port(+protocol). */
 function portKeys(path: string[], items: unknown[]): ListKind {
-  const containerish = path.includes('containers') || path.includes('initContainers') ||
+  const containerish =
+    path.includes('containers') ||
+    path.includes('initContainers') ||
     items.some((i) => typeof i === 'object' && i !== null && 'containerPort' in i)
   return { type: 'map', keys: containerish ? ['containerPort', 'protocol'] : ['port', 'protocol'] }
 }
@@ -65,4 +67,5 @@ export function itemKey(item: unknown, keys: string[]): Record<string, unknown> 
   return out
 }
 
-export const sameKey = (a: unknown, b: unknown, keys: string[]) => JSON.stringify(itemKey(a, keys)) === JSON.stringify(itemKey(b, keys))
+export const sameKey = (a: unknown, b: unknown, keys: string[]) =>
+  JSON.stringify(itemKey(a, keys)) === JSON.stringify(itemKey(b, keys))

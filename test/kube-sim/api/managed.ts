@@ -40,7 +40,9 @@ export function trackUpdate(old: KObject | undefined, next: KObject, ctx: WriteC
   const scope = scopeOf(ctx)
   const before = fieldSet(old, ctx.custom, scope)
   const after = fieldSet(next, ctx.custom, scope)
-  const changed = [...after].filter((p) => !before.has(p) || !deepEqual(valueAt(old, keyPath(p)), valueAt(next, keyPath(p))))
+  const changed = [...after].filter(
+    (p) => !before.has(p) || !deepEqual(valueAt(old, keyPath(p)), valueAt(next, keyPath(p))),
+  )
   const removed = [...before].filter((p) => !after.has(p))
   if (!changed.length && !removed.length && old) {
     next.metadata.managedFields = old.metadata.managedFields
@@ -61,7 +63,11 @@ export function trackUpdate(old: KObject | undefined, next: KObject, ctx: WriteC
  * Server-side apply of `applied` onto `live` (undefined: the object is created). Returns the
  * object to store, with its managedFields; throws 409 on conflicts unless `force`.
  */
-export function serverSideApply(live: KObject | undefined, applied: KObject, ctx: WriteContext & { force: boolean }): KObject {
+export function serverSideApply(
+  live: KObject | undefined,
+  applied: KObject,
+  ctx: WriteContext & { force: boolean },
+): KObject {
   const scope = scopeOf(ctx)
   const config = fieldSet(applied, ctx.custom, scope)
   const entries = live ? readEntries(live) : []
@@ -102,11 +108,16 @@ function findConflicts(live: KObject, applied: KObject, config: Set<string>, oth
 
 function conflictError(conflicts: { path: string; manager: string }[], apiVersion: string): ApiError {
   const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${apiVersion}: ${describe(keyPath(c.path))}`)
-  const message = conflicts.length === 1
-    ? `Apply failed with 1 conflict: ${lines[0]}`
-    : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`
+  const message =
+    conflicts.length === 1
+      ? `Apply failed with 1 conflict: ${lines[0]}`
+      : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`
   return new ApiError(409, 'Conflict', message, {
-    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${apiVersion}`, field: describe(keyPath(c.path)) })),
+    causes: conflicts.map((c) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with "${c.manager}" using ${apiVersion}`,
+      field: describe(keyPath(c.path)),
+    })),
   })
 }
 
@@ -144,12 +155,16 @@ function scopedConfig(applied: KObject, scope: Scope): Record<string, unknown> {
 /** A dropped field stays when another manager owns it or anything under it. */
 function ownedByOthers(p: string, others: Entry[]): boolean {
   const base = p.endsWith('.') ? p.slice(0, -2) : p
-  return others.some((e) => [...e.set].some((q) => q === base || q.startsWith(base + '\u0001')))
+  return others.some((e) => [...e.set].some((q) => q === base || q.startsWith(`${base}\u0001`)))
 }
 
 function readEntries(obj: KObject): Entry[] {
   return ((obj.metadata.managedFields ?? []) as any[]).map((m) => ({
-    manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time, subresource: m.subresource,
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    time: m.time,
+    subresource: m.subresource,
     set: decode(m.fieldsV1),
   }))
 }
@@ -158,15 +173,29 @@ function writeEntries(obj: KObject, entries: Entry[]): void {
   const kept = entries.filter((e) => e.set.size)
   if (!kept.length) return void delete obj.metadata.managedFields
   obj.metadata.managedFields = kept.map((e) => ({
-    manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1',
-    fieldsV1: encode(e.set), ...(e.subresource ? { subresource: e.subresource } : {}),
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: e.apiVersion,
+    time: e.time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: encode(e.set),
+    ...(e.subresource ? { subresource: e.subresource } : {}),
   }))
 }
 
 function findOrAdd(entries: Entry[], ctx: WriteContext, operation: Entry['operation']): Entry {
-  const found = entries.find((e) => e.manager === ctx.manager && e.operation === operation && (e.subresource ?? '') === (ctx.subresource ?? ''))
+  const found = entries.find(
+    (e) => e.manager === ctx.manager && e.operation === operation && (e.subresource ?? '') === (ctx.subresource ?? ''),
+  )
   if (found) return found
-  const entry: Entry = { manager: ctx.manager, operation, apiVersion: ctx.apiVersion, time: now(), subresource: ctx.subresource, set: new Set() }
+  const entry: Entry = {
+    manager: ctx.manager,
+    operation,
+    apiVersion: ctx.apiVersion,
+    time: now(),
+    subresource: ctx.subresource,
+    set: new Set(),
+  }
   entries.push(entry)
   return entry
 }
@@ -175,4 +204,3 @@ const stripManaged = (o: KObject) => ({ ...o, metadata: { ...o.metadata, managed
 const sameSets = (a: Entry[], b: Entry[]) =>
   JSON.stringify(a.filter((e) => e.set.size).map((e) => [e.manager, e.operation, [...e.set].sort()])) ===
   JSON.stringify(b.filter((e) => e.set.size).map((e) => [e.manager, e.operation, [...e.set].sort()]))
-

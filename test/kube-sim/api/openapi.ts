@@ -21,12 +21,17 @@ export interface OpenApiReply {
  */
 export function openapiV2(accept: string): OpenApiReply & { contentType: string } {
   if (accept.includes('protobuf')) return { status: 200, body: V2_PROTOBUF, contentType: 'application/octet-stream' }
-  return { status: 200, body: { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.3' }, paths: {}, definitions: {} }, contentType: 'application/json' }
+  return {
+    status: 200,
+    body: { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.3' }, paths: {}, definitions: {} },
+    contentType: 'application/json',
+  }
 }
 
 /** openapi_v2.Document{swagger: "2.0", info: {title: "Kubernetes", version: "v1.32.3"}} on the wire. */
 const V2_PROTOBUF = (() => {
-  const str = (field: number, s: string) => Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(s)]), Buffer.from(s)])
+  const str = (field: number, s: string) =>
+    Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(s)]), Buffer.from(s)])
   const info = Buffer.concat([str(1, 'Kubernetes'), str(2, 'v1.32.3')])
   return Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info])
 })()
@@ -47,7 +52,11 @@ function rootPaths(registry: Registry): Record<string, { serverRelativeURL: stri
   const gvs = new Set(registry.all().map((d) => (d.group ? `apis/${d.group}/${d.version}` : `api/${d.version}`)))
   for (const gv of gvs) {
     const [group, version] = gv === 'api/v1' ? ['', 'v1'] : gv.split('/').slice(1)
-    const hash = createHash('sha256').update(JSON.stringify(registry.inGroupVersion(group, version))).digest('hex').slice(0, 32).toUpperCase()
+    const hash = createHash('sha256')
+      .update(JSON.stringify(registry.inGroupVersion(group, version)))
+      .digest('hex')
+      .slice(0, 32)
+      .toUpperCase()
     out[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${hash}` }
   }
   return out
@@ -83,7 +92,10 @@ function itemOperations(def: ResourceDef) {
   // Strategic merge is left out of the patch content types on purpose: kubectl then uses its
   // compiled-in patch metadata instead of looking for schemas this document does not carry.
   const patchTypes = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']
-  const body = { content: Object.fromEntries(patchTypes.map((t) => [t, { schema: { type: 'object' } }])), required: true }
+  const body = {
+    content: Object.fromEntries(patchTypes.map((t) => [t, { schema: { type: 'object' } }])),
+    required: true,
+  }
   return {
     get: op('get', []),
     put: op('put', write),

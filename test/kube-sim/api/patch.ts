@@ -9,7 +9,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   if (Array.isArray(a) !== Array.isArray(b)) return false
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => deepEqual(v, (b as unknown[])[i]))
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((v, i) => deepEqual(v, (b as unknown[])[i]))
   const ka = Object.keys(a as object)
   const kb = Object.keys(b as object)
   return ka.length === kb.length && ka.every((k) => deepEqual((a as any)[k], (b as any)[k]))
@@ -60,7 +61,8 @@ function applyOp(doc: unknown, op: Op): unknown {
     case 'copy':
       return put(doc, pointer(op.path), clone(get(doc, pointer(op.from ?? ''), op)), 'add')
     case 'test':
-      if (!deepEqual(get(doc, pointer(op.path), op), op.value)) throw unprocessable(`testing value ${op.path} failed: test failed`)
+      if (!deepEqual(get(doc, pointer(op.path), op), op.value))
+        throw unprocessable(`testing value ${op.path} failed: test failed`)
       return doc
     default:
       throw badRequest(`Unexpected kind: ${op.op}`)
@@ -70,7 +72,10 @@ function applyOp(doc: unknown, op: Op): unknown {
 function pointer(path: string): string[] {
   if (path === '') return []
   if (!path.startsWith('/')) throw badRequest(`JSON pointer must be empty or start with a "/": ${path}`)
-  return path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
 function get(doc: unknown, keys: string[], op: Op): unknown {
@@ -86,11 +91,12 @@ function get(doc: unknown, keys: string[], op: Op): unknown {
 
 function put(doc: unknown, keys: string[], value: unknown, mode: 'add' | 'replace'): unknown {
   if (keys.length === 0) return value
-  const parent: any = get(doc, keys.slice(0, -1), { op: mode, path: '/' + keys.join('/') })
+  const parent: any = get(doc, keys.slice(0, -1), { op: mode, path: `/${keys.join('/')}` })
   const last = keys[keys.length - 1]
   if (Array.isArray(parent)) {
     const i = last === '-' ? parent.length : Number(last)
-    if (!Number.isInteger(i) || i < 0 || i > parent.length) throw unprocessable(`${mode} operation does not apply: index out of bounds: ${last}`)
+    if (!Number.isInteger(i) || i < 0 || i > parent.length)
+      throw unprocessable(`${mode} operation does not apply: index out of bounds: ${last}`)
     if (mode === 'add') parent.splice(i, 0, value)
     else parent[i] = value
   } else if (parent !== null && typeof parent === 'object') {
@@ -102,7 +108,7 @@ function put(doc: unknown, keys: string[], value: unknown, mode: 'add' | 'replac
 }
 
 function remove(doc: unknown, keys: string[]): unknown {
-  const parent: any = get(doc, keys.slice(0, -1), { op: 'remove', path: '/' + keys.join('/') })
+  const parent: any = get(doc, keys.slice(0, -1), { op: 'remove', path: `/${keys.join('/')}` })
   const last = keys[keys.length - 1]
   if (Array.isArray(parent)) parent.splice(Number(last), 1)
   else delete parent[last]

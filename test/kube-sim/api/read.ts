@@ -21,7 +21,8 @@ export function getObject(ctx: ApiContext, call: Call): Reply {
       throw pathNotFound()
   }
   const shown = present(req.def, obj)
-  if (wantsTable(call.accept)) return json(200, toTable(req.def, [shown], req.query.get('includeObject'), ctx.store.resourceVersion))
+  if (wantsTable(call.accept))
+    return json(200, toTable(req.def, [shown], req.query.get('includeObject'), ctx.store.resourceVersion))
   return json(200, shown)
 }
 
@@ -29,7 +30,8 @@ export function listObjects(ctx: ApiContext, call: Call): Reply {
   const { req } = call
   const { items, resourceVersion } = ctx.store.list(storageOf(req.def), req.namespace)
   const selected = select(items, call).map((o) => present(req.def, o))
-  if (wantsTable(call.accept)) return json(200, toTable(req.def, selected, req.query.get('includeObject'), resourceVersion))
+  if (wantsTable(call.accept))
+    return json(200, toTable(req.def, selected, req.query.get('includeObject'), resourceVersion))
   return json(200, {
     kind: `${req.def.kind}List`,
     apiVersion: apiVersionOf(req.def.group, req.def.version),
@@ -58,10 +60,16 @@ export function scaleOf(obj: KObject): KObject {
   const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata
   const sel = obj.spec?.selector?.matchLabels ?? {}
   return {
-    apiVersion: 'autoscaling/v1', kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
     metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
     spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') },
+    status: {
+      replicas: obj.status?.replicas ?? 0,
+      selector: Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    },
   }
 }
 
@@ -70,7 +78,9 @@ function podLog(pod: KObject, container: string | null): Reply {
   const containers: any[] = pod.spec?.containers ?? []
   const name = container ?? (containers.length === 1 ? containers[0].name : undefined)
   if (!name) {
-    throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`)
+    throw badRequest(
+      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`,
+    )
   }
   const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === name)
   const reason: string | undefined = status ? status.state?.waiting?.reason : 'ContainerCreating'

@@ -9,7 +9,10 @@ export type { GroupInfo, PrinterColumn, ResourceDef, SubresourceDef } from './re
 
 export const CRDS: ResourceId = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }
 
-export const idOf = (def: { group: string; resource: string }): ResourceId => ({ group: def.group, resource: def.resource })
+export const idOf = (def: { group: string; resource: string }): ResourceId => ({
+  group: def.group,
+  resource: def.resource,
+})
 export const apiVersionOf = (group: string, version: string) => (group ? `${group}/${version}` : version)
 
 export class Registry {
@@ -95,6 +98,7 @@ function crdSubresources(group: string, version: any, kind: string): Subresource
   const out: SubresourceDef[] = []
   const sub = version.subresources ?? {}
   if (sub.status) out.push({ name: 'status', kind, group, version: version.name, verbs: ['get', 'patch', 'update'] })
-  if (sub.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] })
+  if (sub.scale)
+    out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] })
   return out
 }

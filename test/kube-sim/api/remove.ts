@@ -27,7 +27,11 @@ export function deleteObject(ctx: ApiContext, call: Call): Reply {
   if (dryRun) return json(200, present(req.def, current))
   const result = remove(ctx, storageOf(req.def), current, opts)
   const gone = !ctx.store.get(storageOf(req.def), req.namespace, req.name!)
-  if (gone) return json(200, success({ name: current.metadata.name, group: req.def.group, kind: req.def.resource, uid: current.metadata.uid }))
+  if (gone)
+    return json(
+      200,
+      success({ name: current.metadata.name, group: req.def.group, kind: req.def.resource, uid: current.metadata.uid }),
+    )
   return json(200, present(req.def, result))
 }
 
@@ -37,7 +41,13 @@ export function deleteCollection(ctx: ApiContext, call: Call): Reply {
   const dryRun = isDryRun(call.req.query) || (opts.dryRun ?? []).includes('All')
   const items = select(ctx.store.list(storageOf(req.def), req.namespace).items, call)
   for (const obj of items) {
-    ctx.admission.admit({ operation: 'DELETE', def: req.def, namespace: obj.metadata.namespace, oldObject: obj, dryRun })
+    ctx.admission.admit({
+      operation: 'DELETE',
+      def: req.def,
+      namespace: obj.metadata.namespace,
+      oldObject: obj,
+      dryRun,
+    })
     if (!dryRun) remove(ctx, storageOf(req.def), obj, opts)
   }
   return json(200, success())
@@ -49,9 +59,19 @@ function remove(ctx: ApiContext, res: ResourceId, obj: KObject, opts: DeleteOpti
   if (policy === 'Foreground') for (const [depRes, dep] of dependents(ctx, obj)) remove(ctx, depRes, dep, opts)
   const result = ctx.store.delete(res, obj.metadata.namespace, obj.metadata.name)
   // With its cleanup finalizer, the controllers delete a CRD's objects; without one it is gone now.
-  if (res.group === CRDS.group && res.resource === CRDS.resource && !result.metadata.deletionTimestamp) removeCustomObjects(ctx, obj)
-  if (res.group === '' && res.resource === 'namespaces' && result.metadata.deletionTimestamp && result.status?.phase !== 'Terminating') {
-    return ctx.store.update(res, { ...result, status: { ...result.status, phase: 'Terminating' } }, { subresource: 'status' })
+  if (res.group === CRDS.group && res.resource === CRDS.resource && !result.metadata.deletionTimestamp)
+    removeCustomObjects(ctx, obj)
+  if (
+    res.group === '' &&
+    res.resource === 'namespaces' &&
+    result.metadata.deletionTimestamp &&
+    result.status?.phase !== 'Terminating'
+  ) {
+    return ctx.store.update(
+      res,
+      { ...result, status: { ...result.status, phase: 'Terminating' } },
+      { subresource: 'status' },
+    )
   }
   return result
 }
@@ -80,7 +100,8 @@ function removeCustomObjects(ctx: ApiContext, crd: KObject): void {
   if (!res.group || !res.resource) return
   for (const o of ctx.store.list(res).items) {
     if (o.metadata.finalizers?.length) ctx.store.update(res, { ...o, metadata: { ...o.metadata, finalizers: [] } })
-    if (ctx.store.get(res, o.metadata.namespace, o.metadata.name)) ctx.store.delete(res, o.metadata.namespace, o.metadata.name)
+    if (ctx.store.get(res, o.metadata.namespace, o.metadata.name))
+      ctx.store.delete(res, o.metadata.namespace, o.metadata.name)
   }
 }
 
@@ -107,9 +128,17 @@ function checkPreconditions(obj: KObject, opts: DeleteOptions, call: Call): void
   if (!pre) return
   const q = call.req.def
   if (pre.uid && pre.uid !== obj.metadata.uid) {
-    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`)
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
+    )
   }
   if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
-    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${obj.metadata.resourceVersion}`)
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${obj.metadata.resourceVersion}`,
+    )
   }
 }

@@ -23,7 +23,7 @@ export function labelMatcher(selector: string | null): Matcher {
 export function fieldMatcher(selector: string | null): Matcher {
   if (!selector?.trim()) return () => true
   const terms = selector.split(',').map((term) => {
-    const m = /^\s*([A-Za-z0-9_.\-]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term)
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term)
     if (!m) throw badRequest(`invalid selector: '${selector}'; can't understand '${term}'`)
     return { path: m[1], negate: m[2] === '!=', value: m[3] }
   })
@@ -43,7 +43,7 @@ export function selectorMatches(selector: any, labels: Record<string, string> = 
 }
 
 function matchesRequirement(labels: Record<string, string>, r: Requirement): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key)
+  const has = Object.hasOwn(labels, r.key)
   switch (r.op) {
     case 'exists':
       return has
@@ -77,7 +77,15 @@ function parseRequirement(term: string): Requirement {
   let m = /^!\s*([\w./-]+)$/.exec(term)
   if (m) return { key: m[1], op: '!exists', values: [] }
   m = /^([\w./-]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term)
-  if (m) return { key: m[1], op: m[2] as 'in' | 'notin', values: m[3].split(',').map((v) => v.trim()).filter(Boolean) }
+  if (m)
+    return {
+      key: m[1],
+      op: m[2] as 'in' | 'notin',
+      values: m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    }
   m = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term)
   if (m) return { key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] }
   m = /^([\w./-]+)$/.exec(term)

@@ -27,14 +27,30 @@ export interface ApiServer {
 }
 
 const VERSION = {
-  major: '1', minor: '32', gitVersion: 'v1.32.3-kube-sim', gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean',
-  buildDate: '2025-03-11T00:00:00Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64',
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.3-kube-sim',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-03-11T00:00:00Z',
+  goVersion: 'go1.23.6',
+  compiler: 'gc',
+  platform: 'linux/amd64',
 }
 
 export async function startApiServer(deps: ApiServerDeps): Promise<ApiServer> {
   const watches = new Set<() => void>()
   const sockets = new Set<Socket>()
-  const hub = { opened: (close: () => void) => (watches.add(close), deps.stats.watchOpened(), () => (watches.delete(close), deps.stats.watchClosed())) }
+  const hub = {
+    opened: (close: () => void) => {
+      watches.add(close)
+      deps.stats.watchOpened()
+      return () => {
+        watches.delete(close)
+        deps.stats.watchClosed()
+      }
+    },
+  }
   const server = http.createServer((req, res) => {
     handle(deps, hub, req, res).catch((e) => respondError(res, e))
   })
@@ -55,13 +71,21 @@ export async function startApiServer(deps: ApiServerDeps): Promise<ApiServer> {
   }
 }
 
-async function handle(deps: ApiServerDeps, hub: { opened(close: () => void): () => void }, req: http.IncomingMessage, res: http.ServerResponse) {
+async function handle(
+  deps: ApiServerDeps,
+  hub: { opened(close: () => void): () => void },
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+) {
   const body = await readBody(req)
   const url = new URL(req.url ?? '/', 'http://localhost')
   const parsed = parseRequest(req.method ?? 'GET', url, deps.registry)
   const verb = parsed.kind === 'resource' ? parsed.req.verb : (req.method ?? 'GET').toLowerCase()
   deps.stats.count(verb, parsed.kind === 'resource' ? resourceLabel(parsed.req) : url.pathname)
-  if (process.env.KUBE_SIM_LOG) process.stderr.write(`[kube-sim] ${req.method} ${req.url} ${req.headers['content-type'] ?? ''} | ${req.headers.accept ?? ''}\n`)
+  if (process.env.KUBE_SIM_LOG)
+    process.stderr.write(
+      `[kube-sim] ${req.method} ${req.url} ${req.headers['content-type'] ?? ''} | ${req.headers.accept ?? ''}\n`,
+    )
 
   const facts = { pathAndQuery: `${url.pathname}${url.search}`, verb }
   const delay = deps.faults.delayFor(facts)
@@ -70,19 +94,29 @@ async function handle(deps: ApiServerDeps, hub: { opened(close: () => void): () 
   if (failure?.failure === 'reset') return void req.socket.destroy()
   if (failure?.failure === 429) {
     const seconds = failure.retryAfterSeconds ?? 1
-    return respond(res, { status: 429, body: statusOf(tooManyRequests(seconds)), headers: { 'Retry-After': String(seconds) } })
+    return respond(res, {
+      status: 429,
+      body: statusOf(tooManyRequests(seconds)),
+      headers: { 'Retry-After': String(seconds) },
+    })
   }
-  if (failure?.failure === 500) return respond(res, { status: 500, body: statusOf(new ApiError(500, 'InternalError', 'Internal error occurred: injected fault (kube-sim)')) })
+  if (failure?.failure === 500)
+    return respond(res, {
+      status: 500,
+      body: statusOf(new ApiError(500, 'InternalError', 'Internal error occurred: injected fault (kube-sim)')),
+    })
 
   if (parsed.kind === 'nonresource') return respond(res, nonResource(deps, url.pathname, req.headers.accept ?? ''))
   if (parsed.kind === 'unknown') throw pathNotFound()
   const call: Call = {
-    req: parsed.req, body,
+    req: parsed.req,
+    body,
     contentType: req.headers['content-type'] ?? 'application/json',
     accept: req.headers.accept ?? 'application/json',
     userAgent: req.headers['user-agent'] ?? '',
   }
-  if (!parsed.req.def.verbs.includes(parsed.req.verb) && !parsed.req.subresource) throw methodNotSupported(parsed.req.def, parsed.req.verb)
+  if (!parsed.req.def.verbs.includes(parsed.req.verb) && !parsed.req.subresource)
+    throw methodNotSupported(parsed.req.def, parsed.req.verb)
   if (parsed.req.verb === 'watch') return serveWatch(deps, call, res, hub)
   respond(res, route(deps, call))
 }
@@ -110,7 +144,8 @@ function route(ctx: ApiContext, call: Call): Reply {
 
 function nonResource(deps: ApiServerDeps, path: string, accept: string): Reply {
   if (path === '/version' || path === '/version/') return { status: 200, body: VERSION }
-  if (/^\/(healthz|readyz|livez)(\/.*)?$/.test(path)) return { status: 200, body: 'ok', contentType: 'text/plain; charset=utf-8' }
+  if (/^\/(healthz|readyz|livez)(\/.*)?$/.test(path))
+    return { status: 200, body: 'ok', contentType: 'text/plain; charset=utf-8' }
   if (path === '/openapi/v2') return openapiV2(accept)
   const reply = discovery(path, accept, deps.registry) ?? openapi(path, deps.registry)
   if (reply) return reply
@@ -125,13 +160,20 @@ function resourceLabel(req: ResourceRequest): string {
 
 function respond(res: http.ServerResponse, reply: Reply): void {
   const text = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body)
-  res.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(text), ...reply.headers })
+  res.writeHead(reply.status, {
+    'Content-Type': reply.contentType ?? 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...reply.headers,
+  })
   res.end(text)
 }
 
 function respondError(res: http.ServerResponse, e: unknown): void {
   if (res.headersSent) return void res.destroy()
-  const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.stack ?? String(e)}`)
+  const err =
+    e instanceof ApiError
+      ? e
+      : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.stack ?? String(e)}`)
   respond(res, { status: err.code, body: statusOf(err) })
 }
 

@@ -30,7 +30,12 @@ export class Stats {
   }
 
   snapshot(): SimStats {
-    return { byVerbResource: Object.fromEntries([...this.counts].sort()), total: this.total, openWatches: this.open, maxOpenWatches: this.maxOpen }
+    return {
+      byVerbResource: Object.fromEntries([...this.counts].sort()),
+      total: this.total,
+      openWatches: this.open,
+      maxOpenWatches: this.maxOpen,
+    }
   }
 
   /** Zeroes the counters; open watches stay counted (they are still open). */

@@ -17,17 +17,36 @@ export interface StatusBody {
 export const qualified = (res: ResourceId) => (res.group ? `${res.resource}.${res.group}` : res.resource)
 
 export function statusOf(err: ApiError): StatusBody {
-  const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: err.reason, code: err.code }
+  const body: StatusBody = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: err.message,
+    reason: err.reason,
+    code: err.code,
+  }
   if (err.details) body.details = err.details
   return body
 }
 
 export function success(details?: Record<string, unknown>): StatusBody {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}), code: 200 }
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    ...(details ? { details } : {}),
+    code: 200,
+  }
 }
 
 export function notFoundError(res: ResourceId, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${qualified(res)} "${name}" not found`, { name, group: res.group, kind: res.resource })
+  return new ApiError(404, 'NotFound', `${qualified(res)} "${name}" not found`, {
+    name,
+    group: res.group,
+    kind: res.resource,
+  })
 }
 
 /** A path that names no resource at all: the apiserver's bare 404. */
@@ -40,21 +59,36 @@ export function badRequest(message: string): ApiError {
 }
 
 export function methodNotSupported(res: ResourceId, verb: string): ApiError {
-  return new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(res)}"`, { group: res.group, kind: res.resource })
+  return new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(res)}"`, {
+    group: res.group,
+    kind: res.resource,
+  })
 }
 
 export function forbidden(res: ResourceId, name: string, why: string, causes?: unknown[]): ApiError {
   const what = name ? `${qualified(res)} "${name}"` : qualified(res)
-  return new ApiError(403, 'Forbidden', `${what} is forbidden: ${why}`, { name: name || undefined, group: res.group, kind: res.resource, ...(causes ? { causes } : {}) })
+  return new ApiError(403, 'Forbidden', `${what} is forbidden: ${why}`, {
+    name: name || undefined,
+    group: res.group,
+    kind: res.resource,
+    ...(causes ? { causes } : {}),
+  })
 }
 
 /** 422 with one field error per cause, as `<Kind> "<name>" is invalid: <field>: <detail>`. */
-export function invalid(kind: string, group: string, name: string, causes: { field: string; message: string; type?: string }[]): ApiError {
+export function invalid(
+  kind: string,
+  group: string,
+  name: string,
+  causes: { field: string; message: string; type?: string }[],
+): ApiError {
   const gk = group ? `${kind}.${group}` : kind
   const text = causes.map((c) => `${c.field}: ${c.message}`)
   const joined = text.length === 1 ? text[0] : `[${text.join(', ')}]`
   return new ApiError(422, 'Invalid', `${gk} "${name}" is invalid: ${joined}`, {
-    name, group, kind,
+    name,
+    group,
+    kind,
     causes: causes.map((c) => ({ reason: c.type ?? 'FieldValueInvalid', message: c.message, field: c.field })),
   })
 }
@@ -68,5 +102,9 @@ export function tooManyRequests(retryAfterSeconds: number): ApiError {
 }
 
 export function conflict(res: ResourceId, name: string, why: string): ApiError {
-  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(res)} "${name}": ${why}`, { name, group: res.group, kind: res.resource })
+  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(res)} "${name}": ${why}`, {
+    name,
+    group: res.group,
+    kind: res.resource,
+  })
 }

@@ -39,7 +39,8 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
   const kind = listKind(path, [...original, ...patch], false)
   if (kind.type === 'atomic') return patch.filter((i) => !(isMap(i) && i.$patch)).map(clean)
   if (kind.type === 'set') return [...original, ...patch.filter((v) => !original.includes(v))]
-  if (patch.some((i) => isMap(i) && i.$patch === 'replace')) return patch.filter((i) => !(isMap(i) && i.$patch)).map(clean)
+  if (patch.some((i) => isMap(i) && i.$patch === 'replace'))
+    return patch.filter((i) => !(isMap(i) && i.$patch)).map(clean)
   const key = [kind.keys[0]]
   const out = [...original]
   for (const item of patch) {

@@ -8,8 +8,10 @@ import { invalid } from './status.ts'
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-const SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-const LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+const LABEL_MSG =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'])
 
 type Cause = { field: string; message: string; type?: string }
@@ -34,7 +36,12 @@ function workloadCauses(def: ResourceDef, obj: KObject, old: KObject | undefined
   if (!selector) return [{ field: 'spec.selector', message: 'Required value', type: 'FieldValueRequired' }]
   const labels = obj.spec?.template?.metadata?.labels ?? {}
   if (!selectorMatches(selector, labels)) {
-    return [{ field: 'spec.template.metadata.labels', message: `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\`` }]
+    return [
+      {
+        field: 'spec.template.metadata.labels',
+        message: `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\``,
+      },
+    ]
   }
   if (old && JSON.stringify(old.spec?.selector) !== JSON.stringify(selector)) {
     return [{ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(selector)}: field is immutable` }]
@@ -56,5 +63,8 @@ function secretCauses(def: ResourceDef, obj: KObject): Cause[] {
 
 /** How Go prints a map[string]string in these messages. */
 function goMap(m: Record<string, string>): string {
-  return `map[string]string{${Object.entries(m).sort().map(([k, v]) => `"${k}":"${v}"`).join(', ')}}`
+  return `map[string]string{${Object.entries(m)
+    .sort()
+    .map(([k, v]) => `"${k}":"${v}"`)
+    .join(', ')}}`
 }

@@ -28,13 +28,20 @@ export function serveWatch(ctx: ApiContext, call: Call, res: ServerResponse, hub
   const asTable = wantsTable(call.accept)
   const send = (type: string, obj: KObject) => {
     const shown = present(req.def, obj)
-    const object = asTable ? toTable(req.def, [shown], q.get('includeObject'), obj.metadata.resourceVersion ?? '') : shown
-    res.write(JSON.stringify({ type, object }) + '\n')
+    const object = asTable
+      ? toTable(req.def, [shown], q.get('includeObject'), obj.metadata.resourceVersion ?? '')
+      : shown
+    res.write(`${JSON.stringify({ type, object })}\n`)
   }
   const bookmark = (rv: string, annotations?: Record<string, string>) => {
     if (!flag(q, 'allowWatchBookmarks')) return
     const metadata = { resourceVersion: rv, ...(annotations ? { annotations } : {}) }
-    res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: req.def.kind, apiVersion: apiVersionOf(req.def.group, req.def.version), metadata } }) + '\n')
+    res.write(
+      `${JSON.stringify({
+        type: 'BOOKMARK',
+        object: { kind: req.def.kind, apiVersion: apiVersionOf(req.def.group, req.def.version), metadata },
+      })}\n`,
+    )
   }
 
   // Keys of the objects the client has been told about, to turn "stopped matching" into DELETED.
@@ -70,7 +77,7 @@ export function serveWatch(ctx: ApiContext, call: Call, res: ServerResponse, hub
     }
   } catch (e) {
     if (!(e instanceof ApiError)) throw e
-    res.end(JSON.stringify({ type: 'ERROR', object: statusOf(e) }) + '\n')
+    res.end(`${JSON.stringify({ type: 'ERROR', object: statusOf(e) })}\n`)
     return
   }
 

@@ -21,7 +21,8 @@ export function createObject(ctx: ApiContext, call: Call): Reply {
   if (req.subresource === 'eviction') return evict(ctx, call)
   if (req.subresource) throw badRequest(`${req.subresource} is not supported for create`)
   const obj = decodeObject(call)
-  if (req.name && obj.metadata.name && req.name !== obj.metadata.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.name})`)
+  if (req.name && obj.metadata.name && req.name !== obj.metadata.name)
+    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.name})`)
   const stored = persistCreate(ctx, call, obj, (o) => trackUpdate(undefined, o, writeContext(call)))
   return json(201, present(req.def, stored))
 }
@@ -30,9 +31,14 @@ export function updateObject(ctx: ApiContext, call: Call): Reply {
   const { req } = call
   const body = decodeObject(call)
   const current = mustGet(ctx, call)
-  if (req.subresource === 'scale') return json(200, scaleOf(persistUpdate(ctx, call, current, withReplicas(current, body.spec?.replicas))))
-  if (body.metadata?.name && body.metadata.name !== req.name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${req.name})`)
-  const next = req.subresource === 'finalize' ? { ...current, spec: { ...current.spec, finalizers: body.spec?.finalizers ?? [] } } : body
+  if (req.subresource === 'scale')
+    return json(200, scaleOf(persistUpdate(ctx, call, current, withReplicas(current, body.spec?.replicas))))
+  if (body.metadata?.name && body.metadata.name !== req.name)
+    throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${req.name})`)
+  const next =
+    req.subresource === 'finalize'
+      ? { ...current, spec: { ...current.spec, finalizers: body.spec?.finalizers ?? [] } }
+      : body
   return json(200, present(req.def, persistUpdate(ctx, call, current, next)))
 }
 
@@ -53,9 +59,17 @@ export function patchObject(ctx: ApiContext, call: Call): Reply {
 /** Server-side apply: creates the object when it does not exist (201), merges it otherwise. */
 function applyObject(ctx: ApiContext, call: Call, applied: KObject): Reply {
   const { req } = call
-  if (!call.req.query.get('fieldManager')) throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch')
+  if (!call.req.query.get('fieldManager'))
+    throw new ApiError(
+      422,
+      'Invalid',
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    )
   applied.metadata ??= { name: req.name! }
-  if (applied.metadata.name && applied.metadata.name !== req.name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${req.name})`)
+  if (applied.metadata.name && applied.metadata.name !== req.name)
+    throw badRequest(
+      `the name of the object (${applied.metadata.name}) does not match the name on the URL (${req.name})`,
+    )
   const wctx = { ...writeContext(call), force: flag(req.query, 'force') }
   const current = ctx.store.get(storageOf(req.def), req.namespace, req.name!)
   if (!current) {
@@ -85,7 +99,11 @@ function applyPatch(type: string, current: KObject, patch: unknown, call: Call):
 }
 
 const unsupportedPatch = () =>
-  new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml')
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+  )
 
 /** Everything a create goes through; `track` sets managedFields on the final object. */
 function persistCreate(ctx: ApiContext, call: Call, input: KObject, track: (o: KObject) => void): KObject {
@@ -95,27 +113,55 @@ function persistCreate(ctx: ApiContext, call: Call, input: KObject, track: (o: K
   if (req.def.custom) requireLiveCRD(ctx, call)
   const obj = applyDefaults(req.def, normalized, undefined, ctx)
   validate(req.def, obj, undefined)
-  ctx.admission.admit({ operation: 'CREATE', def: req.def, namespace: req.namespace, object: obj, dryRun: isDryRun(req.query) })
+  ctx.admission.admit({
+    operation: 'CREATE',
+    def: req.def,
+    namespace: req.namespace,
+    object: obj,
+    dryRun: isDryRun(req.query),
+  })
   track(obj)
   const stored = isEventsV1(call) ? fromEventsV1(obj) : obj
   return ctx.store.create(storageOf(req.def), stored, { dryRun: isDryRun(req.query) })
 }
 
 /** Everything an update goes through; only .status changes through the status subresource. */
-function persistUpdate(ctx: ApiContext, call: Call, current: KObject, input: KObject, opts: { managed?: 'given' } = {}): KObject {
+function persistUpdate(
+  ctx: ApiContext,
+  call: Call,
+  current: KObject,
+  input: KObject,
+  opts: { managed?: 'given' } = {},
+): KObject {
   const { req } = call
   let next = normalize(call, input)
   next.metadata.resourceVersion ??= current.metadata.resourceVersion
   const statusWrite = req.subresource === 'status'
   const hasStatus = req.def.subresources.some((s) => s.name === 'status')
   if (!statusWrite && hasStatus) next.status = clone(current.status)
-  if (statusWrite) Object.assign(next, { ...clone(current), status: next.status, metadata: { ...current.metadata, resourceVersion: next.metadata.resourceVersion } })
+  if (statusWrite)
+    Object.assign(next, {
+      ...clone(current),
+      status: next.status,
+      metadata: { ...current.metadata, resourceVersion: next.metadata.resourceVersion },
+    })
   next = applyDefaults(req.def, next, current, ctx)
   validate(req.def, next, current)
-  ctx.admission.admit({ operation: 'UPDATE', def: req.def, subresource: req.subresource, namespace: req.namespace, object: next, oldObject: current, dryRun: isDryRun(req.query) })
+  ctx.admission.admit({
+    operation: 'UPDATE',
+    def: req.def,
+    subresource: req.subresource,
+    namespace: req.namespace,
+    object: next,
+    oldObject: current,
+    dryRun: isDryRun(req.query),
+  })
   if (opts.managed !== 'given') trackUpdate(present(req.def, current), next, writeContext(call))
   const stored = isEventsV1(call) ? fromEventsV1(next) : next
-  return ctx.store.update(storageOf(req.def), stored, { dryRun: isDryRun(req.query), subresource: statusWrite ? 'status' : undefined })
+  return ctx.store.update(storageOf(req.def), stored, {
+    dryRun: isDryRun(req.query),
+    subresource: statusWrite ? 'status' : undefined,
+  })
 }
 
 /** apiVersion/kind of the request, namespace from the URL (a different one is a 400). */
@@ -150,7 +196,8 @@ function requireLiveNamespace(ctx: ApiContext, call: Call, name: string): void {
 function requireLiveCRD(ctx: ApiContext, call: Call): void {
   const { def } = call.req
   const crd = ctx.store.get(CRDS, undefined, `${def.resource}.${def.group}`)
-  if (crd?.metadata.deletionTimestamp) throw new ApiError(405, 'MethodNotAllowed', `create not allowed while custom resource definition is terminating`)
+  if (crd?.metadata.deletionTimestamp)
+    throw new ApiError(405, 'MethodNotAllowed', `create not allowed while custom resource definition is terminating`)
 }
 
 function writeContext(call: Call): WriteContext {
@@ -184,7 +231,8 @@ export function decodeObject(call: Call): KObject {
   if (isProtobuf(call.contentType)) return decodeProtobuf(call.body) as KObject
   const text = call.body.toString('utf8')
   const obj = /yaml/.test(call.contentType) ? parseYaml(text) : parseJson(call.body)
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('Object \'Kind\' is missing in the request body')
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+    throw badRequest("Object 'Kind' is missing in the request body")
   return obj as KObject
 }
 

@@ -30,7 +30,9 @@ export class WebhookCertgen implements Controller {
     if (!runs.length) return
     this.done.add(uid)
     const pod = e.object
-    this.ctx.loop.enqueue(`certgen:${uid}`, () => runs.forEach((c: any) => this.run(pod, flags(c))))
+    this.ctx.loop.enqueue(`certgen:${uid}`, () => {
+      for (const c of runs) this.run(pod, flags(c))
+    })
   }
 
   resync(): void {}
@@ -50,8 +52,11 @@ export class WebhookCertgen implements Controller {
     for (const config of CONFIGS) {
       if (f.get(config.flag) === 'false') continue
       mutate(this.ctx.store, config, undefined, webhookName, (o) => {
-        o.webhooks = (o.webhooks ?? []).map((w: any) =>
-          ({ ...w, clientConfig: { ...w.clientConfig, caBundle: ca }, ...(policy ? { failurePolicy: policy } : {}) }))
+        o.webhooks = (o.webhooks ?? []).map((w: any) => ({
+          ...w,
+          clientConfig: { ...w.clientConfig, caBundle: ca },
+          ...(policy ? { failurePolicy: policy } : {}),
+        }))
       })
     }
   }
@@ -74,7 +79,9 @@ function certgenSecret(namespace: string, name: string, hosts: string): KObject 
     return Buffer.from(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`).toString('base64')
   }
   return {
-    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
     metadata: { name, namespace },
     data: {
       ca: pemOf('CERTIFICATE', `kube-webhook-certgen CA for ${namespace}/${name}`),

@@ -46,12 +46,26 @@ export class CustomResourceDefinitions implements Controller {
   private cleanUp(crd: KObject): void {
     const res = { group: crd.spec?.group, resource: crd.spec?.names?.plural }
     const left = this.ctx.store.list(res).items
-    for (const cr of left) if (!isDeleting(cr)) deleteIfPresent(this.ctx.store, res, cr.metadata.namespace, cr.metadata.name)
+    for (const cr of left)
+      if (!isDeleting(cr)) deleteIfPresent(this.ctx.store, res, cr.metadata.namespace, cr.metadata.name)
     const remaining = this.ctx.store.list(res).items.length
     let conditions: Condition[] = crd.status?.conditions ?? []
-    conditions = setCondition(conditions, remaining
-      ? { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' }
-      : { type: 'Terminating', status: 'True', reason: 'InstanceDeletionCompleted', message: `removed all instances` })
+    conditions = setCondition(
+      conditions,
+      remaining
+        ? {
+            type: 'Terminating',
+            status: 'True',
+            reason: 'InstanceDeletionInProgress',
+            message: 'CustomResource deletion is in progress',
+          }
+        : {
+            type: 'Terminating',
+            status: 'True',
+            reason: 'InstanceDeletionCompleted',
+            message: `removed all instances`,
+          },
+    )
     writeStatus(this.ctx.store, R.crds, crd, { ...crd.status, conditions })
     if (remaining) return void this.terminating.add(crd.metadata.name)
     mutate(this.ctx.store, R.crds, undefined, crd.metadata.name, (o) => {
@@ -64,11 +78,27 @@ export class CustomResourceDefinitions implements Controller {
 function establishedStatus(crd: KObject): Record<string, unknown> {
   const names = crd.spec?.names ?? {}
   const kind: string = names.kind ?? ''
-  const acceptedNames = { ...names, singular: names.singular ?? kind.toLowerCase(), listKind: names.listKind ?? `${kind}List` }
-  const storage = (crd.spec?.versions ?? []).filter((v: { storage?: boolean }) => v.storage).map((v: { name: string }) => v.name)
+  const acceptedNames = {
+    ...names,
+    singular: names.singular ?? kind.toLowerCase(),
+    listKind: names.listKind ?? `${kind}List`,
+  }
+  const storage = (crd.spec?.versions ?? [])
+    .filter((v: { storage?: boolean }) => v.storage)
+    .map((v: { name: string }) => v.name)
   const storedVersions = [...new Set([...(crd.status?.storedVersions ?? []), ...storage])]
   let conditions: Condition[] = crd.status?.conditions ?? []
-  conditions = setCondition(conditions, { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' })
-  conditions = setCondition(conditions, { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' })
+  conditions = setCondition(conditions, {
+    type: 'NamesAccepted',
+    status: 'True',
+    reason: 'NoConflicts',
+    message: 'no conflicts found',
+  })
+  conditions = setCondition(conditions, {
+    type: 'Established',
+    status: 'True',
+    reason: 'InitialNamesAccepted',
+    message: 'the initial names have been accepted',
+  })
   return { ...crd.status, acceptedNames, conditions, storedVersions }
 }

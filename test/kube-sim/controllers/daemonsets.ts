@@ -3,7 +3,17 @@
 // within maxUnavailable, and the desired/current/ready/available/updated counts.
 import type { KObject, StoreEvent } from '../store.ts'
 import type { Ctx, Controller } from './context.ts'
-import { controllerOf, is, isDeleting, isOwnedBy, isPodAvailable, isPodReady, R, randomSuffix, scaledValue } from './objects.ts'
+import {
+  controllerOf,
+  is,
+  isDeleting,
+  isOwnedBy,
+  isPodAvailable,
+  isPodReady,
+  R,
+  randomSuffix,
+  scaledValue,
+} from './objects.ts'
 import { listNodes } from './nodes.ts'
 import { podFromTemplate } from './podtemplate.ts'
 import { omitZero } from './replicasets.ts'
@@ -28,7 +38,8 @@ export class DaemonSets implements Controller {
   constructor(private readonly ctx: Ctx) {}
 
   onEvent(e: StoreEvent): void {
-    if (is(e.res, R.daemonsets) && e.type !== 'DELETED') this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
+    if (is(e.res, R.daemonsets) && e.type !== 'DELETED')
+      this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
     if (is(e.res, R.pods)) {
       const ref = controllerOf(e.object)
       if (ref?.kind === 'DaemonSet') this.enqueue(e.object.metadata.namespace!, ref.name)
@@ -62,7 +73,7 @@ export class DaemonSets implements Controller {
       if (!byNode.has(node)) this.createPod(ds, node, hash)
       for (const pod of extra) this.deletePod(ds, pod)
     }
-    for (const [node, pods] of byNode) if (!nodes.includes(node)) pods.forEach((p) => this.deletePod(ds, p))
+    for (const [node, pods] of byNode) if (!nodes.includes(node)) for (const p of pods) this.deletePod(ds, p)
     if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') this.rollOut(ds, nodes, hash)
   }
 
@@ -72,7 +83,8 @@ export class DaemonSets implements Controller {
     const minReady = ds.spec?.minReadySeconds ?? 0
     const outdated = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] !== hash)
     const unavailable = nodes.filter((n) => !pods.some((p) => nodeOf(p) === n && isPodAvailable(p, minReady))).length
-    let budget = scaledValue(ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable, nodes.length, true, 1) - unavailable
+    let budget =
+      scaledValue(ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable, nodes.length, true, 1) - unavailable
     for (const pod of outdated) {
       if (!isPodAvailable(pod, minReady)) this.deletePod(ds, pod)
       else if (budget-- > 0) this.deletePod(ds, pod)
@@ -83,22 +95,42 @@ export class DaemonSets implements Controller {
     const template = ds.spec?.template ?? {}
     const affinity = {
       ...template.spec?.affinity,
-      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } },
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }],
+        },
+      },
     }
-    const tolerations = [...(template.spec?.tolerations ?? []), ...DAEMON_TOLERATIONS.filter((t) => !(template.spec?.tolerations ?? []).some((u: any) => u.key === t.key))]
-    const pod = createGenerated(this.ctx.store, R.pods, podFromTemplate({
-      owner: ds,
-      template,
-      generateName: `${ds.metadata.name}-`,
-      labels: { [REVISION_LABEL]: hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
-      spec: { affinity, tolerations },
-    }), randomSuffix)
-    this.ctx.recorder.tryRecord(ds, source, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` })
+    const tolerations = [
+      ...(template.spec?.tolerations ?? []),
+      ...DAEMON_TOLERATIONS.filter((t) => !(template.spec?.tolerations ?? []).some((u: any) => u.key === t.key)),
+    ]
+    const pod = createGenerated(
+      this.ctx.store,
+      R.pods,
+      podFromTemplate({
+        owner: ds,
+        template,
+        generateName: `${ds.metadata.name}-`,
+        labels: { [REVISION_LABEL]: hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+        spec: { affinity, tolerations },
+      }),
+      randomSuffix,
+    )
+    this.ctx.recorder.tryRecord(ds, source, {
+      type: 'Normal',
+      reason: 'SuccessfulCreate',
+      message: `Created pod: ${pod.metadata.name}`,
+    })
   }
 
   private deletePod(ds: KObject, pod: KObject): void {
     deleteIfPresent(this.ctx.store, R.pods, pod.metadata.namespace, pod.metadata.name)
-    this.ctx.recorder.tryRecord(ds, source, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` })
+    this.ctx.recorder.tryRecord(ds, source, {
+      type: 'Normal',
+      reason: 'SuccessfulDelete',
+      message: `Deleted pod: ${pod.metadata.name}`,
+    })
   }
 
   private writeStatus(ds: KObject, nodes: string[], hash: string): void {
@@ -121,7 +153,9 @@ export class DaemonSets implements Controller {
     })
     // Ready pods become available minReadySeconds later: look again then.
     if (minReady && withPod(isPodReady) > available) {
-      this.ctx.loop.after(`daemonset-available:${ds.metadata.namespace}/${ds.metadata.name}`, 1000, () => this.sync(ds.metadata.namespace!, ds.metadata.name))
+      this.ctx.loop.after(`daemonset-available:${ds.metadata.namespace}/${ds.metadata.name}`, 1000, () =>
+        this.sync(ds.metadata.namespace!, ds.metadata.name),
+      )
     }
   }
 

@@ -25,7 +25,8 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
     spec.replicas ??= 1
     // as the apiserver defaults: an empty strategy (`{}`, as charts render it) gets the type too
     spec.strategy = { type: 'RollingUpdate', ...spec.strategy }
-    if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxSurge: '25%', maxUnavailable: '25%', ...spec.strategy.rollingUpdate }
+    if (spec.strategy.type === 'RollingUpdate')
+      spec.strategy.rollingUpdate = { maxSurge: '25%', maxUnavailable: '25%', ...spec.strategy.rollingUpdate }
     spec.revisionHistoryLimit ??= 10
     spec.progressDeadlineSeconds ??= 600
     defaultTemplate(spec)
@@ -36,11 +37,14 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
     spec.replicas ??= 1
     spec.podManagementPolicy ??= 'OrderedReady'
     spec.updateStrategy = { type: 'RollingUpdate', ...spec.updateStrategy }
-    if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { partition: 0, ...spec.updateStrategy.rollingUpdate }
+    if (spec.updateStrategy.type === 'RollingUpdate')
+      spec.updateStrategy.rollingUpdate = { partition: 0, ...spec.updateStrategy.rollingUpdate }
     spec.revisionHistoryLimit ??= 10
     spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' }
     spec.volumeClaimTemplates = (spec.volumeClaimTemplates ?? []).map((t: KObject) => ({
-      ...t, apiVersion: t.apiVersion ?? 'v1', kind: t.kind ?? 'PersistentVolumeClaim',
+      ...t,
+      apiVersion: t.apiVersion ?? 'v1',
+      kind: t.kind ?? 'PersistentVolumeClaim',
       spec: { volumeMode: 'Filesystem', ...t.spec },
       status: t.status ?? { phase: 'Pending' },
     }))
@@ -48,7 +52,8 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
     defaultTemplate(spec)
   } else if (is(res, R.daemonsets)) {
     spec.updateStrategy = { type: 'RollingUpdate', ...spec.updateStrategy }
-    if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate = { maxUnavailable: 1, maxSurge: 0, ...spec.updateStrategy.rollingUpdate }
+    if (spec.updateStrategy.type === 'RollingUpdate')
+      spec.updateStrategy.rollingUpdate = { maxUnavailable: 1, maxSurge: 0, ...spec.updateStrategy.rollingUpdate }
     spec.revisionHistoryLimit ??= 10
     defaultTemplate(spec)
   } else if (is(res, R.jobs)) {
@@ -73,7 +78,17 @@ export function applyDefaults(res: ResourceId, input: KObject, old?: KObject): K
   return obj
 }
 
-const DEFAULTED = [R.pods, R.deployments, R.replicasets, R.statefulsets, R.daemonsets, R.jobs, R.services, R.pvcs, R.namespaces]
+const DEFAULTED = [
+  R.pods,
+  R.deployments,
+  R.replicasets,
+  R.statefulsets,
+  R.daemonsets,
+  R.jobs,
+  R.services,
+  R.pvcs,
+  R.namespaces,
+]
 
 /**
  * A pod spec with the apiserver's defaults. `admission` adds what admission plugins add to real
@@ -96,7 +111,8 @@ export function defaultPodSpec(input: any, opts: { admission: boolean }): any {
     spec.preemptionPolicy ??= 'PreemptLowerPriority'
     const tolerations: any[] = spec.tolerations ?? []
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-      if (!tolerations.some((t) => t.key === key)) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 })
+      if (!tolerations.some((t) => t.key === key))
+        tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 })
     }
     spec.tolerations = tolerations
   }

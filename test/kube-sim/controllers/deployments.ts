@@ -15,7 +15,8 @@ export class Deployments implements Controller {
   constructor(private readonly ctx: Ctx) {}
 
   onEvent(e: StoreEvent): void {
-    if (is(e.res, R.deployments) && e.type !== 'DELETED') this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
+    if (is(e.res, R.deployments) && e.type !== 'DELETED')
+      this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
     if (is(e.res, R.replicasets)) {
       const ref = controllerOf(e.object)
       if (ref?.kind === 'Deployment') this.enqueue(e.object.metadata.namespace!, ref.name)
@@ -44,7 +45,10 @@ export class Deployments implements Controller {
     if (newRS && !d.spec?.paused) this.rollOut(d, newRS)
     const all = this.ownedReplicaSets(d)
     const current = all.find((rs) => rs.metadata.uid === newRS?.metadata.uid)
-    this.pruneHistory(d, all.filter((rs) => rs !== current))
+    this.pruneHistory(
+      d,
+      all.filter((rs) => rs !== current),
+    )
     const { status, progressing } = deploymentStatus(d, current, all, note)
     writeStatus(this.ctx.store, R.deployments, d, status)
     const wait = progressing ? msUntilDeadline(d, status) : undefined
@@ -92,7 +96,9 @@ export class Deployments implements Controller {
       },
       spec: { replicas, minReadySeconds: d.spec?.minReadySeconds ?? 0, selector, template },
     })
-    mutate(this.ctx.store, R.deployments, d.metadata.namespace, d.metadata.name, (o) => setAnnotation(o, REVISION, String(revision)))
+    mutate(this.ctx.store, R.deployments, d.metadata.namespace, d.metadata.name, (o) =>
+      setAnnotation(o, REVISION, String(revision)),
+    )
     if (replicas > 0) this.scaledEvent(d, rs, 0, replicas)
     return rs
   }
@@ -102,15 +108,20 @@ export class Deployments implements Controller {
     const max = this.maxRevision(d)
     const own = Number(newRS.metadata.annotations?.[REVISION] ?? 0)
     const revision = String(own < max || !own ? max + 1 : own)
-    mutate(this.ctx.store, R.replicasets, newRS.metadata.namespace, newRS.metadata.name, (rs) => setAnnotation(rs, REVISION, revision))
-    mutate(this.ctx.store, R.deployments, d.metadata.namespace, d.metadata.name, (o) => setAnnotation(o, REVISION, revision))
+    mutate(this.ctx.store, R.replicasets, newRS.metadata.namespace, newRS.metadata.name, (rs) =>
+      setAnnotation(rs, REVISION, revision),
+    )
+    mutate(this.ctx.store, R.deployments, d.metadata.namespace, d.metadata.name, (o) =>
+      setAnnotation(o, REVISION, revision),
+    )
   }
 
   private scale(d: KObject, rs: KObject, replicas: number): void {
     const from = rs.spec?.replicas ?? 1
     const annotations = this.replicaAnnotations(d)
     mutate(this.ctx.store, R.replicasets, rs.metadata.namespace, rs.metadata.name, (o) => {
-      const same = o.spec.replicas === replicas && Object.entries(annotations).every(([k, v]) => o.metadata.annotations?.[k] === v)
+      const same =
+        o.spec.replicas === replicas && Object.entries(annotations).every(([k, v]) => o.metadata.annotations?.[k] === v)
       if (same) return false
       o.spec.replicas = replicas
       o.metadata.annotations = { ...o.metadata.annotations, ...annotations }
@@ -120,20 +131,29 @@ export class Deployments implements Controller {
 
   private scaledEvent(d: KObject, rs: KObject, from: number, to: number): void {
     const direction = to > from ? 'up' : 'down'
-    this.ctx.recorder.tryRecord(d, source, { type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled ${direction} replica set ${rs.metadata.name} from ${from} to ${to}` })
+    this.ctx.recorder.tryRecord(d, source, {
+      type: 'Normal',
+      reason: 'ScalingReplicaSet',
+      message: `Scaled ${direction} replica set ${rs.metadata.name} from ${from} to ${to}`,
+    })
   }
 
   /** Old ReplicaSets scaled to zero, beyond revisionHistoryLimit, oldest revision first. */
   private pruneHistory(d: KObject, old: KObject[]): void {
     const limit = d.spec?.revisionHistoryLimit ?? 10
-    const idle = old.filter((rs) => (rs.spec?.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0)
+    const idle = old
+      .filter((rs) => (rs.spec?.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0)
       .sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0))
-    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) deleteIfPresent(this.ctx.store, R.replicasets, rs.metadata.namespace, rs.metadata.name)
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit)))
+      deleteIfPresent(this.ctx.store, R.replicasets, rs.metadata.namespace, rs.metadata.name)
   }
 
   private replicaAnnotations(d: KObject): Record<string, string> {
     const replicas = d.spec?.replicas ?? 1
-    return { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge(d)) }
+    return {
+      'deployment.kubernetes.io/desired-replicas': String(replicas),
+      'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge(d)),
+    }
   }
 
   private maxRevision(d: KObject): number {
@@ -141,7 +161,9 @@ export class Deployments implements Controller {
   }
 
   private ownedReplicaSets(d: KObject): KObject[] {
-    return this.ctx.store.list(R.replicasets, d.metadata.namespace).items.filter((rs) => isOwnedBy(rs, d) && !isDeleting(rs))
+    return this.ctx.store
+      .list(R.replicasets, d.metadata.namespace)
+      .items.filter((rs) => isOwnedBy(rs, d) && !isDeleting(rs))
   }
 }
 
@@ -157,10 +179,15 @@ function sameTemplate(rs: KObject, d: KObject): boolean {
 
 /** The Deployment's annotations a ReplicaSet carries (not kubectl's, not the controller's own). */
 function copiedAnnotations(d: KObject): Record<string, string> {
-  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration' && !k.startsWith('deployment.kubernetes.io/')))
+  return Object.fromEntries(
+    Object.entries(d.metadata.annotations ?? {}).filter(
+      ([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration' && !k.startsWith('deployment.kubernetes.io/'),
+    ),
+  )
 }
 
-function setAnnotation(o: KObject, key: string, value: string): boolean | void {
+function setAnnotation(o: KObject, key: string, value: string): boolean | undefined {
   if (o.metadata.annotations?.[key] === value) return false
   o.metadata.annotations = { ...o.metadata.annotations, [key]: value }
+  return undefined
 }

@@ -14,10 +14,14 @@ export class Endpoints implements Controller {
   onEvent(e: StoreEvent): void {
     const { namespace, name } = e.object.metadata
     if (is(e.res, R.services)) {
-      if (e.type === 'DELETED') this.ctx.loop.enqueue(`endpoints-gone:${namespace}/${name}`, () => deleteIfPresent(this.ctx.store, R.endpoints, namespace, name))
+      if (e.type === 'DELETED')
+        this.ctx.loop.enqueue(`endpoints-gone:${namespace}/${name}`, () =>
+          deleteIfPresent(this.ctx.store, R.endpoints, namespace, name),
+        )
       else this.enqueue(namespace!, name)
     }
-    if (is(e.res, R.pods)) for (const svc of this.ctx.store.list(R.services, namespace).items) this.enqueue(namespace!, svc.metadata.name)
+    if (is(e.res, R.pods))
+      for (const svc of this.ctx.store.list(R.services, namespace).items) this.enqueue(namespace!, svc.metadata.name)
   }
 
   resync(): void {
@@ -31,25 +35,41 @@ export class Endpoints implements Controller {
   private sync(namespace: string, name: string): void {
     const svc = this.ctx.store.get(R.services, namespace, name)
     const selector: Record<string, string> | undefined = svc?.spec?.selector
-    if (!svc || isDeleting(svc) || svc.spec?.type === 'ExternalName' || !selector || !Object.keys(selector).length) return
-    const pods = this.ctx.store.list(R.pods, namespace).items
-      .filter((p) => selects({ matchLabels: selector }, p.metadata.labels) && p.status?.podIP && !isPodTerminal(p))
+    if (!svc || isDeleting(svc) || svc.spec?.type === 'ExternalName' || !selector || !Object.keys(selector).length)
+      return
+    const pods = this.ctx.store
+      .list(R.pods, namespace)
+      .items.filter(
+        (p) => selects({ matchLabels: selector }, p.metadata.labels) && p.status?.podIP && !isPodTerminal(p),
+      )
     const backends = pods.map((pod) => backendOf(svc, pod))
     this.writeEndpoints(svc, backends)
     endpointSlices(this.ctx, svc, backends, randomSuffix)
   }
 
   private writeEndpoints(svc: KObject, backends: Backend[]): void {
-    const labels = { ...svc.metadata.labels, ...(svc.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}) }
+    const labels = {
+      ...svc.metadata.labels,
+      ...(svc.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}),
+    }
     const subsets = subsetsOf(backends, svc.spec?.publishNotReadyAddresses === true)
     const { namespace, name } = svc.metadata
     const existing = this.ctx.store.get(R.endpoints, namespace, name)
     if (!existing) {
-      createIn(this.ctx.store, R.endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels }, ...(subsets.length ? { subsets } : {}) })
+      createIn(this.ctx.store, R.endpoints, {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name, namespace, labels },
+        ...(subsets.length ? { subsets } : {}),
+      })
       return
     }
     mutate(this.ctx.store, R.endpoints, namespace, name, (ep) => {
-      if (canonicalJson(ep.subsets ?? []) === canonicalJson(subsets) && canonicalJson(ep.metadata.labels ?? {}) === canonicalJson(labels)) return false
+      if (
+        canonicalJson(ep.subsets ?? []) === canonicalJson(subsets) &&
+        canonicalJson(ep.metadata.labels ?? {}) === canonicalJson(labels)
+      )
+        return false
       ep.metadata.labels = labels
       if (subsets.length) ep.subsets = subsets
       else delete ep.subsets
@@ -62,7 +82,13 @@ function backendOf(svc: KObject, pod: KObject): Backend {
   const ports: Port[] = []
   for (const sp of svc.spec?.ports ?? []) {
     const port = resolveTargetPort(sp, pod)
-    if (port !== undefined) ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) })
+    if (port !== undefined)
+      ports.push({
+        ...(sp.name ? { name: sp.name } : {}),
+        port,
+        protocol: sp.protocol ?? 'TCP',
+        ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}),
+      })
   }
   const hostname = pod.spec?.hostname && pod.spec?.subdomain === svc.metadata.name ? pod.spec.hostname : undefined
   return {
@@ -97,8 +123,15 @@ function subsetsOf(backends: Backend[], publishNotReady: boolean): unknown[] {
     const group = groups.get(key) ?? { ports: b.ports, ready: [], notReady: [] }
     groups.set(key, group)
     const address = {
-      ip: b.ip, ...(b.hostname ? { hostname: b.hostname } : {}), nodeName: b.pod.spec?.nodeName,
-      targetRef: { kind: 'Pod', namespace: b.pod.metadata.namespace, name: b.pod.metadata.name, uid: b.pod.metadata.uid },
+      ip: b.ip,
+      ...(b.hostname ? { hostname: b.hostname } : {}),
+      nodeName: b.pod.spec?.nodeName,
+      targetRef: {
+        kind: 'Pod',
+        namespace: b.pod.metadata.namespace,
+        name: b.pod.metadata.name,
+        uid: b.pod.metadata.uid,
+      },
     }
     ;(b.ready || publishNotReady ? group.ready : group.notReady).push(address)
   }

@@ -29,13 +29,25 @@ export class Recorder {
 
   record(involved: KObject, source: EventSource, event: EventInput): void {
     const namespace = involved.metadata.namespace ?? 'default'
-    const fold = [involved.metadata.uid, event.type, event.reason, event.message, event.fieldPath, source.component, source.host].join('\u0000')
+    const fold = [
+      involved.metadata.uid,
+      event.type,
+      event.reason,
+      event.message,
+      event.fieldPath,
+      source.component,
+      source.host,
+    ].join('\u0000')
     const known = this.seen.get(fold)
     const time = now()
-    if (known && mutate(this.store, R.events, known.namespace, known.name, (e) => {
-      e.count = (e.count ?? 1) + 1
-      e.lastTimestamp = time
-    })) return
+    if (
+      known &&
+      mutate(this.store, R.events, known.namespace, known.name, (e) => {
+        e.count = (e.count ?? 1) + 1
+        e.lastTimestamp = time
+      })
+    )
+      return
     const created = createIn(this.store, R.events, {
       apiVersion: 'v1',
       kind: 'Event',

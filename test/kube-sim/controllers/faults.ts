@@ -23,7 +23,8 @@ export class FaultBook implements WorkloadFaults {
   /** The fault of this kind that applies to a pod, if any. */
   find<K extends PodFault['kind']>(podName: string, kind: K): Extract<PodFault, { kind: K }> | undefined {
     for (const list of this.byPattern.values()) {
-      for (const { re, fault } of list) if (fault.kind === kind && re.test(podName)) return fault as Extract<PodFault, { kind: K }>
+      for (const { re, fault } of list)
+        if (fault.kind === kind && re.test(podName)) return fault as Extract<PodFault, { kind: K }>
     }
     return undefined
   }

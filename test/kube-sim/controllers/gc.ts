@@ -11,7 +11,11 @@ import { deleteIfPresent, mutate } from './writes.ts'
 const FOREGROUND = 'foregroundDeletion'
 const ORPHAN = 'orphan'
 
-interface Ref { res: ResourceId; namespace?: string; name: string }
+interface Ref {
+  res: ResourceId
+  namespace?: string
+  name: string
+}
 
 export class GarbageCollector implements Controller {
   /** every object's uid → where it is */
@@ -38,11 +42,15 @@ export class GarbageCollector implements Controller {
       const uids = (o.metadata.ownerReferences ?? []).map((r) => r.uid).filter(Boolean)
       if (uids.length) this.owners.set(key, { ...ref, uids })
       for (const owner of uids) this.dependents.set(owner, (this.dependents.get(owner) ?? new Set()).add(key))
-      if (isDeleting(o) && hasFinalizer(o, FOREGROUND, ORPHAN)) this.ctx.loop.enqueue(`gc-owner:${uid}`, () => this.finalize(uid))
-      if (uids.some((u) => !this.live.has(u))) this.ctx.loop.enqueue(`gc-dangling:${key}`, () => this.collectDependent(key))
+      if (isDeleting(o) && hasFinalizer(o, FOREGROUND, ORPHAN))
+        this.ctx.loop.enqueue(`gc-owner:${uid}`, () => this.finalize(uid))
+      if (uids.some((u) => !this.live.has(u)))
+        this.ctx.loop.enqueue(`gc-dangling:${key}`, () => this.collectDependent(key))
     }
     // A dependent that went may be what a foreground deletion was waiting for.
-    if (e.type === 'DELETED') for (const owner of (o.metadata.ownerReferences ?? []).map((r) => r.uid)) this.ctx.loop.enqueue(`gc-owner:${owner}`, () => this.finalize(owner))
+    if (e.type === 'DELETED')
+      for (const owner of (o.metadata.ownerReferences ?? []).map((r) => r.uid))
+        this.ctx.loop.enqueue(`gc-owner:${owner}`, () => this.finalize(owner))
   }
 
   resync(): void {

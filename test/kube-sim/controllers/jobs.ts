@@ -4,7 +4,19 @@
 // ttlSecondsAfterFinished deletes the finished Job (helm hooks often set it).
 import type { KObject, StoreEvent } from '../store.ts'
 import type { Ctx, Controller } from './context.ts'
-import { controllerOf, findCondition, is, isDeleting, isOwnedBy, isPodReady, now, R, randomSuffix, setCondition, type Condition } from './objects.ts'
+import {
+  controllerOf,
+  findCondition,
+  is,
+  isDeleting,
+  isOwnedBy,
+  isPodReady,
+  now,
+  R,
+  randomSuffix,
+  setCondition,
+  type Condition,
+} from './objects.ts'
 import { podFromTemplate } from './podtemplate.ts'
 import { backoffMs } from './profile.ts'
 import { activePods } from './replicasets.ts'
@@ -12,7 +24,11 @@ import { createGenerated, deleteIfPresent, writeStatus } from './writes.ts'
 
 const source = { component: 'job-controller' }
 
-interface Outcome { type: 'Complete' | 'Failed'; reason: string; message: string }
+interface Outcome {
+  type: 'Complete' | 'Failed'
+  reason: string
+  message: string
+}
 
 export class Jobs implements Controller {
   /** when each Job may next create a pod (after a failure), by uid */
@@ -64,14 +80,26 @@ export class Jobs implements Controller {
   }
 
   /** Whether the Job is done: enough successes, too many failures, or out of time. */
-  private outcome(job: KObject, s: { active: KObject[]; succeeded: number; failed: number; startTime: string }): Outcome | undefined {
-    const completions: number | undefined = job.spec?.completions ?? (job.spec?.parallelism === undefined ? 1 : undefined)
+  private outcome(
+    job: KObject,
+    s: { active: KObject[]; succeeded: number; failed: number; startTime: string },
+  ): Outcome | undefined {
+    const completions: number | undefined =
+      job.spec?.completions ?? (job.spec?.parallelism === undefined ? 1 : undefined)
     const done = completions === undefined ? s.succeeded > 0 && !s.active.length : s.succeeded >= completions
-    if (done) return { type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }
+    if (done)
+      return { type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }
     const limit = job.spec?.backoffLimit ?? 6
     const onFailure = job.spec?.template?.spec?.restartPolicy === 'OnFailure'
-    const restarts = s.active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, c: any) => m + (c.restartCount ?? 0), 0), 0)
-    if (s.failed > limit || (onFailure && limit > 0 && restarts >= limit) || (onFailure && limit === 0 && restarts > 0)) {
+    const restarts = s.active.reduce(
+      (n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, c: any) => m + (c.restartCount ?? 0), 0),
+      0,
+    )
+    if (
+      s.failed > limit ||
+      (onFailure && limit > 0 && restarts >= limit) ||
+      (onFailure && limit === 0 && restarts > 0)
+    ) {
       return { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
     }
     const deadline = job.spec?.activeDeadlineSeconds
@@ -88,34 +116,73 @@ export class Jobs implements Controller {
     const remaining = job.spec?.completions === undefined ? parallelism : job.spec.completions - s.succeeded
     const missing = Math.min(parallelism, remaining) - s.active.length
     if (missing <= 0) return []
-    const seenFailures = (job.status?.failed ?? 0)
+    const seenFailures = job.status?.failed ?? 0
     if (s.failed > seenFailures) this.notBefore.set(uid, Date.now() + backoffMs(this.ctx.profile.default, s.failed))
     const wait = (this.notBefore.get(uid) ?? 0) - Date.now()
     if (wait > 0) {
-      this.ctx.loop.after(`job-timer:${uid}:backoff`, wait, () => this.enqueue(job.metadata.namespace!, job.metadata.name))
+      this.ctx.loop.after(`job-timer:${uid}:backoff`, wait, () =>
+        this.enqueue(job.metadata.namespace!, job.metadata.name),
+      )
       return []
     }
-    const labels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': job.metadata.name, 'controller-uid': uid, 'job-name': job.metadata.name }
+    const labels = {
+      'batch.kubernetes.io/controller-uid': uid,
+      'batch.kubernetes.io/job-name': job.metadata.name,
+      'controller-uid': uid,
+      'job-name': job.metadata.name,
+    }
     return Array.from({ length: missing }, () => {
-      const pod = createGenerated(this.ctx.store, R.pods, podFromTemplate({ owner: job, template: job.spec?.template, generateName: `${job.metadata.name}-`, labels }), randomSuffix)
-      this.ctx.recorder.tryRecord(job, source, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` })
+      const pod = createGenerated(
+        this.ctx.store,
+        R.pods,
+        podFromTemplate({ owner: job, template: job.spec?.template, generateName: `${job.metadata.name}-`, labels }),
+        randomSuffix,
+      )
+      this.ctx.recorder.tryRecord(job, source, {
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `Created pod: ${pod.metadata.name}`,
+      })
       return pod
     })
   }
 
-  private finish(job: KObject, s: { active: KObject[]; succeeded: number; failed: number; startTime: string }, outcome: Outcome): void {
+  private finish(
+    job: KObject,
+    s: { active: KObject[]; succeeded: number; failed: number; startTime: string },
+    outcome: Outcome,
+  ): void {
     let conditions: Condition[] = job.status?.conditions ?? []
     const interim = outcome.type === 'Complete' ? 'SuccessCriteriaMet' : 'FailureTarget'
-    conditions = setCondition(conditions, { type: interim, status: 'True', reason: outcome.reason, message: outcome.message, lastProbeTime: null })
-    conditions = setCondition(conditions, { type: outcome.type, status: 'True', reason: outcome.reason, message: outcome.message, lastProbeTime: null })
+    conditions = setCondition(conditions, {
+      type: interim,
+      status: 'True',
+      reason: outcome.reason,
+      message: outcome.message,
+      lastProbeTime: null,
+    })
+    conditions = setCondition(conditions, {
+      type: outcome.type,
+      status: 'True',
+      reason: outcome.reason,
+      message: outcome.message,
+      lastProbeTime: null,
+    })
     this.write(job, s, { conditions, ...(outcome.type === 'Complete' ? { completionTime: now() } : {}) })
-    const [type, reason, message] = outcome.type === 'Complete' ? ['Normal', 'Completed', 'Job completed'] as const : ['Warning', outcome.reason, outcome.message] as const
+    const [type, reason, message] =
+      outcome.type === 'Complete'
+        ? (['Normal', 'Completed', 'Job completed'] as const)
+        : (['Warning', outcome.reason, outcome.message] as const)
     this.ctx.recorder.tryRecord(job, source, { type, reason, message })
     this.ctx.loop.cancelPrefix(`job-timer:${job.metadata.uid}`)
     this.expire(this.ctx.store.get(R.jobs, job.metadata.namespace, job.metadata.name) ?? job)
   }
 
-  private write(job: KObject, s: { active: KObject[]; succeeded: number; failed: number; startTime: string }, extra: Record<string, unknown> = {}): void {
+  private write(
+    job: KObject,
+    s: { active: KObject[]; succeeded: number; failed: number; startTime: string },
+    extra: Record<string, unknown> = {},
+  ): void {
     writeStatus(this.ctx.store, R.jobs, job, {
       ...(job.status?.conditions ? { conditions: job.status.conditions } : {}),
       startTime: s.startTime,
@@ -134,7 +201,9 @@ export class Jobs implements Controller {
     const deadline = job.spec?.activeDeadlineSeconds
     if (deadline === undefined) return
     const ms = Date.parse(startTime) + deadline * 1000 - Date.now()
-    this.ctx.loop.after(`job-timer:${job.metadata.uid}:deadline`, ms + 10, () => this.enqueue(job.metadata.namespace!, job.metadata.name))
+    this.ctx.loop.after(`job-timer:${job.metadata.uid}:deadline`, ms + 10, () =>
+      this.enqueue(job.metadata.namespace!, job.metadata.name),
+    )
   }
 
   /** The TTL-after-finished controller: a finished Job with a TTL is deleted when it runs out. */
@@ -143,10 +212,15 @@ export class Jobs implements Controller {
     const finishedAt = finishTime(job)
     if (ttl === undefined || !finishedAt) return
     const ms = Date.parse(finishedAt) + ttl * 1000 - Date.now()
-    this.ctx.loop.after(`job-timer:${job.metadata.uid}:ttl`, ms, () => deleteIfPresent(this.ctx.store, R.jobs, job.metadata.namespace, job.metadata.name))
+    this.ctx.loop.after(`job-timer:${job.metadata.uid}:ttl`, ms, () =>
+      deleteIfPresent(this.ctx.store, R.jobs, job.metadata.namespace, job.metadata.name),
+    )
   }
 }
 
-const finished = (job: KObject) => ['Complete', 'Failed'].some((t) => findCondition(job.status?.conditions, t)?.status === 'True')
+const finished = (job: KObject) =>
+  ['Complete', 'Failed'].some((t) => findCondition(job.status?.conditions, t)?.status === 'True')
 const finishTime = (job: KObject): string | undefined =>
-  job.status?.completionTime ?? ['Complete', 'Failed'].map((t) => findCondition(job.status?.conditions, t)).find((c) => c?.status === 'True')?.lastTransitionTime
+  job.status?.completionTime ??
+  ['Complete', 'Failed'].map((t) => findCondition(job.status?.conditions, t)).find((c) => c?.status === 'True')
+    ?.lastTransitionTime

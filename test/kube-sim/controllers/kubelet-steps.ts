@@ -10,8 +10,20 @@ import type { PodRun } from './podstatus.ts'
 import { place } from './scheduler.ts'
 import { mutate } from './writes.ts'
 
-export type Action = 'bind' | 'schedule' | 'mount'
-  | 'pulled' | 'backOff' | 'pull' | 'start' | 'ready' | 'probeFail' | 'crash' | 'restart' | 'complete' | 'kill'
+export type Action =
+  | 'bind'
+  | 'schedule'
+  | 'mount'
+  | 'pulled'
+  | 'backOff'
+  | 'pull'
+  | 'start'
+  | 'ready'
+  | 'probeFail'
+  | 'crash'
+  | 'restart'
+  | 'complete'
+  | 'kill'
 
 export interface Step {
   ctx: Ctx
@@ -27,14 +39,18 @@ export interface Step {
 
 export const steps: Record<Action, (s: Step) => void> = {
   schedule(s) {
-    const placed = place(s.pod, listNodes(s.ctx.store), s.turn, { noRoom: s.ctx.faults.has(s.run.name, 'unschedulable') })
+    const placed = place(s.pod, listNodes(s.ctx.store), s.turn, {
+      noRoom: s.ctx.faults.has(s.run.name, 'unschedulable'),
+    })
     if ('reason' in placed) {
       s.run.stage = 'unschedulable'
       s.run.unschedulable = placed.message
       return s.events.failedScheduling(placed.message)
     }
     // the binding: spec.nodeName is the scheduler's answer
-    mutate(s.ctx.store, R.pods, s.run.namespace, s.run.name, (p) => { p.spec.nodeName = placed.node.metadata.name })
+    mutate(s.ctx.store, R.pods, s.run.namespace, s.run.name, (p) => {
+      p.spec.nodeName = placed.node.metadata.name
+    })
     s.events.scheduled(placed.node.metadata.name)
     s.bind(placed.node)
   },

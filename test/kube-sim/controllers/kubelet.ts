@@ -20,7 +20,8 @@ export class Kubelet implements Controller {
 
   constructor(private readonly ctx: Ctx) {
     ctx.faults.onChange(() => {
-      for (const run of this.runs.values()) this.ctx.loop.enqueue(`kubelet-replan:${run.uid}`, () => this.plan(run, true))
+      for (const run of this.runs.values())
+        this.ctx.loop.enqueue(`kubelet-replan:${run.uid}`, () => this.plan(run, true))
     })
   }
 
@@ -32,7 +33,8 @@ export class Kubelet implements Controller {
     if (e.type === 'DELETED') return this.forget(uid)
     const run = this.runs.get(uid)
     if (!run) return this.adopt(pod)
-    if (pod.metadata.deletionTimestamp && run.stage !== 'succeeded' && run.stage !== 'failed') this.schedule(run, 'kill', 0)
+    if (pod.metadata.deletionTimestamp && run.stage !== 'succeeded' && run.stage !== 'failed')
+      this.schedule(run, 'kill', 0)
   }
 
   resync(): void {
@@ -68,18 +70,26 @@ export class Kubelet implements Controller {
     const pod = this.ctx.store.get(R.pods, run.namespace, run.name)
     if (!pod || pod.metadata.uid !== run.uid) return this.forget(run.uid)
     const d = delaysFor(this.ctx.profile, run.name)
-    const has = (kind: 'imagePull' | 'crashLoop' | 'unschedulable' | 'neverReady') => this.ctx.faults.has(run.name, kind)
+    const has = (kind: 'imagePull' | 'crashLoop' | 'unschedulable' | 'neverReady') =>
+      this.ctx.faults.has(run.name, kind)
     const extra = this.ctx.faults.find(run.name, 'delay')?.ms ?? 0
     const runsForever = (pod.spec?.restartPolicy ?? 'Always') === 'Always'
     const next = ((): [Action, number] | undefined => {
       switch (run.stage) {
-        case 'unscheduled': return ['schedule', d.scheduleMs]
-        case 'unschedulable': return has('unschedulable') ? undefined : ['schedule', d.scheduleMs]
-        case 'mounting': return ['mount', backoffMs(d, run.mountFailures ?? 1)]
-        case 'pulling': return ['pulled', d.pullMs]
-        case 'pullFailed': return has('imagePull') ? ['backOff', d.pullMs] : ['pull', d.pullMs]
-        case 'pullBackOff': return ['pull', has('imagePull') ? backoffMs(d, run.pullFailures) : d.pullMs]
-        case 'starting': return ['start', d.startMs]
+        case 'unscheduled':
+          return ['schedule', d.scheduleMs]
+        case 'unschedulable':
+          return has('unschedulable') ? undefined : ['schedule', d.scheduleMs]
+        case 'mounting':
+          return ['mount', backoffMs(d, run.mountFailures ?? 1)]
+        case 'pulling':
+          return ['pulled', d.pullMs]
+        case 'pullFailed':
+          return has('imagePull') ? ['backOff', d.pullMs] : ['pull', d.pullMs]
+        case 'pullBackOff':
+          return ['pull', has('imagePull') ? backoffMs(d, run.pullFailures) : d.pullMs]
+        case 'starting':
+          return ['start', d.startMs]
         case 'running':
           if (has('crashLoop')) return ['crash', Math.min(d.startMs, d.readyMs)]
           if (has('neverReady')) return runsForever ? ['probeFail', probePeriodMs(d)] : ['complete', d.readyMs + extra]
@@ -88,8 +98,10 @@ export class Kubelet implements Controller {
           if (has('crashLoop')) return ['crash', Math.min(d.startMs, d.readyMs)]
           if (runsForever && has('neverReady')) return ['probeFail', probePeriodMs(d)]
           return runsForever ? undefined : ['complete', d.readyMs]
-        case 'crashed': return ['restart', backoffMs(d, run.restarts)]
-        default: return undefined
+        case 'crashed':
+          return ['restart', backoffMs(d, run.restarts)]
+        default:
+          return undefined
       }
     })()
     if (!next) {
@@ -111,7 +123,11 @@ export class Kubelet implements Controller {
     const pod = this.ctx.store.get(R.pods, run.namespace, run.name)
     if (!pod || pod.metadata.uid !== run.uid) return this.forget(run.uid)
     steps[action]({
-      ctx: this.ctx, pod, run, time: now(), turn: this.turn++,
+      ctx: this.ctx,
+      pod,
+      run,
+      time: now(),
+      turn: this.turn++,
       events: podEvents(this.ctx, pod, run),
       bind: (node) => this.bind(run, pod, node),
     })
@@ -125,7 +141,7 @@ export class Kubelet implements Controller {
     run.hostIP = node ? nodeIP(node) : '172.18.0.2'
     run.podIP = pod.spec?.hostNetwork ? run.hostIP : this.allocateIP(node)
     run.startTime = now()
-    run.initDone = !(pod.spec?.initContainers?.length)
+    run.initDone = !pod.spec?.initContainers?.length
     const failures = failedMounts(this.ctx.store, pod)
     // volumes first: no sandbox, no image pulls, until every one of them can be set up
     run.stage = failures.length ? 'mounting' : 'pulling'
@@ -137,7 +153,7 @@ export class Kubelet implements Controller {
 
   private allocateIP(node: KObject | undefined): string {
     const cidr: string = node?.spec?.podCIDR ?? '10.244.0.0/24'
-    const n = (this.podIPs.get(cidr) ?? 1) % 253 + 1
+    const n = ((this.podIPs.get(cidr) ?? 1) % 253) + 1
     this.podIPs.set(cidr, n)
     return cidr.replace(/\.0\/\d+$/, `.${n}`)
   }
@@ -152,16 +168,32 @@ export class Kubelet implements Controller {
 function runFromStatus(pod: KObject): PodRun & { planned?: Action } {
   const s = pod.status ?? {}
   const base: PodRun = {
-    namespace: pod.metadata.namespace!, name: pod.metadata.name, uid: pod.metadata.uid!, stage: 'unscheduled',
-    sandbox: false, initDone: false, restarts: 0, pullFailures: 0, flips: {},
+    namespace: pod.metadata.namespace!,
+    name: pod.metadata.name,
+    uid: pod.metadata.uid!,
+    stage: 'unscheduled',
+    sandbox: false,
+    initDone: false,
+    restarts: 0,
+    pullFailures: 0,
+    flips: {},
   }
   for (const c of s.conditions ?? []) base.flips[c.type] = { status: c.status, time: c.lastTransitionTime }
-  if (s.phase === 'Succeeded' || s.phase === 'Failed') return { ...base, stage: s.phase === 'Succeeded' ? 'succeeded' : 'failed' }
+  if (s.phase === 'Succeeded' || s.phase === 'Failed')
+    return { ...base, stage: s.phase === 'Succeeded' ? 'succeeded' : 'failed' }
   if (pod.spec?.nodeName && s.phase === 'Running' && findCondition(s.conditions, 'Ready')?.status === 'True') {
     const cs = s.containerStatuses?.[0]
     return {
-      ...base, stage: 'ready', nodeName: pod.spec.nodeName, hostIP: s.hostIP, podIP: s.podIP, startTime: s.startTime,
-      sandbox: true, initDone: true, startedAt: cs?.state?.running?.startedAt, restarts: cs?.restartCount ?? 0,
+      ...base,
+      stage: 'ready',
+      nodeName: pod.spec.nodeName,
+      hostIP: s.hostIP,
+      podIP: s.podIP,
+      startTime: s.startTime,
+      sandbox: true,
+      initDone: true,
+      startedAt: cs?.state?.running?.startedAt,
+      restarts: cs?.restartCount ?? 0,
     }
   }
   return base

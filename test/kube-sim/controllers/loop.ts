@@ -23,10 +23,13 @@ export class Loop {
   after(key: string, ms: number, work: Work): void {
     if (this.stopped) return
     this.cancel(key)
-    const timer = setTimeout(() => {
-      this.timers.delete(key)
-      this.run(key, work)
-    }, Math.max(0, ms))
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(key)
+        this.run(key, work)
+      },
+      Math.max(0, ms),
+    )
     this.timers.set(key, timer)
   }
 
@@ -78,7 +81,7 @@ export class Loop {
     } catch (err) {
       if (err instanceof ApiError && err.reason === 'Conflict') return this.after(`retry:${key}`, 5, work)
       if (err instanceof ApiError && [403, 404, 409].includes(err.code)) return
-      console.error(`[kube-sim controllers] ${key}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+      console.error(`[kube-sim controllers] ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
     }
   }
 }

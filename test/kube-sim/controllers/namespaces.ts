@@ -45,7 +45,8 @@ export class Namespaces implements Controller {
       o.metadata.labels = { ...o.metadata.labels, [NAME_LABEL]: name }
       o.spec = { ...o.spec, finalizers: o.spec?.finalizers ?? ['kubernetes'] }
     })
-    if (updated && updated.status?.phase !== 'Active') writeStatus(this.ctx.store, R.namespaces, updated, { ...updated.status, phase: 'Active' })
+    if (updated && updated.status?.phase !== 'Active')
+      writeStatus(this.ctx.store, R.namespaces, updated, { ...updated.status, phase: 'Active' })
   }
 
   /** Deletes what is in the namespace; once it is empty, finalizes it. */
@@ -56,7 +57,10 @@ export class Namespaces implements Controller {
       if (!isDeleting(obj)) deleteIfPresent(this.ctx.store, res, name, obj.metadata.name)
     }
     const left = this.contents(name)
-    writeStatus(this.ctx.store, R.namespaces, ns, { phase: 'Terminating', conditions: terminatingConditions(ns.status?.conditions ?? [], left) })
+    writeStatus(this.ctx.store, R.namespaces, ns, {
+      phase: 'Terminating',
+      conditions: terminatingConditions(ns.status?.conditions ?? [], left),
+    })
     if (left.length) return
     this.terminating.delete(name)
     mutate(this.ctx.store, R.namespaces, undefined, name, (o) => {
@@ -72,12 +76,20 @@ export class Namespaces implements Controller {
   }
 
   private contents(namespace: string): { res: ResourceId; obj: KObject }[] {
-    return this.ctx.store.resources().flatMap((res) => this.ctx.store.list(res, namespace).items.map((obj) => ({ res, obj })))
+    return this.ctx.store
+      .resources()
+      .flatMap((res) => this.ctx.store.list(res, namespace).items.map((obj) => ({ res, obj })))
   }
 }
 
 function namespaceObject(name: string): KObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [NAME_LABEL]: name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { [NAME_LABEL]: name } },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  }
 }
 
 /** The conditions the namespace controller reports while it empties a namespace. */
@@ -88,16 +100,52 @@ function terminatingConditions(prior: Condition[], left: { res: ResourceId; obj:
     byResource.set(resKey(res), (byResource.get(resKey(res)) ?? 0) + 1)
     for (const f of obj.metadata.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1)
   }
-  const list = (m: Map<string, number>, word: string) => [...m].map(([k, n]) => `${k} ${word} ${n} resource instances`).join(', ')
+  const list = (m: Map<string, number>, word: string) =>
+    [...m].map(([k, n]) => `${k} ${word} ${n} resource instances`).join(', ')
   let c = prior
-  c = setCondition(c, { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' })
-  c = setCondition(c, { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' })
-  c = setCondition(c, { type: 'NamespaceDeletionContentFailure', status: 'False', reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization' })
+  c = setCondition(c, {
+    type: 'NamespaceDeletionDiscoveryFailure',
+    status: 'False',
+    reason: 'ResourcesDiscovered',
+    message: 'All resources successfully discovered',
+  })
+  c = setCondition(c, {
+    type: 'NamespaceDeletionGroupVersionParsingFailure',
+    status: 'False',
+    reason: 'ParsedGroupVersions',
+    message: 'All legacy kube types successfully parsed',
+  })
+  c = setCondition(c, {
+    type: 'NamespaceDeletionContentFailure',
+    status: 'False',
+    reason: 'ContentDeleted',
+    message: 'All content successfully deleted, may be waiting on finalization',
+  })
   c = byResource.size
-    ? setCondition(c, { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${list(byResource, 'has')}` })
-    : setCondition(c, { type: 'NamespaceContentRemaining', status: 'False', reason: 'ContentRemoved', message: 'All content successfully removed' })
+    ? setCondition(c, {
+        type: 'NamespaceContentRemaining',
+        status: 'True',
+        reason: 'SomeResourcesRemain',
+        message: `Some resources are remaining: ${list(byResource, 'has')}`,
+      })
+    : setCondition(c, {
+        type: 'NamespaceContentRemaining',
+        status: 'False',
+        reason: 'ContentRemoved',
+        message: 'All content successfully removed',
+      })
   c = finalizers.size
-    ? setCondition(c, { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${list(finalizers, 'in')}` })
-    : setCondition(c, { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' })
+    ? setCondition(c, {
+        type: 'NamespaceFinalizersRemaining',
+        status: 'True',
+        reason: 'SomeFinalizersRemain',
+        message: `Some content in the namespace has finalizers remaining: ${list(finalizers, 'in')}`,
+      })
+    : setCondition(c, {
+        type: 'NamespaceFinalizersRemaining',
+        status: 'False',
+        reason: 'ContentHasNoFinalizers',
+        message: 'All content-preserving finalizers finished',
+      })
   return c
 }

@@ -24,8 +24,21 @@ export const nodeIP = (node: KObject): string =>
 function nodeObject(i: number): KObject {
   const name = nodeName(i)
   const time = now()
-  const resources = { cpu: '8', memory: '16318440Ki', pods: '110', 'ephemeral-storage': '102626232Ki', 'hugepages-2Mi': '0' }
-  const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: time, lastTransitionTime: time })
+  const resources = {
+    cpu: '8',
+    memory: '16318440Ki',
+    pods: '110',
+    'ephemeral-storage': '102626232Ki',
+    'hugepages-2Mi': '0',
+  }
+  const condition = (type: string, status: string, reason: string, message: string) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: time,
+    lastTransitionTime: time,
+  })
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -38,9 +51,16 @@ function nodeObject(i: number): KObject {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
       },
-      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+      annotations: {
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
     },
-    spec: { podCIDR: `10.244.${i - 1}.0/24`, podCIDRs: [`10.244.${i - 1}.0/24`], providerID: `kind://docker/sim/${name}` },
+    spec: {
+      podCIDR: `10.244.${i - 1}.0/24`,
+      podCIDRs: [`10.244.${i - 1}.0/24`],
+      providerID: `kind://docker/sim/${name}`,
+    },
     status: {
       capacity: resources,
       allocatable: resources,
@@ -50,7 +70,10 @@ function nodeObject(i: number): KObject {
         condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
         condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],
-      addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 1}` }, { type: 'Hostname', address: name }],
+      addresses: [
+        { type: 'InternalIP', address: `172.18.0.${i + 1}` },
+        { type: 'Hostname', address: name },
+      ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
         machineID: `sim${String(i).padStart(29, '0')}`,

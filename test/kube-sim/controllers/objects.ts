@@ -34,7 +34,14 @@ export const keyOf = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata
 
 /** The ownerReference a controller puts on what it creates. */
 export function controllerRef(owner: KObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true }
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  }
 }
 
 export function controllerOf(o: KObject): OwnerReference | undefined {
@@ -54,16 +61,24 @@ export interface LabelSelector {
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
   if (!selector) return false
   const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
-  return byLabels && (selector.matchExpressions ?? []).every((e) => {
-    const has = e.key in labels
-    switch (e.operator) {
-      case 'In': return has && (e.values ?? []).includes(labels[e.key])
-      case 'NotIn': return !has || !(e.values ?? []).includes(labels[e.key])
-      case 'Exists': return has
-      case 'DoesNotExist': return !has
-      default: return false
-    }
-  })
+  return (
+    byLabels &&
+    (selector.matchExpressions ?? []).every((e) => {
+      const has = e.key in labels
+      switch (e.operator) {
+        case 'In':
+          return has && (e.values ?? []).includes(labels[e.key])
+        case 'NotIn':
+          return !has || !(e.values ?? []).includes(labels[e.key])
+        case 'Exists':
+          return has
+        case 'DoesNotExist':
+          return !has
+        default:
+          return false
+      }
+    })
+  )
 }
 
 export interface Condition {
@@ -77,23 +92,34 @@ export interface Condition {
   [key: string]: unknown
 }
 
-export const findCondition = (conditions: Condition[] | undefined, type: string) => conditions?.find((c) => c.type === type)
+export const findCondition = (conditions: Condition[] | undefined, type: string) =>
+  conditions?.find((c) => c.type === type)
 
 /**
  * Sets a condition the way the controllers do: lastTransitionTime moves only when the status
  * flips, so rewriting the same condition leaves the object byte-identical (and the store quiet).
  * `touch` also moves lastUpdateTime (the Deployment's progress clock).
  */
-export interface ConditionInput { type: string; status: Condition['status']; reason?: string; message?: string; lastProbeTime?: null }
+export interface ConditionInput {
+  type: string
+  status: Condition['status']
+  reason?: string
+  message?: string
+  lastProbeTime?: null
+}
 
-export function setCondition(conditions: Condition[], want: ConditionInput, opts: { touch?: boolean; withUpdateTime?: boolean } = {}): Condition[] {
+export function setCondition(
+  conditions: Condition[],
+  want: ConditionInput,
+  opts: { touch?: boolean; withUpdateTime?: boolean } = {},
+): Condition[] {
   const old = findCondition(conditions, want.type)
   const time = now()
   const same = old && old.status === want.status && old.reason === want.reason && old.message === want.message
   const next: Condition = {
     ...want,
-    ...(opts.withUpdateTime ? { lastUpdateTime: same && !opts.touch ? old.lastUpdateTime ?? time : time } : {}),
-    lastTransitionTime: old && old.status === want.status ? old.lastTransitionTime ?? time : time,
+    ...(opts.withUpdateTime ? { lastUpdateTime: same && !opts.touch ? (old.lastUpdateTime ?? time) : time } : {}),
+    lastTransitionTime: old && old.status === want.status ? (old.lastTransitionTime ?? time) : time,
   }
   return old ? conditions.map((c) => (c.type === want.type ? next : c)) : [...conditions, next]
 }
@@ -129,14 +155,21 @@ export function templateHash(value: unknown, collisionCount = 0): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
   }
   return JSON.stringify(value)
 }
 
 /** `intstr` values: 3, "25%" of `total`, rounded up or down. */
-export function scaledValue(value: number | string | undefined, total: number, roundUp: boolean, fallback: number | string): number {
+export function scaledValue(
+  value: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+  fallback: number | string,
+): number {
   const v = value ?? fallback
   if (typeof v === 'number') return v
   const pct = /^(\d+)%$/.exec(v)

@@ -18,7 +18,12 @@ export type Stage =
   | 'succeeded' // every container exited 0 (restartPolicy Never/OnFailure, or killed on deletion)
   | 'failed' // a container exited 1 and restartPolicy Never
 
-export interface Termination { exitCode: number; reason: string; startedAt: string; finishedAt: string }
+export interface Termination {
+  exitCode: number
+  reason: string
+  startedAt: string
+  finishedAt: string
+}
 
 /** What the kubelet knows about one pod; the status is rendered from this. */
 export interface PodRun {
@@ -45,12 +50,26 @@ export interface PodRun {
   flips: Record<string, { status: string; time: string }>
 }
 
-const PENDING: Stage[] = ['unscheduled', 'unschedulable', 'mounting',
-  'pulling', 'pullFailed', 'pullBackOff', 'starting']
+const PENDING: Stage[] = [
+  'unscheduled',
+  'unschedulable',
+  'mounting',
+  'pulling',
+  'pullFailed',
+  'pullBackOff',
+  'starting',
+]
 
 export function renderPodStatus(pod: KObject, run: PodRun, time: string): Record<string, unknown> {
   const qosClass = qosOf(pod)
-  const phase = run.stage === 'succeeded' ? 'Succeeded' : run.stage === 'failed' ? 'Failed' : PENDING.includes(run.stage) ? 'Pending' : 'Running'
+  const phase =
+    run.stage === 'succeeded'
+      ? 'Succeeded'
+      : run.stage === 'failed'
+        ? 'Failed'
+        : PENDING.includes(run.stage)
+          ? 'Pending'
+          : 'Running'
   if (run.stage === 'unscheduled') return { phase, qosClass }
   if (run.stage === 'unschedulable') {
     return { phase, qosClass, conditions: [cond(run, time, 'PodScheduled', false, 'Unschedulable', run.unschedulable)] }
@@ -60,13 +79,26 @@ export function renderPodStatus(pod: KObject, run: PodRun, time: string): Record
   const terminal = run.stage === 'succeeded' || run.stage === 'failed'
   const ready = run.stage === 'ready'
   const unready = `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`
-  const incomplete = `containers with incomplete status: [${inits.filter((c) => c.restartPolicy !== 'Always').map((c) => c.name).join(' ')}]`
-  const notReady = (type: string) => (terminal ? cond(run, time, type, false, 'PodCompleted') : cond(run, time, type, ready, ready ? undefined : 'ContainersNotReady', ready ? undefined : unready))
+  const incomplete = `containers with incomplete status: [${inits
+    .filter((c) => c.restartPolicy !== 'Always')
+    .map((c) => c.name)
+    .join(' ')}]`
+  const notReady = (type: string) =>
+    terminal
+      ? cond(run, time, type, false, 'PodCompleted')
+      : cond(run, time, type, ready, ready ? undefined : 'ContainersNotReady', ready ? undefined : unready)
   return {
     phase,
     conditions: [
       cond(run, time, 'PodReadyToStartContainers', run.sandbox && !terminal),
-      cond(run, time, 'Initialized', run.initDone || terminal, run.initDone || terminal ? undefined : 'ContainersNotInitialized', run.initDone || terminal ? undefined : incomplete),
+      cond(
+        run,
+        time,
+        'Initialized',
+        run.initDone || terminal,
+        run.initDone || terminal ? undefined : 'ContainersNotInitialized',
+        run.initDone || terminal ? undefined : incomplete,
+      ),
       notReady('Ready'),
       notReady('ContainersReady'),
       cond(run, time, 'PodScheduled', true),
@@ -86,48 +118,111 @@ function cond(run: PodRun, time: string, type: string, ok: boolean, reason?: str
   const status = ok ? 'True' : 'False'
   const prior = run.flips[type]
   if (!prior || prior.status !== status) run.flips[type] = { status, time }
-  return { type, status, lastProbeTime: null, lastTransitionTime: run.flips[type].time, ...(reason ? { reason } : {}), ...(message ? { message } : {}) }
+  return {
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: run.flips[type].time,
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  }
 }
 
 function containerStatus(pod: KObject, run: PodRun, c: any) {
-  const base = { name: c.name, image: imageRef(c.image), imageID: run.sandbox && run.stage !== 'pullFailed' && run.stage !== 'pullBackOff' ? imageID(c.image) : '', restartCount: run.restarts }
-  const lastState = run.lastTermination ? { terminated: { ...run.lastTermination, containerID: containerID(run, c.name, run.restarts - 1) } } : {}
-  const waiting = (reason: string, message?: string) => ({ ...base, ready: false, started: false, state: { waiting: { reason, ...(message ? { message } : {}) } }, lastState })
+  const base = {
+    name: c.name,
+    image: imageRef(c.image),
+    imageID: run.sandbox && run.stage !== 'pullFailed' && run.stage !== 'pullBackOff' ? imageID(c.image) : '',
+    restartCount: run.restarts,
+  }
+  const lastState = run.lastTermination
+    ? { terminated: { ...run.lastTermination, containerID: containerID(run, c.name, run.restarts - 1) } }
+    : {}
+  const waiting = (reason: string, message?: string) => ({
+    ...base,
+    ready: false,
+    started: false,
+    state: { waiting: { reason, ...(message ? { message } : {}) } },
+    lastState,
+  })
   switch (run.stage) {
     case 'mounting':
       return waiting(run.initDone ? 'ContainerCreating' : 'PodInitializing')
     case 'pulling':
       // a retried pull: the kubelet keeps reporting ImagePullBackOff until the pull succeeds or fails again
-      if (run.pullFailures > 0 && (run.initDone || !(pod.spec?.initContainers?.length))) return waiting(...pullWaiting({ ...run, stage: 'pullBackOff' }, c.image))
+      if (run.pullFailures > 0 && (run.initDone || !pod.spec?.initContainers?.length))
+        return waiting(...pullWaiting({ ...run, stage: 'pullBackOff' }, c.image))
       return waiting(run.initDone ? 'ContainerCreating' : 'PodInitializing')
     case 'starting':
       return waiting(run.initDone ? 'ContainerCreating' : 'PodInitializing')
     case 'pullFailed':
     case 'pullBackOff':
-      return run.initDone || !(pod.spec?.initContainers?.length) ? waiting(...pullWaiting(run, c.image)) : waiting('PodInitializing')
+      return run.initDone || !pod.spec?.initContainers?.length
+        ? waiting(...pullWaiting(run, c.image))
+        : waiting('PodInitializing')
     case 'crashed':
-      return waiting('CrashLoopBackOff', `back-off ${Math.min(300, 10 * 2 ** Math.max(0, run.restarts - 1))}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})`)
+      return waiting(
+        'CrashLoopBackOff',
+        `back-off ${Math.min(300, 10 * 2 ** Math.max(0, run.restarts - 1))}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})`,
+      )
     case 'succeeded':
     case 'failed':
-      return { ...base, ready: false, started: false, containerID: containerID(run, c.name, run.restarts), state: { terminated: { ...run.finished!, containerID: containerID(run, c.name, run.restarts) } }, lastState }
+      return {
+        ...base,
+        ready: false,
+        started: false,
+        containerID: containerID(run, c.name, run.restarts),
+        state: { terminated: { ...run.finished!, containerID: containerID(run, c.name, run.restarts) } },
+        lastState,
+      }
     default: // running, ready
-      return { ...base, ready: run.stage === 'ready', started: true, containerID: containerID(run, c.name, run.restarts), state: { running: { startedAt: run.startedAt } }, lastState }
+      return {
+        ...base,
+        ready: run.stage === 'ready',
+        started: true,
+        containerID: containerID(run, c.name, run.restarts),
+        state: { running: { startedAt: run.startedAt } },
+        lastState,
+      }
   }
 }
 
 /** Init containers ran to completion when the pod initialized; sidecars (restartPolicy Always) keep running. */
 function initStatus(run: PodRun, c: any) {
-  const base = { name: c.name, image: imageRef(c.image), imageID: run.initDone ? imageID(c.image) : '', restartCount: 0, lastState: {} }
+  const base = {
+    name: c.name,
+    image: imageRef(c.image),
+    imageID: run.initDone ? imageID(c.image) : '',
+    restartCount: 0,
+    lastState: {},
+  }
   if (!run.initDone) {
-    const pullTrouble = run.stage === 'pullFailed' || run.stage === 'pullBackOff' || (run.stage === 'pulling' && run.pullFailures > 0)
-    const [reason, message] = pullTrouble ? pullWaiting(run.stage === 'pulling' ? { ...run, stage: 'pullBackOff' } : run, c.image) : ['PodInitializing']
+    const pullTrouble =
+      run.stage === 'pullFailed' || run.stage === 'pullBackOff' || (run.stage === 'pulling' && run.pullFailures > 0)
+    const [reason, message] = pullTrouble
+      ? pullWaiting(run.stage === 'pulling' ? { ...run, stage: 'pullBackOff' } : run, c.image)
+      : ['PodInitializing']
     return { ...base, ready: false, started: false, state: { waiting: { reason, ...(message ? { message } : {}) } } }
   }
   const id = containerID(run, c.name, -1)
   if (c.restartPolicy === 'Always' && run.stage !== 'succeeded' && run.stage !== 'failed') {
     return { ...base, ready: true, started: true, containerID: id, state: { running: { startedAt: run.startTime } } }
   }
-  return { ...base, ready: true, started: false, containerID: id, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: run.startTime, finishedAt: run.startTime, containerID: id } } }
+  return {
+    ...base,
+    ready: true,
+    started: false,
+    containerID: id,
+    state: {
+      terminated: {
+        exitCode: 0,
+        reason: 'Completed',
+        startedAt: run.startTime,
+        finishedAt: run.startTime,
+        containerID: id,
+      },
+    },
+  }
 }
 
 function pullWaiting(run: PodRun, image: string): [string, string] {
@@ -153,13 +248,18 @@ export function imageRef(image = ''): string {
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 const imageID = (image: string) => `${imageRef(image).replace(/:[^/:@]+$/, '')}@sha256:${sha(imageRef(image))}`
-const containerID = (run: PodRun, name: string, attempt: number) => `containerd://${sha(`${run.uid}/${name}/${attempt}`)}`
+const containerID = (run: PodRun, name: string, attempt: number) =>
+  `containerd://${sha(`${run.uid}/${name}/${attempt}`)}`
 
 /** Guaranteed when every container's requests equal its limits for cpu and memory; BestEffort with none. */
 export function qosOf(pod: KObject): string {
   const containers: any[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
   const res = containers.map((c) => ({ requests: c.resources?.requests ?? {}, limits: c.resources?.limits ?? {} }))
   if (res.every((r) => !Object.keys(r.requests).length && !Object.keys(r.limits).length)) return 'BestEffort'
-  const guaranteed = res.every((r) => ['cpu', 'memory'].every((k) => r.limits[k] !== undefined && (r.requests[k] === undefined || r.requests[k] === r.limits[k])))
+  const guaranteed = res.every((r) =>
+    ['cpu', 'memory'].every(
+      (k) => r.limits[k] !== undefined && (r.requests[k] === undefined || r.requests[k] === r.limits[k]),
+    ),
+  )
   return guaranteed ? 'Guaranteed' : 'Burstable'
 }

@@ -2,7 +2,18 @@
 // fullyLabeledReplicas, readyReplicas, availableReplicas and observedGeneration.
 import type { KObject, StoreEvent } from '../store.ts'
 import type { Ctx, Controller } from './context.ts'
-import { controllerOf, findCondition, is, isDeleting, isOwnedBy, isPodAvailable, isPodReady, isPodTerminal, R, randomSuffix } from './objects.ts'
+import {
+  controllerOf,
+  findCondition,
+  is,
+  isDeleting,
+  isOwnedBy,
+  isPodAvailable,
+  isPodReady,
+  isPodTerminal,
+  R,
+  randomSuffix,
+} from './objects.ts'
 import { podFromTemplate } from './podtemplate.ts'
 import { createGenerated, deleteIfPresent, writeStatus } from './writes.ts'
 
@@ -12,7 +23,8 @@ export class ReplicaSets implements Controller {
   constructor(private readonly ctx: Ctx) {}
 
   onEvent(e: StoreEvent): void {
-    if (is(e.res, R.replicasets) && e.type !== 'DELETED') this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
+    if (is(e.res, R.replicasets) && e.type !== 'DELETED')
+      this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
     if (is(e.res, R.pods)) {
       const ref = controllerOf(e.object)
       if (ref?.kind === 'ReplicaSet') this.enqueue(e.object.metadata.namespace!, ref.name)
@@ -39,12 +51,25 @@ export class ReplicaSets implements Controller {
   private manage(rs: KObject, active: KObject[]): void {
     const want = rs.spec?.replicas ?? 1
     for (let i = active.length; i < want; i++) {
-      const pod = createGenerated(this.ctx.store, R.pods, podFromTemplate({ owner: rs, template: rs.spec?.template, generateName: `${rs.metadata.name}-` }), randomSuffix)
-      this.ctx.recorder.tryRecord(rs, source, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` })
+      const pod = createGenerated(
+        this.ctx.store,
+        R.pods,
+        podFromTemplate({ owner: rs, template: rs.spec?.template, generateName: `${rs.metadata.name}-` }),
+        randomSuffix,
+      )
+      this.ctx.recorder.tryRecord(rs, source, {
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `Created pod: ${pod.metadata.name}`,
+      })
     }
     for (const pod of [...active].sort(deletionOrder).slice(0, Math.max(0, active.length - want))) {
       deleteIfPresent(this.ctx.store, R.pods, pod.metadata.namespace, pod.metadata.name)
-      this.ctx.recorder.tryRecord(rs, source, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` })
+      this.ctx.recorder.tryRecord(rs, source, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleted pod: ${pod.metadata.name}`,
+      })
     }
   }
 
@@ -53,17 +78,24 @@ export class ReplicaSets implements Controller {
     const minReady = rs.spec?.minReadySeconds ?? 0
     const templateLabels: Record<string, string> = rs.spec?.template?.metadata?.labels ?? {}
     const count = (ok: (p: KObject) => boolean) => active.filter(ok).length
-    const status = omitZero({
-      replicas: active.length,
-      fullyLabeledReplicas: count((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)),
-      readyReplicas: count(isPodReady),
-      availableReplicas: count((p) => isPodAvailable(p, minReady)),
-      observedGeneration: rs.metadata.generation,
-    }, ['replicas'])
+    const status = omitZero(
+      {
+        replicas: active.length,
+        fullyLabeledReplicas: count((p) =>
+          Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v),
+        ),
+        readyReplicas: count(isPodReady),
+        availableReplicas: count((p) => isPodAvailable(p, minReady)),
+        observedGeneration: rs.metadata.generation,
+      },
+      ['replicas'],
+    )
     writeStatus(this.ctx.store, R.replicasets, rs, status)
     // Ready pods become available minReadySeconds later: look again then.
     if (minReady && count(isPodReady) > count((p) => isPodAvailable(p, minReady))) {
-      this.ctx.loop.after(`replicaset-available:${rs.metadata.namespace}/${rs.metadata.name}`, 1000, () => this.sync(rs.metadata.namespace!, rs.metadata.name))
+      this.ctx.loop.after(`replicaset-available:${rs.metadata.namespace}/${rs.metadata.name}`, 1000, () =>
+        this.sync(rs.metadata.namespace!, rs.metadata.name),
+      )
     }
   }
 
@@ -78,10 +110,16 @@ export const activePods = (pods: KObject[]) => pods.filter((p) => !isDeleting(p)
 export function deletionOrder(a: KObject, b: KObject): number {
   const rank = (p: KObject) => (!p.spec?.nodeName ? 0 : p.status?.phase === 'Pending' ? 1 : !isPodReady(p) ? 2 : 3)
   const readySince = (p: KObject) => findCondition(p.status?.conditions, 'Ready')?.lastTransitionTime ?? ''
-  return rank(a) - rank(b) || readySince(b).localeCompare(readySince(a)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '')
+  return (
+    rank(a) - rank(b) ||
+    readySince(b).localeCompare(readySince(a)) ||
+    (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '')
+  )
 }
 
 /** Status counters are `omitempty` in the API types: a zero is left out, as the apiserver prints it. */
 export function omitZero<T extends Record<string, unknown>>(status: T, keep: (keyof T)[] = []): Partial<T> {
-  return Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 && v !== undefined || keep.includes(k))) as Partial<T>
+  return Object.fromEntries(
+    Object.entries(status).filter(([k, v]) => (v !== 0 && v !== undefined) || keep.includes(k)),
+  ) as Partial<T>
 }

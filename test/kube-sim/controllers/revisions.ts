@@ -23,7 +23,10 @@ export function ensureRevision(ctx: Ctx, owner: KObject): Revision {
   const existing = owned.find((r) => r.metadata.name === name)
   if (existing) {
     const isLatest = (existing.revision ?? 0) === max
-    if (!isLatest) mutate(ctx.store, R.controllerrevisions, existing.metadata.namespace, name, (r) => { r.revision = max + 1 })
+    if (!isLatest)
+      mutate(ctx.store, R.controllerrevisions, existing.metadata.namespace, name, (r) => {
+        r.revision = max + 1
+      })
     return { name, hash, number: isLatest ? max : max + 1 }
   }
   createIn(ctx.store, R.controllerrevisions, {
@@ -52,8 +55,11 @@ export function revisionTemplate(ctx: Ctx, namespace: string, name: string): any
 /** Deletes the oldest revisions beyond revisionHistoryLimit, never one still in use. */
 export function pruneRevisions(ctx: Ctx, owner: KObject, inUse: Set<string>): void {
   const limit = owner.spec?.revisionHistoryLimit ?? 10
-  const unused = ownedRevisions(ctx, owner).filter((r) => !inUse.has(r.metadata.name)).sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0))
-  for (const r of unused.slice(0, Math.max(0, unused.length - limit))) deleteIfPresent(ctx.store, R.controllerrevisions, r.metadata.namespace, r.metadata.name)
+  const unused = ownedRevisions(ctx, owner)
+    .filter((r) => !inUse.has(r.metadata.name))
+    .sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0))
+  for (const r of unused.slice(0, Math.max(0, unused.length - limit)))
+    deleteIfPresent(ctx.store, R.controllerrevisions, r.metadata.namespace, r.metadata.name)
 }
 
 function ownedRevisions(ctx: Ctx, owner: KObject): KObject[] {

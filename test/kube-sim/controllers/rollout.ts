@@ -62,7 +62,8 @@ export function oldReplicaSetTargets(d: KObject, newRS: KObject, old: KObject[])
   return targets
 }
 
-const byCreation = (a: KObject, b: KObject) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')
+const byCreation = (a: KObject, b: KObject) =>
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')
 
 export interface RolloutStatus {
   status: Record<string, unknown>
@@ -71,7 +72,12 @@ export interface RolloutStatus {
 }
 
 /** The Deployment's status computed from its ReplicaSets, as calculateStatus + syncRolloutStatus do. */
-export function deploymentStatus(d: KObject, newRS: KObject | undefined, all: KObject[], note?: { reason: string; message: string }): RolloutStatus {
+export function deploymentStatus(
+  d: KObject,
+  newRS: KObject | undefined,
+  all: KObject[],
+  note?: { reason: string; message: string },
+): RolloutStatus {
   const prev = d.status ?? {}
   const want = specReplicas(d)
   const counts = {
@@ -82,22 +88,65 @@ export function deploymentStatus(d: KObject, newRS: KObject | undefined, all: KO
   }
   const unavailableReplicas = Math.max(0, sum(all, specReplicas) - counts.availableReplicas)
   let conditions: Condition[] = prev.conditions ?? []
-  conditions = counts.availableReplicas >= want - maxUnavailable(d)
-    ? setCondition(conditions, { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }, { withUpdateTime: true })
-    : setCondition(conditions, { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }, { withUpdateTime: true })
+  conditions =
+    counts.availableReplicas >= want - maxUnavailable(d)
+      ? setCondition(
+          conditions,
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          },
+          { withUpdateTime: true },
+        )
+      : setCondition(
+          conditions,
+          {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          },
+          { withUpdateTime: true },
+        )
   const complete = counts.updatedReplicas === want && counts.replicas === want && counts.availableReplicas === want
   const rsName = newRS?.metadata.name ?? ''
   const progressing = (reason: string, message: string, touch = false) =>
-    (conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, { withUpdateTime: true, touch }))
+    (conditions = setCondition(
+      conditions,
+      { type: 'Progressing', status: 'True', reason, message },
+      { withUpdateTime: true, touch },
+    ))
   const deadline = d.spec?.progressDeadlineSeconds
   if (deadline === undefined) conditions = conditions.filter((c) => c.type !== 'Progressing')
-  else if (d.spec?.paused) conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }, { withUpdateTime: true })
+  else if (d.spec?.paused)
+    conditions = setCondition(
+      conditions,
+      { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' },
+      { withUpdateTime: true },
+    )
   else if (note) progressing(note.reason, note.message, true)
-  else if (!(counts.replicas === counts.updatedReplicas && findCondition(conditions, 'Progressing')?.reason === 'NewReplicaSetAvailable')) {
+  else if (
+    !(
+      counts.replicas === counts.updatedReplicas &&
+      findCondition(conditions, 'Progressing')?.reason === 'NewReplicaSetAvailable'
+    )
+  ) {
     if (complete && newRS) progressing('NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`)
-    else if (madeProgress(prev, counts)) progressing('ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true)
+    else if (madeProgress(prev, counts))
+      progressing('ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true)
     else if (timedOut(findCondition(conditions, 'Progressing'), deadline)) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, { withUpdateTime: true })
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${rsName}" has timed out progressing.`,
+        },
+        { withUpdateTime: true },
+      )
     }
   }
   conditions = [...conditions].sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0))
@@ -107,13 +156,26 @@ export function deploymentStatus(d: KObject, newRS: KObject | undefined, all: KO
     conditions,
     ...(prev.collisionCount ? { collisionCount: prev.collisionCount } : {}),
   }
-  return { status, progressing: deadline !== undefined && !d.spec?.paused && findCondition(conditions, 'Progressing')?.reason !== 'NewReplicaSetAvailable' }
+  return {
+    status,
+    progressing:
+      deadline !== undefined &&
+      !d.spec?.paused &&
+      findCondition(conditions, 'Progressing')?.reason !== 'NewReplicaSetAvailable',
+  }
 }
 
-function madeProgress(prev: any, next: { replicas: number; updatedReplicas: number; readyReplicas: number; availableReplicas: number }): boolean {
+function madeProgress(
+  prev: any,
+  next: { replicas: number; updatedReplicas: number; readyReplicas: number; availableReplicas: number },
+): boolean {
   const oldPods = (s: any) => (s.replicas ?? 0) - (s.updatedReplicas ?? 0)
-  return next.updatedReplicas > (prev.updatedReplicas ?? 0) || oldPods(next) < oldPods(prev) ||
-    next.readyReplicas > (prev.readyReplicas ?? 0) || next.availableReplicas > (prev.availableReplicas ?? 0)
+  return (
+    next.updatedReplicas > (prev.updatedReplicas ?? 0) ||
+    oldPods(next) < oldPods(prev) ||
+    next.readyReplicas > (prev.readyReplicas ?? 0) ||
+    next.availableReplicas > (prev.availableReplicas ?? 0)
+  )
 }
 
 function timedOut(cond: Condition | undefined, deadlineSeconds: number): boolean {

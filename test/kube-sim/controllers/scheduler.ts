@@ -6,20 +6,32 @@ export type Placement = { node: KObject } | { reason: 'Unschedulable'; message: 
 
 export function place(pod: KObject, nodes: KObject[], turn: number, opts: { noRoom?: boolean } = {}): Placement {
   const total = nodes.length
-  if (opts.noRoom) return unschedulable(`0/${total} nodes are available: ${total} Insufficient cpu, ${total} Insufficient memory. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`)
+  if (opts.noRoom)
+    return unschedulable(
+      `0/${total} nodes are available: ${total} Insufficient cpu, ${total} Insufficient memory. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
+    )
   const pinned = pinnedNode(pod)
   const selector: Record<string, string> = pod.spec?.nodeSelector ?? {}
-  const fits = nodes.filter((n) => (!pinned || n.metadata.name === pinned) && Object.entries(selector).every(([k, v]) => n.metadata.labels?.[k] === v))
+  const fits = nodes.filter(
+    (n) =>
+      (!pinned || n.metadata.name === pinned) &&
+      Object.entries(selector).every(([k, v]) => n.metadata.labels?.[k] === v),
+  )
   if (!total) return unschedulable('no nodes available to schedule pods')
-  if (!fits.length) return unschedulable(`0/${total} nodes are available: ${total} node(s) didn't match Pod's node affinity/selector. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`)
+  if (!fits.length)
+    return unschedulable(
+      `0/${total} nodes are available: ${total} node(s) didn't match Pod's node affinity/selector. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,
+    )
   return { node: fits[turn % fits.length] }
 }
 
 /** The node a `matchFields: metadata.name In [node]` affinity pins the pod to (DaemonSet pods). */
 export function pinnedNode(pod: KObject): string | undefined {
-  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []
   for (const term of terms) {
-    for (const f of term.matchFields ?? []) if (f.key === 'metadata.name' && f.operator === 'In' && f.values?.length) return f.values[0]
+    for (const f of term.matchFields ?? [])
+      if (f.key === 'metadata.name' && f.operator === 'In' && f.values?.length) return f.values[0]
   }
   return undefined
 }

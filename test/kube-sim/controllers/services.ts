@@ -11,7 +11,8 @@ export class Services implements Controller {
   constructor(private readonly ctx: Ctx) {}
 
   onEvent(e: StoreEvent): void {
-    if (is(e.res, R.services) && e.type !== 'DELETED') this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
+    if (is(e.res, R.services) && e.type !== 'DELETED')
+      this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
   }
 
   resync(): void {
@@ -28,7 +29,10 @@ export class Services implements Controller {
     if (!current || isDeleting(current) || current.spec?.type === 'ExternalName') return
     const svc = mutate(this.ctx.store, R.services, namespace, name, (s) => this.allocate(s))
     if (svc?.spec?.type === 'LoadBalancer' && !svc.status?.loadBalancer?.ingress?.length) {
-      writeStatus(this.ctx.store, R.services, svc, { ...svc.status, loadBalancer: { ingress: [{ ip: this.nextLoadBalancerIP(), ipMode: 'VIP' }] } })
+      writeStatus(this.ctx.store, R.services, svc, {
+        ...svc.status,
+        loadBalancer: { ingress: [{ ip: this.nextLoadBalancerIP(), ipMode: 'VIP' }] },
+      })
     }
   }
 
@@ -49,7 +53,9 @@ export class Services implements Controller {
   }
 
   private nextClusterIP(): string {
-    const used = new Set(this.ctx.store.list(R.services).items.flatMap((s) => s.spec?.clusterIPs ?? [s.spec?.clusterIP]))
+    const used = new Set(
+      this.ctx.store.list(R.services).items.flatMap((s) => s.spec?.clusterIPs ?? [s.spec?.clusterIP]),
+    )
     for (let n = 10; ; n++) {
       const ip = `10.96.${Math.floor(n / 256)}.${n % 256}`
       if (n % 256 !== 0 && n % 256 !== 255 && !used.has(ip)) return ip
@@ -57,12 +63,20 @@ export class Services implements Controller {
   }
 
   private nextLoadBalancerIP(): string {
-    const used = new Set(this.ctx.store.list(R.services).items.flatMap((s) => (s.status?.loadBalancer?.ingress ?? []).map((i: { ip: string }) => i.ip)))
+    const used = new Set(
+      this.ctx.store
+        .list(R.services)
+        .items.flatMap((s) => (s.status?.loadBalancer?.ingress ?? []).map((i: { ip: string }) => i.ip)),
+    )
     for (let n = 200; ; n++) if (!used.has(`172.18.255.${n}`)) return `172.18.255.${n}`
   }
 
   private usedNodePorts(): Set<number> {
-    return new Set(this.ctx.store.list(R.services).items.flatMap((s) => (s.spec?.ports ?? []).map((p: { nodePort?: number }) => p.nodePort).filter(Boolean)))
+    return new Set(
+      this.ctx.store
+        .list(R.services)
+        .items.flatMap((s) => (s.spec?.ports ?? []).map((p: { nodePort?: number }) => p.nodePort).filter(Boolean)),
+    )
   }
 }
 
@@ -83,8 +97,14 @@ function kubernetesService(): KObject {
     kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: {
-      type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack',
-      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None', internalTrafficPolicy: 'Cluster',
+      type: 'ClusterIP',
+      clusterIP: '10.96.0.1',
+      clusterIPs: ['10.96.0.1'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+      sessionAffinity: 'None',
+      internalTrafficPolicy: 'Cluster',
     },
     status: { loadBalancer: {} },
   }

@@ -16,7 +16,8 @@ export class StatefulSets implements Controller {
   constructor(private readonly ctx: Ctx) {}
 
   onEvent(e: StoreEvent): void {
-    if (is(e.res, R.statefulsets) && e.type !== 'DELETED') this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
+    if (is(e.res, R.statefulsets) && e.type !== 'DELETED')
+      this.enqueue(e.object.metadata.namespace!, e.object.metadata.name)
     if (is(e.res, R.pods)) {
       const ref = controllerOf(e.object)
       if (ref?.kind === 'StatefulSet') this.enqueue(e.object.metadata.namespace!, ref.name)
@@ -24,7 +25,8 @@ export class StatefulSets implements Controller {
   }
 
   resync(): void {
-    for (const sts of this.ctx.store.list(R.statefulsets).items) this.enqueue(sts.metadata.namespace!, sts.metadata.name)
+    for (const sts of this.ctx.store.list(R.statefulsets).items)
+      this.enqueue(sts.metadata.namespace!, sts.metadata.name)
   }
 
   private enqueue(namespace: string, name: string): void {
@@ -35,7 +37,10 @@ export class StatefulSets implements Controller {
     const sts = this.ctx.store.get(R.statefulsets, namespace, name)
     if (!sts || isDeleting(sts)) return
     const update = ensureRevision(this.ctx, sts)
-    const currentName = sts.status?.currentRevision && this.ctx.store.get(R.controllerrevisions, namespace, sts.status.currentRevision) ? sts.status.currentRevision : update.name
+    const currentName =
+      sts.status?.currentRevision && this.ctx.store.get(R.controllerrevisions, namespace, sts.status.currentRevision)
+        ? sts.status.currentRevision
+        : update.name
     this.manage(sts, update, currentName)
     this.writeStatus(sts, update, currentName)
     pruneRevisions(this.ctx, sts, new Set([update.name, currentName]))
@@ -78,16 +83,38 @@ export class StatefulSets implements Controller {
     const template = revisionTemplate(this.ctx, sts.metadata.namespace!, revision) ?? sts.spec?.template
     const claims: KObject[] = sts.spec?.volumeClaimTemplates ?? []
     for (const claim of claims) this.ensureClaim(sts, claim, name)
-    const claimVolumes = claims.map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${c.metadata.name}-${name}` } }))
-    const volumes = [...(template?.spec?.volumes ?? []).filter((v: any) => !claimVolumes.some((c) => c.name === v.name)), ...claimVolumes]
-    createIn(this.ctx.store, R.pods, podFromTemplate({
-      owner: sts,
-      template,
-      name,
-      labels: { [REVISION_LABEL]: revision, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(ordinal) },
-      spec: { hostname: name, ...(sts.spec?.serviceName ? { subdomain: sts.spec.serviceName } : {}), ...(volumes.length ? { volumes } : {}) },
+    const claimVolumes = claims.map((c) => ({
+      name: c.metadata.name,
+      persistentVolumeClaim: { claimName: `${c.metadata.name}-${name}` },
     }))
-    this.ctx.recorder.tryRecord(sts, source, { type: 'Normal', reason: 'SuccessfulCreate', message: `create Pod ${name} in StatefulSet ${sts.metadata.name} successful` })
+    const volumes = [
+      ...(template?.spec?.volumes ?? []).filter((v: any) => !claimVolumes.some((c) => c.name === v.name)),
+      ...claimVolumes,
+    ]
+    createIn(
+      this.ctx.store,
+      R.pods,
+      podFromTemplate({
+        owner: sts,
+        template,
+        name,
+        labels: {
+          [REVISION_LABEL]: revision,
+          'statefulset.kubernetes.io/pod-name': name,
+          'apps.kubernetes.io/pod-index': String(ordinal),
+        },
+        spec: {
+          hostname: name,
+          ...(sts.spec?.serviceName ? { subdomain: sts.spec.serviceName } : {}),
+          ...(volumes.length ? { volumes } : {}),
+        },
+      }),
+    )
+    this.ctx.recorder.tryRecord(sts, source, {
+      type: 'Normal',
+      reason: 'SuccessfulCreate',
+      message: `create Pod ${name} in StatefulSet ${sts.metadata.name} successful`,
+    })
   }
 
   private ensureClaim(sts: KObject, claim: KObject, podName: string): void {
@@ -107,12 +134,20 @@ export class StatefulSets implements Controller {
       spec: { volumeMode: 'Filesystem', ...structuredClone(claim.spec ?? {}) },
       status: { phase: 'Pending' },
     })
-    this.ctx.recorder.tryRecord(sts, source, { type: 'Normal', reason: 'SuccessfulCreate', message: `create Claim ${name} Pod ${podName} in StatefulSet ${sts.metadata.name} success` })
+    this.ctx.recorder.tryRecord(sts, source, {
+      type: 'Normal',
+      reason: 'SuccessfulCreate',
+      message: `create Claim ${name} Pod ${podName} in StatefulSet ${sts.metadata.name} success`,
+    })
   }
 
   private deletePod(sts: KObject, pod: KObject): void {
     deleteIfPresent(this.ctx.store, R.pods, pod.metadata.namespace, pod.metadata.name)
-    this.ctx.recorder.tryRecord(sts, source, { type: 'Normal', reason: 'SuccessfulDelete', message: `delete Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful` })
+    this.ctx.recorder.tryRecord(sts, source, {
+      type: 'Normal',
+      reason: 'SuccessfulDelete',
+      message: `delete Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`,
+    })
   }
 
   private writeStatus(sts: KObject, update: Revision, currentName: string): void {
@@ -138,7 +173,9 @@ export class StatefulSets implements Controller {
   }
 
   private ownedPods(sts: KObject): KObject[] {
-    return this.ctx.store.list(R.pods, sts.metadata.namespace).items.filter((p) => isOwnedBy(p, sts) && ordinalOf(sts, p) >= 0)
+    return this.ctx.store
+      .list(R.pods, sts.metadata.namespace)
+      .items.filter((p) => isOwnedBy(p, sts) && ordinalOf(sts, p) >= 0)
   }
 }
 

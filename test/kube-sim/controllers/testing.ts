@@ -28,7 +28,8 @@ export function startCluster(opts: { nodes?: number; profile?: DelayProfile } = 
     create: (res, obj) => store.create(res, applyDefaults(res, obj)),
     get: (res, name, namespace = 'default') => store.get(res, namespace, name) ?? store.get(res, undefined, name),
     list: (res, namespace) => store.list(res, namespace).items,
-    events: (name, namespace = 'default') => store.list(R.events, namespace).items.filter((e) => e.involvedObject?.name === name),
+    events: (name, namespace = 'default') =>
+      store.list(R.events, namespace).items.filter((e) => e.involvedObject?.name === name),
     stop: () => controllers.stop(),
   }
 }
@@ -37,7 +38,12 @@ export function startCluster(opts: { nodes?: number; profile?: DelayProfile } = 
  * Resolves with the first truthy value of `check`, evaluated now and after every store event
  * (and every 10 ms, for time-driven changes); rejects after `timeoutMs` naming `what`.
  */
-export function waitFor<T>(store: Store, what: string, check: () => T | undefined | null | false, timeoutMs = 2000): Promise<T> {
+export function waitFor<T>(
+  store: Store,
+  what: string,
+  check: () => T | undefined | null | false,
+  timeoutMs = 2000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let done = false
     const finish = (fn: () => void) => {
@@ -55,14 +61,18 @@ export function waitFor<T>(store: Store, what: string, check: () => T | undefine
     }
     const unsubscribe = store.onAny(() => queueMicrotask(attempt))
     const poll = setInterval(attempt, 10)
-    const deadline = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))), timeoutMs)
+    const deadline = setTimeout(
+      () => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))),
+      timeoutMs,
+    )
     attempt()
   })
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export const condition = (o: KObject | undefined, type: string) => o?.status?.conditions?.find((c: { type: string }) => c.type === type)
+export const condition = (o: KObject | undefined, type: string) =>
+  o?.status?.conditions?.find((c: { type: string }) => c.type === type)
 
 interface WorkloadOpts {
   name: string
@@ -77,7 +87,10 @@ function podTemplate(o: WorkloadOpts, extra: Record<string, unknown> = {}) {
   const labels = o.labels ?? { app: o.name }
   return {
     metadata: { labels },
-    spec: { containers: [{ name: 'main', image: o.image ?? 'nginx:1.27', ...(o.ports ? { ports: o.ports } : {}) }], ...extra },
+    spec: {
+      containers: [{ name: 'main', image: o.image ?? 'nginx:1.27', ...(o.ports ? { ports: o.ports } : {}) }],
+      ...extra,
+    },
   }
 }
 
@@ -86,37 +99,80 @@ const selector = (o: WorkloadOpts) => ({ matchLabels: o.labels ?? { app: o.name 
 
 export function aDeployment(o: WorkloadOpts & { progressDeadlineSeconds?: number }): KObject {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(o),
-    spec: { replicas: o.replicas ?? 1, selector: selector(o), template: podTemplate(o), ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}) },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(o),
+    spec: {
+      replicas: o.replicas ?? 1,
+      selector: selector(o),
+      template: podTemplate(o),
+      ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
+    },
   }
 }
 
 export function aStatefulSet(o: WorkloadOpts & { parallel?: boolean; claim?: string }): KObject {
   return {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(o),
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta(o),
     spec: {
-      replicas: o.replicas ?? 1, serviceName: o.name, selector: selector(o), template: podTemplate(o),
+      replicas: o.replicas ?? 1,
+      serviceName: o.name,
+      selector: selector(o),
+      template: podTemplate(o),
       ...(o.parallel ? { podManagementPolicy: 'Parallel' } : {}),
-      ...(o.claim ? { volumeClaimTemplates: [{ metadata: { name: o.claim }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] } : {}),
+      ...(o.claim
+        ? {
+            volumeClaimTemplates: [
+              {
+                metadata: { name: o.claim },
+                spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+              },
+            ],
+          }
+        : {}),
     },
   }
 }
 
 export function aDaemonSet(o: WorkloadOpts): KObject {
-  return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta(o), spec: { selector: selector(o), template: podTemplate(o) } }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: meta(o),
+    spec: { selector: selector(o), template: podTemplate(o) },
+  }
 }
 
-export function aJob(o: WorkloadOpts & { backoffLimit?: number; restartPolicy?: 'Never' | 'OnFailure'; annotations?: Record<string, string> }): KObject {
+export function aJob(
+  o: WorkloadOpts & {
+    backoffLimit?: number
+    restartPolicy?: 'Never' | 'OnFailure'
+    annotations?: Record<string, string>
+  },
+): KObject {
   const template = podTemplate(o, { restartPolicy: o.restartPolicy ?? 'Never' })
   return {
-    apiVersion: 'batch/v1', kind: 'Job', metadata: { ...meta(o), ...(o.annotations ? { annotations: o.annotations } : {}) },
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { ...meta(o), ...(o.annotations ? { annotations: o.annotations } : {}) },
     spec: { template, ...(o.backoffLimit !== undefined ? { backoffLimit: o.backoffLimit } : {}) },
   }
 }
 
-export function aService(o: { name: string; namespace?: string; selector?: Record<string, string>; type?: string; clusterIP?: string; ports?: { name?: string; port: number; targetPort?: number | string }[] }): KObject {
+export function aService(o: {
+  name: string
+  namespace?: string
+  selector?: Record<string, string>
+  type?: string
+  clusterIP?: string
+  ports?: { name?: string; port: number; targetPort?: number | string }[]
+}): KObject {
   return {
-    apiVersion: 'v1', kind: 'Service', metadata: { name: o.name, namespace: o.namespace ?? 'default' },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: o.name, namespace: o.namespace ?? 'default' },
     spec: {
       selector: o.selector ?? { app: o.name },
       ports: o.ports ?? [{ name: 'http', port: 80, targetPort: 'http' }],

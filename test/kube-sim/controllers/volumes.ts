@@ -24,8 +24,10 @@ export class Volumes implements Controller {
   }
 
   resync(): void {
-    if (!this.ctx.store.get(R.storageclasses, undefined, 'standard')) this.ctx.store.create(R.storageclasses, standardStorageClass())
-    for (const pvc of this.ctx.store.list(R.pvcs).items) this.onEvent({ type: 'ADDED', res: R.pvcs, object: pvc, rv: 0 })
+    if (!this.ctx.store.get(R.storageclasses, undefined, 'standard'))
+      this.ctx.store.create(R.storageclasses, standardStorageClass())
+    for (const pvc of this.ctx.store.list(R.pvcs).items)
+      this.onEvent({ type: 'ADDED', res: R.pvcs, object: pvc, rv: 0 })
   }
 
   private bind(namespace: string, name: string): void {
@@ -34,7 +36,8 @@ export class Volumes implements Controller {
     const volumeName = pvc.spec?.volumeName ?? `pvc-${pvc.metadata.uid}`
     const storage = pvc.spec?.resources?.requests?.storage ?? '1Gi'
     const accessModes = pvc.spec?.accessModes ?? ['ReadWriteOnce']
-    if (!this.ctx.store.get(R.pvs, undefined, volumeName)) this.ctx.store.create(R.pvs, persistentVolume(pvc, volumeName, storage, accessModes))
+    if (!this.ctx.store.get(R.pvs, undefined, volumeName))
+      this.ctx.store.create(R.pvs, persistentVolume(pvc, volumeName, storage, accessModes))
     const bound = mutate(this.ctx.store, R.pvcs, namespace, name, (c) => {
       c.spec.volumeName = volumeName
       c.spec.storageClassName ??= 'standard'
@@ -48,13 +51,18 @@ export class Volumes implements Controller {
     })
     if (!bound) return
     writeStatus(this.ctx.store, R.pvcs, bound, { phase: 'Bound', accessModes, capacity: { storage } })
-    this.ctx.recorder.tryRecord(bound, { component: PROVISIONER }, { type: 'Normal', reason: 'ProvisioningSucceeded', message: `Successfully provisioned volume ${volumeName}` })
+    this.ctx.recorder.tryRecord(
+      bound,
+      { component: PROVISIONER },
+      { type: 'Normal', reason: 'ProvisioningSucceeded', message: `Successfully provisioned volume ${volumeName}` },
+    )
   }
 
   /** Reclaim policy Delete: the volume goes with its claim. */
   private reclaim(volumeName: string, claimUid: string): void {
     const pv = this.ctx.store.get(R.pvs, undefined, volumeName)
-    if (pv?.spec?.claimRef?.uid === claimUid && pv.spec?.persistentVolumeReclaimPolicy === 'Delete') deleteIfPresent(this.ctx.store, R.pvs, undefined, volumeName)
+    if (pv?.spec?.claimRef?.uid === claimUid && pv.spec?.persistentVolumeReclaimPolicy === 'Delete')
+      deleteIfPresent(this.ctx.store, R.pvs, undefined, volumeName)
   }
 }
 
@@ -70,7 +78,14 @@ function persistentVolume(pvc: KObject, name: string, storage: string, accessMod
       persistentVolumeReclaimPolicy: 'Delete',
       storageClassName: pvc.spec?.storageClassName ?? 'standard',
       volumeMode: pvc.spec?.volumeMode ?? 'Filesystem',
-      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claim, uid, resourceVersion: pvc.metadata.resourceVersion },
+      claimRef: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace,
+        name: claim,
+        uid,
+        resourceVersion: pvc.metadata.resourceVersion,
+      },
       hostPath: { path: `/var/local-path-provisioner/${name}_${namespace}_${claim}`, type: 'DirectoryOrCreate' },
     },
     status: { phase: 'Bound' },

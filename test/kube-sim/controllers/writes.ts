@@ -8,7 +8,15 @@ import { R } from './objects.ts'
  * Re-reads the object, lets `change` edit it (return false to skip) and writes it with the
  * resourceVersion it read, retrying on Conflict. Returns the stored object, or undefined if gone.
  */
-export function mutate(store: Store, res: ResourceId, namespace: string | undefined, name: string, change: (o: KObject) => boolean | void): KObject | undefined {
+export function mutate(
+  store: Store,
+  res: ResourceId,
+  namespace: string | undefined,
+  name: string,
+  /** false: nothing to write; anything else (true, or nothing returned): write */
+  // biome-ignore lint/suspicious/noConfusingVoidType: the callers' changes return nothing when they changed something
+  change: (o: KObject) => boolean | void,
+): KObject | undefined {
   for (let attempt = 0; ; attempt++) {
     const current = store.get(res, namespace, name)
     if (!current) return undefined
@@ -43,7 +51,11 @@ export function createIn(store: Store, res: ResourceId, obj: KObject): KObject {
     const ns = store.get(R.namespaces, undefined, namespace)
     if (!ns) throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`)
     if (ns.metadata.deletionTimestamp) {
-      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`)
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      )
     }
   }
   return store.create(res, obj)

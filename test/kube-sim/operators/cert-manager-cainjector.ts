@@ -14,7 +14,8 @@ const ALLOW_DIRECT = 'cert-manager.io/allow-direct-injection'
 const MANAGER = 'cert-manager-cainjector'
 
 const target = (group: string, resource: string) => ({
-  res: { group, resource }, path: `/apis/${group}/v1/${resource}`,
+  res: { group, resource },
+  path: `/apis/${group}/v1/${resource}`,
 })
 const targets = [
   target('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),

@@ -64,15 +64,21 @@ async function markIssuer(sim: Sim, issuer: KObject, secretNamespace: string): P
   await writeConditions(sim, issuer, [ready])
 }
 
-interface Resolved { issuer?: KObject; kind: string; resource: string; external: boolean }
+interface Resolved {
+  issuer?: KObject
+  kind: string
+  resource: string
+  external: boolean
+}
 
 function resolveIssuer(sim: Sim, cert: KObject): Resolved {
   const ref = cert.spec?.issuerRef ?? {}
   const kind = ref.kind || 'Issuer'
   const external = !!ref.group && ref.group !== GROUP
-  const issuer = kind === 'ClusterIssuer'
-    ? sim.store.get(R.clusterIssuers, undefined, ref.name)
-    : sim.store.get(R.issuers, cert.metadata.namespace, ref.name)
+  const issuer =
+    kind === 'ClusterIssuer'
+      ? sim.store.get(R.clusterIssuers, undefined, ref.name)
+      : sim.store.get(R.issuers, cert.metadata.namespace, ref.name)
   return { issuer, kind, resource: kind === 'ClusterIssuer' ? 'clusterissuer' : 'issuer', external }
 }
 
@@ -97,8 +103,8 @@ async function issue(sim: Sim, cert: KObject, clusterResourceNamespace: string):
   await ensureRequest(sim, cert, revision, { ok: true, ca: data['ca.crt'], crt: data['tls.crt'] })
   const body = issuedSecret(cert, data, kind)
   if (!secret) await write(sim, MANAGER, 'POST', `/api/v1/namespaces/${ns}/secrets`, body)
-  else await write(sim, MANAGER, 'PUT', `/api/v1/namespaces/${ns}/secrets/${secret.metadata.name}`,
-    takeOver(secret, body))
+  else
+    await write(sim, MANAGER, 'PUT', `/api/v1/namespaces/${ns}/secrets/${secret.metadata.name}`, takeOver(secret, body))
   // a new key pair: a new validity period
   const fresh = { notBefore: undefined, notAfter: undefined, renewalTime: undefined }
   await markIssued(sim, { ...cert, status: { ...cert.status, ...fresh, revision } })
@@ -107,8 +113,11 @@ async function issue(sim: Sim, cert: KObject, clusterResourceNamespace: string):
 /** The Secret holds a key pair issued for this Certificate (cert-manager's own annotations say so). */
 function isIssuedFor(secret: KObject | undefined, cert: KObject): boolean {
   const a = secret?.metadata.annotations ?? {}
-  return !!secret?.data?.['tls.crt'] && a['cert-manager.io/certificate-name'] === cert.metadata.name &&
+  return (
+    !!secret?.data?.['tls.crt'] &&
+    a['cert-manager.io/certificate-name'] === cert.metadata.name &&
     a['cert-manager.io/issuer-name'] === cert.spec.issuerRef?.name
+  )
 }
 
 async function markIssued(sim: Sim, cert: KObject): Promise<void> {
@@ -120,9 +129,13 @@ async function markIssued(sim: Sim, cert: KObject): Promise<void> {
     renewalTime: cert.status?.renewalTime ?? stamp(from + 60 * DAY_MS),
     revision: cert.status?.revision ?? 1,
   }
-  await writeConditions(sim, cert, [
-    { type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' },
-  ], status, ['Issuing'])
+  await writeConditions(
+    sim,
+    cert,
+    [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' }],
+    status,
+    ['Issuing'],
+  )
 }
 
 /** Not issued yet, and why: the Certificate says it is issuing, its request says what it waits for. */
@@ -150,7 +163,9 @@ async function ensureRequest(sim: Sim, cert: KObject, revision: number, outcome:
     if (!request) return
   }
   const approved: ConditionInput = {
-    type: 'Approved', status: 'True', reason: 'cert-manager.io',
+    type: 'Approved',
+    status: 'True',
+    reason: 'cert-manager.io',
     message: 'Certificate request has been approved by cert-manager.io',
   }
   const ready: ConditionInput = outcome.ok
@@ -162,17 +177,25 @@ async function ensureRequest(sim: Sim, cert: KObject, revision: number, outcome:
 function certificateRequest(cert: KObject, name: string, revision: number): KObject {
   const { name: certName, namespace, uid } = cert.metadata
   return {
-    apiVersion: `${GROUP}/v1`, kind: 'CertificateRequest',
+    apiVersion: `${GROUP}/v1`,
+    kind: 'CertificateRequest',
     metadata: {
-      name, namespace,
+      name,
+      namespace,
       annotations: {
         'cert-manager.io/certificate-name': certName,
         'cert-manager.io/certificate-revision': String(revision),
         'cert-manager.io/private-key-secret-name': `${certName}-${revision}-key`,
       },
       ownerReferences: [
-        { apiVersion: `${GROUP}/v1`, kind: 'Certificate', name: certName, uid: uid!, controller: true,
-          blockOwnerDeletion: true },
+        {
+          apiVersion: `${GROUP}/v1`,
+          kind: 'Certificate',
+          name: certName,
+          uid: uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: {
@@ -188,9 +211,12 @@ function certificateRequest(cert: KObject, name: string, revision: number): KObj
 function issuedSecret(cert: KObject, data: Record<string, string>, issuerKind: string): KObject {
   const template = cert.spec.secretTemplate ?? {}
   return {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
     metadata: {
-      name: cert.spec.secretName, namespace: cert.metadata.namespace,
+      name: cert.spec.secretName,
+      namespace: cert.metadata.namespace,
       labels: { ...template.labels, 'controller.cert-manager.io/fao': 'true' },
       annotations: {
         ...template.annotations,
@@ -211,7 +237,9 @@ function issuedSecret(cert: KObject, data: Record<string, string>, issuerKind: s
 /** A Secret that was there before (someone else's, a stale key pair) is taken over, as cert-manager does. */
 function takeOver(existing: KObject, issued: KObject): KObject {
   return {
-    ...existing, type: existing.type ?? issued.type, data: issued.data,
+    ...existing,
+    type: existing.type ?? issued.type,
+    data: issued.data,
     metadata: {
       ...existing.metadata,
       labels: { ...existing.metadata.labels, ...issued.metadata.labels },
@@ -225,7 +253,11 @@ function takeOver(existing: KObject, issued: KObject): KObject {
  * fields through the status subresource; writes nothing when nothing changed.
  */
 async function writeConditions(
-  sim: Sim, obj: KObject, want: ConditionInput[], extra: Record<string, unknown> = {}, drop: string[] = [],
+  sim: Sim,
+  obj: KObject,
+  want: ConditionInput[],
+  extra: Record<string, unknown> = {},
+  drop: string[] = [],
 ): Promise<void> {
   const observedGeneration = obj.metadata.generation
   let conditions: Condition[] = (obj.status?.conditions ?? []).filter((c: Condition) => !drop.includes(c.type))
@@ -242,8 +274,10 @@ async function writeConditions(
 }
 
 const PLURALS: Record<string, string> = {
-  Issuer: 'issuers', ClusterIssuer: 'clusterissuers',
-  Certificate: 'certificates', CertificateRequest: 'certificaterequests',
+  Issuer: 'issuers',
+  ClusterIssuer: 'clusterissuers',
+  Certificate: 'certificates',
+  CertificateRequest: 'certificaterequests',
 }
 const pluralOf = (kind: string) => PLURALS[kind]
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')

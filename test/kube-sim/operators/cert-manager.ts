@@ -22,14 +22,19 @@ export interface CertManagerOptions {
 
 /** The Deployments of a standard install (static manifest or chart with release name cert-manager). */
 export const CERT_MANAGER_DEPLOYMENTS = {
-  controller: 'cert-manager', cainjector: 'cert-manager-cainjector', webhook: 'cert-manager-webhook',
+  controller: 'cert-manager',
+  cainjector: 'cert-manager-cainjector',
+  webhook: 'cert-manager-webhook',
 }
 const WEBHOOK_CA_SECRET = 'cert-manager-webhook-ca'
 
 /** What cert-manager reacts to: its resources, Secrets, its Deployments, injection targets. */
 const watched = new Set(['cert-manager.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io'])
-const relevant = (e: StoreEvent) => watched.has(e.res.group) || (e.res.group === '' && e.res.resource === 'secrets') ||
-  (e.res.group === 'apps' && e.res.resource === 'deployments') || (e.res.group === '' && e.res.resource === 'endpoints')
+const relevant = (e: StoreEvent) =>
+  watched.has(e.res.group) ||
+  (e.res.group === '' && e.res.resource === 'secrets') ||
+  (e.res.group === 'apps' && e.res.resource === 'deployments') ||
+  (e.res.group === '' && e.res.resource === 'endpoints')
 
 /** Starts the simulated cert-manager on a simulator; returns its stop function. */
 export function startCertManager(sim: Sim, opts: CertManagerOptions = {}): () => void {
@@ -62,7 +67,9 @@ async function ensureWebhookCA(sim: Sim, namespace: string): Promise<void> {
   const ca = pem('CERTIFICATE', `${namespace}/${WEBHOOK_CA_SECRET}/${Date.now()}`)
   const key = pem('PRIVATE KEY', `${namespace}/${WEBHOOK_CA_SECRET}/${Date.now()}/key`, 120)
   await write(sim, 'cert-manager-webhook', 'POST', `/api/v1/namespaces/${namespace}/secrets`, {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
     metadata: { name: WEBHOOK_CA_SECRET, namespace, annotations: { 'cert-manager.io/allow-direct-injection': 'true' } },
     data: { 'tls.crt': b64(ca), 'tls.key': b64(key), 'ca.crt': b64(ca) },
   })

@@ -7,7 +7,10 @@ export type Method = 'POST' | 'PUT' | 'PATCH'
 
 /** A write refused by the API: the operator's reconcile fails and is retried later. */
 export class WriteError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message)
   }
 }

@@ -20,7 +20,8 @@ spec:
         env: [{name: MODE, value: prod}]
 ${extra}`
 
-const configMap = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {mode: ${value}}\n`
+const configMap = (value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {mode: ${value}}\n`
 const CM = { group: '', resource: 'configmaps' }
 
 for (const layer of LAYERS) {
@@ -28,7 +29,9 @@ for (const layer of LAYERS) {
   test.before(async (ctx) => void (ctx.e = await startEnv(layer)))
   test.after((ctx) => stopEnv(ctx.e))
 
-  test('webhooks merge by name: a caBundle another manager patched in does not conflict with a server-side re-apply', async ({ e }) => {
+  test('webhooks merge by name: a caBundle another manager patched in does not conflict with a server-side re-apply', async ({
+    e,
+  }) => {
     const config = (policy: string) => `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: stack-admission}
@@ -41,8 +44,14 @@ webhooks:
 `
     await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Ignore'))
     const bundle = Buffer.from('a CA').toString('base64')
-    await ok(e, ['patch', 'validatingwebhookconfiguration', 'stack-admission', '--type=json', '--field-manager=cainjector',
-      `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${bundle}"}]`])
+    await ok(e, [
+      'patch',
+      'validatingwebhookconfiguration',
+      'stack-admission',
+      '--type=json',
+      '--field-manager=cainjector',
+      `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${bundle}"}]`,
+    ])
     await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Fail'))
     const hook = (await json(e, ['get', 'validatingwebhookconfiguration', 'stack-admission'])).webhooks[0]
     assert.is(hook.failurePolicy, 'Fail')
@@ -61,11 +70,18 @@ webhooks:
   })
 
   test('strategic merge patch merges containers and env by name', async ({ e }) => {
-    const patch = '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEBUG","value":"1"}]},{"name":"sidecar","image":"busybox:1.36"}]}}}}'
+    const patch =
+      '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEBUG","value":"1"}]},{"name":"sidecar","image":"busybox:1.36"}]}}}}'
     await ok(e, ['patch', 'deploy', 'web', '-p', patch])
     const c = (await json(e, ['get', 'deploy', 'web'])).spec.template.spec.containers
-    assert.equal(c.map((x: any) => x.name), ['app', 'sidecar'])
-    assert.equal(c[0].env.map((x: any) => x.name), ['MODE', 'DEBUG'])
+    assert.equal(
+      c.map((x: any) => x.name),
+      ['app', 'sidecar'],
+    )
+    assert.equal(
+      c[0].env.map((x: any) => x.name),
+      ['MODE', 'DEBUG'],
+    )
     assert.is(c[0].image, 'nginx:1.28')
     const remove = '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}'
     await ok(e, ['patch', 'deploy', 'web', '-p', remove])
@@ -74,27 +90,51 @@ webhooks:
 
   test('merge patch and json patch', async ({ e }) => {
     await ok(e, ['patch', 'deploy', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"team":"a"}}}'])
-    await ok(e, ['patch', 'deploy', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":2},{"op":"add","path":"/metadata/labels/tier","value":"web"}]'])
+    await ok(e, [
+      'patch',
+      'deploy',
+      'web',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/replicas","value":2},{"op":"add","path":"/metadata/labels/tier","value":"web"}]',
+    ])
     const d = await json(e, ['get', 'deploy', 'web'])
     assert.is(d.spec.replicas, 2)
     assert.equal(d.metadata.labels, { app: 'web', team: 'a', tier: 'web' })
-    const bad = await kubectl(e, ['patch', 'deploy', 'web', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":9}]'])
+    const bad = await kubectl(e, [
+      'patch',
+      'deploy',
+      'web',
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/spec/replicas","value":9}]',
+    ])
     assert.is(bad.exitCode, 1)
     assert.match(bad.stderr, 'testing value /spec/replicas failed')
   })
 
   test('server-side apply twice, a conflict with another manager, then --force-conflicts', async ({ e }) => {
-    assert.match(await ok(e, ['apply', '--server-side', '-f', '-'], configMap('a')), 'configmap/settings serverside-applied')
+    assert.match(
+      await ok(e, ['apply', '--server-side', '-f', '-'], configMap('a')),
+      'configmap/settings serverside-applied',
+    )
     const rv = e.sim.store.get(CM, 'default', 'settings')!.metadata.resourceVersion
     await ok(e, ['apply', '--server-side', '-f', '-'], configMap('a'))
-    assert.is(e.sim.store.get(CM, 'default', 'settings')!.metadata.resourceVersion, rv, 'a repeated apply changed the object')
+    assert.is(
+      e.sim.store.get(CM, 'default', 'settings')!.metadata.resourceVersion,
+      rv,
+      'a repeated apply changed the object',
+    )
     const other = await kubectl(e, ['apply', '--server-side', '--field-manager=other', '-f', '-'], configMap('b'))
     assert.is(other.exitCode, 1)
     assert.match(other.stderr, 'Apply failed with 1 conflict: conflict with "kubectl" using v1: .data.mode')
     await ok(e, ['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', '-'], configMap('b'))
     const cm = await json(e, ['get', 'cm', 'settings', '--show-managed-fields'])
     assert.is(cm.data.mode, 'b')
-    assert.equal(cm.metadata.managedFields.map((m: any) => [m.manager, m.operation]), [['other', 'Apply']])
+    assert.equal(
+      cm.metadata.managedFields.map((m: any) => [m.manager, m.operation]),
+      [['other', 'Apply']],
+    )
   })
 
   test('server-side apply removes a field its manager stopped applying', async ({ e }) => {

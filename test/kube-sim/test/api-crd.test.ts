@@ -5,7 +5,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { eventually, json, kubectl, LAYERS, ok, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
 
-const crds = yaml(`
+const crds = yaml(
+  `
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
@@ -26,7 +27,8 @@ spec:
     served: true
     storage: false
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`, `
+`,
+  `
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: realms.example.com}
@@ -36,7 +38,8 @@ spec:
   names: {plural: realms, singular: realm, kind: Realm}
   versions:
   - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
-`)
+`,
+)
 
 for (const layer of LAYERS) {
   const test = suite<{ e: Env }>(`CRDs (${layer})`)
@@ -46,17 +49,35 @@ for (const layer of LAYERS) {
   test('a CRD appears in api-resources once created, then can be used', async ({ e }) => {
     assert.not.match(await ok(e, ['api-resources']), 'widgets')
     await ok(e, ['apply', '-f', '-'], crds)
-    await ok(e, ['wait', '--for=condition=Established', 'crd/widgets.example.com', 'crd/realms.example.com', '--timeout=5s'])
+    await ok(e, [
+      'wait',
+      '--for=condition=Established',
+      'crd/widgets.example.com',
+      'crd/realms.example.com',
+      '--timeout=5s',
+    ])
     const resources = await ok(e, ['api-resources', '--api-group=example.com'])
     assert.match(resources, /^realms\s+example.com\/v1\s+false\s+Realm$/m)
     assert.match(resources, /^widgets\s+wd\s+example.com\/v1\s+true\s+Widget$/m)
-    await ok(e, ['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: big}\n')
+    await ok(
+      e,
+      ['apply', '-f', '-'],
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: big}\n',
+    )
     await ok(e, ['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Realm\nmetadata: {name: r1}\nspec: {}\n')
     assert.is((await json(e, ['get', 'realm', 'r1'])).metadata.namespace, undefined)
   })
 
   test('printer columns in the table, the status subresource, every served version', async ({ e }) => {
-    await ok(e, ['patch', 'wd', 'w1', '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}'])
+    await ok(e, [
+      'patch',
+      'wd',
+      'w1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}',
+    ])
     const table = await ok(e, ['get', 'wd'])
     assert.match(table, /^NAME\s+SIZE\s+READY\n/)
     assert.match(table, /^w1\s+big\s+True$/m)
@@ -76,7 +97,10 @@ for (const layer of LAYERS) {
 
   test('a deleted CRD takes its objects and leaves discovery', async ({ e }) => {
     await ok(e, ['delete', 'crd', 'widgets.example.com', 'realms.example.com', '--timeout=10s'])
-    await eventually('the widgets to go', () => !e.sim.store.list({ group: 'example.com', resource: 'widgets' }).items.length)
+    await eventually(
+      'the widgets to go',
+      () => !e.sim.store.list({ group: 'example.com', resource: 'widgets' }).items.length,
+    )
     const out = await kubectl(e, ['get', 'widgets'])
     assert.is(out.exitCode, 1)
     assert.not.match(await ok(e, ['api-resources']), 'widgets')

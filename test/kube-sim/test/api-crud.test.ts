@@ -35,7 +35,10 @@ for (const layer of LAYERS) {
   })
 
   test('label selectors: =, ==, !=, in, notin, exists, !exists', async ({ e }) => {
-    const names = async (selector: string) => (await ok(e, ['get', 'cm', '-n', 'crud', '-l', selector, '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean)
+    const names = async (selector: string) =>
+      (await ok(e, ['get', 'cm', '-n', 'crud', '-l', selector, '-o', 'jsonpath={.items[*].metadata.name}']))
+        .split(' ')
+        .filter(Boolean)
     assert.equal(await names('color=red'), ['red'])
     assert.equal(await names('color==blue'), ['blue'])
     assert.equal(await names('color!=red'), ['blue', 'plain'])
@@ -47,7 +50,15 @@ for (const layer of LAYERS) {
   })
 
   test('field selectors: metadata.name and metadata.namespace', async ({ e }) => {
-    const out = await ok(e, ['get', 'cm', '-A', '--field-selector', 'metadata.name=blue,metadata.namespace=crud', '-o', 'jsonpath={.items[*].metadata.name}'])
+    const out = await ok(e, [
+      'get',
+      'cm',
+      '-A',
+      '--field-selector',
+      'metadata.name=blue,metadata.namespace=crud',
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ])
     assert.is(out, 'blue')
   })
 
@@ -71,7 +82,10 @@ for (const layer of LAYERS) {
   test('invalid names are 422 Invalid with the apiserver message', async ({ e }) => {
     const out = await kubectl(e, ['create', 'configmap', 'Bad_Name', '-n', 'crud'])
     assert.is(out.exitCode, 1)
-    assert.match(out.stderr, 'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain')
+    assert.match(
+      out.stderr,
+      'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain',
+    )
   })
 
   test('typed creates (protobuf bodies): secret, deployment, job, serviceaccount', async ({ e }) => {
@@ -101,13 +115,29 @@ for (const layer of LAYERS) {
   test('a terminating namespace refuses creates with 403 Forbidden', async ({ e }) => {
     await ok(e, ['create', 'namespace', 'doomed'])
     // a finalizer nobody removes keeps the namespace Terminating
-    await ok(e, ['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: doomed, finalizers: [example.com/hold]}\n')
+    await ok(
+      e,
+      ['create', '-f', '-'],
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: doomed, finalizers: [example.com/hold]}\n',
+    )
     await ok(e, ['delete', 'namespace', 'doomed', '--wait=false'])
     const out = await kubectl(e, ['create', 'configmap', 'late', '-n', 'doomed'])
     assert.is(out.exitCode, 1)
-    assert.match(out.stderr, 'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated')
+    assert.match(
+      out.stderr,
+      'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+    )
     assert.is((await json(e, ['get', 'namespace', 'doomed'])).status.phase, 'Terminating')
-    await ok(e, ['patch', 'cm', 'held', '-n', 'doomed', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'])
+    await ok(e, [
+      'patch',
+      'cm',
+      'held',
+      '-n',
+      'doomed',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    ])
     await ok(e, ['wait', '--for=delete', 'namespace/doomed', '--timeout=5s'])
   })
 

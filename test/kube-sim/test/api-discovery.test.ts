@@ -12,15 +12,22 @@ for (const layer of LAYERS) {
   test('kubectl get ns prints the initial namespaces as a table', async ({ e }) => {
     const out = await ok(e, ['get', 'ns'])
     assert.match(out, /^NAME\s+STATUS\s+AGE\n/)
-    for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system']) assert.match(out, new RegExp(`^${ns}\\s+Active\\s+\\d+s$`, 'm'))
+    for (const ns of ['default', 'kube-node-lease', 'kube-public', 'kube-system'])
+      assert.match(out, new RegExp(`^${ns}\\s+Active\\s+\\d+s$`, 'm'))
   })
 
   test('api-resources lists the built-ins with short names, groups, scope and kind', async ({ e }) => {
     const out = await ok(e, ['api-resources'])
     assert.match(out, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m)
     assert.match(out, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m)
-    assert.match(out, /^customresourcedefinitions\s+crd,crds\s+apiextensions.k8s.io\/v1\s+false\s+CustomResourceDefinition$/m)
-    assert.match(out, /^validatingwebhookconfigurations\s+admissionregistration.k8s.io\/v1\s+false\s+ValidatingWebhookConfiguration$/m)
+    assert.match(
+      out,
+      /^customresourcedefinitions\s+crd,crds\s+apiextensions.k8s.io\/v1\s+false\s+CustomResourceDefinition$/m,
+    )
+    assert.match(
+      out,
+      /^validatingwebhookconfigurations\s+admissionregistration.k8s.io\/v1\s+false\s+ValidatingWebhookConfiguration$/m,
+    )
     assert.match(out, /^horizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler$/m)
   })
 

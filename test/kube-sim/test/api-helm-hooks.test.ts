@@ -10,9 +10,13 @@ const JOBS = { group: 'batch', resource: 'jobs' }
 const PODS = { group: '', resource: 'pods' }
 
 /** A chart of one post-install hook Job, kept after it runs so the test can read it. */
-const hookedChart = (dir: string) => writeChart(dir, {
-  name: 'hooked', version: '1.0.0', values: 'backoffLimit: 1\nimage: busybox:1.36\n',
-  files: { 'templates/hook.yaml': yaml(`
+const hookedChart = (dir: string) =>
+  writeChart(dir, {
+    name: 'hooked',
+    version: '1.0.0',
+    values: 'backoffLimit: 1\nimage: busybox:1.36\n',
+    files: {
+      'templates/hook.yaml': yaml(`
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -21,8 +25,9 @@ metadata:
 spec:
   backoffLimit: {{ .Values.backoffLimit }}
   template:
-    spec: {restartPolicy: Never, containers: [{name: hook, image: "{{ .Values.image }}"}]}`) },
-})
+    spec: {restartPolicy: Never, containers: [{name: hook, image: "{{ .Values.image }}"}]}`),
+    },
+  })
 
 const conditionOf = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type)
 const podsOf = (e: Env, job: string) =>
@@ -59,9 +64,10 @@ for (const layer of LAYERS) {
       assert.is.not(out.exitCode, 0)
       assert.match(out.stderr, /post-install/)
       // helm 3 reads the Failed condition's reason; helm 4 (kstatus) words it its own way
-      const why = layer === 'v32'
-        ? /job bad-hook failed: BackoffLimitExceeded/
-        : /status: Failed, message: Job Failed\. failed: 2\/1/
+      const why =
+        layer === 'v32'
+          ? /job bad-hook failed: BackoffLimitExceeded/
+          : /status: Failed, message: Job Failed\. failed: 2\/1/
       assert.match(out.stderr, why)
       const job = e.sim.store.get(JOBS, 'default', 'bad-hook')
       assert.is(conditionOf(job, 'Failed')?.status, 'True')
@@ -111,7 +117,10 @@ for (const layer of LAYERS) {
       assert.is(pod.spec.nodeName, undefined)
       const selector = `involvedObject.name=${pod.metadata.name}`
       const events = await json(e, ['get', 'events', '-n', 'default', '--field-selector', selector])
-      assert.ok(events.items.some((ev: any) => ev.reason === 'FailedScheduling'), 'a FailedScheduling event')
+      assert.ok(
+        events.items.some((ev: any) => ev.reason === 'FailedScheduling'),
+        'a FailedScheduling event',
+      )
       assert.is(e.sim.store.get(JOBS, 'default', 'unplaced-hook')?.status?.active, 1)
     } finally {
       e.sim.faults.pods.clear('^unplaced-hook-')

@@ -8,10 +8,13 @@ import { helm, json, LAYERS, startEnv, stopEnv, writeChart, yaml, type Env } fro
 /** Slow enough that a helm which did not wait would return before the pods are Ready. */
 const profile = { default: { scheduleMs: 100, pullMs: 400, startMs: 200, readyMs: 300 } }
 
-const widgetsChart = (dir: string) => writeChart(dir, {
-  name: 'widgets', version: '1.0.0', values: 'replicas: 2\n',
-  files: {
-    'crds/widgets.yaml': yaml(`
+const widgetsChart = (dir: string) =>
+  writeChart(dir, {
+    name: 'widgets',
+    version: '1.0.0',
+    values: 'replicas: 2\n',
+    files: {
+      'crds/widgets.yaml': yaml(`
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
@@ -24,11 +27,13 @@ spec:
     served: true
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`),
-    'templates/objects.yaml': yaml(`
+      'templates/objects.yaml': yaml(
+        `
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: "{{ .Release.Name }}"}
-spec: {size: 3}`, `
+spec: {size: 3}`,
+        `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: "{{ .Release.Name }}-web"}
@@ -37,7 +42,8 @@ spec:
   selector: {matchLabels: {app: "{{ .Release.Name }}-web"}}
   template:
     metadata: {labels: {app: "{{ .Release.Name }}-web"}}
-    spec: {containers: [{name: web, image: nginx:1.27}]}`, `
+    spec: {containers: [{name: web, image: nginx:1.27}]}`,
+        `
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -46,9 +52,10 @@ metadata:
 spec:
   backoffLimit: 0
   template:
-    spec: {restartPolicy: Never, containers: [{name: hook, image: busybox:1.36}]}`),
-  },
-})
+    spec: {restartPolicy: Never, containers: [{name: hook, image: busybox:1.36}]}`,
+      ),
+    },
+  })
 
 for (const layer of LAYERS) {
   const test = suite<{ e: Env; chart: string }>(`helm ${layer === 'v32' ? 3 : 4} with workloads (${layer})`)
@@ -62,10 +69,19 @@ for (const layer of LAYERS) {
     const out = await helm(e, ['install', 'shop', chart, '-n', 'default', '--wait', '--timeout', '60s'])
     assert.is(out.exitCode, 0, out.stderr)
     // read straight from the store, at the moment helm returned
-    const pods = e.sim.store.list({ group: '', resource: 'pods' }, 'default').items.filter((p) => p.metadata.labels?.app === 'shop-web')
+    const pods = e.sim.store
+      .list({ group: '', resource: 'pods' }, 'default')
+      .items.filter((p) => p.metadata.labels?.app === 'shop-web')
     assert.is(pods.length, 2)
-    for (const p of pods) assert.ok(p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${p.metadata.name} not Ready when helm returned`)
-    assert.ok(e.sim.store.get({ group: 'example.com', resource: 'widgets' }, 'default', 'shop'), 'the Widget from templates/ needs the CRD from crds/')
+    for (const p of pods)
+      assert.ok(
+        p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+        `${p.metadata.name} not Ready when helm returned`,
+      )
+    assert.ok(
+      e.sim.store.get({ group: 'example.com', resource: 'widgets' }, 'default', 'shop'),
+      'the Widget from templates/ needs the CRD from crds/',
+    )
     const hook = e.sim.store.get({ group: 'batch', resource: 'jobs' }, 'default', 'shop-hook')
     assert.is(hook?.status?.succeeded, 1, 'helm returned before its post-install hook completed')
     const status = JSON.parse((await helm(e, ['status', 'shop', '-n', 'default', '-o', 'json'])).stdout)

@@ -8,15 +8,27 @@ import { helm, LAYERS, ok, startEnv, stopEnv, writeChart, type Env } from './api
 const CM = { group: '', resource: 'configmaps' }
 const SECRETS = { group: '', resource: 'secrets' }
 
-const tinyChart = (dir: string) => writeChart(dir, {
-  name: 'tiny', version: '0.1.0', appVersion: '1.0', values: 'greeting: hello\n',
-  files: {
-    'templates/objects.yaml': [
-      'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: "{{ .Release.Name }}-cm"}', 'data: {greeting: {{ .Values.greeting | quote }}}', '---',
-      'apiVersion: v1', 'kind: Secret', 'metadata: {name: "{{ .Release.Name }}-secret"}', 'stringData: {token: {{ .Values.greeting | quote }}}', '',
-    ].join('\n'),
-  },
-})
+const tinyChart = (dir: string) =>
+  writeChart(dir, {
+    name: 'tiny',
+    version: '0.1.0',
+    appVersion: '1.0',
+    values: 'greeting: hello\n',
+    files: {
+      'templates/objects.yaml': [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: {name: "{{ .Release.Name }}-cm"}',
+        'data: {greeting: {{ .Values.greeting | quote }}}',
+        '---',
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata: {name: "{{ .Release.Name }}-secret"}',
+        'stringData: {token: {{ .Values.greeting | quote }}}',
+        '',
+      ].join('\n'),
+    },
+  })
 
 async function helmOk(e: Env, args: string[]): Promise<string> {
   const out = await helm(e, args)
@@ -43,14 +55,31 @@ for (const layer of LAYERS) {
   })
 
   test('upgrade --install changes the objects; status, list, get values answer JSON', async ({ e, chart }) => {
-    await helmOk(e, ['upgrade', '--install', 'demo', chart, '-n', 'apps', '--set', 'greeting=bye', '--wait', '--timeout', '30s'])
+    await helmOk(e, [
+      'upgrade',
+      '--install',
+      'demo',
+      chart,
+      '-n',
+      'apps',
+      '--set',
+      'greeting=bye',
+      '--wait',
+      '--timeout',
+      '30s',
+    ])
     assert.is(e.sim.store.get(CM, 'apps', 'demo-cm')!.data.greeting, 'bye')
     const status = JSON.parse(await helmOk(e, ['status', 'demo', '-n', 'apps', '-o', 'json']))
     assert.is(status.info.status, 'deployed')
     assert.is(status.version, 2)
     const list = JSON.parse(await helmOk(e, ['list', '-n', 'apps', '-o', 'json']))
-    assert.equal(list.map((r: any) => [r.name, r.revision, r.status, r.chart]), [['demo', '2', 'deployed', 'tiny-0.1.0']])
-    assert.equal(JSON.parse(await helmOk(e, ['get', 'values', 'demo', '-n', 'apps', '-o', 'json'])), { greeting: 'bye' })
+    assert.equal(
+      list.map((r: any) => [r.name, r.revision, r.status, r.chart]),
+      [['demo', '2', 'deployed', 'tiny-0.1.0']],
+    )
+    assert.equal(JSON.parse(await helmOk(e, ['get', 'values', 'demo', '-n', 'apps', '-o', 'json'])), {
+      greeting: 'bye',
+    })
   })
 
   test('history and rollback', async ({ e }) => {
@@ -67,7 +96,10 @@ for (const layer of LAYERS) {
     await helmOk(e, ['uninstall', 'demo', '-n', 'apps', '--wait'])
     assert.not.ok(e.sim.store.get(CM, 'apps', 'demo-cm'))
     assert.not.ok(e.sim.store.get(SECRETS, 'apps', 'demo-secret'))
-    assert.equal(e.sim.store.list(SECRETS, 'apps').items.filter((s) => s.metadata.name.startsWith('sh.helm')), [])
+    assert.equal(
+      e.sim.store.list(SECRETS, 'apps').items.filter((s) => s.metadata.name.startsWith('sh.helm')),
+      [],
+    )
     const status = await helm(e, ['status', 'demo', '-n', 'apps'])
     assert.is(status.exitCode, 1)
     assert.match(status.stderr, 'release: not found')

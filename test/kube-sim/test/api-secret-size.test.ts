@@ -12,10 +12,13 @@ const MiB = 1024 * 1024
 const SECRETS = { group: '', resource: 'secrets' }
 
 /** A Secret whose data values decode to `sizes` bytes. */
-const secret = (name: string, sizes: number[]) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' },
-  data: Object.fromEntries(sizes.map((n, i) => [`part${i}`, Buffer.alloc(n, 7).toString('base64')])),
-})
+const secret = (name: string, sizes: number[]) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'default' },
+    data: Object.fromEntries(sizes.map((n, i) => [`part${i}`, Buffer.alloc(n, 7).toString('base64')])),
+  })
 
 /** A chart of one ConfigMap whose chart files carry `bytes` of incompressible data. */
 function bigChart(dir: string, bytes: number): string {
@@ -46,7 +49,9 @@ for (const layer of LAYERS) {
     const grown = await kubectl(e, ['replace', '-f', '-'], secret('just-fits', [MiB, 1]))
     assert.match(grown.stderr, 'The Secret "just-fits" is invalid: data: Too long: must have at most 1048576 bytes')
     const raw = await fetch(`${e.sim.url}/api/v1/namespaces/default/secrets`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: secret('raw', [MiB + 1]),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: secret('raw', [MiB + 1]),
     })
     const body = await raw.json()
     assert.is(raw.status, 422)
@@ -57,8 +62,12 @@ for (const layer of LAYERS) {
   })
 
   test('stringData counts too, once folded into data', async ({ e }) => {
-    const manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain' },
-      stringData: { k: 'x'.repeat(MiB + 1) } }
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'plain' },
+      stringData: { k: 'x'.repeat(MiB + 1) },
+    }
     const out = await kubectl(e, ['create', '-n', 'default', '-f', '-'], JSON.stringify(manifest))
     assert.is(out.exitCode, 1)
     assert.match(out.stderr, 'data: Too long: must have at most 1048576 bytes')

@@ -29,10 +29,22 @@ for (const layer of LAYERS) {
   test.after((ctx) => stopEnv(ctx.e))
 
   test('wait --for=condition returns once the status subresource says so', async ({ e }) => {
-    await ok(e, ['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1, namespace: default}\nspec: {}\n')
+    await ok(
+      e,
+      ['apply', '-f', '-'],
+      'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1, namespace: default}\nspec: {}\n',
+    )
     const waiting = kubectl(e, ['wait', '--for=condition=Ready', 'gadget/g1', '--timeout=10s'])
     await new Promise((r) => setTimeout(r, 300))
-    await ok(e, ['patch', 'gadget', 'g1', '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}'])
+    await ok(e, [
+      'patch',
+      'gadget',
+      'g1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}',
+    ])
     const out = await waiting
     assert.is(out.exitCode, 0, out.stderr)
     assert.match(out.stdout, 'gadget.example.com/g1 condition met')
@@ -49,7 +61,7 @@ for (const layer of LAYERS) {
     assert.is((await byDelete).exitCode, 0)
   })
 
-  test('wait times out with kubectl\'s message', async ({ e }) => {
+  test("wait times out with kubectl's message", async ({ e }) => {
     await ok(e, ['create', 'configmap', 'never'])
     const out = await kubectl(e, ['wait', '--for=jsonpath={.data.x}=1', 'cm/never', '--timeout=1s'])
     assert.is(out.exitCode, 1)
@@ -58,7 +70,11 @@ for (const layer of LAYERS) {
 
   test('get -w --output-watch-events delivers ADDED, MODIFIED and DELETED', async ({ e }) => {
     await ok(e, ['create', 'namespace', 'watched'])
-    const watch = $({ env: e.env, quiet: true, nothrow: true })`kubectl get cm -n watched -w --output-watch-events -o json`
+    const watch = $({
+      env: e.env,
+      quiet: true,
+      nothrow: true,
+    })`kubectl get cm -n watched -w --output-watch-events -o json`
     let seen = ''
     watch.stdout.on('data', (d: Buffer) => (seen += d.toString()))
     await eventually('the watch to open', () => e.sim.stats().openWatches > 0)
@@ -67,7 +83,10 @@ for (const layer of LAYERS) {
     await ok(e, ['delete', 'cm', 'w1', '-n', 'watched'])
     await eventually('DELETED to arrive', () => seen.includes('"DELETED"'))
     await watch.kill()
-    const types = seen.split('\n').filter(Boolean).map((line) => JSON.parse(line).type)
+    const types = seen
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).type)
     assert.equal(types, ['ADDED', 'MODIFIED', 'DELETED'])
     await eventually('the watch to close', () => e.sim.stats().openWatches === 0)
   })
@@ -81,7 +100,13 @@ raw.before(async (ctx) => void (ctx.e = await startEnv('v35')))
 raw.after((ctx) => stopEnv(ctx.e))
 
 /** Reads a watch stream until `until` says stop (or `ms` pass); returns the events. */
-async function readWatch(e: Env, query: string, until: (events: any[]) => boolean, ms = 2000, act?: () => void): Promise<any[]> {
+async function readWatch(
+  e: Env,
+  query: string,
+  until: (events: any[]) => boolean,
+  ms = 2000,
+  act?: () => void,
+): Promise<any[]> {
   const ctrl = new AbortController()
   const timer = setTimeout(() => ctrl.abort(), ms)
   const res = await fetch(`${e.sim.url}/api/v1/namespaces/default/configmaps?watch=1&${query}`, { signal: ctrl.signal })
@@ -108,7 +133,11 @@ async function readWatch(e: Env, query: string, until: (events: any[]) => boolea
 
 raw('sendInitialEvents: ADDED for each object, then the initial-events-end bookmark', async ({ e }) => {
   e.sim.store.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } })
-  const events = await readWatch(e, 'sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan', (ev) => ev.some((x) => x.type === 'BOOKMARK'))
+  const events = await readWatch(
+    e,
+    'sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan',
+    (ev) => ev.some((x) => x.type === 'BOOKMARK'),
+  )
   assert.ok(events.some((x) => x.type === 'ADDED' && x.object.metadata.name === 'a'))
   const bookmark = events.find((x) => x.type === 'BOOKMARK')
   assert.is(bookmark.object.metadata.annotations['k8s.io/initial-events-end'], 'true')
@@ -116,20 +145,37 @@ raw('sendInitialEvents: ADDED for each object, then the initial-events-end bookm
 })
 
 raw('a label selector turns "stopped matching" into DELETED', async ({ e }) => {
-  e.sim.store.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sel', namespace: 'default', labels: { keep: 'yes' } } })
-  const events = await readWatch(e, 'labelSelector=keep%3Dyes', (ev) => ev.some((x) => x.type === 'DELETED'), 2000, () => {
-    setTimeout(() => {
-      const cm = e.sim.store.get(CM, 'default', 'sel')!
-      e.sim.store.update(CM, { ...cm, metadata: { ...cm.metadata, labels: { keep: 'no' } } })
-    }, 50)
+  e.sim.store.create(CM, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'sel', namespace: 'default', labels: { keep: 'yes' } },
   })
-  assert.equal(events.map((x) => `${x.type} ${x.object.metadata.name}`), ['ADDED sel', 'DELETED sel'])
+  const events = await readWatch(
+    e,
+    'labelSelector=keep%3Dyes',
+    (ev) => ev.some((x) => x.type === 'DELETED'),
+    2000,
+    () => {
+      setTimeout(() => {
+        const cm = e.sim.store.get(CM, 'default', 'sel')!
+        e.sim.store.update(CM, { ...cm, metadata: { ...cm.metadata, labels: { keep: 'no' } } })
+      }, 50)
+    },
+  )
+  assert.equal(
+    events.map((x) => `${x.type} ${x.object.metadata.name}`),
+    ['ADDED sel', 'DELETED sel'],
+  )
 })
 
 raw('a resourceVersion older than the history kept is 410 Expired', async ({ e }) => {
   const rv = e.sim.store.resourceVersion
   for (let i = 0; i < 5001; i++) {
-    const cm = e.sim.store.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `churn-${i}`, namespace: 'kube-public' } })
+    const cm = e.sim.store.create(CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `churn-${i}`, namespace: 'kube-public' },
+    })
     e.sim.store.delete(CM, 'kube-public', cm.metadata.name)
   }
   const events = await readWatch(e, `resourceVersion=${rv}`, (ev) => ev.length > 0)
@@ -152,7 +198,9 @@ raw('timeoutSeconds ends the stream; open watches are counted', async ({ e }) =>
 
 raw('stop() ends open watches', async () => {
   const e = await startEnv('v35')
-  const pending = fetch(`${e.sim.url}/api/v1/configmaps?watch=1`).then((r) => r.text()).catch(() => 'closed')
+  const pending = fetch(`${e.sim.url}/api/v1/configmaps?watch=1`)
+    .then((r) => r.text())
+    .catch(() => 'closed')
   await eventually('the watch to open', () => e.sim.stats().openWatches === 1)
   await stopEnv(e)
   assert.type(await pending, 'string')

@@ -22,7 +22,9 @@ function certgenJob(name: string, args: string[]): KObject {
 }
 
 const config = (kind: string): KObject => ({
-  apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'guard' },
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind,
+  metadata: { name: 'guard' },
   webhooks: [{ name: 'a.guard.io', clientConfig: { service: { name: 'guard', namespace: 'default' } } }],
 })
 
@@ -42,8 +44,13 @@ unit('create writes the Secret once; patch copies its CA into both configuration
   assert.is(done, 1)
   assert.not.ok(c.get(VALIDATING, 'guard')?.webhooks[0].clientConfig.caBundle, 'create alone patches nothing')
 
-  const patch = ['patch', '--webhook-name=guard', '--namespace=default', '--secret-name=guard-tls',
-    '--patch-failure-policy=Fail']
+  const patch = [
+    'patch',
+    '--webhook-name=guard',
+    '--namespace=default',
+    '--secret-name=guard-tls',
+    '--patch-failure-policy=Fail',
+  ]
   c.create(R.jobs, certgenJob('patch', patch))
   await waitFor(c.store, 'the patch Job complete', () => c.get(R.jobs, 'patch')?.status?.succeeded)
   for (const res of [VALIDATING, MUTATING]) {
@@ -68,7 +75,8 @@ chart('install --wait succeeds (operator mounts the certgen Secret), a Prometheu
   const out = await helm(e, ['install', 'kps', chartFile, '-n', 'monitoring', '--wait', '--timeout', '25s'])
   assert.is(out.exitCode, 0, out.stderr)
   assert.ok(e.sim.store.get(R.secrets, 'monitoring', 'kps-kube-prometheus-stack-admission'))
-  const rule = 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n' +
+  const rule =
+    'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n' +
     'metadata: {name: r, namespace: monitoring}\nspec: {groups: []}\n'
   const dryRun = await kubectl(e, ['apply', '--dry-run=server', '-f', '-'], rule)
   assert.is(dryRun.exitCode, 0, dryRun.stderr)

@@ -49,7 +49,10 @@ spec:
 `
 
 for (const layer of LAYERS) {
-  const test = suite<{ sim: Sim; kubectl: (args: string[], input?: string) => Promise<{ exitCode: number | null; stdout: string; stderr: string }> }>(`kubectl ${layer}`)
+  const test = suite<{
+    sim: Sim
+    kubectl: (args: string[], input?: string) => Promise<{ exitCode: number | null; stdout: string; stderr: string }>
+  }>(`kubectl ${layer}`)
 
   test.before.each(async (ctx) => {
     const bin = await toolBin(layer)
@@ -60,7 +63,9 @@ for (const layer of LAYERS) {
   })
   test.after.each((ctx) => ctx.sim.stop())
 
-  test('rollout status and wait succeed for a Deployment, a StatefulSet, a DaemonSet and a Job', async ({ kubectl }) => {
+  test('rollout status and wait succeed for a Deployment, a StatefulSet, a DaemonSet and a Job', async ({
+    kubectl,
+  }) => {
     const applied = await kubectl(['apply', '-f', '-'], workloads)
     assert.is(applied.exitCode, 0, applied.stderr)
     const rollout = await kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])

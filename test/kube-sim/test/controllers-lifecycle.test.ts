@@ -4,19 +4,36 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startControllers } from '../controllers/index.ts'
-import { aDeployment, aNamespace, aService, condition, R, startCluster, waitFor, type TestCluster } from '../controllers/testing.ts'
+import {
+  aDeployment,
+  aNamespace,
+  aService,
+  condition,
+  R,
+  startCluster,
+  waitFor,
+  type TestCluster,
+} from '../controllers/testing.ts'
 import { Store } from '../store.ts'
 
 const lifecycle = suite<{ c: TestCluster }>('deletion')
 lifecycle.after.each((ctx) => ctx.c.stop())
 
 const availableIn = (c: TestCluster, name: string, namespace = 'default') =>
-  waitFor(c.store, `${namespace}/${name} available`, () => condition(c.get(R.deployments, name, namespace), 'Progressing')?.reason === 'NewReplicaSetAvailable')
+  waitFor(
+    c.store,
+    `${namespace}/${name} available`,
+    () => condition(c.get(R.deployments, name, namespace), 'Progressing')?.reason === 'NewReplicaSetAvailable',
+  )
 
 lifecycle('a new namespace gets the finalizer, the name label and phase Active', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.store.create(R.namespaces, aNamespace('team'))
-  const ns = await waitFor(c.store, 'active', () => c.get(R.namespaces, 'team')?.status?.phase === 'Active' && c.get(R.namespaces, 'team'))
+  const ns = await waitFor(
+    c.store,
+    'active',
+    () => c.get(R.namespaces, 'team')?.status?.phase === 'Active' && c.get(R.namespaces, 'team'),
+  )
   assert.is(ns.metadata.labels?.['kubernetes.io/metadata.name'], 'team')
   assert.equal(ns.spec.finalizers, ['kubernetes'])
 })
@@ -31,12 +48,18 @@ lifecycle('deleting a namespace: Terminating, its content deleted, then the name
   await availableIn(c, 'web', 'monitoring')
   const phases: string[] = []
   c.store.onAny((e) => {
-    if (e.res.resource === 'namespaces' && e.object.metadata.name === 'monitoring') phases.push(`${e.type} ${e.object.status?.phase} objects:${c.list(R.pods, 'monitoring').length + c.list(R.deployments, 'monitoring').length}`)
+    if (e.res.resource === 'namespaces' && e.object.metadata.name === 'monitoring')
+      phases.push(
+        `${e.type} ${e.object.status?.phase} objects:${c.list(R.pods, 'monitoring').length + c.list(R.deployments, 'monitoring').length}`,
+      )
   })
   c.store.delete(R.namespaces, undefined, 'monitoring')
   assert.ok(c.get(R.namespaces, 'monitoring')?.metadata.deletionTimestamp, 'held by its finalizer')
   await waitFor(c.store, 'namespace gone', () => !c.get(R.namespaces, 'monitoring'))
-  assert.ok(phases.some((p) => p.startsWith('MODIFIED Terminating')), phases.join('\n'))
+  assert.ok(
+    phases.some((p) => p.startsWith('MODIFIED Terminating')),
+    phases.join('\n'),
+  )
   assert.match(phases.at(-1)!, /^DELETED Terminating objects:0$/)
   for (const res of c.store.resources()) assert.is(c.list(res, 'monitoring').length, 0, `no ${res.resource} left`)
   assert.ok(c.get(R.deployments, 'web', 'other'), 'other namespaces keep their content')
@@ -59,7 +82,8 @@ lifecycle('foreground deletion keeps the owner until its dependents are gone', a
   c.store.delete(R.deployments, 'default', 'web')
   let podsWhenOwnerWent = -1
   c.store.onAny((e) => {
-    if (e.type === 'DELETED' && e.res.resource === 'deployments') podsWhenOwnerWent = c.list(R.pods).length + c.list(R.replicasets).length
+    if (e.type === 'DELETED' && e.res.resource === 'deployments')
+      podsWhenOwnerWent = c.list(R.pods).length + c.list(R.replicasets).length
   })
   assert.ok(c.get(R.deployments, 'web')?.metadata.deletionTimestamp)
   await waitFor(c.store, 'deployment gone', () => !c.get(R.deployments, 'web'))
@@ -83,12 +107,27 @@ lifecycle('orphan deletion leaves the dependents without the ownerReference', as
 lifecycle('deleting a CRD deletes its custom resources first', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.create(R.crds, {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
-    spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true }] },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true }],
+    },
   })
-  await waitFor(c.store, 'established', () => condition(c.get(R.crds, 'widgets.example.com'), 'Established')?.status === 'True')
+  await waitFor(
+    c.store,
+    'established',
+    () => condition(c.get(R.crds, 'widgets.example.com'), 'Established')?.status === 'True',
+  )
   const widgets = { group: 'example.com', resource: 'widgets' }
-  c.store.create(widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default' } })
+  c.store.create(widgets, {
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w1', namespace: 'default' },
+  })
   c.store.delete(R.crds, undefined, 'widgets.example.com')
   await waitFor(c.store, 'crd gone', () => !c.get(R.crds, 'widgets.example.com'))
   assert.is(c.list(widgets).length, 0)
@@ -101,8 +140,15 @@ lifecycle('stop() leaves no timer behind', async (ctx) => {
   const controllers = startControllers(store, { nodes: 2 })
   controllers.faults.set('^web-', { kind: 'crashLoop' })
   store.create(R.deployments, aDeployment({ name: 'web', replicas: 3 }))
-  await waitFor(store, 'pods running', () => store.list(R.pods).items.filter((p) => p.status?.phase === 'Running').length === 3)
-  assert.ok(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length > timersBefore, 'timers while running')
+  await waitFor(
+    store,
+    'pods running',
+    () => store.list(R.pods).items.filter((p) => p.status?.phase === 'Running').length === 3,
+  )
+  assert.ok(
+    process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length > timersBefore,
+    'timers while running',
+  )
   controllers.stop()
   assert.is(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timersBefore)
   c.stop()

@@ -25,10 +25,18 @@ function withVolumes(volumes: unknown[]): KObject {
   return d
 }
 
-const aSecret = (name: string): KObject =>
-  ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, data: { a: 'Yg==' } })
-const aConfigMap = (name: string): KObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: 'b' } })
+const aSecret = (name: string): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'default' },
+  data: { a: 'Yg==' },
+})
+const aConfigMap = (name: string): KObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default' },
+  data: { a: 'b' },
+})
 
 mounts('a missing Secret: ContainerCreating, FailedMount events; the Secret appearing lets it start', async (ctx) => {
   const c = (ctx.c = startCluster())
@@ -43,11 +51,12 @@ mounts('a missing Secret: ContainerCreating, FailedMount events; the Secret appe
   assert.is(event.source.component, 'kubelet')
   // the kubelet keeps trying: the event repeats (folded into one, its count growing)
   const repeated = await waitFor(c.store, 'a repeated FailedMount', () =>
-    failedMounts(c, pod).find((e) => e.count >= 2))
+    failedMounts(c, pod).find((e) => e.count >= 2),
+  )
   assert.ok(repeated)
   const stuck = c.get(R.pods, pod.metadata.name)!
   assert.is(stuck.status.phase, 'Pending')
-  assert.ok(stuck.spec.nodeName, 'scheduled: the volume set-up is the kubelet\'s, on the node')
+  assert.ok(stuck.spec.nodeName, "scheduled: the volume set-up is the kubelet's, on the node")
   assert.is(stuck.status.containerStatuses[0].state.waiting.reason, 'ContainerCreating')
   assert.is(condition(stuck, 'PodReadyToStartContainers')?.status, 'False')
   assert.is(stuck.status.podIP, undefined, 'no sandbox, no pod IP')
@@ -55,35 +64,47 @@ mounts('a missing Secret: ContainerCreating, FailedMount events; the Secret appe
   assert.not.ok(pulled, 'no image pulled before the volumes are set up')
 
   c.create(R.secrets, aSecret('serving-cert'))
-  const ready = await waitFor(c.store, 'the pod Ready once the Secret exists', () =>
-    isReady(onlyPod(c)) && onlyPod(c), 1000)
+  const ready = await waitFor(
+    c.store,
+    'the pod Ready once the Secret exists',
+    () => isReady(onlyPod(c)) && onlyPod(c),
+    1000,
+  )
   assert.is(ready.metadata.name, pod.metadata.name, 'the same pod went on')
   assert.ok(c.events(pod.metadata.name).some((e) => e.reason === 'Pulling'))
 })
 
 mounts('a missing ConfigMap, and a projected volume listing its missing sources', async (ctx) => {
   const c = (ctx.c = startCluster())
-  c.create(R.deployments, withVolumes([
-    { name: 'config', configMap: { name: 'app-config' } },
-    {
-      name: 'bundle',
-      projected: {
-        sources: [
-          { secret: { name: 'creds' } },
-          { configMap: { name: 'app-config' } },
-          { configMap: { name: 'kube-root-ca.crt' } }, // always there in a real cluster: not a missing source
-        ],
+  c.create(
+    R.deployments,
+    withVolumes([
+      { name: 'config', configMap: { name: 'app-config' } },
+      {
+        name: 'bundle',
+        projected: {
+          sources: [
+            { secret: { name: 'creds' } },
+            { configMap: { name: 'app-config' } },
+            { configMap: { name: 'kube-root-ca.crt' } }, // always there in a real cluster: not a missing source
+          ],
+        },
       },
-    },
-  ]))
+    ]),
+  )
   const pod = await waitFor(c.store, 'FailedMount events for both volumes', () => {
     const p = onlyPod(c)
     return p && failedMounts(c, p).length === 2 && p
   })
-  assert.equal(failedMounts(c, pod).map((e) => e.message).sort(), [
-    'MountVolume.SetUp failed for volume "bundle" : [secret "creds" not found, configmap "app-config" not found]',
-    'MountVolume.SetUp failed for volume "config" : configmap "app-config" not found',
-  ])
+  assert.equal(
+    failedMounts(c, pod)
+      .map((e) => e.message)
+      .sort(),
+    [
+      'MountVolume.SetUp failed for volume "bundle" : [secret "creds" not found, configmap "app-config" not found]',
+      'MountVolume.SetUp failed for volume "config" : configmap "app-config" not found',
+    ],
+  )
   c.create(R.configmaps, aConfigMap('app-config'))
   await sleep(100)
   assert.not.ok(isReady(onlyPod(c)), 'still waiting for the projected Secret')
@@ -94,12 +115,15 @@ mounts('a missing ConfigMap, and a projected volume listing its missing sources'
 mounts('optional sources and volumes that resolve hold nothing back', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.create(R.secrets, aSecret('present'))
-  c.create(R.deployments, withVolumes([
-    { name: 'present', secret: { secretName: 'present' } },
-    { name: 'maybe', secret: { secretName: 'absent', optional: true } },
-    { name: 'maybe-cm', configMap: { name: 'absent', optional: true } },
-    { name: 'scratch', emptyDir: {} },
-  ]))
+  c.create(
+    R.deployments,
+    withVolumes([
+      { name: 'present', secret: { secretName: 'present' } },
+      { name: 'maybe', secret: { secretName: 'absent', optional: true } },
+      { name: 'maybe-cm', configMap: { name: 'absent', optional: true } },
+      { name: 'scratch', emptyDir: {} },
+    ]),
+  )
   const pod = await waitFor(c.store, 'the pod Ready', () => isReady(onlyPod(c)) && onlyPod(c))
   assert.is(failedMounts(c, pod).length, 0)
 })

@@ -3,7 +3,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  aDaemonSet, aDeployment, aJob, aService, aStatefulSet, condition, R, startCluster, waitFor, type TestCluster,
+  aDaemonSet,
+  aDeployment,
+  aJob,
+  aService,
+  aStatefulSet,
+  condition,
+  R,
+  startCluster,
+  waitFor,
+  type TestCluster,
 } from '../controllers/testing.ts'
 import type { KObject } from '../store.ts'
 
@@ -16,7 +25,10 @@ cluster.after.each((ctx) => ctx.c.stop())
 cluster('has the configured Ready nodes with capacity, addresses and nodeInfo', (ctx) => {
   const c = (ctx.c = startCluster({ nodes: 3 }))
   const nodes = c.list(R.nodes)
-  assert.equal(nodes.map((n) => n.metadata.name), ['sim-node-1', 'sim-node-2', 'sim-node-3'])
+  assert.equal(
+    nodes.map((n) => n.metadata.name),
+    ['sim-node-1', 'sim-node-2', 'sim-node-3'],
+  )
   for (const n of nodes) {
     assert.is(condition(n, 'Ready')?.status, 'True')
     assert.is(n.status.capacity.pods, '110')
@@ -46,13 +58,28 @@ deployments('becomes Available within a second: ReplicaSet and pods with labels,
   const c = (ctx.c = startCluster({ nodes: 3 }))
   const started = Date.now()
   c.create(R.deployments, aDeployment({ name: 'web', replicas: 3 }))
-  const d = await waitFor(c.store, 'deployment web available', () => {
-    const d = c.get(R.deployments, 'web')
-    return condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' && d
-  }, 1000)
+  const d = await waitFor(
+    c.store,
+    'deployment web available',
+    () => {
+      const d = c.get(R.deployments, 'web')
+      return condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' && d
+    },
+    1000,
+  )
   assert.ok(Date.now() - started < 1000)
   assert.is(condition(d, 'Available')?.status, 'True')
-  assert.equal({ ...d.status, conditions: undefined }, { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, conditions: undefined })
+  assert.equal(
+    { ...d.status, conditions: undefined },
+    {
+      observedGeneration: 1,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      conditions: undefined,
+    },
+  )
   assert.is(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '1')
 
   const [rs, ...more] = c.list(R.replicasets)
@@ -62,7 +89,13 @@ deployments('becomes Available within a second: ReplicaSet and pods with labels,
   assert.is(rs.metadata.ownerReferences?.[0].uid, d.metadata.uid)
   assert.is(rs.metadata.ownerReferences?.[0].controller, true)
   assert.is(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1')
-  assert.equal(rs.status, { replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3, observedGeneration: 1 })
+  assert.equal(rs.status, {
+    replicas: 3,
+    fullyLabeledReplicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+    observedGeneration: 1,
+  })
 
   const pods = c.list(R.pods)
   assert.is(pods.length, 3)
@@ -92,21 +125,35 @@ deployments('records the scheduler, kubelet and controller events', async (ctx) 
   assert.is(scheduled.reportingComponent, 'default-scheduler')
   assert.is(scheduled.count, 1)
   const rs = c.list(R.replicasets)[0]
-  assert.equal(c.events(rs.metadata.name).map((e) => e.message), [`Created pod: ${pod.metadata.name}`])
-  assert.equal(c.events('web').map((e) => e.message), [`Scaled up replica set ${rs.metadata.name} from 0 to 1`])
+  assert.equal(
+    c.events(rs.metadata.name).map((e) => e.message),
+    [`Created pod: ${pod.metadata.name}`],
+  )
+  assert.equal(
+    c.events('web').map((e) => e.message),
+    [`Scaled up replica set ${rs.metadata.name} from 0 to 1`],
+  )
 })
 
 deployments('rolls out a template change: new ReplicaSet, revision 2, old one scaled to 0', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.create(R.deployments, aDeployment({ name: 'web', replicas: 2 }))
-  await waitFor(c.store, 'first rollout', () => condition(c.get(R.deployments, 'web'), 'Progressing')?.reason === 'NewReplicaSetAvailable')
+  await waitFor(
+    c.store,
+    'first rollout',
+    () => condition(c.get(R.deployments, 'web'), 'Progressing')?.reason === 'NewReplicaSetAvailable',
+  )
   const [first] = c.list(R.replicasets)
   const d = c.get(R.deployments, 'web')!
   d.spec.template.spec.containers[0].image = 'nginx:1.28'
   c.store.update(R.deployments, d)
   const done = await waitFor(c.store, 'second rollout', () => {
     const d = c.get(R.deployments, 'web')
-    const rolledOut = d?.status?.observedGeneration === 2 && d.status.updatedReplicas === 2 && d.status.replicas === 2 && d.status.availableReplicas === 2
+    const rolledOut =
+      d?.status?.observedGeneration === 2 &&
+      d.status.updatedReplicas === 2 &&
+      d.status.replicas === 2 &&
+      d.status.availableReplicas === 2
     return rolledOut && condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' && d
   })
   const rss = c.list(R.replicasets)
@@ -117,8 +164,22 @@ deployments('rolls out a template change: new ReplicaSet, revision 2, old one sc
   assert.is(c.get(R.replicasets, first.metadata.name)?.spec.replicas, 0)
   const pods = c.list(R.pods)
   assert.is(pods.length, 2)
-  assert.ok(pods.every((p) => p.spec.containers[0].image === 'nginx:1.28' && p.metadata.labels?.['pod-template-hash'] === second.metadata.labels?.['pod-template-hash']))
-  assert.ok(c.events('web').some((e) => e.message === `Scaled down replica set ${first.metadata.name} from 2 to 0` || e.message.startsWith(`Scaled down replica set ${first.metadata.name}`)))
+  assert.ok(
+    pods.every(
+      (p) =>
+        p.spec.containers[0].image === 'nginx:1.28' &&
+        p.metadata.labels?.['pod-template-hash'] === second.metadata.labels?.['pod-template-hash'],
+    ),
+  )
+  assert.ok(
+    c
+      .events('web')
+      .some(
+        (e) =>
+          e.message === `Scaled down replica set ${first.metadata.name} from 2 to 0` ||
+          e.message.startsWith(`Scaled down replica set ${first.metadata.name}`),
+      ),
+  )
 })
 
 deployments('a deleted pod goes at once and its ReplicaSet replaces it', async (ctx) => {
@@ -128,7 +189,11 @@ deployments('a deleted pod goes at once and its ReplicaSet replaces it', async (
   const victim = c.list(R.pods)[0]
   c.store.delete(R.pods, 'default', victim.metadata.name)
   assert.not.ok(c.get(R.pods, victim.metadata.name), 'gone without a grace period')
-  await waitFor(c.store, 'a replacement', () => c.list(R.pods).filter((p) => p.metadata.name !== victim.metadata.name && isReady(p)).length === 2)
+  await waitFor(
+    c.store,
+    'a replacement',
+    () => c.list(R.pods).filter((p) => p.metadata.name !== victim.metadata.name && isReady(p)).length === 2,
+  )
 })
 
 deployments('scales down to the new replica count', async (ctx) => {
@@ -138,7 +203,11 @@ deployments('scales down to the new replica count', async (ctx) => {
   const d = c.get(R.deployments, 'web')!
   d.spec.replicas = 1
   c.store.update(R.deployments, d)
-  await waitFor(c.store, 'one pod and status replicas 1', () => c.list(R.pods).length === 1 && c.get(R.deployments, 'web')?.status.replicas === 1)
+  await waitFor(
+    c.store,
+    'one pod and status replicas 1',
+    () => c.list(R.pods).length === 1 && c.get(R.deployments, 'web')?.status.replicas === 1,
+  )
 })
 
 deployments.run()
@@ -148,7 +217,9 @@ const pods = suite<{ c: TestCluster }>('bare Pod')
 pods.after.each((ctx) => ctx.c.stop())
 
 const aPod = (name: string, spec: Record<string, unknown>): KObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
   spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], ...spec },
 })
 
@@ -167,13 +238,23 @@ pods('runs its init containers first: PodInitializing, then Completed init statu
   assert.is(init.state.terminated.reason, 'Completed')
   assert.is(init.ready, true)
   assert.is(condition(pod, 'Initialized')?.status, 'True')
-  assert.equal(c.events('with-init').filter((e) => e.involvedObject.fieldPath === 'spec.initContainers{setup}').map((e) => e.reason), ['Pulling', 'Pulled', 'Created', 'Started'])
+  assert.equal(
+    c
+      .events('with-init')
+      .filter((e) => e.involvedObject.fieldPath === 'spec.initContainers{setup}')
+      .map((e) => e.reason),
+    ['Pulling', 'Pulled', 'Created', 'Started'],
+  )
 })
 
 pods('with restartPolicy Never runs to Succeeded (a helm hook pod)', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.create(R.pods, aPod('hook', { restartPolicy: 'Never' }))
-  const pod = await waitFor(c.store, 'succeeded', () => c.get(R.pods, 'hook')?.status?.phase === 'Succeeded' && c.get(R.pods, 'hook'))
+  const pod = await waitFor(
+    c.store,
+    'succeeded',
+    () => c.get(R.pods, 'hook')?.status?.phase === 'Succeeded' && c.get(R.pods, 'hook'),
+  )
   assert.is(condition(pod, 'Ready')?.reason, 'PodCompleted')
   assert.is(pod.status.containerStatuses[0].state.terminated.reason, 'Completed')
 })
@@ -188,7 +269,14 @@ statefulsets('creates ordinal pods one at a time, each after the previous is Rea
   const c = (ctx.c = startCluster())
   const added: string[] = []
   c.store.onAny((e) => {
-    if (e.type === 'ADDED' && e.res.resource === 'pods') added.push(`${e.object.metadata.name} (ready: ${c.list(R.pods).filter(isReady).map((p) => p.metadata.name).join(',')})`)
+    if (e.type === 'ADDED' && e.res.resource === 'pods')
+      added.push(
+        `${e.object.metadata.name} (ready: ${c
+          .list(R.pods)
+          .filter(isReady)
+          .map((p) => p.metadata.name)
+          .join(',')})`,
+      )
   })
   c.create(R.statefulsets, aStatefulSet({ name: 'db', replicas: 3, claim: 'data' }))
   const sts = await waitFor(c.store, 'statefulset rolled out', () => {
@@ -196,9 +284,20 @@ statefulsets('creates ordinal pods one at a time, each after the previous is Rea
     return s?.status?.readyReplicas === 3 && s.status.currentRevision === s.status.updateRevision && s
   })
   assert.equal(added, ['db-0 (ready: )', 'db-1 (ready: db-0)', 'db-2 (ready: db-0,db-1)'])
-  assert.equal({ ...sts.status, currentRevision: undefined, updateRevision: undefined }, {
-    observedGeneration: 1, replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: undefined, updateRevision: undefined, collisionCount: 0, availableReplicas: 3,
-  })
+  assert.equal(
+    { ...sts.status, currentRevision: undefined, updateRevision: undefined },
+    {
+      observedGeneration: 1,
+      replicas: 3,
+      readyReplicas: 3,
+      currentReplicas: 3,
+      updatedReplicas: 3,
+      currentRevision: undefined,
+      updateRevision: undefined,
+      collisionCount: 0,
+      availableReplicas: 3,
+    },
+  )
   const revision = c.get(R.controllerrevisions, sts.status.updateRevision)
   assert.is(revision?.revision, 1)
   assert.is(revision?.metadata.ownerReferences?.[0].uid, sts.metadata.uid)
@@ -214,21 +313,38 @@ statefulsets('creates ordinal pods one at a time, each after the previous is Rea
   }
 })
 
-statefulsets('Parallel creates every pod at once, and a template change updates them to the new revision', async (ctx) => {
-  const c = (ctx.c = startCluster())
-  c.create(R.statefulsets, aStatefulSet({ name: 'web', replicas: 3, parallel: true }))
-  await waitFor(c.store, 'three pods without waiting', () => c.list(R.pods).length === 3 && !c.list(R.pods).some(isReady))
-  const first = await waitFor(c.store, 'ready', () => c.get(R.statefulsets, 'web')?.status?.readyReplicas === 3 && c.get(R.statefulsets, 'web'))
-  const sts = c.get(R.statefulsets, 'web')!
-  sts.spec.template.spec.containers[0].image = 'nginx:1.28'
-  c.store.update(R.statefulsets, sts)
-  const updated = await waitFor(c.store, 'rolled to the new revision', () => {
-    const s = c.get(R.statefulsets, 'web')
-    return s?.status?.observedGeneration === 2 && s.status.updatedReplicas === 3 && s.status.readyReplicas === 3 && s.status.currentRevision === s.status.updateRevision && s
-  })
-  assert.is.not(updated.status.updateRevision, first.status.updateRevision)
-  assert.ok(c.list(R.pods).every((p) => p.spec.containers[0].image === 'nginx:1.28'))
-})
+statefulsets(
+  'Parallel creates every pod at once, and a template change updates them to the new revision',
+  async (ctx) => {
+    const c = (ctx.c = startCluster())
+    c.create(R.statefulsets, aStatefulSet({ name: 'web', replicas: 3, parallel: true }))
+    await waitFor(
+      c.store,
+      'three pods without waiting',
+      () => c.list(R.pods).length === 3 && !c.list(R.pods).some(isReady),
+    )
+    const first = await waitFor(
+      c.store,
+      'ready',
+      () => c.get(R.statefulsets, 'web')?.status?.readyReplicas === 3 && c.get(R.statefulsets, 'web'),
+    )
+    const sts = c.get(R.statefulsets, 'web')!
+    sts.spec.template.spec.containers[0].image = 'nginx:1.28'
+    c.store.update(R.statefulsets, sts)
+    const updated = await waitFor(c.store, 'rolled to the new revision', () => {
+      const s = c.get(R.statefulsets, 'web')
+      return (
+        s?.status?.observedGeneration === 2 &&
+        s.status.updatedReplicas === 3 &&
+        s.status.readyReplicas === 3 &&
+        s.status.currentRevision === s.status.updateRevision &&
+        s
+      )
+    })
+    assert.is.not(updated.status.updateRevision, first.status.updateRevision)
+    assert.ok(c.list(R.pods).every((p) => p.spec.containers[0].image === 'nginx:1.28'))
+  },
+)
 
 statefulsets.run()
 
@@ -239,9 +355,19 @@ daemonsets.after.each((ctx) => ctx.c.stop())
 daemonsets('runs one pod per node', async (ctx) => {
   const c = (ctx.c = startCluster({ nodes: 3 }))
   c.create(R.daemonsets, aDaemonSet({ name: 'agent' }))
-  const ds = await waitFor(c.store, 'daemonset ready', () => c.get(R.daemonsets, 'agent')?.status?.numberReady === 3 && c.get(R.daemonsets, 'agent'))
+  const ds = await waitFor(
+    c.store,
+    'daemonset ready',
+    () => c.get(R.daemonsets, 'agent')?.status?.numberReady === 3 && c.get(R.daemonsets, 'agent'),
+  )
   assert.equal(ds.status, {
-    currentNumberScheduled: 3, numberMisscheduled: 0, desiredNumberScheduled: 3, numberReady: 3, observedGeneration: 1, updatedNumberScheduled: 3, numberAvailable: 3,
+    currentNumberScheduled: 3,
+    numberMisscheduled: 0,
+    desiredNumberScheduled: 3,
+    numberReady: 3,
+    observedGeneration: 1,
+    updatedNumberScheduled: 3,
+    numberAvailable: 3,
   })
   const pods = c.list(R.pods)
   assert.equal(pods.map((p) => p.spec.nodeName).sort(), ['sim-node-1', 'sim-node-2', 'sim-node-3'])
@@ -260,8 +386,18 @@ jobs.after.each((ctx) => ctx.c.stop())
 
 jobs('runs its pod to completion: Succeeded, then SuccessCriteriaMet and Complete', async (ctx) => {
   const c = (ctx.c = startCluster())
-  c.create(R.jobs, aJob({ name: 'migrate', annotations: { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-delete-policy': 'hook-succeeded' } }))
-  const job = await waitFor(c.store, 'job complete', () => condition(c.get(R.jobs, 'migrate'), 'Complete')?.status === 'True' && c.get(R.jobs, 'migrate'))
+  c.create(
+    R.jobs,
+    aJob({
+      name: 'migrate',
+      annotations: { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-delete-policy': 'hook-succeeded' },
+    }),
+  )
+  const job = await waitFor(
+    c.store,
+    'job complete',
+    () => condition(c.get(R.jobs, 'migrate'), 'Complete')?.status === 'True' && c.get(R.jobs, 'migrate'),
+  )
   assert.is(condition(job, 'SuccessCriteriaMet')?.status, 'True')
   assert.is(condition(job, 'Complete')?.reason, 'CompletionsReached')
   assert.is(job.status.succeeded, 1)
@@ -281,7 +417,11 @@ jobs('fails with BackoffLimitExceeded when its pods keep failing', async (ctx) =
   const c = (ctx.c = startCluster())
   c.controllers.faults.set('^broken-', { kind: 'crashLoop' })
   c.create(R.jobs, aJob({ name: 'broken', backoffLimit: 1 }))
-  const job = await waitFor(c.store, 'job failed', () => condition(c.get(R.jobs, 'broken'), 'Failed')?.status === 'True' && c.get(R.jobs, 'broken'))
+  const job = await waitFor(
+    c.store,
+    'job failed',
+    () => condition(c.get(R.jobs, 'broken'), 'Failed')?.status === 'True' && c.get(R.jobs, 'broken'),
+  )
   assert.is(condition(job, 'Failed')?.reason, 'BackoffLimitExceeded')
   assert.is(condition(job, 'FailureTarget')?.status, 'True')
   assert.is(job.status.failed, 2)
@@ -297,11 +437,19 @@ services.after.each((ctx) => ctx.c.stop())
 services('gets a clusterIP, and Endpoints and an EndpointSlice once its pods are Ready', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.create(R.services, aService({ name: 'web' }))
-  const svc = await waitFor(c.store, 'a clusterIP', () => c.get(R.services, 'web')?.spec?.clusterIP && c.get(R.services, 'web'))
+  const svc = await waitFor(
+    c.store,
+    'a clusterIP',
+    () => c.get(R.services, 'web')?.spec?.clusterIP && c.get(R.services, 'web'),
+  )
   assert.match(svc.spec.clusterIP, /^10\.96\.\d+\.\d+$/)
   assert.equal(svc.spec.clusterIPs, [svc.spec.clusterIP])
   c.create(R.deployments, aDeployment({ name: 'web', replicas: 2, ports: [{ name: 'http', containerPort: 8080 }] }))
-  const ep = await waitFor(c.store, 'two ready addresses', () => c.get(R.endpoints, 'web')?.subsets?.[0]?.addresses?.length === 2 && c.get(R.endpoints, 'web'))
+  const ep = await waitFor(
+    c.store,
+    'two ready addresses',
+    () => c.get(R.endpoints, 'web')?.subsets?.[0]?.addresses?.length === 2 && c.get(R.endpoints, 'web'),
+  )
   assert.equal(ep.subsets[0].ports, [{ name: 'http', port: 8080, protocol: 'TCP' }], 'the named targetPort resolved')
   const pods = c.list(R.pods)
   assert.equal(ep.subsets[0].addresses.map((a: any) => a.ip).sort(), pods.map((p) => p.status.podIP).sort())
@@ -318,7 +466,11 @@ services('lists pods that are not Ready as notReadyAddresses', async (ctx) => {
   c.controllers.faults.set('^web-', { kind: 'neverReady' })
   c.create(R.services, aService({ name: 'web', ports: [{ port: 80, targetPort: 8080 }] }))
   c.create(R.deployments, aDeployment({ name: 'web' }))
-  const ep = await waitFor(c.store, 'a not-ready address', () => c.get(R.endpoints, 'web')?.subsets?.[0]?.notReadyAddresses?.length === 1 && c.get(R.endpoints, 'web'))
+  const ep = await waitFor(
+    c.store,
+    'a not-ready address',
+    () => c.get(R.endpoints, 'web')?.subsets?.[0]?.notReadyAddresses?.length === 1 && c.get(R.endpoints, 'web'),
+  )
   assert.is(ep.subsets[0].addresses, undefined)
 })
 
@@ -326,7 +478,11 @@ services('LoadBalancer gets an ingress IP and node ports; headless stays None', 
   const c = (ctx.c = startCluster())
   c.create(R.services, aService({ name: 'lb', type: 'LoadBalancer', ports: [{ port: 80 }] }))
   c.create(R.services, aService({ name: 'headless', clusterIP: 'None', ports: [{ port: 80 }] }))
-  const lb = await waitFor(c.store, 'lb ingress', () => c.get(R.services, 'lb')?.status?.loadBalancer?.ingress?.[0]?.ip && c.get(R.services, 'lb'))
+  const lb = await waitFor(
+    c.store,
+    'lb ingress',
+    () => c.get(R.services, 'lb')?.status?.loadBalancer?.ingress?.[0]?.ip && c.get(R.services, 'lb'),
+  )
   assert.ok(lb.spec.ports[0].nodePort >= 30000 && lb.spec.ports[0].nodePort <= 32767)
   assert.is(c.get(R.services, 'headless')?.spec.clusterIP, 'None')
 })
@@ -339,8 +495,17 @@ storage.after.each((ctx) => ctx.c.stop())
 
 storage('a PVC binds to a provisioned PersistentVolume', async (ctx) => {
   const c = (ctx.c = startCluster())
-  c.create(R.pvcs, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } })
-  const pvc = await waitFor(c.store, 'bound', () => c.get(R.pvcs, 'data')?.status?.phase === 'Bound' && c.get(R.pvcs, 'data'))
+  c.create(R.pvcs, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'default' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } },
+  })
+  const pvc = await waitFor(
+    c.store,
+    'bound',
+    () => c.get(R.pvcs, 'data')?.status?.phase === 'Bound' && c.get(R.pvcs, 'data'),
+  )
   assert.equal(pvc.status.capacity, { storage: '5Gi' })
   const pv = c.get(R.pvs, pvc.spec.volumeName)!
   assert.is(pv.spec.claimRef.uid, pvc.metadata.uid)
@@ -350,12 +515,30 @@ storage('a PVC binds to a provisioned PersistentVolume', async (ctx) => {
 storage('a CRD gets NamesAccepted and Established, acceptedNames and storedVersions', async (ctx) => {
   const c = (ctx.c = startCluster())
   c.create(R.crds, {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
-    spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true }] },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true }],
+    },
   })
-  const crd = await waitFor(c.store, 'established', () => condition(c.get(R.crds, 'widgets.example.com'), 'Established')?.status === 'True' && c.get(R.crds, 'widgets.example.com'))
+  const crd = await waitFor(
+    c.store,
+    'established',
+    () =>
+      condition(c.get(R.crds, 'widgets.example.com'), 'Established')?.status === 'True' &&
+      c.get(R.crds, 'widgets.example.com'),
+  )
   assert.is(condition(crd, 'NamesAccepted')?.status, 'True')
-  assert.equal(crd.status.acceptedNames, { plural: 'widgets', kind: 'Widget', singular: 'widget', listKind: 'WidgetList' })
+  assert.equal(crd.status.acceptedNames, {
+    plural: 'widgets',
+    kind: 'Widget',
+    singular: 'widget',
+    listKind: 'WidgetList',
+  })
   assert.equal(crd.status.storedVersions, ['v1'])
 })
 

@@ -21,7 +21,8 @@ const PODS = {
   cainjector: '^cert-manager-cainjector-',
   webhook: '^cert-manager-webhook-',
 }
-const WEBHOOK_X509 = 'failed calling webhook "webhook.cert-manager.io": failed to call webhook: ' +
+const WEBHOOK_X509 =
+  'failed calling webhook "webhook.cert-manager.io": failed to call webhook: ' +
   'Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": ' +
   'tls: failed to verify certificate: x509: certificate signed by unknown authority'
 const R = {
@@ -55,10 +56,14 @@ spec:
   issuerRef: {name: ${issuer}, kind: ${kind}}`
 
 async function waitCertReady(e: Env, name: string, ns = 'apps', ms = 3000): Promise<KObject> {
-  return eventually(`Certificate ${ns}/${name} Ready`, () => {
-    const cert = e.sim.store.get(R.certificates, ns, name)
-    return conditionOf(cert, 'Ready')?.status === 'True' && cert
-  }, ms)
+  return eventually(
+    `Certificate ${ns}/${name} Ready`,
+    () => {
+      const cert = e.sim.store.get(R.certificates, ns, name)
+      return conditionOf(cert, 'Ready')?.status === 'True' && cert
+    },
+    ms,
+  )
 }
 
 const test = suite<{ e: Env; stop: () => void }>('simulated cert-manager (v1.14.5 manifest)')
@@ -132,7 +137,8 @@ test('a Certificate whose issuer is missing waits, not Ready, saying why; then i
   assert.is(conditionOf(cert, 'Ready')?.reason, 'DoesNotExist')
   assert.is(conditionOf(cert, 'Issuing')?.status, 'True')
   const request = await eventually('its request pending', () =>
-    conditionOf(e.sim.store.get(R.requests, 'apps', 'orphan-1'), 'Ready'))
+    conditionOf(e.sim.store.get(R.requests, 'apps', 'orphan-1'), 'Ready'),
+  )
   assert.is(request.reason, 'Pending')
   assert.is(request.message, 'Referenced "Issuer" not found: issuer.cert-manager.io "nowhere" not found')
   await sleep(200)
@@ -144,11 +150,18 @@ test('a Certificate whose issuer is missing waits, not Ready, saying why; then i
 })
 
 test('a ca ClusterIssuer: Ready once its key pair exists; its CA in ca.crt, lost Secrets re-issued', async ({ e }) => {
-  await ok(e, ['apply', '-f', '-'], yaml(`
+  await ok(
+    e,
+    ['apply', '-f', '-'],
+    yaml(
+      `
 apiVersion: cert-manager.io/v1
 kind: ClusterIssuer
 metadata: {name: corp-ca}
-spec: {ca: {secretName: corp-ca-key-pair}}`, certificate('api', 'corp-ca', 'ClusterIssuer')))
+spec: {ca: {secretName: corp-ca-key-pair}}`,
+      certificate('api', 'corp-ca', 'ClusterIssuer'),
+    ),
+  )
   const issuer = await eventually('the ClusterIssuer not Ready', async () => {
     const i = await json(e, ['get', 'clusterissuer', 'corp-ca'])
     return conditionOf(i, 'Ready')?.status === 'False' && i
@@ -158,7 +171,9 @@ spec: {ca: {secretName: corp-ca-key-pair}}`, certificate('api', 'corp-ca', 'Clus
   // a ClusterIssuer's Secret lives in the cluster resource namespace (cert-manager)
   const caPem = '-----BEGIN CERTIFICATE-----\nQ09SUCBDQQ==\n-----END CERTIFICATE-----\n'
   e.sim.store.create(R.secrets, {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
     metadata: { name: 'corp-ca-key-pair', namespace: 'cert-manager' },
     data: { 'tls.crt': Buffer.from(caPem).toString('base64'), 'tls.key': Buffer.from('key').toString('base64') },
   })
@@ -171,8 +186,12 @@ spec: {ca: {secretName: corp-ca-key-pair}}`, certificate('api', 'corp-ca', 'Clus
   assert.is(decoded(again.data['ca.crt']), caPem)
 })
 
-test('cainjector: a Certificate\'s CA into webhooks and conversion; a Secret\'s if it allows it', async ({ e }) => {
-  await ok(e, ['apply', '-f', '-'], yaml(`
+test("cainjector: a Certificate's CA into webhooks and conversion; a Secret's if it allows it", async ({ e }) => {
+  await ok(
+    e,
+    ['apply', '-f', '-'],
+    yaml(
+      `
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: apps-guard, annotations: {cert-manager.io/inject-ca-from: apps/guard}}
@@ -186,7 +205,8 @@ webhooks:
   admissionReviewVersions: [v1]
   sideEffects: None
   clientConfig: {service: {name: guard, namespace: apps, path: /two}}
-  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [resourcequotas]}]`, `
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [resourcequotas]}]`,
+      `
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: gadgets.apps.example.io, annotations: {cert-manager.io/inject-ca-from: apps/guard}}
@@ -203,7 +223,8 @@ spec:
   - name: v1
     served: true
     storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`, `
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`,
+      `
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata: {name: from-secret, annotations: {cert-manager.io/inject-ca-from-secret: apps/plain-ca}}
@@ -212,11 +233,14 @@ webhooks:
   admissionReviewVersions: [v1]
   sideEffects: None
   clientConfig: {service: {name: guard, namespace: apps, path: /m}}
-  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [limitranges]}]`, `
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [limitranges]}]`,
+      `
 apiVersion: v1
 kind: Secret
 metadata: {name: plain-ca, namespace: apps}
-data: {ca.crt: ${Buffer.from('plain').toString('base64')}}`))
+data: {ca.crt: ${Buffer.from('plain').toString('base64')}}`,
+    ),
+  )
   await sleep(300)
   assert.not.ok(caBundleOf(e, R.validating, 'apps-guard'), 'no Certificate yet')
   await ok(e, ['apply', '-f', '-'], yaml(selfSignedIssuer('guard-issuer'), certificate('guard', 'guard-issuer')))
@@ -227,8 +251,10 @@ data: {ca.crt: ${Buffer.from('plain').toString('base64')}}`))
     return c?.webhooks.every((w: any) => w.clientConfig.caBundle === ca) && c
   })
   assert.is(config.webhooks.length, 2)
-  const crd = await eventually('the conversion webhook injected', () =>
-    e.sim.store.get(R.crds, undefined, 'gadgets.apps.example.io')?.spec.conversion.webhook.clientConfig.caBundle)
+  const crd = await eventually(
+    'the conversion webhook injected',
+    () => e.sim.store.get(R.crds, undefined, 'gadgets.apps.example.io')?.spec.conversion.webhook.clientConfig.caBundle,
+  )
   assert.is(crd, ca)
   // without cert-manager.io/allow-direct-injection the cainjector leaves a Secret's CA alone
   assert.not.ok(caBundleOf(e, R.mutating, 'from-secret'))

@@ -24,22 +24,36 @@ metadata: {name: demo, namespace: monitoring}
 spec: {exporter: {endpoint: "http://collector:4317"}}
 `
 const VALIDATING = { group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations' }
-const WEBHOOK_X509 = 'failed calling webhook "webhook.cert-manager.io": failed to call webhook: ' +
+const WEBHOOK_X509 =
+  'failed calling webhook "webhook.cert-manager.io": failed to call webhook: ' +
   'Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": ' +
   'tls: failed to verify certificate: x509: certificate signed by unknown authority'
 const conditionOf = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type)
-const installChart = (e: Env, extra: string[] = []) => helm(e, ['install', 'otel', CHART, '-n', 'monitoring',
-  '--set', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s', ...extra])
-const operatorPod = (e: Env) => e.sim.store.list({ group: '', resource: 'pods' }, 'monitoring').items
-  .find((p) => p.metadata.name.startsWith('otel-opentelemetry-operator-'))
+const installChart = (e: Env, extra: string[] = []) =>
+  helm(e, [
+    'install',
+    'otel',
+    CHART,
+    '-n',
+    'monitoring',
+    '--set',
+    'manager.collectorImage.repository=otel/opentelemetry-collector-k8s',
+    ...extra,
+  ])
+const operatorPod = (e: Env) =>
+  e.sim.store
+    .list({ group: '', resource: 'pods' }, 'monitoring')
+    .items.find((p) => p.metadata.name.startsWith('otel-opentelemetry-operator-'))
 
 /** cert-manager applied as its docs say, then waited for as its docs say (its webhook answering). */
 async function installCertManager(e: Env, injected: boolean, manifest = CERT_MANAGER): Promise<void> {
   await ok(e, ['apply', '--server-side', '-f', manifest])
   await ok(e, ['wait', '--for=condition=Available', 'deployment', '--all', '-n', 'cert-manager', '--timeout=30s'])
   if (injected) {
-    await eventually('cert-manager\'s webhook CA injected', () =>
-      e.sim.store.get(VALIDATING, undefined, 'cert-manager-webhook')?.webhooks?.[0]?.clientConfig?.caBundle)
+    await eventually(
+      "cert-manager's webhook CA injected",
+      () => e.sim.store.get(VALIDATING, undefined, 'cert-manager-webhook')?.webhooks?.[0]?.clientConfig?.caBundle,
+    )
   }
   await ok(e, ['create', 'namespace', 'monitoring'])
 }
@@ -103,11 +117,17 @@ for (const layer of LAYERS) {
       if (!p) return undefined
       const selector = `involvedObject.name=${p.metadata.name}`
       const events = await json(e, ['get', 'events', '-n', 'monitoring', '--field-selector', selector])
-      return events.items.some((ev: any) => ev.reason === 'FailedMount' && ev.type === 'Warning' &&
-        ev.message === `MountVolume.SetUp failed for volume "cert" : secret "${SECRET}" not found`) && p
+      return (
+        events.items.some(
+          (ev: any) =>
+            ev.reason === 'FailedMount' &&
+            ev.type === 'Warning' &&
+            ev.message === `MountVolume.SetUp failed for volume "cert" : secret "${SECRET}" not found`,
+        ) && p
+      )
     })
     await new Promise((r) => setTimeout(r, 300))
-    const now = (await json(e, ['get', 'pod', pod.metadata.name, '-n', 'monitoring']))
+    const now = await json(e, ['get', 'pod', pod.metadata.name, '-n', 'monitoring'])
     assert.is(now.status.phase, 'Pending')
     assert.is(now.status.containerStatuses[0].state.waiting.reason, 'ContainerCreating')
     const refused = await kubectl(e, ['apply', '--dry-run=server', '-f', '-'], instrumentation)

@@ -11,7 +11,8 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00])
 export const isProtobuf = (contentType: string) => contentType.startsWith('application/vnd.kubernetes.protobuf')
 
 export function decodeProtobuf(body: Buffer): Record<string, any> {
-  if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]')
+  if (!body.subarray(0, 4).equals(MAGIC))
+    throw badRequest('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]')
   const unknown = fields(body.subarray(4))
   const typeMeta = fields(bytesOf(unknown, 1) ?? Buffer.alloc(0))
   const apiVersion = stringOf(typeMeta, 1) ?? ''
@@ -19,7 +20,11 @@ export function decodeProtobuf(body: Buffer): Record<string, any> {
   const root = ROOTS[`${apiVersion}/${kind}`]
   if (!root) {
     const known = Object.keys(ROOTS).join(', ')
-    throw new ApiError(415, 'UnsupportedMediaType', `kube-sim decodes protobuf request bodies only for ${known}, not ${apiVersion}/${kind}: send JSON`)
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `kube-sim decodes protobuf request bodies only for ${known}, not ${apiVersion}/${kind}: send JSON`,
+    )
   }
   return { apiVersion, kind, ...(message(bytesOf(unknown, 2) ?? Buffer.alloc(0), root) as object) }
 }
@@ -64,9 +69,26 @@ const intOf = (raw: Raw[], n: number) => {
 const toInt = (v: bigint) => Number(BigInt.asIntN(64, v))
 
 /** Zero values a client sets on purpose (pointer fields), kept where others are dropped. */
-const KEEP_ZERO = new Set(['replicas', 'value', 'completions', 'parallelism', 'backoffLimit', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds',
-  'ttlSecondsAfterFinished', 'startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit', 'gracePeriodSeconds', 'expirationSeconds',
-  'revisionHistoryLimit', 'progressDeadlineSeconds', 'automountServiceAccountToken', 'suspend', 'minReplicas'])
+const KEEP_ZERO = new Set([
+  'replicas',
+  'value',
+  'completions',
+  'parallelism',
+  'backoffLimit',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'ttlSecondsAfterFinished',
+  'startingDeadlineSeconds',
+  'successfulJobsHistoryLimit',
+  'failedJobsHistoryLimit',
+  'gracePeriodSeconds',
+  'expirationSeconds',
+  'revisionHistoryLimit',
+  'progressDeadlineSeconds',
+  'automountServiceAccountToken',
+  'suspend',
+  'minReplicas',
+])
 
 function message(buf: Buffer, name: string): unknown {
   const special = decodeSpecial(buf, name)
@@ -76,7 +98,10 @@ function message(buf: Buffer, name: string): unknown {
   const raw = fields(buf)
   const out: Record<string, unknown> = {}
   for (const [num, jsonName, type, repeated] of table) {
-    const values = raw.filter((r) => r.field === num).flatMap((r) => scalarOrPacked(r, type)).map((v) => value(v, type))
+    const values = raw
+      .filter((r) => r.field === num)
+      .flatMap((r) => scalarOrPacked(r, type))
+      .map((v) => value(v, type))
     if (!values.length) continue
     if (type.startsWith('M:')) out[jsonName] = Object.fromEntries(values as [string, unknown][])
     else if (repeated) out[jsonName] = values

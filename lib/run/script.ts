@@ -7,7 +7,13 @@ import { releaseNamed, repoNames } from '../core/config.ts'
 import { sequence, type Action, type Step } from '../core/plan.ts'
 import { formatDuration } from '../core/settings.ts'
 import { knownReleaseNames, sections, type StepId } from '../core/stack.ts'
-import { applyCertManagerCmds, MANIFEST_ANNOTATION, webhookOf } from '../steps/certmanager.ts'
+import {
+  applyCertManagerCmds,
+  MANIFEST_ANNOTATION,
+  WEBHOOK_CONFIGURATIONS,
+  type Webhook,
+  webhookOf,
+} from '../steps/certmanager.ts'
 import { expectedWorkloads } from '../steps/release.ts'
 import { deleteManifestCmds, teardownOrder, type ManifestObject } from '../steps/teardown.ts'
 import { waitCommands } from '../steps/wait.ts'
@@ -93,8 +99,10 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
       const refs = deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace }))
       return waitCommands(target, refs, config.timeoutMs).map(sh)
     }
-    case 'webhook':
-      return untilAnswers(webhookOf(action.webhook, config, target), config.timeoutMs)
+    case 'webhook': {
+      const webhook = webhookOf(action.webhook, config, target)
+      return [...untilAnswers(webhook, config.timeoutMs), ...ownWebhook(webhook, target)]
+    }
     case 'require-cert-manager':
       return [
         `${sh(kubectl(target, 'get', 'crd', 'issuers.cert-manager.io'))} >/dev/null || ` +
@@ -108,6 +116,16 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
         sh(kubectl(target, 'get', 'pods', '-n', config.certManager.namespace)),
       ]
   }
+}
+
+/** The webhook that answered is this stack's: a configuration points at its Service (grep reads all, for pipefail). */
+function ownWebhook(webhook: Webhook, target: Target): string[] {
+  const ours = `${webhook.service.namespace}/${webhook.service.name}`
+  const services =
+    '{range .items[*].webhooks[*]}{.clientConfig.service.namespace}/{.clientConfig.service.name}{"\\n"}{end}'
+  const list = renderCommand(kubectl(target, 'get', WEBHOOK_CONFIGURATIONS, '-o', `jsonpath=${services}`))
+  const message = `no webhook configuration points at service ${ours}: the answer came from another stack`
+  return [`${list} | grep -x ${quote(ours)} >/dev/null || { echo ${quote(message)} >&2; exit 1; }`]
 }
 
 /** Which step to run first, as a script or as its exported bash file. */

@@ -8,7 +8,15 @@ import type { Config } from '../core/config.ts'
 import { StepError } from '../core/errors.ts'
 import type { WebhookId } from '../core/stack.ts'
 import type { Command } from '../tools/exec.ts'
-import { annotateCmd, applyFileCmd, getObject, listObjects, serverDryRunCmd, type Target } from '../tools/kubectl.ts'
+import {
+  annotateCmd,
+  applyFileCmd,
+  getObject,
+  type KubeObject,
+  listObjects,
+  serverDryRunCmd,
+  type Target,
+} from '../tools/kubectl.ts'
 import type { Context } from '../steps/context.ts'
 import { waitForWorkloads, waitUntilAnswers } from './wait.ts'
 
@@ -88,7 +96,27 @@ export async function requireCertManager(ctx: Context): Promise<void> {
 export interface Webhook {
   title: string
   probe: Command
+  /** the Service this stack's webhook is served by: another stack's webhook may answer the probe too */
+  service: { namespace: string; name: string }
   onTimeout: (error: string) => StepError
+}
+
+export const WEBHOOK_CONFIGURATIONS = 'mutatingwebhookconfigurations,validatingwebhookconfigurations'
+
+/** Every webhook configuration's Services, as `namespace/name`. */
+export function webhookServices(configurations: KubeObject[]): string[] {
+  return configurations.flatMap((c) =>
+    ((c.webhooks ?? []) as { clientConfig?: { service?: { namespace?: string; name?: string } } }[]).flatMap((w) =>
+      w.clientConfig?.service ? [`${w.clientConfig.service.namespace}/${w.clientConfig.service.name}`] : [],
+    ),
+  )
+}
+
+/** Why the answer was not this stack's webhook, or undefined when a configuration points at its Service. */
+export function notOurWebhook(webhook: Webhook, configurations: KubeObject[]): string | undefined {
+  const ours = `${webhook.service.namespace}/${webhook.service.name}`
+  if (webhookServices(configurations).includes(ours)) return undefined
+  return `answered, but no webhook configuration points at service ${ours}: another stack's webhook, not this one's`
 }
 
 export function webhookOf(id: WebhookId, config: Pick<Config, 'namespace' | 'certManager'>, target: Target): Webhook {
@@ -99,6 +127,7 @@ function certManagerWebhook(config: Pick<Config, 'certManager'>, target: Target)
   const { namespace } = config.certManager
   return {
     title: 'cert-manager webhook to answer',
+    service: { namespace, name: 'cert-manager-webhook' },
     probe: serverDryRunCmd(
       target,
       YAML.stringify({
@@ -129,7 +158,15 @@ async function deploymentsPresent(ctx: Context): Promise<boolean> {
 
 /** seed §3 / §4: ready when its webhook answers (a server-side dry run of an object it admits). */
 export async function waitForWebhook(ctx: Context, id: WebhookId): Promise<void> {
-  await waitUntilAnswers(ctx, webhookOf(id, ctx.config, ctx.target), ctx.config.timeoutMs)
+  const webhook = webhookOf(id, ctx.config, ctx.target)
+  await waitUntilAnswers(ctx, webhook, ctx.config.timeoutMs)
+  const configurations = await listObjects(ctx.runner, ctx.target, WEBHOOK_CONFIGURATIONS)
+  const wrong = notOurWebhook(webhook, configurations)
+  if (wrong) {
+    throw new StepError(`the ${webhook.title.replace(/ to answer$/, '')} ${wrong}`, {
+      hint: `see which Services the webhooks call: kubectl get ${WEBHOOK_CONFIGURATIONS} -o yaml | grep -A2 'service:'`,
+    })
+  }
 }
 
 /** seed §4: the operator is ready when its own webhook answers (an Instrumentation, dry-run). */
@@ -137,6 +174,8 @@ function operatorWebhook(config: Pick<Config, 'namespace'>, target: Target): Web
   const namespace = config.namespace
   return {
     title: 'OpenTelemetry Operator webhook to answer',
+    // the chart's `<fullname>-webhook`, and our release name is its fullname
+    service: { namespace, name: 'opentelemetry-operator-webhook' },
     probe: serverDryRunCmd(
       target,
       YAML.stringify({

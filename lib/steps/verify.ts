@@ -7,7 +7,7 @@ import type { ReleaseState } from '../tools/helm.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
 import { podProblem, selects, workloadStatus } from '../tools/readiness.ts'
 import { makeReport, renderReport, type Check, type Report } from '../ui/report.ts'
-import { webhookOf } from './certmanager.ts'
+import { notOurWebhook, WEBHOOK_CONFIGURATIONS, webhookOf } from './certmanager.ts'
 import type { Context } from './context.ts'
 import { checkDatasources, collectDatasources } from './datasources.ts'
 import { listReleases } from './release.ts'
@@ -33,7 +33,7 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
   const webhookIds = [
     ...new Set(stackSteps(config).flatMap((s) => s.actions.flatMap((a) => (a.do === 'webhook' ? [a.webhook] : [])))),
   ]
-  const [perNamespace, releases, configMaps, secrets, webhookAnswers] = await Promise.all([
+  const [perNamespace, releases, configMaps, secrets, webhookAnswers, configurations] = await Promise.all([
     Promise.all(
       namespaces.map(async (namespace) => {
         const [workloads, pods] = await Promise.all([
@@ -48,12 +48,18 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
     listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
     listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
     Promise.all(webhookIds.map((id) => answers(ctx, webhookOf(id, config, target).probe))),
+    listObjects(runner, target, WEBHOOK_CONFIGURATIONS),
   ])
   return {
     namespaces: Object.fromEntries(perNamespace),
     releases,
     datasourceObjects: [...configMaps, ...secrets.map((s) => ({ ...s, kind: 'Secret' }))],
-    webhooks: Object.fromEntries(webhookIds.map((id, i) => [id, webhookAnswers[i]])),
+    webhooks: Object.fromEntries(
+      webhookIds.map((id, i) => {
+        const answer = webhookAnswers[i]
+        return [id, answer === true ? (notOurWebhook(webhookOf(id, config, target), configurations) ?? true) : answer]
+      }),
+    ),
   }
 }
 

@@ -35,7 +35,8 @@ const e2eOnce = ['demo']
 
 if (suiteLayers.length === 0)
   fail(
-    `E2E_LAYERS="${process.env.E2E_LAYERS}" names no tool set: use ${Object.keys(layers).join(', ')} or a comma-separated list`,
+    `E2E_LAYERS="${process.env.E2E_LAYERS}" names no tool set: ` +
+      `use ${Object.keys(layers).join(', ')} or a comma-separated list`,
   )
 
 /** npm test's subset of the fault matrix runs under one tool set: the newest (helm 4) unless E2E_LAYERS excludes it. */
@@ -74,7 +75,8 @@ if (!jobTimeoutMs)
   fail(`--job-timeout (or TEST_JOB_TIMEOUT) must be a duration such as 15m or 900s, not "${values['job-timeout']}"`)
 if (positionals.length === 0 || unknown.length > 0)
   fail(
-    `name the groups to run (${Object.keys(groups).join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    `name the groups to run (${Object.keys(groups).join(', ')})` +
+      `${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
   )
 // a new e2e file must be placed in one of the two lists above, or it would silently never run
 const e2eFiles = fs
@@ -125,7 +127,8 @@ const failed = results.filter((r) => !r.ok)
 if (failed.length > 0) {
   console.log(
     chalk.red(
-      `\n${failed.length} of ${results.length} jobs failed: ${failed.map((r) => r.job.name).join(', ')} (their output is above)`,
+      `\n${failed.length} of ${results.length} jobs failed: ` +
+        `${failed.map((r) => r.job.name).join(', ')} (their output is above)`,
     ),
   )
   process.exitCode = 1
@@ -150,7 +153,8 @@ async function runJob(job: Job) {
   const why = ok
     ? ''
     : out.signal
-      ? `, ended by ${out.signal}${seconds * 1000 >= jobTimeoutMs! ? ` after --job-timeout ${values['job-timeout']}` : ''}`
+      ? `, ended by ${out.signal}` +
+        `${seconds * 1000 >= jobTimeoutMs! ? ` after --job-timeout ${values['job-timeout']}` : ''}`
       : `, exit ${out.exitCode}`
   console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${why})`)
   process.stdout.write(out.stdall)

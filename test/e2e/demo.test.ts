@@ -19,7 +19,10 @@ function aUserMachine() {
   fs.mkdirSync(path.join(home, '.kube'), { recursive: true })
   fs.mkdirSync(tmp)
   const config = (name: string) =>
-    `apiVersion: v1\nkind: Config\ncurrent-context: ${name}\ncontexts:\n- name: ${name}\n  context: {cluster: ${name}, user: ${name}}\nclusters:\n- name: ${name}\n  cluster: {server: 'https://10.255.255.1:6443'}\nusers:\n- name: ${name}\n  user: {token: secret}\n`
+    `apiVersion: v1\nkind: Config\ncurrent-context: ${name}\n` +
+    `contexts:\n- name: ${name}\n  context: {cluster: ${name}, user: ${name}}\n` +
+    `clusters:\n- name: ${name}\n  cluster: {server: 'https://10.255.255.1:6443'}\n` +
+    `users:\n- name: ${name}\n  user: {token: secret}\n`
   fs.writeFileSync(kubeconfig, config('production'))
   fs.writeFileSync(path.join(home, '.kube', 'config'), config('home-cluster'))
   const files = [kubeconfig, path.join(home, '.kube', 'config')]
@@ -109,47 +112,50 @@ function processesWith(marker: string): string[] {
 
 const test = suite('npm run demo (issue 9)')
 
-test('works: all, verify, all again with nothing to do, teardown; says it is simulated; touches nothing of the user', async () => {
-  const user = aUserMachine()
-  try {
-    const demo = await run(['npm', 'run', 'demo'], user.env)
-    assert.is(demo.code, 0, demo.output)
-    const firstStep = demo.output.indexOf('━━ npm run all ━━')
-    assert.ok(firstStep > 0, demo.output)
-    const start = demo.output.slice(0, firstStep)
-    assert.match(start, /SIMULATED cluster \(kube-sim\)/)
-    assert.match(start, /What it proves:/)
-    assert.match(start, /What it does not prove:.*images pull/s)
-    assert.match(start, /Your kubeconfig and current context are not used or changed/)
+test(
+  'works: all, verify, all again with nothing to do, teardown; ' + 'says it is simulated; touches nothing of the user',
+  async () => {
+    const user = aUserMachine()
+    try {
+      const demo = await run(['npm', 'run', 'demo'], user.env)
+      assert.is(demo.code, 0, demo.output)
+      const firstStep = demo.output.indexOf('━━ npm run all ━━')
+      assert.ok(firstStep > 0, demo.output)
+      const start = demo.output.slice(0, firstStep)
+      assert.match(start, /SIMULATED cluster \(kube-sim\)/)
+      assert.match(start, /What it proves:/)
+      assert.match(start, /What it does not prove:.*images pull/s)
+      assert.match(start, /Your kubeconfig and current context are not used or changed/)
 
-    // the four steps, each with the scripts' own output
-    for (const step of [
-      'npm run all',
-      'npm run verify',
-      'npm run all (again: nothing to do)',
-      'npm run teardown -- --yes',
-    ]) {
-      assert.ok(demo.output.includes(`━━ ${step} ━━`), `${step} ran`)
+      // the four steps, each with the scripts' own output
+      for (const step of [
+        'npm run all',
+        'npm run verify',
+        'npm run all (again: nothing to do)',
+        'npm run teardown -- --yes',
+      ]) {
+        assert.ok(demo.output.includes(`━━ ${step} ━━`), `${step} ran`)
+      }
+      assert.match(demo.output, /Target: context kube-sim/)
+      assert.not.match(demo.output, /production|home-cluster/, "the user's contexts are never used")
+      assert.match(demo.output, /All \d+ checks passed/)
+      assert.match(demo.output, /nothing to do: everything was already in place/)
+      assert.match(demo.output, /✓ removed: helm release opentelemetry-operator/)
+
+      const summary = demo.output.slice(demo.output.indexOf('Demo summary (simulated cluster)'))
+      assert.match(summary, /✓ npm run all \(again: nothing to do\) +[\d.]+s; 0 new helm revisions \(4 releases\)/)
+      assert.match(summary, /This ran on kube-sim, a simulated cluster/)
+      assert.match(summary, /It does not show that\s+images pull/)
+      assert.match(summary, /Your kubeconfig and current context were not touched/)
+
+      user.untouched()
+      assert.equal(user.leftInTmp(), [], 'the temporary folder is removed')
+      assert.equal(user.leftovers(), [], 'no process left running')
+    } finally {
+      user.remove()
     }
-    assert.match(demo.output, /Target: context kube-sim/)
-    assert.not.match(demo.output, /production|home-cluster/, "the user's contexts are never used")
-    assert.match(demo.output, /All \d+ checks passed/)
-    assert.match(demo.output, /nothing to do: everything was already in place/)
-    assert.match(demo.output, /✓ removed: helm release opentelemetry-operator/)
-
-    const summary = demo.output.slice(demo.output.indexOf('Demo summary (simulated cluster)'))
-    assert.match(summary, /✓ npm run all \(again: nothing to do\) +[\d.]+s; 0 new helm revisions \(4 releases\)/)
-    assert.match(summary, /This ran on kube-sim, a simulated cluster/)
-    assert.match(summary, /It does not show that\s+images pull/)
-    assert.match(summary, /Your kubeconfig and current context were not touched/)
-
-    user.untouched()
-    assert.equal(user.leftInTmp(), [], 'the temporary folder is removed')
-    assert.equal(user.leftovers(), [], 'no process left running')
-  } finally {
-    user.remove()
-  }
-})
+  },
+)
 
 test('Ctrl-C mid-run: the script stops, then the simulated cluster; exit 130, nothing left behind', async () => {
   const user = aUserMachine()

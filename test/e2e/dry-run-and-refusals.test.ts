@@ -45,35 +45,39 @@ for (const layer of suiteLayers) {
   }
 
   for (const profile of suiteProfiles)
-    test(`--dry-run --profile ${profile} changes nothing, and the commands it prints install the stack when run by a shell`, () =>
-      withCluster(async (c) => {
-        await kubectl(c, 'create', 'namespace', 'ticketing')
-        const before = c.sim.store.resourceVersion
-        const namespacesBefore = (await kubectlJson(c, 'get', 'namespaces')).items.map((n: any) => n.metadata.name)
-        const dry = await runScript(c, 'all.mts', ['--dry-run'])
-        assert.is(dry.exitCode, 0, dry.output)
-        assert.is(c.sim.store.resourceVersion, before, 'a dry run wrote to the cluster')
-        assert.equal(
-          (await kubectlJson(c, 'get', 'namespaces')).items.map((n: any) => n.metadata.name),
-          namespacesBefore,
-        )
-        assert.equal(await releases(c), [])
-        assert.match(
-          dry.stdout,
-          /^helm upgrade --install kube-prometheus-stack prometheus-community\/kube-prometheus-stack /m,
-        )
+    test(
+      `--dry-run --profile ${profile} changes nothing, ` +
+        'and the commands it prints install the stack when run by a shell',
+      () =>
+        withCluster(async (c) => {
+          await kubectl(c, 'create', 'namespace', 'ticketing')
+          const before = c.sim.store.resourceVersion
+          const namespacesBefore = (await kubectlJson(c, 'get', 'namespaces')).items.map((n: any) => n.metadata.name)
+          const dry = await runScript(c, 'all.mts', ['--dry-run'])
+          assert.is(dry.exitCode, 0, dry.output)
+          assert.is(c.sim.store.resourceVersion, before, 'a dry run wrote to the cluster')
+          assert.equal(
+            (await kubectlJson(c, 'get', 'namespaces')).items.map((n: any) => n.metadata.name),
+            namespacesBefore,
+          )
+          assert.equal(await releases(c), [])
+          assert.match(
+            dry.stdout,
+            /^helm upgrade --install kube-prometheus-stack prometheus-community\/kube-prometheus-stack /m,
+          )
 
-        const shell = await $({
-          cwd: root,
-          env: c.env,
-          input: dry.stdout,
-          quiet: true,
-          nothrow: true,
-        })`bash -euo pipefail`.timeout(240_000)
-        assert.is(shell.exitCode, 0, `the printed script failed:\n${shell.stderr}`)
-        const verify = await runScript(c, '05-verify.mts')
-        assert.is(verify.exitCode, 0, verify.output)
-      }, profile))
+          const shell = await $({
+            cwd: root,
+            env: c.env,
+            input: dry.stdout,
+            quiet: true,
+            nothrow: true,
+          })`bash -euo pipefail`.timeout(240_000)
+          assert.is(shell.exitCode, 0, `the printed script failed:\n${shell.stderr}`)
+          const verify = await runScript(c, '05-verify.mts')
+          assert.is(verify.exitCode, 0, verify.output)
+        }, profile),
+    )
 
   test("npm run export: each file, run by bash in the seed's order, installs the stack; teardown.sh removes it", () =>
     withCluster(async (c) => {

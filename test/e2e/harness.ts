@@ -128,7 +128,10 @@ function collect(run: ScriptRun): ScriptRun {
 
 export interface RunningScript {
   pid: number
-  /** a signal to the script's own process (as `kill <pid>`), or with `group` to it and every child (a closed terminal, a dead laptop) */
+  /**
+   * a signal to the script's own process (as `kill <pid>`), or with `group` to it and every child
+   * (a closed terminal, a dead laptop)
+   */
   signal(signal: NodeJS.Signals, opts?: { group?: boolean }): void
   done: Promise<ScriptRun>
 }

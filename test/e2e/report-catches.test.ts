@@ -109,52 +109,60 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
   })
 
   if (profile === 'current')
-    test('a second default datasource from another release: ❌ one default, ❌ unique names, naming the ConfigMap', async () => {
-      assert.is((await runScript(c, '02-lgtm.mts')).exitCode, 0, 'back to our own values first')
-      const configMap =
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-datasources\n  namespace: monitoring\n  labels:\n    grafana_datasource: "1"\ndata:\n  team.yaml: |\n    apiVersion: 1\n    datasources:\n    - name: Loki\n      type: loki\n      url: http://loki.team.svc:3100\n      isDefault: true\n'
-      assert.is((await kubectlIn(c, configMap, 'apply', '-f', '-')).exitCode, 0)
-      const { exitCode, checks } = await report()
-      assert.is(exitCode, 1)
-      assert.match(checks['datasource/one-default'].detail, /2 defaults: .*configmap\/team-datasources/)
-      assert.match(checks['datasource/unique-names'].detail, /"Loki" 2×.*configmap\/team-datasources/)
-      await kubectl(c, 'delete', 'configmap', 'team-datasources', '-n', 'monitoring')
-      assert.is((await report()).exitCode, 0)
-    })
+    test(
+      'a second default datasource from another release: ' + '❌ one default, ❌ unique names, naming the ConfigMap',
+      async () => {
+        assert.is((await runScript(c, '02-lgtm.mts')).exitCode, 0, 'back to our own values first')
+        const configMap =
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-datasources\n  namespace: monitoring\n' +
+          '  labels:\n    grafana_datasource: "1"\ndata:\n  team.yaml: |\n    apiVersion: 1\n    datasources:\n' +
+          '    - name: Loki\n      type: loki\n      url: http://loki.team.svc:3100\n      isDefault: true\n'
+        assert.is((await kubectlIn(c, configMap, 'apply', '-f', '-')).exitCode, 0)
+        const { exitCode, checks } = await report()
+        assert.is(exitCode, 1)
+        assert.match(checks['datasource/one-default'].detail, /2 defaults: .*configmap\/team-datasources/)
+        assert.match(checks['datasource/unique-names'].detail, /"Loki" 2×.*configmap\/team-datasources/)
+        await kubectl(c, 'delete', 'configmap', 'team-datasources', '-n', 'monitoring')
+        assert.is((await report()).exitCode, 0)
+      },
+    )
 
   if (profile === 'seed')
-    test('a second default datasource from another release: ❌ one default, ❌ unique names; a re-run mends it', async () => {
-      const loki = releaseNamed(loadConfig([]), 'loki')
-      const up = await helm(
-        c,
-        'upgrade',
-        'loki',
-        'grafana/loki-stack',
-        '-n',
-        'monitoring',
-        '--version',
-        loki.version,
-        '--reuse-values',
-        '--set',
-        'grafana.sidecar.datasources.enabled=true',
-        '--set',
-        'loki.isDefault=true',
-      )
-      assert.is(up.exitCode, 0, up.stderr)
-      const { checks } = await report()
-      assert.is(checks['datasource/one-default'].ok, false)
-      assert.match(
-        checks['datasource/one-default'].detail,
-        /2 defaults: .*Prometheus.*Loki|2 defaults: .*Loki.*Prometheus/,
-      )
-      assert.is(checks['datasource/unique-names'].ok, false)
-      assert.match(checks['datasource/unique-names'].detail, /"Loki" 2×/)
+    test(
+      'a second default datasource from another release: ' + '❌ one default, ❌ unique names; a re-run mends it',
+      async () => {
+        const loki = releaseNamed(loadConfig([]), 'loki')
+        const up = await helm(
+          c,
+          'upgrade',
+          'loki',
+          'grafana/loki-stack',
+          '-n',
+          'monitoring',
+          '--version',
+          loki.version,
+          '--reuse-values',
+          '--set',
+          'grafana.sidecar.datasources.enabled=true',
+          '--set',
+          'loki.isDefault=true',
+        )
+        assert.is(up.exitCode, 0, up.stderr)
+        const { checks } = await report()
+        assert.is(checks['datasource/one-default'].ok, false)
+        assert.match(
+          checks['datasource/one-default'].detail,
+          /2 defaults: .*Prometheus.*Loki|2 defaults: .*Loki.*Prometheus/,
+        )
+        assert.is(checks['datasource/unique-names'].ok, false)
+        assert.match(checks['datasource/unique-names'].detail, /"Loki" 2×/)
 
-      const mend = await runScript(c, '02-lgtm.mts')
-      assert.is(mend.exitCode, 0, mend.output)
-      const after = await report()
-      assert.is(after.exitCode, 0, JSON.stringify(Object.values(after.checks).filter((k) => !k.ok)))
-    })
+        const mend = await runScript(c, '02-lgtm.mts')
+        assert.is(mend.exitCode, 0, mend.output)
+        const after = await report()
+        assert.is(after.exitCode, 0, JSON.stringify(Object.values(after.checks).filter((k) => !k.ok)))
+      },
+    )
 
   test.run()
 }

@@ -109,47 +109,50 @@ for (const layer of suiteLayers) {
     assert.equal((await releases(c)).map((r) => r.name).sort(), [...ours, 'dashboards'].sort())
   })
 
-  test("teardown --yes removes our releases and cert-manager; CRDs, the namespace and the user's objects stay", async () => {
-    // what section 06 creates in the app's namespace: it lives in the operator chart's CRD
-    const instrumentation = await kubectlIn(
-      c,
-      [
-        'apiVersion: opentelemetry.io/v1alpha1',
-        'kind: Instrumentation',
-        'metadata: {name: ticketing, namespace: ticketing}',
-        'spec: {exporter: {endpoint: "http://otel-collector.monitoring:4318"}}',
-      ].join('\n'),
-      'apply',
-      '-f',
-      '-',
-    )
-    assert.is(instrumentation.exitCode, 0, instrumentation.stderr)
-    const crdsBefore = await crdsByGroup(c)
-    const run = await runScript(c, 'teardown.mts', ['--yes'])
-    assert.is(run.exitCode, 0, run.output)
-    assert.equal(
-      (await releases(c)).map((r) => r.name),
-      ['dashboards'],
-    )
-    assert.ok(!(await exists(c, 'namespace', 'cert-manager')), 'cert-manager namespace left behind')
-    assert.equal(
-      (await kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', 'monitoring')).items.map(
-        (w: any) => w.metadata.name,
-      ),
-      [],
-    )
-    assert.ok(await exists(c, 'namespace', 'monitoring'))
-    assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
-    assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
-    const crdsAfter = await crdsByGroup(c)
-    for (const group of crdGroups) assert.is(crdsAfter[group], crdsBefore[group], `${group} CRDs`)
-    assert.ok(crdsAfter['opentelemetry.io'] > 0, 'the operator chart installed no opentelemetry.io CRDs')
-    assert.ok(
-      await exists(c, 'instrumentation', 'ticketing', '-n', 'ticketing'),
-      "the user's Instrumentation was deleted",
-    )
-    assert.equal(leakedChildren(c), [])
-  })
+  test(
+    'teardown --yes removes our releases and cert-manager; ' + "CRDs, the namespace and the user's objects stay",
+    async () => {
+      // what section 06 creates in the app's namespace: it lives in the operator chart's CRD
+      const instrumentation = await kubectlIn(
+        c,
+        [
+          'apiVersion: opentelemetry.io/v1alpha1',
+          'kind: Instrumentation',
+          'metadata: {name: ticketing, namespace: ticketing}',
+          'spec: {exporter: {endpoint: "http://otel-collector.monitoring:4318"}}',
+        ].join('\n'),
+        'apply',
+        '-f',
+        '-',
+      )
+      assert.is(instrumentation.exitCode, 0, instrumentation.stderr)
+      const crdsBefore = await crdsByGroup(c)
+      const run = await runScript(c, 'teardown.mts', ['--yes'])
+      assert.is(run.exitCode, 0, run.output)
+      assert.equal(
+        (await releases(c)).map((r) => r.name),
+        ['dashboards'],
+      )
+      assert.ok(!(await exists(c, 'namespace', 'cert-manager')), 'cert-manager namespace left behind')
+      assert.equal(
+        (await kubectlJson(c, 'get', 'deployments,statefulsets,daemonsets', '-n', 'monitoring')).items.map(
+          (w: any) => w.metadata.name,
+        ),
+        [],
+      )
+      assert.ok(await exists(c, 'namespace', 'monitoring'))
+      assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
+      assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
+      const crdsAfter = await crdsByGroup(c)
+      for (const group of crdGroups) assert.is(crdsAfter[group], crdsBefore[group], `${group} CRDs`)
+      assert.ok(crdsAfter['opentelemetry.io'] > 0, 'the operator chart installed no opentelemetry.io CRDs')
+      assert.ok(
+        await exists(c, 'instrumentation', 'ticketing', '-n', 'ticketing'),
+        "the user's Instrumentation was deleted",
+      )
+      assert.equal(leakedChildren(c), [])
+    },
+  )
 
   test('a second teardown has nothing to remove and exits 0', async () => {
     const run = await runScript(c, 'teardown.mts', ['--yes'])

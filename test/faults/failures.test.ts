@@ -130,79 +130,94 @@ for (const layer of suiteLayers) {
       }))
   }
 
-  test('a helm hook pod that cannot pull its image: named within --stuck-after, loki and tempo installed all the same, healed next run', () =>
-    withCluster(async (c) => {
-      assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
-      // kube-prometheus-stack's pre-install Job that creates the admission webhook's certificate
-      c.sim.faults.pods.set('^kube-prometheus-stack-admission-create-', { kind: 'imagePull' })
-      const run = await runScript(c, '02-lgtm.mts', ['--timeout=5m'])
-      assert.is(run.exitCode, 1, run.output)
-      assert.match(
-        run.stderr,
-        /kube-prometheus-stack: helm hook job kube-prometheus-stack-admission-create its pod .* is stuck/,
-      )
-      assert.match(
-        run.stderr,
-        /monitoring\/kube-prometheus-stack-admission-create-\S+ Pending: (ImagePullBackOff|ErrImagePull)/,
-      )
-      assert.not.match(run.output, /context deadline exceeded/)
-      const list = Object.fromEntries((await releases(c)).map((r) => [r.name, r.status]))
-      assert.is(list.loki, 'deployed')
-      assert.is(list.tempo, 'deployed')
-      assert.is(list['kube-prometheus-stack'], 'failed', 'helm, ended, records the release failed, not pending')
-      c.sim.faults.pods.clear()
-      const again = await runScript(c, '02-lgtm.mts')
-      assert.is(again.exitCode, 0, again.output)
-      assert.match(again.stderr, /kube-prometheus-stack: release is failed .*healing it first/)
-      assert.equal(
-        (await releases(c)).map((r) => r.status),
-        ['deployed', 'deployed', 'deployed'],
-      )
-    }))
+  test(
+    'a helm hook pod that cannot pull its image: named within --stuck-after, ' +
+      'loki and tempo installed all the same, healed next run',
+    () =>
+      withCluster(async (c) => {
+        assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
+        // kube-prometheus-stack's pre-install Job that creates the admission webhook's certificate
+        c.sim.faults.pods.set('^kube-prometheus-stack-admission-create-', { kind: 'imagePull' })
+        const run = await runScript(c, '02-lgtm.mts', ['--timeout=5m'])
+        assert.is(run.exitCode, 1, run.output)
+        assert.match(
+          run.stderr,
+          /kube-prometheus-stack: helm hook job kube-prometheus-stack-admission-create its pod .* is stuck/,
+        )
+        assert.match(
+          run.stderr,
+          /monitoring\/kube-prometheus-stack-admission-create-\S+ Pending: (ImagePullBackOff|ErrImagePull)/,
+        )
+        assert.not.match(run.output, /context deadline exceeded/)
+        const list = Object.fromEntries((await releases(c)).map((r) => [r.name, r.status]))
+        assert.is(list.loki, 'deployed')
+        assert.is(list.tempo, 'deployed')
+        assert.is(list['kube-prometheus-stack'], 'failed', 'helm, ended, records the release failed, not pending')
+        c.sim.faults.pods.clear()
+        const again = await runScript(c, '02-lgtm.mts')
+        assert.is(again.exitCode, 0, again.output)
+        assert.match(again.stderr, /kube-prometheus-stack: release is failed .*healing it first/)
+        assert.equal(
+          (await releases(c)).map((r) => r.status),
+          ['deployed', 'deployed', 'deployed'],
+        )
+      }),
+  )
 
-  test("a Certificate that is never issued (cert-manager's controller down): 04 names the operator pod waiting for its Secret", () =>
-    withCluster(async (c) => {
-      assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
-      assert.is((await runScript(c, '03-cert-manager.mts')).exitCode, 0)
-      // the webhook still answers, so 04 starts; nobody issues the operator's serving certificate
-      assert.is(
-        (await kubectl(c, 'scale', 'deployment', 'cert-manager', '-n', 'cert-manager', '--replicas=0')).exitCode,
-        0,
-      )
-      const run = await runScript(c, '04-otel-operator.mts', ['--timeout=15s'])
-      assert.is(run.exitCode, 1, run.output)
-      assert.match(run.stderr, /monitoring\/opentelemetry-operator-\S+ Pending/)
-      assert.match(
-        run.stderr,
-        /FailedMount: MountVolume\.SetUp failed for volume "cert" : secret "opentelemetry-operator-controller-manager-service-cert" not found/,
-      )
-      const certificate = await kubectlJson(
-        c,
-        'get',
-        'certificate',
-        'opentelemetry-operator-serving-cert',
-        '-n',
-        'monitoring',
-      )
-      assert.not.ok(
-        (certificate.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True'),
-        'the certificate was issued',
-      )
-    }))
+  test(
+    "a Certificate that is never issued (cert-manager's controller down): " +
+      '04 names the operator pod waiting for its Secret',
+    () =>
+      withCluster(async (c) => {
+        assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
+        assert.is((await runScript(c, '03-cert-manager.mts')).exitCode, 0)
+        // the webhook still answers, so 04 starts; nobody issues the operator's serving certificate
+        assert.is(
+          (await kubectl(c, 'scale', 'deployment', 'cert-manager', '-n', 'cert-manager', '--replicas=0')).exitCode,
+          0,
+        )
+        const run = await runScript(c, '04-otel-operator.mts', ['--timeout=15s'])
+        assert.is(run.exitCode, 1, run.output)
+        assert.match(run.stderr, /monitoring\/opentelemetry-operator-\S+ Pending/)
+        assert.match(
+          run.stderr,
+          new RegExp(
+            /FailedMount: MountVolume\.SetUp failed for volume "cert" : /.source +
+              /secret "opentelemetry-operator-controller-manager-service-cert" not found/.source,
+          ),
+        )
+        const certificate = await kubectlJson(
+          c,
+          'get',
+          'certificate',
+          'opentelemetry-operator-serving-cert',
+          '-n',
+          'monitoring',
+        )
+        assert.not.ok(
+          (certificate.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True'),
+          'the certificate was issued',
+        )
+      }),
+  )
 
-  test('API trouble (500, 429, resets on a share of requests for 8 s): the run succeeds, retries shown with --verbose', () =>
-    withCluster(async (c) => {
-      const window = { fromMs: 0, untilMs: 8000 }
-      c.sim.faults.http.fail({ failure: 500, share: 0.15, verbs: ['get', 'list'], ...window })
-      c.sim.faults.http.fail({ failure: 429, share: 0.1, verbs: ['get', 'list', 'create', 'patch'], ...window })
-      c.sim.faults.http.fail({ failure: 'reset', share: 0.1, verbs: ['get', 'list'], ...window })
-      // and surely one of ours, whatever the shares draw: 01's look at the app namespace
-      c.sim.faults.http.fail({ failure: 500, path: /\/api\/v1\/namespaces\/ticketing$/, verbs: ['get'], times: 2 })
-      const run = await runScript(c, 'all.mts', ['--verbose'])
-      assert.is(run.exitCode, 0, run.output)
-      assert.match(run.stdout, /All \d+ checks passed/)
-      assert.match(run.stderr, /retrying \(\d\/7\) after: /)
-    }))
+  test(
+    'API trouble (500, 429, resets on a share of requests for 8 s): ' +
+      'the run succeeds, retries shown with --verbose',
+    () =>
+      withCluster(async (c) => {
+        const window = { fromMs: 0, untilMs: 8000 }
+        c.sim.faults.http.fail({ failure: 500, share: 0.15, verbs: ['get', 'list'], ...window })
+        c.sim.faults.http.fail({ failure: 429, share: 0.1, verbs: ['get', 'list', 'create', 'patch'], ...window })
+        c.sim.faults.http.fail({ failure: 'reset', share: 0.1, verbs: ['get', 'list'], ...window })
+        // and surely one of ours, whatever the shares draw: 01's look at the app namespace
+        c.sim.faults.http.fail({ failure: 500, path: /\/api\/v1\/namespaces\/ticketing$/, verbs: ['get'], times: 2 })
+        const run = await runScript(c, 'all.mts', ['--verbose'])
+        assert.is(run.exitCode, 0, run.output)
+        assert.match(run.stdout, /All \d+ checks passed/)
+        assert.match(run.stderr, /retrying \(\d\/7\) after: /)
+      }),
+  )
 
   test('a release found failed is healed before the next attempt, and the run says so', () =>
     withCluster(async (c) => {

@@ -93,25 +93,28 @@ for (const layer of suiteLayers) {
     ])
   })
 
-  test('a server that accepts connections and never answers: exit 2 after one 5 s try, not a minute of retries', async () => {
-    const silent = net.createServer(() => {})
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    try {
-      const kubeconfig = path.join(c.dir, 'silent')
-      fs.writeFileSync(
-        kubeconfig,
-        fs
-          .readFileSync(c.sim.kubeconfig, 'utf8')
-          .replace(/server: .*/, `server: http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`),
-        { mode: 0o600 },
-      )
-      await refused('silent server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [
-        /the cluster of context "kube-sim" is not reachable/,
-      ])
-    } finally {
-      silent.close()
-    }
-  })
+  test(
+    'a server that accepts connections and never answers: ' + 'exit 2 after one 5 s try, not a minute of retries',
+    async () => {
+      const silent = net.createServer(() => {})
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+      try {
+        const kubeconfig = path.join(c.dir, 'silent')
+        fs.writeFileSync(
+          kubeconfig,
+          fs
+            .readFileSync(c.sim.kubeconfig, 'utf8')
+            .replace(/server: .*/, `server: http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`),
+          { mode: 0o600 },
+        )
+        await refused('silent server', 'all.mts', [], { KUBECONFIG: kubeconfig }, 2, [
+          /the cluster of context "kube-sim" is not reachable/,
+        ])
+      } finally {
+        silent.close()
+      }
+    },
+  )
 
   test('an unknown context: exit 2, lists the known ones', () =>
     refused('unknown context', '01-namespace.mts', ['--context=staging'], {}, 2, [

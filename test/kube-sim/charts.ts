@@ -74,7 +74,8 @@ export interface ChartsOptions {
 }
 
 const defaultHint = (cache: string) =>
-  `point CHARTS_DIR at a folder holding them, or fetch them once into ${cache} (needs internet: helm pull + the cert-manager release)`
+  `point CHARTS_DIR at a folder holding them, or fetch them once into ${cache} ` +
+  '(needs internet: helm pull + the cert-manager release)'
 
 /**
  * The folder to serve: CHARTS_DIR when set (it must be complete), else the cache when complete.
@@ -92,7 +93,8 @@ export function chartsDir(pins: ChartPins, opts: ChartsOptions): string {
   const missing = missingFrom(opts.cache, pins)
   if (missing.length)
     throw new Error(
-      `the real charts are not here (${path.relative(process.cwd(), opts.cache) || opts.cache} lacks ${missing.length} files): ${hint}`,
+      `the real charts are not here (${path.relative(process.cwd(), opts.cache) || opts.cache} ` +
+        `lacks ${missing.length} files): ${hint}`,
     )
   return opts.cache
 }
@@ -113,7 +115,8 @@ export async function ensureCharts(
     await pullCharts(pins, helm, opts.cache)
   } catch (error) {
     throw new Error(
-      `could not fetch the charts (${(error as Error).message.split('\n')[0]}): ${opts.hint ?? defaultHint(opts.cache)}`,
+      `could not fetch the charts (${(error as Error).message.split('\n')[0]}): ` +
+        `${opts.hint ?? defaultHint(opts.cache)}`,
     )
   }
   return chartsDir(pins, opts)

@@ -15,7 +15,10 @@ import { fastProfile, realisticProfile, startSim } from './index.ts'
 import { startCertManager, startPrometheusOperator } from './operators/index.ts'
 
 export interface CliOptions {
-  /** what --charts serves: the charts folder, the tools' folder, and the shell lines that point the host's programs at the repository */
+  /**
+   * what --charts serves: the charts folder, the tools' folder, and the shell lines that point the host's programs
+   * at the repository
+   */
   charts?: () => Promise<{ dir: string; bin: string; exports: (repo: ChartRepoServer) => string[] }>
   /** what to suggest once it runs (default: `kubectl get nodes`) */
   next?: string
@@ -48,7 +51,8 @@ export async function runCli(argv: string[], opts: CliOptions = {}): Promise<voi
   }
 
   console.log(
-    `kube-sim at ${sim.url} with ${nodes} node(s)${values.realistic ? ', realistic readiness times' : ''}. In another shell:\n`,
+    `kube-sim at ${sim.url} with ${nodes} node(s)${values.realistic ? ', realistic readiness times' : ''}. ` +
+      'In another shell:\n',
   )
   console.log(exports.join('\n'))
   console.log(`\n${opts.next ?? 'kubectl get nodes'}\nCtrl-C stops it.`)

@@ -150,7 +150,8 @@ export class Store {
       throw new ApiError(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${resKey(res)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${resKey(res)} "${name}": the object has been modified; ` +
+          'please apply your changes to the latest version and try again',
         { name, group: res.group, kind: res.resource },
       )
     }

@@ -75,7 +75,8 @@ for (const [namespace, whose] of [
   loadConfigTest(`--namespace=${namespace} is refused: ${whose} holds what is not ours`, () => {
     const problems = usageErrorOf([`--namespace=${namespace}`]).problems
     assert.equal(problems, [
-      `--namespace: "${namespace}" is ${whose}; the stack needs a namespace of its own (for example --namespace=monitoring)`,
+      `--namespace: "${namespace}" is ${whose}; ` +
+        'the stack needs a namespace of its own (for example --namespace=monitoring)',
     ])
   })
 }
@@ -247,7 +248,8 @@ loadConfigTest('a values file missing from --values-dir is a problem naming it a
   try {
     const error = usageErrorOf([`--values-dir=${dir.root}`])
     assert.equal(error.problems, [
-      `values file ${dir.path('tempo-values.yaml')} is missing: copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`,
+      `values file ${dir.path('tempo-values.yaml')} is missing: ` +
+        `copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`,
     ])
   } finally {
     dir.remove()
@@ -344,7 +346,8 @@ readValuesFileTest('a missing file: says so, and where a copy is', () => {
     assert.equal(values, {})
     assert.is(
       problem,
-      `values file ${dir.path('tempo-values.yaml')} is missing: copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`,
+      `values file ${dir.path('tempo-values.yaml')} is missing: ` +
+        `copy it from ${path.join(valuesDir, 'tempo-values.yaml')}`,
     )
   } finally {
     dir.remove()

@@ -175,7 +175,8 @@ checkDatasourcesTest('Loki missing: not ok, says what is wanted and what to chec
   assert.is(lokiCheck.ok, false)
   assert.is(
     lokiCheck.detail,
-    'missing; want http://loki.monitoring.svc.cluster.local:3100: check grafana-values.yaml (grafana.additionalDataSources) and re-run scripts/02-lgtm.mts',
+    'missing; want http://loki.monitoring.svc.cluster.local:3100: ' +
+      'check grafana-values.yaml (grafana.additionalDataSources) and re-run scripts/02-lgtm.mts',
   )
   assert.is(tempoCheck.ok, true)
 })
@@ -186,7 +187,8 @@ checkDatasourcesTest('Tempo at a wrong URL: the detail says what was found and w
   assert.is(tempoCheck.ok, false)
   assert.is(
     tempoCheck.detail,
-    `found at http://tempo:3100 type tempo (${kpsSource}), want http://tempo.monitoring.svc.cluster.local:3200 type tempo`,
+    `found at http://tempo:3100 type tempo (${kpsSource}), ` +
+      'want http://tempo.monitoring.svc.cluster.local:3200 type tempo',
   )
 })
 

@@ -39,7 +39,8 @@ renderCommandTest('works: plain arguments stay unquoted', () => {
         'values/loki-stack-values.yaml',
       ],
     }),
-    'helm upgrade --install loki grafana/loki-stack --namespace monitoring --version 2.10.3 -f values/loki-stack-values.yaml',
+    'helm upgrade --install loki grafana/loki-stack --namespace monitoring ' +
+      '--version 2.10.3 -f values/loki-stack-values.yaml',
   )
 })
 
@@ -55,7 +56,8 @@ renderCommandTest('a URL, a key=value and a context ARN stay unquoted', () => {
         'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml',
       ],
     }),
-    'kubectl --context arn:aws:eks:eu-west-1:123:cluster/x apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml',
+    'kubectl --context arn:aws:eks:eu-west-1:123:cluster/x apply -f ' +
+      'https://github.com/cert-manager/cert-manager/releases/download/v1.14.5/cert-manager.yaml',
   )
   assert.is(
     renderCommand({
@@ -135,12 +137,14 @@ for (const [name, stderr, transient] of [
   ['TLS handshake timeout', 'Unable to connect to the server: net/http: TLS handshake timeout', true],
   [
     '429 Too Many Requests',
-    'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later (429 Too Many Requests)',
+    'Error from server (TooManyRequests): the server has received too many requests ' +
+      'and has asked us to try again later (429 Too Many Requests)',
     true,
   ],
   [
     '500 Internal Server Error',
-    'Error: Kubernetes cluster unreachable: an error on the server ("500 Internal Server Error") has prevented the request from succeeding',
+    'Error: Kubernetes cluster unreachable: an error on the server ("500 Internal Server Error") ' +
+      'has prevented the request from succeeding',
     true,
   ],
   [
@@ -156,17 +160,22 @@ for (const [name, stderr, transient] of [
   ],
   [
     'request timeout',
-    'Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get pods)',
+    'Error from server (Timeout): the server was unable to return a response in the time allotted, ' +
+      'but may still be processing the request (get pods)',
     true,
   ],
   [
     'a webhook refusing connections (a readiness question)',
-    'Error from server (InternalError): Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": dial tcp 10.96.12.34:443: connect: connection refused',
+    'Error from server (InternalError): Internal error occurred: failed calling webhook "webhook.cert-manager.io": ' +
+      'failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": ' +
+      'dial tcp 10.96.12.34:443: connect: connection refused',
     false,
   ],
   [
     'a webhook timing out (a readiness question too)',
-    'Internal error occurred: failed calling webhook "mopentelemetrycollectorbeta.kb.io": Post "https://opentelemetry-operator-webhook.monitoring.svc:443/mutate": context deadline exceeded (Client.Timeout exceeded); i/o timeout',
+    'Internal error occurred: failed calling webhook "mopentelemetrycollectorbeta.kb.io": ' +
+      'Post "https://opentelemetry-operator-webhook.monitoring.svc:443/mutate": ' +
+      'context deadline exceeded (Client.Timeout exceeded); i/o timeout',
     false,
   ],
   ['NotFound', 'Error from server (NotFound): namespaces "monitoring" not found', false],

@@ -219,7 +219,8 @@ const parseRepoListTest = suite('parseRepoList')
 parseRepoListTest('works: name → URL', () => {
   assert.equal(
     parseRepoList(
-      '[{"name":"grafana","url":"https://grafana.github.io/helm-charts"},{"name":"open-telemetry","url":"http://127.0.0.1:8080/open-telemetry"}]',
+      '[{"name":"grafana","url":"https://grafana.github.io/helm-charts"},' +
+        '{"name":"open-telemetry","url":"http://127.0.0.1:8080/open-telemetry"}]',
     ),
     { grafana: 'https://grafana.github.io/helm-charts', 'open-telemetry': 'http://127.0.0.1:8080/open-telemetry' },
   )

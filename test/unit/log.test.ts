@@ -194,7 +194,8 @@ statusTest('--verbose: every change is printed', async () => {
   })
   assert.is(
     err(),
-    '… Waiting for loki\n  Waiting for loki: 0/1 ready (0.0s)\n  Waiting for loki: 1/1 ready (1.0s)\n✓ Waiting for loki (1.0s)\n',
+    '… Waiting for loki\n  Waiting for loki: 0/1 ready (0.0s)\n' +
+      '  Waiting for loki: 1/1 ready (1.0s)\n✓ Waiting for loki (1.0s)\n',
   )
 })
 

@@ -126,7 +126,8 @@ printErrorTest('a StepError without a command (a wait): its output is the detail
   )
   assert.is(
     err(),
-    '✗ tempo not ready after 10m\nDetails:\n  statefulset/tempo in monitoring: 0/1 ready\nHint: give more time with --timeout=20m\n',
+    '✗ tempo not ready after 10m\nDetails:\n  statefulset/tempo in monitoring: 0/1 ready\n' +
+      'Hint: give more time with --timeout=20m\n',
   )
 })
 

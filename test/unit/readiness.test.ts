@@ -489,11 +489,13 @@ describePodTest('works: the pod, its reason, container, image, last events and w
     }),
   ])
   assert.equal(lines, [
-    'monitoring/tempo-0 Pending: ImagePullBackOff in container tempo (image grafana/tempo:9.9.9) — Back-off pulling image "grafana/tempo:9.9.9"',
+    'monitoring/tempo-0 Pending: ImagePullBackOff in container tempo (image grafana/tempo:9.9.9) — ' +
+      'Back-off pulling image "grafana/tempo:9.9.9"',
     '    last events:',
     '      Normal Scheduled: Successfully assigned monitoring/tempo-0 to kind-worker',
     '      Warning Failed: Failed to pull image "grafana/tempo:9.9.9": not found',
-    '    try: check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a mirror)',
+    '    try: check the image name and tag, and that the nodes can reach the registry ' +
+      '(behind a proxy or offline, use a mirror)',
   ])
 })
 

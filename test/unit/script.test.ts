@@ -133,7 +133,11 @@ renderTeardownScriptTest('cert-manager only if our mark is on its namespace; its
   const text = renderTeardownScript(configOf(), {}, manifest, 'test')
   assert.match(
     text,
-    /^if \[ -n "\$\(kubectl get namespace cert-manager --ignore-not-found -o 'jsonpath=.*cert-manager-manifest\}'\)" \]; then$/m,
+    new RegExp(
+      /^if \[ -n "\$\(kubectl get namespace cert-manager --ignore-not-found /.source +
+        /-o 'jsonpath=.*cert-manager-manifest\}'\)" \]; then$/.source,
+      'm',
+    ),
   )
   assert.not.ok(text.includes('customresourcedefinition'), text)
   assert.not.ok(/kubectl delete namespace monitoring/.test(text))
@@ -146,7 +150,10 @@ renderTeardownScriptTest(
     assert.match(text, /customresourcedefinition\.apiextensions\.k8s\.io\/issuers\.cert-manager\.io/)
     assert.match(
       text,
-      /grep -E '\\\.\(monitoring\\\.coreos\\\.com\|opentelemetry\\\.io\|cert-manager\\\.io\|acme\\\.cert-manager\\\.io\)\$'/,
+      new RegExp(
+        /grep -E '\\\.\(monitoring\\\.coreos\\\.com\|opentelemetry\\\.io\|/.source +
+          /cert-manager\\\.io\|acme\\\.cert-manager\\\.io\)\$'/.source,
+      ),
     )
     assert.match(text, /^if \[ -z "\$\(helm list --namespace monitoring --short\)" \]; then$/m)
     assert.is(bashParses(text).status, 0)

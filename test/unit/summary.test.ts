@@ -103,7 +103,8 @@ renderSummaryTest('the password is a command to run, never a value', () => {
   const line = text.split('\n').find((l) => l.includes('password')) ?? ''
   assert.is(
     line,
-    "  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo",
+    '  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana ' +
+      "-o jsonpath='{.data.admin-password}' | base64 -d; echo",
   )
   assert.not.ok(text.includes('prom-operator'), "the chart's default password")
   assert.not.match(text, /password:\s*(?!kubectl )\S/)
@@ -193,7 +194,8 @@ grafanaAccessTest('works: a port-forward and the command that prints the passwor
     '',
     'Grafana',
     '  kubectl port-forward -n monitoring svc/kube-prometheus-stack-grafana 3000:80   → http://localhost:3000',
-    "  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo",
+    '  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana ' +
+      "-o jsonpath='{.data.admin-password}' | base64 -d; echo",
   ])
 })
 

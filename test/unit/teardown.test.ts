@@ -27,7 +27,12 @@ const aManifest = (...objects: ManifestObject[]) =>
     '# Copyright The cert-manager Authors.',
     ...objects.map(
       (o) =>
-        `---\n# Source: cert-manager/templates/${o.kind.toLowerCase()}.yaml\n${stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } })}`,
+        `---\n# Source: cert-manager/templates/${o.kind.toLowerCase()}.yaml\n` +
+        stringify({
+          apiVersion: o.apiVersion,
+          kind: o.kind,
+          metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) },
+        }),
     ),
     '---',
     '',
@@ -180,7 +185,8 @@ const deleteManifestCmdsTest = suite('deleteManifestCmds')
 const tail = ['--ignore-not-found', '--wait', '--timeout=10m']
 
 deleteManifestCmdsTest(
-  "works: webhook configurations first, then each namespace's objects, then cluster-wide ones, the namespace last; CRDs stay",
+  "works: webhook configurations first, then each namespace's objects, " +
+    'then cluster-wide ones, the namespace last; CRDs stay',
   () => {
     const argvs = deleteManifestCmds({}, certManager, { withCrds: false, timeout: '10m' }).map((c) => c.argv)
     assert.equal(argvs, [

@@ -155,7 +155,8 @@ buildReportTest(
     assert.is(c.ok, false)
     assert.is(
       c.detail,
-      'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff (Back-off pulling image "ghcr.io/open-telemetry/operator:bad")',
+      'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ' +
+        'ImagePullBackOff (Back-off pulling image "ghcr.io/open-telemetry/operator:bad")',
     )
     assert.match(c.hint ?? '', /^check the image name and tag/)
   },

@@ -79,7 +79,8 @@ function podLog(pod: KObject, container: string | null): Reply {
   const name = container ?? (containers.length === 1 ? containers[0].name : undefined)
   if (!name) {
     throw badRequest(
-      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`,
+      `a container name must be specified for pod ${pod.metadata.name}, ` +
+        `choose one of: [${containers.map((c) => c.name).join(' ')}]`,
     )
   }
   const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === name)

@@ -131,14 +131,17 @@ function checkPreconditions(obj: KObject, opts: DeleteOptions, call: Call): void
     throw new ApiError(
       409,
       'Conflict',
-      `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
+      `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": ` +
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
     )
   }
   if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
     throw new ApiError(
       409,
       'Conflict',
-      `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${obj.metadata.resourceVersion}`,
+      `Operation cannot be fulfilled on ${q.group ? `${q.resource}.${q.group}` : q.resource} "${obj.metadata.name}": ` +
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ` +
+        `ResourceVersion in meta: ${obj.metadata.resourceVersion}`,
     )
   }
 }

@@ -102,7 +102,8 @@ const unsupportedPatch = () =>
   new ApiError(
     415,
     'UnsupportedMediaType',
-    'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    'the body of the request was in an unknown format - accepted media types include: ' +
+      'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
   )
 
 /** Everything a create goes through; `track` sets managedFields on the final object. */

@@ -57,7 +57,9 @@ export function podEvents(ctx: Ctx, pod: KObject, run: PodRun) {
         type: 'Normal',
         reason: 'Pulled',
         fieldPath: c.fieldPath,
-        message: `Successfully pulled image "${c.image}" in ${pullMs}ms (${pullMs}ms including waiting). Image size: 4194304 bytes.`,
+        message:
+          `Successfully pulled image "${c.image}" in ${pullMs}ms (${pullMs}ms including waiting). ` +
+          'Image size: 4194304 bytes.',
       })),
     initContainersRan: () =>
       inits.forEach((c) => {

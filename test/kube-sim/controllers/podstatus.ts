@@ -163,7 +163,8 @@ function containerStatus(pod: KObject, run: PodRun, c: any) {
     case 'crashed':
       return waiting(
         'CrashLoopBackOff',
-        `back-off ${Math.min(300, 10 * 2 ** Math.max(0, run.restarts - 1))}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})`,
+        `back-off ${Math.min(300, 10 * 2 ** Math.max(0, run.restarts - 1))}s ` +
+          `restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})`,
       )
     case 'succeeded':
     case 'failed':
@@ -234,7 +235,10 @@ function pullWaiting(run: PodRun, image: string): [string, string] {
 /** containerd's message for an image that does not exist in the registry. */
 export function pullErrorMessage(image: string): string {
   const ref = imageRef(image)
-  return `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`
+  return (
+    `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": ` +
+    `failed to resolve reference "${ref}": ${ref}: not found`
+  )
 }
 
 /** `nginx` → `docker.io/library/nginx:latest`, as containerd reports it. */

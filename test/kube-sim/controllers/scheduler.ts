@@ -8,7 +8,8 @@ export function place(pod: KObject, nodes: KObject[], turn: number, opts: { noRo
   const total = nodes.length
   if (opts.noRoom)
     return unschedulable(
-      `0/${total} nodes are available: ${total} Insufficient cpu, ${total} Insufficient memory. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
+      `0/${total} nodes are available: ${total} Insufficient cpu, ${total} Insufficient memory. ` +
+        `preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
     )
   const pinned = pinnedNode(pod)
   const selector: Record<string, string> = pod.spec?.nodeSelector ?? {}
@@ -20,7 +21,8 @@ export function place(pod: KObject, nodes: KObject[], turn: number, opts: { noRo
   if (!total) return unschedulable('no nodes available to schedule pods')
   if (!fits.length)
     return unschedulable(
-      `0/${total} nodes are available: ${total} node(s) didn't match Pod's node affinity/selector. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,
+      `0/${total} nodes are available: ${total} node(s) didn't match Pod's node affinity/selector. ` +
+        `preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,
     )
   return { node: fits[turn % fits.length] }
 }

@@ -29,10 +29,10 @@ for (const layer of LAYERS) {
   test.before(async (ctx) => void (ctx.e = await startEnv(layer)))
   test.after((ctx) => stopEnv(ctx.e))
 
-  test('webhooks merge by name: a caBundle another manager patched in does not conflict with a server-side re-apply', async ({
-    e,
-  }) => {
-    const config = (policy: string) => `apiVersion: admissionregistration.k8s.io/v1
+  test(
+    'webhooks merge by name: ' + 'a caBundle another manager patched in does not conflict with a server-side re-apply',
+    async ({ e }) => {
+      const config = (policy: string) => `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: stack-admission}
 webhooks:
@@ -42,21 +42,22 @@ webhooks:
   sideEffects: None
   clientConfig: {service: {name: op, namespace: default, path: /validate}}
 `
-    await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Ignore'))
-    const bundle = Buffer.from('a CA').toString('base64')
-    await ok(e, [
-      'patch',
-      'validatingwebhookconfiguration',
-      'stack-admission',
-      '--type=json',
-      '--field-manager=cainjector',
-      `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${bundle}"}]`,
-    ])
-    await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Fail'))
-    const hook = (await json(e, ['get', 'validatingwebhookconfiguration', 'stack-admission'])).webhooks[0]
-    assert.is(hook.failurePolicy, 'Fail')
-    assert.is(hook.clientConfig.caBundle, bundle)
-  })
+      await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Ignore'))
+      const bundle = Buffer.from('a CA').toString('base64')
+      await ok(e, [
+        'patch',
+        'validatingwebhookconfiguration',
+        'stack-admission',
+        '--type=json',
+        '--field-manager=cainjector',
+        `-p=[{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":"${bundle}"}]`,
+      ])
+      await ok(e, ['apply', '--server-side', '--field-manager=helm', '-f', '-'], config('Fail'))
+      const hook = (await json(e, ['get', 'validatingwebhookconfiguration', 'stack-admission'])).webhooks[0]
+      assert.is(hook.failurePolicy, 'Fail')
+      assert.is(hook.clientConfig.caBundle, bundle)
+    },
+  )
 
   test('client-side apply twice: created, then unchanged (no new resourceVersion)', async ({ e }) => {
     assert.match(await ok(e, ['apply', '-f', '-'], deployment('nginx:1.27')), 'deployment.apps/web created')
@@ -71,7 +72,8 @@ webhooks:
 
   test('strategic merge patch merges containers and env by name', async ({ e }) => {
     const patch =
-      '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEBUG","value":"1"}]},{"name":"sidecar","image":"busybox:1.36"}]}}}}'
+      '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEBUG","value":"1"}]},' +
+      '{"name":"sidecar","image":"busybox:1.36"}]}}}}'
     await ok(e, ['patch', 'deploy', 'web', '-p', patch])
     const c = (await json(e, ['get', 'deploy', 'web'])).spec.template.spec.containers
     assert.equal(

@@ -37,7 +37,8 @@ spec:
   scope: Cluster
   names: {plural: realms, singular: realm, kind: Realm}
   versions:
-  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+  - {name: v1, served: true, storage: true, ` +
+    `schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
 `,
 )
 

@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert'
 import { json, kubectl, LAYERS, ok, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
 
 const configMaps = yaml(
-  'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: red, namespace: crud, labels: {color: red, tier: web}}\ndata: {a: "1"}',
+  'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: red, namespace: crud, labels: {color: red, tier: web}}\n' +
+    'data: {a: "1"}',
   'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: blue, namespace: crud, labels: {color: blue}}\ndata: {a: "2"}',
   'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: crud}\ndata: {a: "3"}',
 )

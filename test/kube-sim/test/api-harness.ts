@@ -24,7 +24,10 @@ export function toolBin(layer: Layer): Promise<string> {
   return extractLayer(layer, toolsDir)
 }
 
-/** The real charts and cert-manager manifests (`<dir>/<repo>/<chart>-<version>.tgz`, `<dir>/cert-manager/<version>/cert-manager.yaml`). */
+/**
+ * The real charts and cert-manager manifests (`<dir>/<repo>/<chart>-<version>.tgz`,
+ * `<dir>/cert-manager/<version>/cert-manager.yaml`).
+ */
 export function chartsDir(): string {
   const dir = process.env.CHARTS_DIR
   if (!dir)

@@ -7,7 +7,8 @@ import { $ } from 'zx'
 import { eventually, http, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 
 const CM = { group: '', resource: 'configmaps' }
-const crd = `
+const crd =
+  `
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: gadgets.example.com}
@@ -16,7 +17,8 @@ spec:
   scope: Namespaced
   names: {plural: gadgets, singular: gadget, kind: Gadget}
   versions:
-  - {name: v1, served: true, storage: true, subresources: {status: {}}, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+  - {name: v1, served: true, storage: true, subresources: {status: {}}, ` +
+  `schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
 `
 
 for (const layer of LAYERS) {

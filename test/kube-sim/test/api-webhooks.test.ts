@@ -23,7 +23,8 @@ ${extra}`
 
 const ENDPOINTS = { group: '', resource: 'endpoints' }
 const selectorless = (name: string) =>
-  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: hooks}\nspec: {ports: [{port: 443, targetPort: 8443}]}\n`
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: hooks}\n` +
+  'spec: {ports: [{port: 443, targetPort: 8443}]}\n'
 
 /** The Endpoints a controller writes once a pod behind the Service is ready. */
 function markReady(e: Env, name: string, ready: boolean) {
@@ -57,7 +58,8 @@ for (const layer of LAYERS) {
     assert.is(noService.exitCode, 1)
     assert.match(
       noService.stderr,
-      'Internal error occurred: failed calling webhook "cm-guard.example.io": failed to call webhook: Post "https://cm-guard.hooks.svc:443/validate?timeout=10s": service "cm-guard" not found',
+      'Internal error occurred: failed calling webhook "cm-guard.example.io": failed to call webhook: ' +
+        'Post "https://cm-guard.hooks.svc:443/validate?timeout=10s": service "cm-guard" not found',
     )
 
     await ok(e, ['apply', '-f', '-'], selectorless('cm-guard'))
@@ -85,7 +87,8 @@ for (const layer of LAYERS) {
     assert.is(out.exitCode, 1)
     assert.match(
       out.stderr,
-      'Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "cm-guard.example.io"',
+      'Error from server (InternalError): error when creating "STDIN": ' +
+        'Internal error occurred: failed calling webhook "cm-guard.example.io"',
     )
     assert.not.ok(e.sim.store.get({ group: '', resource: 'configmaps' }, 'default', 'blocked'))
     markReady(e, 'cm-guard', true)
@@ -100,7 +103,8 @@ for (const layer of LAYERS) {
       webhook(
         'sa-guard',
         'serviceaccounts',
-        '  namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [hooks]}]}',
+        '  namespaceSelector: {matchExpressions: ' +
+          '[{key: kubernetes.io/metadata.name, operator: NotIn, values: [hooks]}]}',
       ),
     )
     assert.is((await kubectl(e, ['create', 'serviceaccount', 'x', '-n', 'hooks', '--dry-run=server'])).exitCode, 0)
@@ -142,7 +146,9 @@ for (const layer of LAYERS) {
     assert.is(early.exitCode, 1)
     assert.match(
       early.stderr,
-      'failed calling webhook "lagging.example.io": failed to call webhook: Post "https://lagging.hooks.svc:443/validate?timeout=10s": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      'failed calling webhook "lagging.example.io": failed to call webhook: ' +
+        'Post "https://lagging.hooks.svc:443/validate?timeout=10s": ' +
+        'tls: failed to verify certificate: x509: certificate signed by unknown authority',
     )
     await eventually('the webhook to answer', async () => (await dryRunConfigMap(e)).exitCode === 0, 4000)
   })

@@ -50,7 +50,8 @@ lifecycle('deleting a namespace: Terminating, its content deleted, then the name
   c.store.onAny((e) => {
     if (e.res.resource === 'namespaces' && e.object.metadata.name === 'monitoring')
       phases.push(
-        `${e.type} ${e.object.status?.phase} objects:${c.list(R.pods, 'monitoring').length + c.list(R.deployments, 'monitoring').length}`,
+        `${e.type} ${e.object.status?.phase} objects:` +
+          `${c.list(R.pods, 'monitoring').length + c.list(R.deployments, 'monitoring').length}`,
       )
   })
   c.store.delete(R.namespaces, undefined, 'monitoring')

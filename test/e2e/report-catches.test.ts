@@ -58,6 +58,17 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     await s?.stop()
   })
 
+  test("a second stack's namespace: the operator webhook of the first one does not count as its own", async () => {
+    // nothing is installed in observability; the operator of monitoring answers the same dry run there
+    await kubectl(c, 'create', 'namespace', 'observability')
+    const { exitCode, checks } = await report({ STACK_NAMESPACE: 'observability' })
+    await kubectl(c, 'delete', 'namespace', 'observability')
+    assert.is(exitCode, 1)
+    assert.is(checks['webhook/operator'].ok, false)
+    assert.match(checks['webhook/operator'].detail, /observability\/opentelemetry-operator-webhook/)
+    assert.is((await report()).checks['webhook/operator'].ok, true)
+  })
+
   test('a pod kept unready: ❌ for its workload with the pod and the reason', async () => {
     c.sim.faults.pods.set('^tempo-0$', { kind: 'neverReady' })
     await kubectl(c, 'delete', 'pod', 'tempo-0', '-n', 'monitoring', '--wait=true')

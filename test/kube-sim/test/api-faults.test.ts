@@ -52,9 +52,12 @@ for (const layer of LAYERS) {
   })
 
   test('a time window: failures only until it closes', async ({ e }) => {
-    e.sim.faults.http.fail({ failure: 500, path: '/configmaps', untilMs: 400 })
-    assert.is((await kubectl(e, ['get', 'cm'])).exitCode, 1)
-    await new Promise((r) => setTimeout(r, 450))
+    // seconds, not milliseconds: a loaded machine may take a second to start kubectl
+    const windowMs = 4000
+    const closes = Date.now() + windowMs
+    e.sim.faults.http.fail({ failure: 500, path: '/configmaps', untilMs: windowMs })
+    assert.is((await kubectl(e, ['get', 'cm', '--request-timeout=1s'])).exitCode, 1)
+    await new Promise((r) => setTimeout(r, closes - Date.now() + 100))
     assert.is((await kubectl(e, ['get', 'cm'])).exitCode, 0)
   })
 

@@ -54,9 +54,8 @@ cluster.run()
 const deployments = suite<{ c: TestCluster }>('Deployment')
 deployments.after.each((ctx) => ctx.c.stop())
 
-deployments('becomes Available within a second: ReplicaSet and pods with labels, ownerRefs and status', async (ctx) => {
+deployments('becomes Available: ReplicaSet and pods with labels, ownerRefs and status', async (ctx) => {
   const c = (ctx.c = startCluster({ nodes: 3 }))
-  const started = Date.now()
   c.create(R.deployments, aDeployment({ name: 'web', replicas: 3 }))
   const d = await waitFor(
     c.store,
@@ -65,9 +64,9 @@ deployments('becomes Available within a second: ReplicaSet and pods with labels,
       const d = c.get(R.deployments, 'web')
       return condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' && d
     },
-    1000,
+    // a bound for a broken controller, not a speed claim: a loaded machine may take long
+    30_000,
   )
-  assert.ok(Date.now() - started < 1000)
   assert.is(condition(d, 'Available')?.status, 'True')
   assert.equal(
     { ...d.status, conditions: undefined },

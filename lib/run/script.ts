@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Config } from '../core/config.ts'
 import { releaseNamed, repoNames } from '../core/config.ts'
 import { sequence, type Action, type Step } from '../core/plan.ts'
+import { credentialsOf, withCredentialsFrom } from '../core/redact.ts'
 import { formatDuration } from '../core/settings.ts'
 import { knownReleaseNames, sections, type StepId } from '../core/stack.ts'
 import {
@@ -39,6 +40,10 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
       ` kube context ${config.context ?? '(the current one)'}.`,
     '# Safe to run again: each command leaves what is in place as it is.',
     'set -euo pipefail',
+    ...[...credentialVariables(config).values()].map(
+      ({ variable, host }) =>
+        `: "\${${variable}:?set ${variable}=user:password for ${host}: the credentials are not written here}"`,
+    ),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${…}, written for bash
     ...(opts.fromOwnFolder ? ['cd "$(dirname "${BASH_SOURCE[0]}")"  # the values files are beside this script'] : []),
   ]
@@ -53,10 +58,36 @@ function sectionNote(step: Step): string {
   return step.section === 'repos' ? '' : ` — ${sections[step.section].heading}, ${sections[step.section].script}`
 }
 
+/**
+ * The variable each distinct `user:password` of the configured URLs is read from, with the host it
+ * is for: the printed script names them and never spells the credentials out.
+ */
+function credentialVariables(config: Config): Map<string, { variable: string; host: string }> {
+  const variables = new Map<string, { variable: string; host: string }>()
+  for (const url of [...Object.values(config.repos), config.certManager.manifest]) {
+    const credentials = credentialsOf(url)
+    if (!credentials || variables.has(credentials)) continue
+    const variable = variables.size ? `STACK_URL_CREDENTIALS_${variables.size + 1}` : 'STACK_URL_CREDENTIALS'
+    variables.set(credentials, { variable, host: new URL(url).host })
+  }
+  return variables
+}
+
+/** A command as bash, each URL with credentials in double quotes, reading them from its variable. */
+function commandLine(config: Config, cmd: Command): string {
+  const variables = credentialVariables(config)
+  return cmd.argv.reduce((line, arg) => {
+    const found = variables.get(credentialsOf(arg) ?? '')
+    if (!found) return line
+    const word = `"${withCredentialsFrom(arg, found.variable).replace(/(["`\\])/g, '\\$1')}"`
+    return line.split(quote(arg)).join(word)
+  }, renderCommand(cmd))
+}
+
 /** What one action is in bash. */
 export function actionLines(config: Config, target: Target, action: Action, cwd: string): string[] {
   const timeout = formatDuration(config.timeoutMs)
-  const sh = (cmd: Command) => renderCommand(cmd)
+  const sh = (cmd: Command) => commandLine(config, cmd)
   switch (action.do) {
     case 'check-app-namespace': {
       const ns = config.appNamespace

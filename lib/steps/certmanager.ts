@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import type { Config } from '../core/config.ts'
 import { StepError } from '../core/errors.ts'
+import { redactCredentials } from '../core/redact.ts'
 import type { WebhookId } from '../core/stack.ts'
 import type { Command } from '../tools/exec.ts'
 import {
@@ -55,7 +56,8 @@ export function applyCertManagerCmds(config: Pick<Config, 'certManager'>, target
  * file (a mirror copy, an edited manifest) is fingerprinted by its content.
  */
 export function manifestFingerprint(location: string, read = (p: string) => fs.readFileSync(p)): string {
-  if (/^https?:\/\//.test(location)) return location
+  // credentials do not name the manifest, and our mark must not keep them in the cluster
+  if (/^https?:\/\//.test(location)) return redactCredentials(location)
   return `sha256:${createHash('sha256').update(read(location)).digest('hex').slice(0, 32)}`
 }
 

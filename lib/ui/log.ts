@@ -3,6 +3,7 @@
 // end ✓ with the elapsed time only when their work succeeded (kind's cli/status.go).
 import chalk, { Chalk, type ChalkInstance } from 'chalk'
 import type { Verbosity } from '../core/config.ts'
+import { redactCredentials } from '../core/redact.ts'
 import { languageOf, type Lang } from './i18n.ts'
 
 export interface LogOptions {
@@ -74,7 +75,7 @@ export class Log {
   /** stdout: a line of the dry-run script or of the report */
   print(text: string) {
     this.clearLive()
-    this.out.write(`${text}\n`)
+    this.out.write(`${redactCredentials(text)}\n`)
     this.drawLive()
   }
 
@@ -126,7 +127,7 @@ export class Log {
 
   private line(text: string) {
     this.clearLive()
-    this.err.write(`${text}\n`)
+    this.err.write(`${redactCredentials(text)}\n`)
     this.drawLive()
   }
 
@@ -150,7 +151,7 @@ export class Log {
     const columns = (this.err as NodeJS.WriteStream).columns ?? 120
     for (const a of this.active) {
       const text = `${frames[this.frame]} ${a.title}${a.detail ? ` — ${a.detail}` : ''} (${elapsed(a.started)})`
-      this.err.write(`${this.c.cyan(text.slice(0, columns - 1))}\n`)
+      this.err.write(`${this.c.cyan(redactCredentials(text).slice(0, columns - 1))}\n`)
     }
     this.drawn = this.active.size
   }

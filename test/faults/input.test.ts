@@ -10,6 +10,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
+  helm,
   knownSecrets,
   kubectl,
   layers,
@@ -225,6 +226,23 @@ for (const layer of suiteLayers) {
     ).stdout
     assert.is(Buffer.from(stored, 'base64').toString(), password)
     assert.equal(leakedSecrets([`oops ${password}`], [password]).length, 1, 'the leak check cannot see a leak')
+  })
+
+  test('secrets: credentials in a chart mirror and a manifest URL are never shown: run, dry run, failure', async () => {
+    const password = `Mirr0r-${Math.random().toString(36).slice(2)}`
+    knownSecrets.push(password)
+    const mirror = s.repo.url.replace('http://', `http://ops:${password}@`)
+    const run = await runScript(c, '02-lgtm.mts', ['--verbose', `--chart-mirror=${mirror}`])
+    assert.ok(run.output.includes('***@127.0.0.1'), run.output)
+    // helm keeps them in its repository list, so a leak was possible
+    assert.ok((await helm(c, 'repo', 'list', '-o', 'json')).stdout.includes(password), 'the mirror was not used')
+    const dry = await runScript(c, 'all.mts', ['--dry-run', `--chart-mirror=${mirror}`])
+    assert.is(dry.exitCode, 0, dry.output)
+    assert.match(dry.stdout, /"http:\/\/\$\{STACK_URL_CREDENTIALS\}@127\.0\.0\.1:\d+\/grafana"/)
+    const manifest = `http://ops:${password}@127.0.0.1:9/cert-manager.yaml`
+    const failing = await runScript(c, '03-cert-manager.mts', ['--verbose', `--cert-manager-manifest=${manifest}`])
+    assert.is.not(failing.exitCode, 0, failing.output)
+    assert.match(failing.stderr, /http:\/\/\*\*\*@127\.0\.0\.1:9\/cert-manager\.yaml/)
   })
 
   test('no output of any scenario in this run shows a secret', () => {

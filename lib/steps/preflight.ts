@@ -86,13 +86,16 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
  * One try within kubectl's 4 s request timeout: a server that does not answer is unreachable, and
  * the user hears so at once. One that answers with a stumble (500, 429) is tried again.
  */
-async function reachServer(ctx: Context) {
+export async function reachServer(ctx: Pick<Context, 'runner' | 'target'>) {
   const once = await ctx.runner.once(versionCmd(ctx.target))
-  const answered =
-    once.exitCode !== 0 &&
-    isTransient(once.stderr) &&
-    !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(once.stderr)
-  return answered ? ctx.runner.probe(versionCmd(ctx.target)) : once
+  return once.exitCode !== 0 && answeredWithAStumble(once.stderr) ? ctx.runner.probe(versionCmd(ctx.target)) : once
+}
+
+/** The server answered, with an error worth another try (500, 429): not silence, which is no answer. */
+export function answeredWithAStumble(stderr: string): boolean {
+  return (
+    isTransient(stderr) && !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(stderr)
+  )
 }
 
 /** What `kubectl config view -o json` shows of the (merged) kubeconfig. */

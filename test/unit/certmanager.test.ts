@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
@@ -191,5 +194,20 @@ applyCertManagerTest('a deployment deleted since: the manifest is applied again'
   assert.ok(asked.includes(`kubectl apply -f ${seedUrl}`), asked.join('\n'))
   assert.is(ctx.outcomes[0]?.action, 'applied')
 })
+
+applyCertManagerTest(
+  'another manifest than the one applied (a new version, an edited file): applied again',
+  async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cm-')), 'cert-manager.yaml')
+    fs.writeFileSync(file, 'kind: Namespace\n')
+    for (const manifest of [seedUrl.replace('v1.14.5', 'v1.21.1'), file]) {
+      const { ctx, asked } = appliedBefore(['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'])
+      ctx.config.certManager = { ...ctx.config.certManager, manifest }
+      await applyCertManager(ctx)
+      assert.ok(asked.includes(`kubectl apply -f ${manifest}`), `${manifest} not applied: ${asked.join(', ')}`)
+    }
+    fs.rmSync(path.dirname(file), { recursive: true })
+  },
+)
 
 applyCertManagerTest.run()

@@ -71,6 +71,24 @@ export const settingDefs: SettingDef[] = [
     example: '2m',
     help: 'how long a pod may sit in ImagePullBackOff, CrashLoopBackOff or Unschedulable before its step fails',
   },
+  {
+    flag: 'fail-if-busy',
+    kind: 'boolean',
+    default: false,
+    help:
+      "stop at once (exit 1) when another run holds this stack's lock, or a helm operation on a release may still" +
+      ' be running, instead of waiting for it (at most --timeout)',
+  },
+  {
+    flag: 'lease-duration',
+    kind: 'duration',
+    default: '30s',
+    example: '30s',
+    help:
+      "how long this run's lock outlives it if it dies without releasing it (the lock is renewed every third of" +
+      ' that; a run that ended on this machine is seen at once)',
+    advanced: true,
+  },
   { flag: 'verbose', kind: 'boolean', default: false, help: 'also print every query and each retry' },
   { flag: 'quiet', kind: 'boolean', default: false, help: 'print only warnings, errors and the summary' },
   { flag: 'json', kind: 'boolean', default: false, help: 'print the report as JSON (05-verify, all)' },
@@ -213,6 +231,10 @@ export interface Config {
   purge: boolean
   timeoutMs: number
   stuckAfterMs: number
+  /** stop instead of waiting for another run's lock or a release's helm operation in flight */
+  failIfBusy: boolean
+  /** how long the run's lock (a Lease) outlives a run that died holding it */
+  leaseDurationMs: number
   dryRun: boolean
   json: boolean
   verbosity: Verbosity
@@ -311,6 +333,8 @@ export function buildConfig(
     purge: v.purge as boolean,
     timeoutMs: v.timeout as number,
     stuckAfterMs: v['stuck-after'] as number,
+    failIfBusy: v['fail-if-busy'] as boolean,
+    leaseDurationMs: v['lease-duration'] as number,
     dryRun: v['dry-run'] as boolean,
     json: v.json as boolean,
     verbosity: v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'normal',

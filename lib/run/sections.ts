@@ -37,18 +37,30 @@ export function sectionScript(scope: StepId[] | 'all', summary: string): Script 
   }
 }
 
+/**
+ * Runs the steps; a plan that changes the cluster holds the stack's lock throughout (one run at a
+ * time per cluster and stack, lib/steps/lease.ts). A read-only one (05-verify) takes none, so it
+ * never waits behind a long install: it says so when a run is changing the stack under it.
+ */
 async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean }): Promise<void> {
   const startedAt = Date.now()
-  const { executePlan } = await import('./execute.ts')
-  const results = await executePlan(ctx, steps, async (step, run) => {
-    ctx.log.header(step.title)
-    try {
-      await run()
-    } catch (error) {
-      printError(ctx.log, error)
-      throw error
-    }
-  })
+  const [{ executePlan }, { noteLiveLock, withLease }] = await Promise.all([
+    import('./execute.ts'),
+    import('../steps/lease.ts'),
+  ])
+  const execute = () =>
+    executePlan(ctx, steps, async (step, run) => {
+      ctx.log.header(step.title)
+      try {
+        await run()
+      } catch (error) {
+        printError(ctx.log, error)
+        throw error
+      }
+    })
+  const changes = changesCluster(steps)
+  if (!changes) await noteLiveLock(ctx)
+  const results = changes ? await withLease(ctx, execute) : await execute()
   if (opts.summary) {
     const titled = results.map((result) => ({ result, title: steps.find((s) => s.id === result.id)!.title }))
     for (const line of renderSummary(ctx, titled, startedAt, ctx.log.c, ctx.log.lang)) ctx.log.info(line)
@@ -56,6 +68,17 @@ async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean })
   const code = planExitCode(results)
   // each error was printed under its step: the frame only sets the exit code
   if (code) throw new ExitError(code)
+}
+
+/** A script whose whole run holds the stack's lock (teardown, which changes the cluster outside a plan). */
+export function locked(script: Script): Script {
+  return {
+    ...script,
+    async run(ctx) {
+      const { withLease } = await import('../steps/lease.ts')
+      await withLease(ctx, () => script.run(ctx))
+    },
+  }
 }
 
 /** Every script reads these. */
@@ -71,11 +94,29 @@ export const frameSettings = [
   'quiet',
 ]
 
-/** The settings the steps' actions read. */
+/** What a script that holds the stack's lock reads (teardown's too). */
+export const lockSettings = ['fail-if-busy', 'lease-duration']
+
+/** The settings the steps' actions read, and the lock's when they change the cluster. */
 export function settingsOf(config: Config, steps: Step[]): string[] {
   const used = steps.flatMap((s) => s.actions.flatMap((a) => actionSettings(config, a)))
-  return [...new Set([...frameSettings, ...used])]
+  return [...new Set([...frameSettings, ...(changesCluster(steps) ? lockSettings : []), ...used])]
 }
+
+/** Whether any action changes the cluster (or helm's repositories), and so needs the lock. */
+export function changesCluster(steps: Step[]): boolean {
+  return steps.some((s) => s.actions.some((a) => !readOnlyActions.includes(a.do)))
+}
+
+const readOnlyActions: Action['do'][] = [
+  'check-app-namespace',
+  'require-namespace',
+  'require-cert-manager',
+  'wait-release',
+  'wait-cert-manager',
+  'webhook',
+  'report',
+]
 
 function actionSettings(config: Config, action: Action): string[] {
   switch (action.do) {

@@ -1,13 +1,22 @@
 // Teardown as a script: what is ours and present, confirmed, then removed (lib/steps/teardown.ts);
 // in a dry run, the same removals printed as bash (lib/run/script.ts).
 import { confirm, describeInventory, inventory, manifestObjects, readManifest, removeAll } from '../steps/teardown.ts'
-import { frameSettings, type Script } from './sections.ts'
+import { frameSettings, lockSettings, locked, type Script } from './sections.ts'
 import { renderTeardownScript } from './script.ts'
 
 export function teardownScript(summary: string): Script {
-  return {
+  // one run at a time per cluster and stack: the whole teardown holds the lock
+  return locked({
     summary,
-    settings: () => [...frameSettings, 'namespace', 'yes', 'purge', 'cert-manager-version', 'cert-manager-manifest'],
+    settings: () => [
+      ...frameSettings,
+      ...lockSettings,
+      'namespace',
+      'yes',
+      'purge',
+      'cert-manager-version',
+      'cert-manager-manifest',
+    ],
     async run(ctx) {
       // what these scripts installed, newest first
       const found = await inventory(ctx)
@@ -30,5 +39,5 @@ export function teardownScript(summary: string): Script {
       const manifest = manifestObjects(await readManifest(config.certManager.manifest))
       return renderTeardownScript(config, target, manifest, printedBy)
     },
-  }
+  })
 }

@@ -1,0 +1,269 @@
+// One changing run at a time per cluster and stack (issue 18): the run holds a Lease (see
+// lib/tools/lease.ts) from before its first change to after its last. A second run says who
+// holds it and waits (at most --timeout), or stops at once with --fail-if-busy. The Lease is
+// renewed every third of --lease-duration while the run lives and deleted at its end; a holder
+// that died is followed once its Lease expires, or at once when it ran on this machine.
+import fs from 'node:fs'
+import os from 'node:os'
+import { sleep } from 'zx'
+import { InterruptedError, StepError } from '../core/errors.ts'
+import { formatDuration } from '../core/settings.ts'
+import type { ProcessOutput } from 'zx'
+import { failure, lastLine, type Command } from '../tools/exec.ts'
+import type { KubeObject } from '../tools/kubectl.ts'
+import {
+  commandOf,
+  createLeaseCmd,
+  deleteLeaseCmd,
+  describeHolder,
+  getLeaseCmd,
+  LEASE_NAMESPACE,
+  leaseName,
+  leaseObject,
+  leaseRefusal,
+  lockState,
+  parseLock,
+  replaceLeaseCmd,
+  type Holder,
+  type Lock,
+} from '../tools/lease.ts'
+import type { Context } from './context.ts'
+
+/** Runs `work` holding this stack's lock: taken first (waiting for another run), released after. */
+export async function withLease<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+  const me = thisRun()
+  const held = await acquire(ctx, me)
+  const renewal = keepRenewed(ctx, me, held)
+  try {
+    return await work()
+  } finally {
+    await release(ctx, await renewal.stop())
+  }
+}
+
+/** A read-only run takes no lock; it says when another run is changing the stack under it. */
+export async function noteLiveLock(ctx: Context): Promise<void> {
+  const lease = await readLease(ctx)
+  const lock = lease && parseLock(lease, ctx.config.namespace)
+  if (!lock || lockState(lock, Date.now(), here()).kind !== 'live') return
+  ctx.log.warn(
+    `${describeHolder(lock.holder, Date.now())} is changing this stack now: what follows shows it part-way` +
+      ' (run again once it has ended)',
+  )
+}
+
+/** This process, as the Lease names its holder. */
+function thisRun(): Holder {
+  return {
+    host: os.hostname(),
+    machine: here().machine,
+    pid: process.pid,
+    command: commandOf(process.argv, process.cwd()),
+    startedAt: Math.round(performance.timeOrigin),
+  }
+}
+
+let machine: string | undefined
+
+/**
+ * Where a pid means this very process space: the host, its boot (pids restart with it) and, on
+ * Linux, the pid namespace (two containers on one host share the first two, not their pids).
+ */
+function here(): { machine: string; isRunning(pid: number): boolean } {
+  const read = (what: () => string) => {
+    try {
+      return what().trim()
+    } catch {
+      return ''
+    }
+  }
+  machine ??= [
+    os.hostname(),
+    read(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+    read(() => fs.readlinkSync('/proc/self/ns/pid')),
+  ]
+    .filter(Boolean)
+    .join(' ')
+  return { machine, isRunning }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it runs, as another user
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+type Attempt = { held: KubeObject } | { busy: Lock }
+
+/** The lock, taken now, or after the run holding it ends (at most --timeout); refused with --fail-if-busy. */
+async function acquire(ctx: Context, me: Holder): Promise<KubeObject> {
+  const first = await tryAcquire(ctx, me)
+  if ('held' in first) return first.held
+  const where = `lease ${LEASE_NAMESPACE}/${leaseName(ctx.config.namespace)}`
+  const holder = describeHolder(first.busy.holder, Date.now())
+  if (ctx.config.failIfBusy)
+    throw new StepError(`another run is changing stack ${ctx.config.namespace}: ${holder} (${where}); nothing done`, {
+      hint: 'run again once it has ended, or without --fail-if-busy to wait for it (at most --timeout)',
+    })
+  ctx.log.warn(`another run is changing stack ${ctx.config.namespace}: ${holder} (${where}); waiting for it to end`)
+  const { timeoutMs, leaseDurationMs } = ctx.config
+  const title = `Waiting ≤ ${formatDuration(timeoutMs)} for the lock on stack ${ctx.config.namespace}`
+  return ctx.log.status(title, async (status) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      // a released lock is noticed within 2 s, an expired one within a third of its duration
+      await sleep(Math.min(2000, leaseDurationMs / 3))
+      const attempt = await tryAcquire(ctx, me)
+      if ('held' in attempt) return attempt.held
+      status.update(`held by ${describeHolder(attempt.busy.holder, Date.now())}`)
+      if (Date.now() >= deadline)
+        throw new StepError(
+          `another run still holds the lock on stack ${ctx.config.namespace} after ` +
+            `${formatDuration(timeoutMs)}: ${describeHolder(attempt.busy.holder, Date.now())} (${where}); nothing done`,
+          {
+            hint:
+              'wait for it to end, or stop it if it hangs (a lock whose run died is taken over once it expires,' +
+              ` --lease-duration ${formatDuration(leaseDurationMs)}); --timeout sets how long to wait`,
+          },
+        )
+    }
+  })
+}
+
+/**
+ * One try: create the Lease; when it exists, read it and take it over if its holder is gone,
+ * replacing exactly the version read, so of two runs taking over at once only one wins.
+ */
+async function tryAcquire(ctx: Context, me: Holder): Promise<Attempt> {
+  const { namespace, leaseDurationMs } = ctx.config
+  for (;;) {
+    const fresh = leaseObject({ stackNamespace: namespace, holder: me, durationMs: leaseDurationMs, now: Date.now() })
+    const created = await ctx.runner.probe(createLeaseCmd(ctx.target, fresh))
+    if (created.exitCode === 0) return { held: created.json() }
+    if (leaseRefusal(created.stderr) !== 'exists') throw lockFailure(createLeaseCmd(ctx.target, fresh), created)
+    const lease = await readLease(ctx)
+    if (!lease) continue // released between the two calls
+    const lock = parseLock(lease, namespace)
+    if (!lock)
+      throw new StepError(`lease ${LEASE_NAMESPACE}/${lease.metadata.name} exists but was not made by these scripts`, {
+        hint: `these scripts lock stack ${namespace} with it: rename or delete that Lease, or use another --namespace`,
+      })
+    const state = lockState(lock, Date.now(), here())
+    if (state.kind === 'live') return { busy: lock }
+    const next = leaseObject({
+      stackNamespace: namespace,
+      holder: me,
+      durationMs: leaseDurationMs,
+      now: Date.now(),
+      previous: lease,
+    })
+    const taken = await ctx.runner.probe(replaceLeaseCmd(ctx.target, next))
+    if (taken.exitCode === 0) {
+      const why =
+        state.kind === 'ended' ? 'its process has ended' : `its lease expired ${formatDuration(state.agoMs)} ago`
+      ctx.log.warn(`took over the lock on stack ${namespace} from ${describeHolder(lock.holder, Date.now())}: ${why}`)
+      return { held: taken.json() }
+    }
+    // another run took it over first, or its holder released it: look again
+    if (!leaseRefusal(taken.stderr)) throw lockFailure(replaceLeaseCmd(ctx.target, next), taken)
+  }
+}
+
+async function readLease(ctx: Context): Promise<KubeObject | undefined> {
+  const cmd = getLeaseCmd(ctx.target, ctx.config.namespace)
+  const out = await ctx.runner.probe(cmd)
+  if (out.exitCode === 0) return out.json()
+  if (leaseRefusal(out.stderr) === 'not-found') return undefined
+  throw lockFailure(cmd, out)
+}
+
+function lockFailure(cmd: Command, out: ProcessOutput): StepError {
+  const { message, details } = failure(cmd, out)
+  return new StepError(`could not take the lock on this stack: ${message}`, {
+    ...details,
+    hint:
+      `the scripts hold a Lease in namespace ${LEASE_NAMESPACE} while they change the cluster: ` +
+      'your user needs to create, update and delete leases.coordination.k8s.io there',
+  })
+}
+
+/**
+ * Renews the Lease every third of its duration, so it outlives a missed renewal or two. A renewal
+ * refused because the Lease changed means another run took it over (this one was thought dead):
+ * said once, and no longer renewed or released. `stop` returns the Lease still held, if any.
+ */
+function keepRenewed(ctx: Context, me: Holder, held: KubeObject) {
+  let current: KubeObject | undefined = held
+  let renewing: Promise<void> | undefined
+  const renew = async (lease: KubeObject) => {
+    const next = leaseObject({
+      stackNamespace: ctx.config.namespace,
+      holder: me,
+      durationMs: ctx.config.leaseDurationMs,
+      now: Date.now(),
+      previous: lease,
+    })
+    const out = await ctx.runner.once(replaceLeaseCmd(ctx.target, next))
+    if (out.exitCode === 0) {
+      current = out.json()
+      return
+    }
+    if (leaseRefusal(out.stderr)) {
+      current = undefined
+      ctx.log.warn(
+        `this run lost its lock on stack ${ctx.config.namespace} (${lastLine(out.stderr)}): another run may now` +
+          ' change the stack alongside it',
+      )
+      return
+    }
+    ctx.log.warn(
+      `could not renew this run's lock on stack ${ctx.config.namespace} (${lastLine(out.stderr)}); trying again` +
+        ` in ${formatDuration(ctx.config.leaseDurationMs / 3)}`,
+    )
+  }
+  const timer = setInterval(() => {
+    if (renewing || !current) return
+    renewing = renew(current)
+      // interrupted: the run is ending, and a renewal is the last thing to report
+      .catch((error) => {
+        if (!(error instanceof InterruptedError)) ctx.log.warn(`could not renew this run's lock: ${error}`)
+      })
+      .finally(() => (renewing = undefined))
+  }, ctx.config.leaseDurationMs / 3)
+  // the lock never keeps a finished run alive
+  timer.unref()
+  return {
+    async stop(): Promise<KubeObject | undefined> {
+      clearInterval(timer)
+      await renewing
+      return current
+    },
+  }
+}
+
+/**
+ * Deletes the Lease if it is still the version this run wrote (one taken over is another run's).
+ * A failure is said, never thrown over the run's own outcome.
+ */
+async function release(ctx: Context, lease: KubeObject | undefined): Promise<void> {
+  if (!lease) return
+  const cmd = deleteLeaseCmd(ctx.target, ctx.config.namespace, String(lease.metadata.resourceVersion))
+  let why: string
+  try {
+    const out = await ctx.runner.probe(cmd)
+    if (out.exitCode === 0 || leaseRefusal(out.stderr)) return
+    why = lastLine(out.stderr)
+  } catch (error) {
+    // interrupted: the frame says so, and the next run on this machine sees this one ended
+    if (error instanceof InterruptedError) return
+    why = String(error)
+  }
+  ctx.log.warn(
+    `could not release the lock on stack ${ctx.config.namespace} (${why}): the next run takes it over once it` +
+      ` expires, within ${formatDuration(ctx.config.leaseDurationMs)}`,
+  )
+}

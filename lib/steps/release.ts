@@ -9,6 +9,7 @@ import {
   decideRelease,
   getValuesCmd,
   historyCmd,
+  lastChange,
   lastGoodRevision,
   listCmd,
   parseReleaseList,
@@ -30,6 +31,7 @@ import {
 import type { Context } from '../steps/context.ts'
 import { listObjects } from '../tools/kubectl.ts'
 import { formatDuration } from '../core/settings.ts'
+import { sleep } from 'zx'
 import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
 
 /**
@@ -111,7 +113,8 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
 }
 
 async function converge(ctx: Context, release: Release): Promise<void> {
-  const action = await releaseAction(ctx, release)
+  const found = await releaseAction(ctx, release)
+  const action = found.kind === 'wait' ? await waitForOperation(ctx, release, found) : found
   if (action.kind === 'skip') {
     ctx.log.ok(`${release.name}: ${action.reason}`)
   } else {
@@ -162,20 +165,66 @@ export async function waitForRelease(ctx: Context, name: string): Promise<void> 
   await waitForWorkloads(ctx, release.name, await releaseWorkloads(ctx, [release]), { timeoutMs, stuckAfterMs })
 }
 
-/** What the release needs now, from `helm list` and (when deployed) `helm get values`. */
+/**
+ * What the release needs now, from `helm list` and, when deployed, `helm get values`, else (stuck)
+ * `helm history`: the revision to return to, and when the operation that left it so started.
+ */
 export async function releaseAction(ctx: Context, release: Release): Promise<ReleaseAction> {
   const state = await releaseState(ctx, release)
-  const deployed =
+  const deployedValues =
     state?.status === 'deployed'
       ? (await ctx.runner.query(getValuesCmd(ctx.target, release.name, release.namespace))).json()
       : undefined
-  const stuck = state && state.status !== 'deployed'
-  const good = stuck
-    ? lastGoodRevision(
-        (await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[],
-      )
-    : undefined
-  return decideRelease(release, release.values, state, deployed, good, otherPins(ctx.config.profile, release.name))
+  const history =
+    state && state.status !== 'deployed'
+      ? ((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[])
+      : []
+  return decideRelease(
+    release,
+    { state, deployedValues, goodRevision: lastGoodRevision(history), changedAt: lastChange(history) },
+    {
+      desiredValues: release.values,
+      otherPins: otherPins(ctx.config.profile, release.name),
+      now: Date.now(),
+      helmTimeoutMs: ctx.config.timeoutMs,
+    },
+  )
+}
+
+/** How often a release with an operation in flight is read again (a `helm list` and a `helm history` each time). */
+const OPERATION_POLL_MS = 2000
+
+/**
+ * A helm operation may still be running on the release (another terminal's, or one whose run was
+ * killed): nothing is done to it until it ends or is older than --timeout, read again every few
+ * seconds. With --fail-if-busy the step stops at once instead.
+ */
+async function waitForOperation(
+  ctx: Context,
+  release: Release,
+  first: Extract<ReleaseAction, { kind: 'wait' }>,
+): Promise<Exclude<ReleaseAction, { kind: 'wait' }>> {
+  if (ctx.config.failIfBusy)
+    throw new StepError(`${release.name}: ${first.reason}; nothing done`, {
+      hint: 'run again once that operation has ended, or without --fail-if-busy to wait for it',
+    })
+  ctx.log.warn(`${release.name}: ${first.reason}; waiting for it`)
+  const title = `Waiting ≤ ${formatDuration(first.until - Date.now())} for the helm operation on ${release.name}`
+  return ctx.log.status(title, async (status) => {
+    // bounded by --timeout even if the writer's clock runs ahead of ours
+    const deadline = Date.now() + ctx.config.timeoutMs
+    for (let action: ReleaseAction = first; ; ) {
+      await sleep(Math.max(0, Math.min(OPERATION_POLL_MS, action.until - Date.now())))
+      ctx.releaseLists.delete(release.namespace)
+      action = await releaseAction(ctx, release)
+      if (action.kind !== 'wait') return action
+      status.update(action.reason)
+      if (Date.now() >= deadline)
+        throw new StepError(`${release.name}: still ${action.reason}`, {
+          hint: 'check who runs helm on it (`helm history`), then run again',
+        })
+    }
+  })
 }
 
 /** The charts other profiles pin for this release name (a profile switch replaces the release). */
@@ -287,7 +336,7 @@ export function expectedWorkloads(release: Release): WorkloadRef[] {
   }))
 }
 
-function outcomeOf(action: ReleaseAction) {
+function outcomeOf(action: Exclude<ReleaseAction, { kind: 'wait' }>) {
   return (
     { skip: 'unchanged', install: 'installed', upgrade: 'upgraded', heal: 'healed', replace: 'replaced' } as const
   )[action.kind]

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import path from 'node:path'
 import type { Release } from '../core/config.ts'
+import { formatDuration } from '../core/settings.ts'
 import { normalizeValues } from '../core/values.ts'
 import type { Command } from './exec.ts'
 import type { KubeObject, Target } from './kubectl.ts'
@@ -152,6 +153,8 @@ export interface HistoryEntry {
   revision: number
   status: string
   chart: string
+  /** when helm wrote the revision (RFC 3339, with the writer's offset): an operation's start */
+  updated?: string
 }
 
 /** The newest revision that was once `deployed` or is `superseded`: what a rollback returns to. */
@@ -160,6 +163,13 @@ export function lastGoodRevision(history: HistoryEntry[]): number | undefined {
     .filter((h) => h.status === 'deployed' || h.status === 'superseded')
     .map((h) => h.revision)
     .sort((a, b) => b - a)[0]
+}
+
+/** When the newest revision was written, in ms since the epoch (undefined: not known). */
+export function lastChange(history: HistoryEntry[]): number | undefined {
+  const newest = [...history].sort((a, b) => b.revision - a.revision)[0]
+  const at = Date.parse(newest?.updated ?? '')
+  return Number.isNaN(at) ? undefined : at
 }
 
 /** A chart and version a profile pins for a release. */
@@ -175,22 +185,54 @@ export type ReleaseAction =
   | { kind: 'heal'; how: 'uninstall'; reason: string }
   | { kind: 'heal'; how: 'rollback'; revision: number; reason: string }
   | { kind: 'replace'; reason: string }
+  /** a helm operation may still be running on it: nothing is done to it before `until` (ms since the epoch) */
+  | { kind: 'wait'; until: number; reason: string }
+
+/** What was found of a release in the cluster. */
+export interface ReleaseFound {
+  /** undefined: not installed */
+  state?: ReleaseState
+  /** the values it was deployed with (`helm get values`) */
+  deployedValues?: unknown
+  /** the revision a rollback returns to */
+  goodRevision?: number
+  /** when its newest revision was written (`lastChange`), in ms since the epoch */
+  changedAt?: number
+}
+
+/** A state helm writes when an operation starts and replaces when it ends (pending-install, -upgrade, -rollback). */
+const inFlight = (status: string) => status.startsWith('pending-') || status === 'uninstalling'
 
 /**
- * What a release needs, from its desired spec, its state (undefined: absent) and the values it
- * was deployed with. A release stuck `pending-*` or `failed` is healed first: rolled back when it
- * has a good revision to return to, uninstalled (and then installed again) when it never had one.
+ * What a release needs, from its desired spec and values and what was found. A release stuck
+ * `pending-*` or `failed` is healed first: rolled back when it has a good revision to return to,
+ * uninstalled (and then installed again) when it never had one. A pending state is also what a
+ * helm still at work shows: it is healed only once its last change is older than `helmTimeoutMs`
+ * (our --timeout, which our helm operations are given), so no operation is healed under itself;
+ * until then the answer is to wait. The caller holds the stack's lock, so no run of ours is live.
  */
 export function decideRelease(
   release: Release,
-  desiredValues: unknown,
-  state: ReleaseState | undefined,
-  deployedValues: unknown,
-  goodRevision?: number,
-  otherPins: ChartPin[] = [],
+  found: ReleaseFound,
+  opts: { desiredValues: unknown; otherPins?: ChartPin[]; now: number; helmTimeoutMs: number },
 ): ReleaseAction {
+  const { state, deployedValues, goodRevision } = found
   if (!state) return { kind: 'install', reason: 'not installed' }
-  if (state.status.startsWith('pending-') || state.status === 'failed' || state.status === 'uninstalling') {
+  if (inFlight(state.status)) {
+    // a change of unknown time may be this very moment's
+    const changedAt = Math.min(found.changedAt ?? opts.now, opts.now)
+    const until = changedAt + opts.helmTimeoutMs
+    if (opts.now < until)
+      return {
+        kind: 'wait',
+        until,
+        reason:
+          `release is ${state.status} (revision ${state.revision}), last changed ${formatDuration(opts.now - changedAt)}` +
+          ' ago: a helm operation may still be running on it; it is healed only once that change is older than' +
+          ` --timeout (${formatDuration(opts.helmTimeoutMs)}), in ${formatDuration(until - opts.now)}`,
+      }
+  }
+  if (inFlight(state.status) || state.status === 'failed') {
     const reason = `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`
     return goodRevision
       ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason }
@@ -199,7 +241,7 @@ export function decideRelease(
   // Another chart, or another profile's pin of it (tempo 1.x → 2.x): an upgrade across them would
   // meet immutable selectors and leftovers, so the old release goes and the new one is installed.
   const otherProfile =
-    otherPins.some((p) => p.chart === state.chart && p.version === state.version) &&
+    (opts.otherPins ?? []).some((p) => p.chart === state.chart && p.version === state.version) &&
     !(state.chart === release.chart && state.version === release.version)
   if (state.chart !== release.chart || otherProfile)
     return {
@@ -210,7 +252,7 @@ export function decideRelease(
     }
   if (state.version !== release.version)
     return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
-  if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(desiredValues)))
+  if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(opts.desiredValues)))
     return { kind: 'upgrade', reason: 'values changed' }
   return { kind: 'skip', reason: `deployed at ${state.version}, values unchanged (revision ${state.revision})` }
 }

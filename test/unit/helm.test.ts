@@ -7,6 +7,7 @@ import {
   getValuesCmd,
   helm,
   historyCmd,
+  lastChange,
   lastGoodRevision,
   listCmd,
   parseHelmVersion,
@@ -21,7 +22,9 @@ import {
   workloadsOfRelease,
   uninstallCmd,
   upgradeInstallCmd,
+  type ChartPin,
   type ReleaseAction,
+  type ReleaseFound,
 } from '../../lib/tools/helm.ts'
 import { mergeValues, normalizeValues, setToValues } from '../../lib/core/values.ts'
 import { aHelmListItem, aRelease, aReleaseState } from './builders.ts'
@@ -560,6 +563,36 @@ for (const [name, history, revision] of [
 
 lastGoodRevisionTest.run()
 
+// lastChange
+
+const lastChangeTest = suite('lastChange')
+
+lastChangeTest("works: the newest revision's `updated`, as helm 3 and 4 print it", () => {
+  assert.is(
+    lastChange([
+      { revision: 2, status: 'pending-upgrade', chart: 'loki-stack-2.10.3', updated: '2026-05-01T12:00:05.657007928Z' },
+      { revision: 1, status: 'deployed', chart: 'loki-stack-2.10.3', updated: '2026-05-01T11:00:00Z' },
+    ]),
+    Date.parse('2026-05-01T12:00:05.657Z'),
+  )
+})
+
+for (const [name, updated, at] of [
+  ['a local offset', '2026-05-01T21:00:05.5+09:00', Date.parse('2026-05-01T12:00:05.5Z')],
+  ['no time', undefined, undefined],
+  ['not a time', 'yesterday-ish', undefined],
+] as const) {
+  lastChangeTest(`${name} → ${at}`, () => {
+    assert.is(lastChange([{ revision: 1, status: 'pending-install', chart: 'loki-stack-2.10.3', updated }]), at)
+  })
+}
+
+lastChangeTest('no history → undefined', () => {
+  assert.is(lastChange([]), undefined)
+})
+
+lastChangeTest.run()
+
 // decideRelease
 
 const decideReleaseTest = suite('decideRelease')
@@ -568,78 +601,132 @@ const desired = { grafana: { enabled: false } }
 const loki = aRelease({ name: 'loki', chart: 'loki-stack', version: '2.10.3', values: desired })
 const lokiAt = (o: Parameters<typeof aReleaseState>[0] = {}) =>
   aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.3', revision: 3, ...o })
+const now = Date.parse('2026-05-01T12:00:00Z')
+const minutes = (n: number) => n * 60_000
+/** --timeout 10m, now; an in-flight state last changed long ago unless the case says otherwise */
+const decide = (found: ReleaseFound, opts: { desiredValues?: unknown; otherPins?: ChartPin[] } = {}) =>
+  decideRelease(
+    loki,
+    { changedAt: now - minutes(60), ...found },
+    { desiredValues: desired, ...opts, now, helmTimeoutMs: minutes(10) },
+  )
 
 decideReleaseTest('works: absent → install', () => {
-  assert.equal(decideRelease(loki, desired, undefined, undefined), { kind: 'install', reason: 'not installed' })
+  assert.equal(decide({}), { kind: 'install', reason: 'not installed' })
 })
 
-for (const [name, args, kind, extra] of [
-  ['deployed, same version and values → skip', [desired, lokiAt(), { grafana: { enabled: false } }], 'skip', {}],
-  ['version differs → upgrade', [desired, lokiAt({ version: '2.10.1' }), desired], 'upgrade', {}],
+for (const [name, found, want, kind, extra] of [
+  ['deployed, same version and values → skip', { state: lokiAt(), deployedValues: desired }, desired, 'skip', {}],
+  ['version differs → upgrade', { state: lokiAt({ version: '2.10.1' }), deployedValues: desired }, desired, 'upgrade'],
   [
     'another chart under the name → replace (uninstall, then install)',
-    [desired, lokiAt({ chart: 'loki' }), desired],
+    { state: lokiAt({ chart: 'loki' }), deployedValues: desired },
+    desired,
     'replace',
-    {},
   ],
-  ['values differ → upgrade', [desired, lokiAt(), { grafana: { enabled: true } }], 'upgrade', {}],
+  ['values differ → upgrade', { state: lokiAt(), deployedValues: { grafana: { enabled: true } } }, desired, 'upgrade'],
   [
     'values added by hand (helm upgrade --set) → upgrade',
-    [desired, lokiAt(), { grafana: { enabled: false }, extra: 1 }],
+    { state: lokiAt(), deployedValues: { grafana: { enabled: false }, extra: 1 } },
+    desired,
     'upgrade',
-    {},
   ],
-  ['`null` deployed values vs {} desired → skip', [{}, lokiAt(), null], 'skip', {}],
-  ['{} deployed values vs undefined desired → skip', [undefined, lokiAt(), {}], 'skip', {}],
+  ['`null` deployed values vs {} desired → skip', { state: lokiAt(), deployedValues: null }, {}, 'skip'],
+  ['{} deployed values vs undefined desired → skip', { state: lokiAt(), deployedValues: {} }, undefined, 'skip'],
   [
-    'pending-install without a good revision → heal by uninstall',
-    [desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined],
+    'pending-install older than --timeout, without a good revision → heal by uninstall',
+    { state: lokiAt({ status: 'pending-install', revision: 1 }) },
+    desired,
     'heal',
     { how: 'uninstall' },
   ],
   [
-    'pending-upgrade with a good revision → heal by rollback to it',
-    [desired, lokiAt({ status: 'pending-upgrade', revision: 4 }), undefined, 3],
+    'pending-upgrade older than --timeout, with a good revision → heal by rollback to it',
+    { state: lokiAt({ status: 'pending-upgrade', revision: 4 }), goodRevision: 3 },
+    desired,
     'heal',
     { how: 'rollback', revision: 3 },
   ],
   [
-    'pending-rollback → heal',
-    [desired, lokiAt({ status: 'pending-rollback', revision: 5 }), undefined, 3],
+    'pending-rollback older than --timeout → heal',
+    { state: lokiAt({ status: 'pending-rollback', revision: 5 }), goodRevision: 3 },
+    desired,
     'heal',
     { how: 'rollback', revision: 3 },
   ],
   [
     'failed with a good revision → heal by rollback',
-    [desired, lokiAt({ status: 'failed', revision: 4 }), undefined, 2],
+    { state: lokiAt({ status: 'failed', revision: 4 }), goodRevision: 2 },
+    desired,
     'heal',
     { how: 'rollback', revision: 2 },
   ],
   [
     'failed install → heal by uninstall',
-    [desired, lokiAt({ status: 'failed', revision: 1 }), undefined],
+    { state: lokiAt({ status: 'failed', revision: 1 }) },
+    desired,
     'heal',
     { how: 'uninstall' },
   ],
-  ['uninstalling → heal', [desired, lokiAt({ status: 'uninstalling' }), undefined], 'heal', { how: 'uninstall' }],
-] as [
-  string,
-  [unknown, ReturnType<typeof aReleaseState>, unknown, number?],
-  ReleaseAction['kind'],
-  Record<string, unknown>,
-][]) {
+  [
+    'failed a moment ago → heal at once: the operation has ended',
+    { state: lokiAt({ status: 'failed', revision: 1 }), changedAt: now - 1000 },
+    desired,
+    'heal',
+    { how: 'uninstall' },
+  ],
+  [
+    'uninstalling older than --timeout → heal',
+    { state: lokiAt({ status: 'uninstalling' }) },
+    desired,
+    'heal',
+    { how: 'uninstall' },
+  ],
+] as [string, ReleaseFound, unknown, ReleaseAction['kind'], Record<string, unknown>?][]) {
   decideReleaseTest(name, () => {
-    const [want, state, deployed, good] = args
-    const action = decideRelease(loki, want, state, deployed, good)
+    const action = decide(found, { desiredValues: want })
     assert.is(action.kind, kind, action.reason)
-    for (const [k, v] of Object.entries(extra)) assert.is((action as Record<string, unknown>)[k], v, k)
+    for (const [k, v] of Object.entries(extra ?? {})) assert.is((action as Record<string, unknown>)[k], v, k)
   })
 }
+
+// Issue 18: a helm still running in another terminal was healed, i.e. uninstalled under itself.
+for (const [status, changedAgo] of [
+  ['pending-install', 1000],
+  ['pending-upgrade', minutes(9)],
+  ['pending-rollback', 0],
+  ['uninstalling', minutes(5)],
+] as const) {
+  decideReleaseTest(`issue 18: ${status} changed ${changedAgo / 1000}s ago, within --timeout → wait, not heal`, () => {
+    const action = decide({ state: lokiAt({ status, revision: 2 }), goodRevision: 1, changedAt: now - changedAgo })
+    assert.is(action.kind, 'wait', action.reason)
+    assert.is((action as { until: number }).until, now - changedAgo + minutes(10))
+  })
+}
+
+decideReleaseTest('issue 18: exactly --timeout after its last change → heal', () => {
+  const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: now - minutes(10) })
+  assert.is(action.kind, 'heal')
+})
+
+decideReleaseTest('issue 18: a pending release whose last change is not known → wait the whole --timeout', () => {
+  const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: undefined })
+  assert.equal(action.kind === 'wait' && action.until, now + minutes(10))
+})
+
+decideReleaseTest("issue 18: a change stamped ahead of our clock counts as now's", () => {
+  const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: now + minutes(30) })
+  assert.equal(action.kind === 'wait' && action.until, now + minutes(10))
+})
 
 decideReleaseTest("another profile's pin of the same chart (tempo 1.x → 2.x) → replace, saying so", () => {
   const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '2.2.4' })
   const seedTempo = aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' })
-  const action = decideRelease(tempo, {}, seedTempo, {}, undefined, [{ chart: 'tempo', version: '1.24.4' }])
+  const action = decideRelease(
+    tempo,
+    { state: seedTempo, deployedValues: {} },
+    { desiredValues: {}, otherPins: [{ chart: 'tempo', version: '1.24.4' }], now, helmTimeoutMs: minutes(10) },
+  )
   assert.is(action.kind, 'replace')
   assert.is(action.reason, 'deployed is tempo 1.24.4, want tempo 2.2.4 (another --profile)')
 })
@@ -648,24 +735,29 @@ decideReleaseTest('a version the user chose within the profile is an upgrade, no
   const tempo = aRelease({ name: 'tempo', chart: 'tempo', version: '1.25.0' })
   const action = decideRelease(
     tempo,
-    {},
-    aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' }),
-    {},
-    undefined,
-    [{ chart: 'tempo', version: '2.2.4' }],
+    { state: aReleaseState({ name: 'tempo', chart: 'tempo', version: '1.24.4' }), deployedValues: {} },
+    { desiredValues: {}, otherPins: [{ chart: 'tempo', version: '2.2.4' }], now, helmTimeoutMs: minutes(10) },
   )
   assert.is(action.kind, 'upgrade')
 })
 
 decideReleaseTest('the reasons say what was found', () => {
   assert.is(
-    decideRelease(loki, desired, lokiAt({ version: '2.10.1' }), desired).reason,
+    decide({ state: lokiAt({ version: '2.10.1' }), deployedValues: desired }).reason,
     'chart version 2.10.1 → 2.10.3',
   )
-  assert.is(decideRelease(loki, desired, lokiAt(), desired).reason, 'deployed at 2.10.3, values unchanged (revision 3)')
   assert.is(
-    decideRelease(loki, desired, lokiAt({ status: 'pending-install', revision: 1 }), undefined).reason,
+    decide({ state: lokiAt(), deployedValues: desired }).reason,
+    'deployed at 2.10.3, values unchanged (revision 3)',
+  )
+  assert.is(
+    decide({ state: lokiAt({ status: 'pending-install', revision: 1 }) }).reason,
     'release is pending-install (revision 1), as an interrupted or failed run leaves it',
+  )
+  assert.is(
+    decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: now - 12_000 }).reason,
+    'release is pending-install (revision 1), last changed 12s ago: a helm operation may still be running on it;' +
+      ' it is healed only once that change is older than --timeout (10m), in 9m48s',
   )
 })
 

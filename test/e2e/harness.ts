@@ -133,6 +133,8 @@ export interface RunningScript {
    * (a closed terminal, a dead laptop)
    */
   signal(signal: NodeJS.Signals, opts?: { group?: boolean }): void
+  /** what it has printed so far, stdout and stderr: for a test that acts once the script says something */
+  output(): string
   done: Promise<ScriptRun>
 }
 
@@ -175,6 +177,7 @@ export function startScript(
         // already gone
       }
     },
+    output: () => `${stdout}\n${stderr}`,
     done,
   }
 }

@@ -15,6 +15,7 @@ import { GarbageCollector } from './gc.ts'
 import { Jobs } from './jobs.ts'
 import { Kubelet } from './kubelet.ts'
 import { Loop } from './loop.ts'
+import { NamespaceDefaults } from './namespace-defaults.ts'
 import { Namespaces } from './namespaces.ts'
 import { ensureNodes } from './nodes.ts'
 import { fastProfile } from './profile.ts'
@@ -35,6 +36,7 @@ export function startControllers(store: Store, opts: { nodes: number; profile?: 
   const controllers: Controller[] = [
     new GarbageCollector(ctx),
     new Namespaces(ctx),
+    new NamespaceDefaults(ctx),
     new Kubelet(ctx),
     new ReplicaSets(ctx),
     new Deployments(ctx),

@@ -12,6 +12,7 @@ export const R = {
   events: { group: '', resource: 'events' },
   secrets: { group: '', resource: 'secrets' },
   configmaps: { group: '', resource: 'configmaps' },
+  serviceaccounts: { group: '', resource: 'serviceaccounts' },
   pvcs: { group: '', resource: 'persistentvolumeclaims' },
   pvs: { group: '', resource: 'persistentvolumes' },
   deployments: { group: 'apps', resource: 'deployments' },

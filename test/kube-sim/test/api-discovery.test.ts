@@ -2,7 +2,7 @@
 // HTTP client see them.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { http, json, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
+import { eventually, http, json, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 
 for (const layer of LAYERS) {
   const test = suite<{ e: Env }>(`discovery (${layer})`)
@@ -29,6 +29,26 @@ for (const layer of LAYERS) {
       /^validatingwebhookconfigurations\s+admissionregistration.k8s.io\/v1\s+false\s+ValidatingWebhookConfiguration$/m,
     )
     assert.match(out, /^horizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler$/m)
+  })
+
+  test('everything in a namespace, in one get of every namespaced kind api-resources lists', async ({ e }) => {
+    await ok(e, ['create', 'namespace', 'everything'])
+    await ok(e, ['create', 'configmap', 'settings', '-n', 'everything'])
+    await ok(e, ['create', 'secret', 'generic', 'token', '-n', 'everything'])
+    const kinds = (await ok(e, ['api-resources', '--verbs=list', '--namespaced', '-o', 'name'])).trim().split('\n')
+    assert.ok(kinds.includes('configmaps') && kinds.includes('deployments.apps'), kinds.join(' '))
+    assert.not.ok(kinds.includes('namespaces') || kinds.includes('nodes'), 'cluster-scoped kinds listed')
+    const names = async () =>
+      (await json(e, ['get', kinds.join(','), '-n', 'everything'])).items
+        .filter((o: any) => o.kind !== 'Event')
+        .map((o: any) => `${o.kind}/${o.metadata.name}`)
+        .sort()
+    // the controller-manager's own in every namespace: its ServiceAccount and the root CA bundle
+    const expected = ['ConfigMap/kube-root-ca.crt', 'ConfigMap/settings', 'Secret/token', 'ServiceAccount/default']
+    assert.equal(
+      await eventually('the defaults in everything', async () => (await names()).length === 4 && names()),
+      expected,
+    )
   })
 
   test('get --raw answers /healthz, /readyz, /livez and /version', async ({ e }) => {

@@ -10,6 +10,7 @@ import {
   aService,
   condition,
   R,
+  sleep,
   startCluster,
   waitFor,
   type TestCluster,
@@ -36,6 +37,49 @@ lifecycle('a new namespace gets the finalizer, the name label and phase Active',
   )
   assert.is(ns.metadata.labels?.['kubernetes.io/metadata.name'], 'team')
   assert.equal(ns.spec.finalizers, ['kubernetes'])
+})
+
+lifecycle(
+  'every namespace gets the ServiceAccount default and the ConfigMap kube-root-ca.crt, again when deleted',
+  async (ctx) => {
+    const c = (ctx.c = startCluster())
+    c.store.create(R.namespaces, aNamespace('team'))
+    const defaults = () =>
+      c.get(R.serviceaccounts, 'default', 'team') && c.get(R.configmaps, 'kube-root-ca.crt', 'team')
+    await waitFor(c.store, 'the defaults in team', defaults)
+    assert.match(c.get(R.configmaps, 'kube-root-ca.crt', 'team')?.data?.['ca.crt'], /^-----BEGIN CERTIFICATE-----\n/)
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+      assert.ok(c.get(R.serviceaccounts, 'default', ns) && c.get(R.configmaps, 'kube-root-ca.crt', ns), ns)
+    c.store.delete(R.configmaps, 'team', 'kube-root-ca.crt')
+    c.store.delete(R.serviceaccounts, 'team', 'default')
+    await waitFor(c.store, 'the defaults in team again', defaults)
+  },
+)
+
+lifecycle('a namespace going away does not get its defaults back', async (ctx) => {
+  const c = (ctx.c = startCluster())
+  c.store.create(R.namespaces, aNamespace('team'))
+  // a finalizer nobody removes keeps the namespace Terminating while we watch
+  const held = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'held', namespace: 'team', finalizers: ['x/y'] },
+  }
+  c.store.create(R.configmaps, held)
+  await waitFor(c.store, 'the defaults in team', () => c.get(R.configmaps, 'kube-root-ca.crt', 'team'))
+  const added: string[] = []
+  c.store.onAny(
+    (e) => e.type === 'ADDED' && e.object.metadata.namespace === 'team' && added.push(e.object.metadata.name),
+  )
+  c.store.delete(R.namespaces, undefined, 'team')
+  await waitFor(c.store, 'team emptied', () => c.list(R.serviceaccounts, 'team').length === 0)
+  await sleep(50)
+  assert.equal(added, [])
+  assert.is(c.get(R.namespaces, 'team')?.status?.phase, 'Terminating')
+  assert.equal(
+    c.list(R.configmaps, 'team').map((o) => o.metadata.name),
+    ['held'],
+  )
 })
 
 lifecycle('deleting a namespace: Terminating, its content deleted, then the namespace removed', async (ctx) => {

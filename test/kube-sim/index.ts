@@ -42,6 +42,15 @@ export interface SimFaults {
   http: HttpFaults
   /** webhook backends: a TLS-failure window after the Service is ready, or never ready */
   webhooks: WebhookFaults
+  /** the API server itself: gone (connections cut, new ones refused) and back at the same address */
+  server: ServerFaults
+}
+
+export interface ServerFaults {
+  /** Goes away as a crashed API server does: every connection cut, new ones refused until up(). */
+  down(): Promise<void>
+  /** Listens again at the same address, as a restarted API server does. */
+  up(): Promise<void>
 }
 
 export interface Sim {
@@ -80,7 +89,12 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     url: server.url,
     kubeconfig,
     store,
-    faults: { pods: controllers.faults, http: httpFaults, webhooks: admission },
+    faults: {
+      pods: controllers.faults,
+      http: httpFaults,
+      webhooks: admission,
+      server: { down: () => server.down(), up: () => server.up() },
+    },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     stop: async () => {

@@ -1,8 +1,9 @@
 // HTTP-level faults a test switches on while the sim runs: a share of requests failing with 500,
-// 429 (with Retry-After) or a reset connection, and added latency; each optionally limited to a
+// 429 (with Retry-After) or a reset connection, or the server going down at one, and added latency; each optionally limited to a
 // path pattern, some verbs, a time window or a number of hits. Shares are drawn from a seeded
 // generator, so a run with the same seed and the same requests fails the same requests.
-export type HttpFailure = 500 | 429 | 'reset'
+/** `down`: the API server goes away at this request, as a crash does (see SimFaults.server) */
+export type HttpFailure = 500 | 429 | 'reset' | 'down'
 
 export interface FailRule {
   /** what happens to a hit request */

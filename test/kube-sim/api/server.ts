@@ -1,6 +1,7 @@
 // The HTTP front: reads a request, counts it, applies the HTTP faults a test switched on, routes
 // it (health, version, discovery, OpenAPI, resources) and answers JSON, with every failure as a
-// Kubernetes Status. Watches stream until the client leaves, their timeout, or stop().
+// Kubernetes Status. Watches stream until the client leaves, their timeout, or stop(). It can go
+// down and come back up at the same address, as a crashed and restarted API server does.
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { ApiError } from '../store.ts'
@@ -23,6 +24,13 @@ export interface ApiServerDeps extends ApiContext {
 
 export interface ApiServer {
   url: string
+  /**
+   * Goes away as a crashed API server does: every connection is cut (a request in flight gets no
+   * answer, a watch ends mid-stream) and new ones are refused, until up().
+   */
+  down(): Promise<void>
+  /** Listens again at the same address, as a restarted API server does. */
+  up(): Promise<void>
   close(): Promise<void>
 }
 
@@ -51,29 +59,49 @@ export async function startApiServer(deps: ApiServerDeps): Promise<ApiServer> {
       }
     },
   }
+  let listening = false
+  /** Stops listening and cuts every connection (a watch's cut socket closes the watch). */
+  const stopListening = async () => {
+    if (!listening) return
+    listening = false
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const s of sockets) s.destroy()
+    await closed
+  }
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        listening = true
+        resolve()
+      })
+    })
   const server = http.createServer((req, res) => {
-    handle(deps, hub, req, res).catch((e) => respondError(res, e))
+    handle(deps, { ...hub, down: stopListening }, req, res).catch((e) => respondError(res, e))
   })
   server.on('connection', (s) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await listen(0)
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    down: stopListening,
+    up: async () => {
+      if (!listening) await listen(port)
+    },
     close: async () => {
       for (const close of [...watches]) close()
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const s of sockets) s.destroy()
-      await closed
+      await stopListening()
     },
   }
 }
 
 async function handle(
   deps: ApiServerDeps,
-  hub: { opened(close: () => void): () => void },
+  hub: { opened(close: () => void): () => void; down(): Promise<void> },
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ) {
@@ -92,6 +120,8 @@ async function handle(
   if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref())
   const failure = deps.faults.failureFor(facts)
   if (failure?.failure === 'reset') return void req.socket.destroy()
+  // the server dies with this request in flight: it gets no answer, like every other connection
+  if (failure?.failure === 'down') return void hub.down()
   if (failure?.failure === 429) {
     const seconds = failure.retryAfterSeconds ?? 1
     return respond(res, {

@@ -1,10 +1,11 @@
 // HTTP faults a test switches on at run time (500, 429 + Retry-After, connection reset, added
-// latency; by path, verb, count and share, seeded) and the request accounting, as the real
-// kubectl experiences them.
+// latency; by path, verb, count and share, seeded), the API server gone and back, and the request
+// accounting, as the real kubectl experiences them.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { HttpFaultBook } from '../api/faults.ts'
-import { kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
+import { $ } from 'zx'
+import { eventually, kubectl, LAYERS, ok, startEnv, stopEnv, type Env } from './api-harness.ts'
 
 for (const layer of LAYERS) {
   const test = suite<{ e: Env }>(`HTTP faults (${layer})`)
@@ -59,6 +60,41 @@ for (const layer of LAYERS) {
     assert.is((await kubectl(e, ['get', 'cm', '--request-timeout=1s'])).exitCode, 1)
     await new Promise((r) => setTimeout(r, closes - Date.now() + 100))
     assert.is((await kubectl(e, ['get', 'cm'])).exitCode, 0)
+  })
+
+  test('the API server down: connections refused at its address; up again: the same kubeconfig works', async ({
+    e,
+  }) => {
+    await ok(e, ['create', 'configmap', 'kept'])
+    await e.sim.faults.server.down()
+    try {
+      const refused = await kubectl(e, ['get', 'cm', 'kept'])
+      assert.is(refused.exitCode, 1)
+      assert.match(refused.stderr, /connection refused|was refused/)
+    } finally {
+      await e.sim.faults.server.up()
+    }
+    assert.match(await ok(e, ['get', 'cm', 'kept', '-o', 'name']), /configmap\/kept/)
+  })
+
+  test('down at a request (a crash mid-flight): that request and a running watch end unanswered', async ({ e }) => {
+    const watch = $({ env: e.env, quiet: true, nothrow: true })`kubectl get cm --watch -o name`
+    let listed = ''
+    watch.stdout.on('data', (chunk) => (listed += chunk))
+    await eventually('the watch to list', () => listed.includes('configmap/'), 10_000)
+    e.sim.faults.http.fail({ failure: 'down', path: '/configmaps', verbs: ['create'], times: 1 })
+    try {
+      const crashed = await kubectl(e, ['create', 'configmap', 'crash'])
+      assert.is(crashed.exitCode, 1)
+      assert.not.match(crashed.stderr, /Error from server/, 'no answer, not an error answer')
+      // the watch's connection is cut: kubectl gives up (its restart of the watch is refused)
+      assert.is.not((await watch).exitCode, null)
+      assert.match((await kubectl(e, ['get', 'cm'])).stderr, /connection refused|was refused/)
+    } finally {
+      await e.sim.faults.server.up()
+    }
+    await ok(e, ['get', 'cm'])
+    assert.not.ok(e.sim.store.get({ group: '', resource: 'configmaps' }, 'default', 'crash'), 'never created')
   })
 
   test('stats count requests per verb and resource', async ({ e }) => {

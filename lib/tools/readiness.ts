@@ -184,18 +184,32 @@ export function stuckHookJob(
     const failed = (job.status?.conditions ?? []).find((c: any) => c.type === 'Failed' && c.status === 'True')
     if (failed) return { job, reason: `failed: ${[failed.reason, failed.message].filter(Boolean).join(' — ')}` }
     for (const pod of pods.filter((p) => p.metadata.labels?.['job-name'] === job.metadata.name)) {
-      const problem = podProblem(pod)
-      if (!problem) {
-        since.delete(pod.metadata.name)
-        continue
-      }
-      const first = since.get(pod.metadata.name) ?? now
-      since.set(pod.metadata.name, first)
-      if (!problem.terminal || now - first < afterMs) continue
-      return { job, reason: `its pod ${pod.metadata.name} is stuck (${problem.reason})` }
+      const problem = stuckPodProblem(pod, since, { afterMs, now })
+      if (problem) return { job, reason: `its pod ${pod.metadata.name} is stuck (${problem.reason})` }
     }
   }
   return undefined
+}
+
+/**
+ * The pod's problem when it is one waiting cannot cure (terminal) and has lasted `afterMs`. `since`
+ * keeps, per pod, when its current episode began: it lasts while the pod has any problem (a kubelet
+ * flips between ErrImagePull and ImagePullBackOff on every retry, which must not restart the clock),
+ * and a pod without one is forgotten.
+ */
+export function stuckPodProblem(
+  pod: KubeObject,
+  since: Map<string, number>,
+  clock: { afterMs: number; now: number },
+): PodProblem | undefined {
+  const problem = podProblem(pod)
+  if (!problem) {
+    since.delete(pod.metadata.name)
+    return undefined
+  }
+  const first = since.get(pod.metadata.name) ?? clock.now
+  since.set(pod.metadata.name, first)
+  return problem.terminal && clock.now - first >= clock.afterMs ? problem : undefined
 }
 
 /** Is this pod Running with every container ready? */

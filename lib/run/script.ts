@@ -15,12 +15,13 @@ import {
   type Webhook,
   webhookOf,
 } from '../steps/certmanager.ts'
+import { createOwnNamespaceCmd } from '../steps/namespaces.ts'
 import { expectedWorkloads } from '../steps/release.ts'
 import { deleteManifestCmds, teardownOrder, type ManifestObject } from '../steps/teardown.ts'
 import { waitCommands } from '../steps/wait.ts'
 import { renderCommand, shellWord as quote, type Command } from '../tools/exec.ts'
 import { helm, repoAddCmd, repoUpdateCmd, uninstallCmd, upgradeInstallCmd } from '../tools/helm.ts'
-import { createNamespaceCmd, kubectl, type Target } from '../tools/kubectl.ts'
+import { kubectl, type Target } from '../tools/kubectl.ts'
 
 export interface ScriptOptions {
   /** the command that printed it, named in the header */
@@ -100,7 +101,7 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
     case 'create-namespace':
       return [
         `${sh(kubectl(target, 'get', 'namespace', action.namespace))} >/dev/null 2>&1 || ` +
-          sh(createNamespaceCmd(target, action.namespace)),
+          sh(createOwnNamespaceCmd(target, action.namespace)),
       ]
     case 'require-namespace':
       return [

@@ -1,7 +1,8 @@
 // Seed §1: the app's namespace checked, the stack's namespace created, and a step that installs
 // into a namespace checking that it is there.
 import { StepError } from '../core/errors.ts'
-import { createNamespaceCmd, getObject } from '../tools/kubectl.ts'
+import type { Command } from '../tools/exec.ts'
+import { createNamespaceCmd, getObject, type Target } from '../tools/kubectl.ts'
 import type { Context } from './context.ts'
 
 /** seed §1 `kubectl get ns ticketing`: missing is a warning, or an error with --require-app. */
@@ -22,9 +23,15 @@ export async function checkAppNamespace(ctx: Context): Promise<void> {
   ctx.log.warn(`${message}. The monitoring stack does not need it; section 06 does.`)
 }
 
-/** seed §1 `kubectl create ns monitoring`, idempotent: an existing namespace is left as it is. */
+/**
+ * Our mark on a namespace these scripts created: teardown --purge deletes a namespace only when it
+ * carries it (and holds nothing else). A namespace that was there before is never marked.
+ */
+export const MANAGED_BY_LABEL = { key: 'app.kubernetes.io/managed-by', value: 'monitoring-stack.workshop' }
+
+/** seed §1 `kubectl create ns monitoring`, with our mark, idempotent: an existing namespace is left as it is. */
 export async function ensureNamespace(ctx: Context, name: string): Promise<void> {
-  const cmd = createNamespaceCmd(ctx.target, name)
+  const cmd = createOwnNamespaceCmd(ctx.target, name)
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, name)
   if (ns?.status?.phase === 'Terminating') {
     throw new StepError(`namespace ${name} is being deleted (Terminating)`, {
@@ -39,6 +46,11 @@ export async function ensureNamespace(ctx: Context, name: string): Promise<void>
     ctx.outcomes.push({ name: `namespace/${name}`, action: 'created', detail: '' })
     ctx.log.ok(`namespace ${name} created`)
   }
+}
+
+/** `kubectl create namespace` with our mark on it. */
+export function createOwnNamespaceCmd(target: Target, name: string): Command {
+  return createNamespaceCmd(target, name, { [MANAGED_BY_LABEL.key]: MANAGED_BY_LABEL.value })
 }
 
 /** A step that installs into a namespace checks it is there: 01 creates it, and says so if run first. */

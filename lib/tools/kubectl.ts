@@ -1,5 +1,6 @@
 // kubectl: pure builders of argv arrays (unit-tested without a process), then the few functions
 // that run them. Reads always ask for JSON; nothing here greps a table.
+import { YAML } from 'zx'
 import { failure, type Command, type Runner } from './exec.ts'
 
 /** What every kubectl call needs to reach the right cluster. */
@@ -58,8 +59,10 @@ export function watchCmd(target: Target, resource: string, namespace: string): C
   return kubectl(target, 'get', resource, '-n', namespace, '--watch', '--output-watch-events', '-o', 'json')
 }
 
-export function createNamespaceCmd(target: Target, name: string): Command {
-  return kubectl(target, 'create', 'namespace', name)
+/** `kubectl create namespace`, with labels from the start: there is no moment it exists without them. */
+export function createNamespaceCmd(target: Target, name: string, labels: Record<string, string>): Command {
+  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }
+  return { ...kubectl(target, 'create', '-f', '-'), input: YAML.stringify(namespace) }
 }
 
 export function applyFileCmd(target: Target, location: string): Command {

@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { YAML } from 'zx'
 import {
   annotateCmd,
   applyFileCmd,
@@ -125,8 +126,14 @@ watchCmdTest.run()
 
 const createNamespaceCmdTest = suite('createNamespaceCmd')
 
-createNamespaceCmdTest('works: seed §1 kubectl create ns monitoring', () => {
-  assert.equal(createNamespaceCmd(current, 'monitoring').argv, ['kubectl', 'create', 'namespace', 'monitoring'])
+createNamespaceCmdTest('works: seed §1 kubectl create ns monitoring, its labels in the same request', () => {
+  const cmd = createNamespaceCmd(current, 'monitoring', { 'example.com/owner': 'us' })
+  assert.equal(cmd.argv, ['kubectl', 'create', '-f', '-'])
+  assert.equal(YAML.parse(cmd.input ?? ''), {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'monitoring', labels: { 'example.com/owner': 'us' } },
+  })
 })
 
 createNamespaceCmdTest.run()

@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { YAML } from 'zx'
 import { ensureNamespace, requireNamespace } from '../../lib/steps/namespaces.ts'
 import { createContext } from '../../lib/steps/context.ts'
 import { aConfig, anOutput, captureLog } from './builders.ts'
@@ -15,11 +16,13 @@ function ctxWithNamespaces(existing: string[]) {
       ? anOutput(0, { metadata: { name }, status: { phase: 'Active' } })
       : anOutput(1, undefined, `Error from server (NotFound): namespaces "${name}" not found`)
   }
+  const inputs: string[] = []
   ctx.runner.change = async (cmd) => {
     asked.push(cmd.argv.join(' '))
+    if (cmd.input) inputs.push(cmd.input)
     return anOutput(0)
   }
-  return { ctx, asked }
+  return { ctx, asked, inputs }
 }
 
 // requireNamespace
@@ -48,13 +51,18 @@ requireNamespaceTest.run()
 
 const ensureNamespaceTest = suite('ensureNamespace')
 
-ensureNamespaceTest('works: a missing namespace is created', async () => {
-  const { ctx, asked } = ctxWithNamespaces([])
+ensureNamespaceTest('works: a missing namespace is created, with our mark from the start', async () => {
+  const { ctx, asked, inputs } = ctxWithNamespaces([])
   await ensureNamespace(ctx, 'monitoring')
-  assert.equal(asked, ['kubectl get namespace monitoring -o json', 'kubectl create namespace monitoring'])
+  assert.equal(asked, ['kubectl get namespace monitoring -o json', 'kubectl create -f -'])
+  assert.equal(YAML.parse(inputs[0]), {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'monitoring', labels: { 'app.kubernetes.io/managed-by': 'monitoring-stack.workshop' } },
+  })
 })
 
-ensureNamespaceTest('an existing one is left as it is', async () => {
+ensureNamespaceTest('an existing one is left as it is: never marked ours', async () => {
   const { ctx, asked } = ctxWithNamespaces(['monitoring'])
   await ensureNamespace(ctx, 'monitoring')
   assert.equal(asked, ['kubectl get namespace monitoring -o json'])

@@ -53,11 +53,24 @@ renderScriptTest('every step under its seed heading, in an order that runs: cert
   )
 })
 
-renderScriptTest('idempotent where the seed is not: the namespace is created only when missing', () => {
-  assert.match(
-    scriptOf('all'),
-    /^kubectl get namespace monitoring >\/dev\/null 2>&1 \|\| kubectl create namespace monitoring$/m,
+renderScriptTest('idempotent where the seed is not: the namespace is created only when missing, with our mark', () => {
+  const text = scriptOf('all')
+  assert.ok(
+    text.includes(
+      [
+        "kubectl get namespace monitoring >/dev/null 2>&1 || kubectl create -f - <<'EOF'",
+        'apiVersion: v1',
+        'kind: Namespace',
+        'metadata:',
+        '  name: monitoring',
+        '  labels:',
+        '    app.kubernetes.io/managed-by: monitoring-stack.workshop',
+        'EOF',
+      ].join('\n'),
+    ),
+    text,
   )
+  assert.is(bashParses(text).status, 0)
 })
 
 renderScriptTest('the values files are named relative to where the script runs', () => {

@@ -107,6 +107,14 @@ export const settingDefs: SettingDef[] = [
       ' and the monitoring namespace',
   },
   {
+    flag: 'purge-foreign-resources',
+    kind: 'boolean',
+    default: false,
+    help:
+      'teardown --purge: also delete the custom resources these scripts did not create (yours, e.g. an' +
+      " Instrumentation in the app's namespace), which go with their CRDs; asked again on a terminal",
+  },
+  {
     flag: 'require-app',
     kind: 'boolean',
     default: false,
@@ -229,6 +237,8 @@ export interface Config {
   requireApp: boolean
   yes: boolean
   purge: boolean
+  /** teardown --purge deletes custom resources that are not ours with their CRDs, instead of refusing */
+  purgeForeignResources: boolean
   timeoutMs: number
   stuckAfterMs: number
   /** stop instead of waiting for another run's lock or a release's helm operation in flight */
@@ -260,6 +270,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return values
   })
   problems.push(...namespaceProblems(config))
+  if (config.purgeForeignResources && !config.purge)
+    problems.push('--purge-foreign-resources goes with --purge: without it, teardown deletes no CRD')
   if (problems.length) throw new UsageError(problems)
   return config
 }
@@ -331,6 +343,7 @@ export function buildConfig(
     requireApp: v['require-app'] as boolean,
     yes: v.yes as boolean,
     purge: v.purge as boolean,
+    purgeForeignResources: v['purge-foreign-resources'] as boolean,
     timeoutMs: v.timeout as number,
     stuckAfterMs: v['stuck-after'] as number,
     failIfBusy: v['fail-if-busy'] as boolean,

@@ -10,7 +10,8 @@ import { sections, type StepId } from '../core/stack.ts'
 import type { Context } from '../steps/context.ts'
 import { manifestObjects, readManifest } from '../steps/teardown.ts'
 import { frameSettings, type Script } from './sections.ts'
-import { renderScript, renderTeardownScript } from './script.ts'
+import { renderScript } from './script.ts'
+import { renderTeardownScript } from './teardown-script.ts'
 
 /** Written into the folder: it tells a person what the files are, and export that the folder is its own. */
 const README = 'README.txt'

@@ -7,20 +7,13 @@ import { releaseNamed, repoNames } from '../core/config.ts'
 import { sequence, type Action, type Step } from '../core/plan.ts'
 import { credentialsOf, withCredentialsFrom } from '../core/redact.ts'
 import { formatDuration } from '../core/settings.ts'
-import { knownReleaseNames, sections, type StepId } from '../core/stack.ts'
-import {
-  applyCertManagerCmds,
-  MANIFEST_ANNOTATION,
-  WEBHOOK_CONFIGURATIONS,
-  type Webhook,
-  webhookOf,
-} from '../steps/certmanager.ts'
+import { sections, type StepId } from '../core/stack.ts'
+import { applyCertManagerCmds, WEBHOOK_CONFIGURATIONS, type Webhook, webhookOf } from '../steps/certmanager.ts'
 import { createOwnNamespaceCmd } from '../steps/namespaces.ts'
 import { expectedWorkloads } from '../steps/release.ts'
-import { deleteManifestCmds, teardownOrder, type ManifestObject } from '../steps/teardown.ts'
 import { waitCommands } from '../steps/wait.ts'
 import { renderCommand, shellWord as quote, type Command } from '../tools/exec.ts'
-import { helm, repoAddCmd, repoUpdateCmd, uninstallCmd, upgradeInstallCmd } from '../tools/helm.ts'
+import { repoAddCmd, repoUpdateCmd, uninstallCmd, upgradeInstallCmd } from '../tools/helm.ts'
 import { kubectl, type Target } from '../tools/kubectl.ts'
 
 export interface ScriptOptions {
@@ -188,68 +181,4 @@ function silenced(cmd: Command): string {
   const quiet =
     redirect < 0 ? `${line} >/dev/null 2>&1` : `${line.slice(0, redirect)} >/dev/null 2>&1${line.slice(redirect)}`
   return [quiet, ...heredoc].join('\n')
-}
-
-/**
- * Teardown as bash: the install plan reversed, each removal tolerant of what is already gone, and
- * cert-manager only when our mark says we applied it. --purge adds the CRDs and the namespace.
- */
-export function renderTeardownScript(
-  config: Config,
-  target: Target,
-  manifest: ManifestObject[],
-  printedBy: string,
-): string {
-  const timeout = formatDuration(config.timeoutMs)
-  const sh = (cmd: Command) => renderCommand(cmd)
-  const lines = [
-    '#!/usr/bin/env bash',
-    `# Teardown of seed 05's stack: printed by \`${printedBy}\`. Removes only what the install put there.`,
-    'set -euo pipefail',
-  ]
-  const wanted = new Set(config.releases.map((r) => r.name))
-  const uninstall = (name: string) => `${sh(uninstallCmd(target, name, config.namespace, timeout))} --ignore-not-found`
-  const strays = knownReleaseNames.filter((n) => !wanted.has(n))
-  if (strays.length) lines.push('', '# releases of another --profile', ...strays.map(uninstall))
-  for (const c of teardownOrder(config)) {
-    if (c.kind === 'release') {
-      lines.push('', `# helm release ${c.id}`, uninstall(c.id))
-      continue
-    }
-    const { namespace } = config.certManager
-    const mark = `{.metadata.annotations.${MANIFEST_ANNOTATION.replace(/\./g, '\\.')}}`
-    const ours = `${sh(kubectl(target, 'get', 'namespace', namespace, '--ignore-not-found', '-o', `jsonpath=${mark}`))}`
-    lines.push(
-      '',
-      `# cert-manager ${config.certManager.version}, if these scripts applied it` +
-        (config.purge ? '' : ' (its CRDs stay)'),
-      `if [ -n "$(${ours})" ]; then`,
-      ...deleteManifestCmds(target, manifest, { withCrds: config.purge, timeout }).map((cmd) => `  ${sh(cmd)}`),
-      'fi',
-    )
-  }
-  if (config.purge) {
-    const groups = [...new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])]
-    const pattern = `\\.(${groups.map((g) => g.replace(/\./g, '\\.')).join('|')})$`
-    const deleteNamespace = sh(
-      kubectl(target, 'delete', 'namespace', config.namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`),
-    )
-    lines.push(
-      '',
-      '# --purge: the CRDs of the stack, and with them every custom resource in them',
-      `${sh(kubectl(target, 'get', 'crd', '-o', 'name'))} | { grep -E ${quote(pattern)} || true; } | ` +
-        `xargs -r ${sh(kubectl(target, 'delete', '--ignore-not-found', '--wait', `--timeout=${timeout}`))}`,
-      `# --purge: the namespace, unless it holds helm releases not installed by these scripts`,
-      `if [ -z "$(${sh(listNamesCmd(target, config.namespace))})" ]; then`,
-      `  ${deleteNamespace}`,
-      'else',
-      `  echo ${quote(`namespace ${config.namespace} stays: it holds other helm releases`)} >&2`,
-      'fi',
-    )
-  }
-  return `${lines.join('\n')}\n`
-}
-
-function listNamesCmd(target: Target, namespace: string): Command {
-  return helm(target, 'list', '--namespace', namespace, '--short')
 }

@@ -1,6 +1,8 @@
 // Teardown: the plan in reverse (operator, cert-manager, tempo, loki, kube-prometheus-stack),
-// removing only what these scripts installed, each waited on until gone. CRDs and the namespace
-// stay unless --purge. Every step runs even when one fails; all failures are reported at the end.
+// removing only what is provably ours (ownership.ts), each waited on until gone. CRDs and the
+// stack's namespace stay unless --purge. A namespace goes only when it holds nothing else, and
+// --purge refuses while the CRDs hold custom resources that are not ours. Every step runs even
+// when one fails; all failures are reported at the end.
 import fs from 'node:fs'
 import { question, YAML } from 'zx'
 import { MANIFEST_ANNOTATION } from './certmanager.ts'
@@ -9,11 +11,24 @@ import { knownReleaseNames } from '../core/stack.ts'
 import { ExitError, StepError, UsageError } from '../core/errors.ts'
 import type { Command } from '../tools/exec.ts'
 import { uninstallCmd } from '../tools/helm.ts'
-import { getObject, kubectl, listObjects, type Target } from '../tools/kubectl.ts'
+import { getObject, kubectl, type KubeObject, listObjects, type Target } from '../tools/kubectl.ts'
 import type { Context } from '../steps/context.ts'
 import { plan, stackSteps, type Step } from '../core/plan.ts'
-import { listReleases, releaseState } from './release.ts'
+import { listReleases } from './release.ts'
 import { formatDuration } from '../core/settings.ts'
+import { MANAGED_BY_LABEL } from './namespaces.ts'
+import {
+  accountedFor,
+  certManagerLeftovers,
+  describeObjects,
+  foreignObjects,
+  isOurRelease,
+  listableResources,
+  ourReleaseNames,
+  type Ours,
+  releaseLeftovers,
+  someOf,
+} from './ownership.ts'
 
 export interface Component {
   id: string
@@ -68,7 +83,8 @@ export function manifestObjects(text: string): ManifestObject[] {
 /**
  * `kubectl delete` commands for a manifest's objects, named one by one so that its CRDs (and with
  * them every Issuer and Certificate in the cluster) stay unless `withCrds`. Webhook configurations
- * go first (nothing is then sent to a webhook being deleted), namespaces last.
+ * go first (nothing is then sent to a webhook being deleted). Its namespaces are not deleted here:
+ * a namespace goes only once it is seen to hold nothing else (deleteNamespaceCmd).
  */
 export function deleteManifestCmds(
   target: Target,
@@ -79,12 +95,10 @@ export function deleteManifestCmds(
     const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''
     return `${o.kind.toLowerCase()}${group}/${o.name}`
   }
-  const kept = objects.filter((o) => opts.withCrds || o.kind !== 'CustomResourceDefinition')
+  const kept = objects.filter((o) => o.kind !== 'Namespace' && (opts.withCrds || o.kind !== 'CustomResourceDefinition'))
   const webhooks = kept.filter((o) => /WebhookConfiguration$/.test(o.kind))
   const namespaced = kept.filter((o) => o.namespace)
-  const cluster = kept
-    .filter((o) => !o.namespace && !webhooks.includes(o))
-    .sort((a, b) => Number(a.kind === 'Namespace') - Number(b.kind === 'Namespace'))
+  const cluster = kept.filter((o) => !o.namespace && !webhooks.includes(o))
   const del = (refs: string[], namespace?: string) =>
     kubectl(
       target,
@@ -103,81 +117,224 @@ export function deleteManifestCmds(
   ]
 }
 
-export interface Inventory {
-  components: Component[]
-  crds: string[]
-  /** --purge deletes the namespace */
-  namespace: boolean
-  /** other helm releases in the namespace: --purge leaves it for them */
-  namespaceKeptFor: string[]
+export function deleteNamespaceCmd(target: Target, namespace: string, timeout: string): Command {
+  return kubectl(target, 'delete', 'namespace', namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`)
 }
 
-/** What is there to remove: our releases, cert-manager if we applied it, and with --purge CRDs and the namespace. */
+/** Our mark off cert-manager's namespace, when it stays without cert-manager: it is no longer ours to remove. */
+export function unmarkCertManagerCmd(target: Target, namespace: string): Command {
+  return kubectl(target, 'annotate', 'namespace', namespace, `${MANIFEST_ANNOTATION}-`)
+}
+
+/** Every custom resource of these CRDs, in every namespace and none. */
+export function customResourcesCmd(target: Target, crds: string[]): Command {
+  return kubectl(target, 'get', crds.join(','), '--all-namespaces', '-o', 'json')
+}
+
+/** Every kind of object a namespace can hold, as `kubectl get` names them. */
+export function namespacedResourcesCmd(target: Target): Command {
+  return kubectl(target, 'api-resources', '--verbs=list', '--namespaced', '-o', 'name')
+}
+
+export interface Inventory {
+  components: Component[]
+  /** cert-manager's manifest, when it is ours to remove */
+  manifest: ManifestObject[]
+  crds: string[]
+  /** custom resources of those CRDs that are not ours, as a person names them */
+  foreignResources: string[]
+  /** the namespaces to delete once the rest is gone, each with what counted as ours in it */
+  namespaces: NamespaceCheck[]
+  /** why a namespace stays, one line each */
+  kept: string[]
+}
+
+/** A namespace to delete, and what was ours in it when it was listed: only that may be in it then. */
+export interface NamespaceCheck {
+  name: string
+  ours: Ours
+}
+
+/**
+ * What is there to remove: our releases (by name and chart), cert-manager if we applied it; with
+ * --purge the CRDs and what they hold; the namespaces that hold nothing else.
+ */
 export async function inventory(ctx: Context): Promise<Inventory> {
   const { config } = ctx
-  const present = await Promise.all(
-    teardownOrder(config).map(async (c) => {
-      if (c.kind === 'release')
-        return (await releaseState(ctx, { name: c.id, namespace: config.namespace })) ? c : undefined
-      const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.certManager.namespace)
-      if (ns && !ns.metadata.annotations?.[MANIFEST_ANNOTATION])
-        ctx.log.info(
-          `cert-manager in namespace ${config.certManager.namespace}` +
-            ' was not installed by these scripts: it is left alone',
-        )
-      return ns?.metadata.annotations?.[MANIFEST_ANNOTATION] ? c : undefined
-    }),
-  )
+  const listed = await listReleases(ctx, config.namespace)
+  for (const r of listed.filter((r) => knownReleaseNames.includes(r.name) && !isOurRelease(r)))
+    ctx.log.info(`helm release ${r.name} (chart ${r.chart}) was not installed by these scripts: it is left alone`)
+  const ours = (name: string) => listed.some((r) => r.name === name && isOurRelease(r))
+  const certManager = await certManagerState(ctx)
+  const present = teardownOrder(config).filter((c) => (c.kind === 'release' ? ours(c.id) : certManager.ours))
   // another profile's releases (alloy after a switch back to seed) are ours too: they go first
-  const others = knownReleaseNames.filter((n) => !config.releases.some((r) => r.name === n))
-  const installed = others.length ? (await listReleases(ctx, config.namespace)).map((r) => r.name) : []
-  const strays: Component[] = others
-    .filter((n) => installed.includes(n))
+  const strays: Component[] = knownReleaseNames
+    .filter((n) => !config.releases.some((r) => r.name === n) && ours(n))
     .map((id) => ({ id, needs: [], kind: 'release' }))
-  const groups = new Set([...config.releases.flatMap((r) => r.crdGroups), ...config.certManager.crdGroups])
-  const crds = config.purge
-    ? (await listObjects(ctx.runner, ctx.target, 'customresourcedefinitions'))
-        .filter((c) => groups.has(c.spec?.group))
-        .map((c) => c.metadata.name)
-    : []
-  const namespaceExists =
-    config.purge && Boolean(await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.namespace))
-  const namespaceKeptFor = namespaceExists ? await otherReleases(ctx) : []
+  const manifest = certManager.ours ? manifestObjects(await readManifest(config.certManager.manifest)) : []
+  const releases = ourReleaseNames(listed)
+  const stack = {
+    releaseNamespace: config.namespace,
+    releases,
+    named: releases.flatMap((n) => releaseLeftovers[n] ?? []),
+  }
+  const crds = config.purge ? await stackCrds(ctx, { withCertManager: !certManager.foreign }) : []
+  const checks = await Promise.all([
+    certManager.ours ? checkNamespace(ctx, config.certManager.namespace, certManagerOurs(config, manifest)) : undefined,
+    config.purge ? checkStackNamespace(ctx, stack) : undefined,
+  ])
   return {
-    components: [...strays, ...present.filter((c): c is Component => Boolean(c))],
+    components: [...strays, ...present],
+    manifest,
     crds,
-    namespace: namespaceExists && !namespaceKeptFor.length,
-    namespaceKeptFor,
+    foreignResources: crds.length ? await foreignCustomResources(ctx, crds, { ...stack, named: [] }) : [],
+    namespaces: checks.filter((c): c is NamespaceCheck => typeof c === 'object'),
+    kept: checks.filter((c): c is string => typeof c === 'string'),
   }
 }
 
-/** Releases in our namespace that are not ours: deleting the namespace would delete them too. */
-async function otherReleases(ctx: Context): Promise<string[]> {
-  const ours = new Set(knownReleaseNames)
-  return (await listReleases(ctx, ctx.config.namespace)).map((r) => r.name).filter((name) => !ours.has(name))
+/**
+ * cert-manager is ours when our mark is on its namespace, and someone else's when it runs there
+ * without it (a namespace left without cert-manager is neither).
+ */
+async function certManagerState(ctx: Context): Promise<{ ours: boolean; foreign: boolean }> {
+  const { namespace, deployments } = ctx.config.certManager
+  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, namespace)
+  const ours = Boolean(ns?.metadata.annotations?.[MANIFEST_ANNOTATION])
+  const foreign =
+    Boolean(ns) && !ours && Boolean(await getObject(ctx.runner, ctx.target, 'deployment', namespace, deployments[0]))
+  if (foreign)
+    ctx.log.info(
+      `cert-manager in namespace ${namespace} was not installed by these scripts: it is left alone, with its CRDs`,
+    )
+  return { ours, foreign }
 }
 
-/** Removes each component; runs every step and reports every failure at the end. */
-export async function removeAll(ctx: Context, found: Inventory): Promise<void> {
+/** Ours in cert-manager's namespace: the manifest's objects there, and what its webhook writes. */
+function certManagerOurs(config: Config, manifest: ManifestObject[]): Omit<Ours, 'uids'> {
+  const { namespace } = config.certManager
+  return {
+    releaseNamespace: config.namespace,
+    releases: [],
+    named: [...manifest.filter((o) => o.namespace === namespace), ...certManagerLeftovers],
+  }
+}
+
+/** The CRDs of our releases' API groups, and of cert-manager's unless someone else's cert-manager uses them. */
+async function stackCrds(ctx: Context, opts: { withCertManager: boolean }): Promise<string[]> {
+  const { config } = ctx
+  const groups = new Set([
+    ...config.releases.flatMap((r) => r.crdGroups),
+    ...(opts.withCertManager ? config.certManager.crdGroups : []),
+  ])
+  return (await listObjects(ctx.runner, ctx.target, 'customresourcedefinitions'))
+    .filter((c) => groups.has(c.spec?.group))
+    .map((c) => c.metadata.name)
+}
+
+/** The custom resources of these CRDs that are not ours: deleting the CRDs would delete them too. */
+async function foreignCustomResources(ctx: Context, crds: string[], ours: Omit<Ours, 'uids'>): Promise<string[]> {
+  const out = await ctx.runner.query(customResourcesCmd(ctx.target, crds))
+  const items = (out.json() as { items: KubeObject[] }).items
+  return describeObjects(foreignObjects(items, { ...ours, uids: new Set() }), { withNamespace: true })
+}
+
+/** The stack's namespace (--purge): only one these scripts created, and never the app's or a system one. */
+async function checkStackNamespace(
+  ctx: Context,
+  ours: Omit<Ours, 'uids'>,
+): Promise<NamespaceCheck | string | undefined> {
+  const { config } = ctx
+  const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.namespace)
+  if (!ns) return undefined
+  const notOurs = namespaceNotOurs(ns, config)
+  return notOurs ? `namespace ${config.namespace} stays: ${notOurs}` : checkNamespace(ctx, config.namespace, ours)
+}
+
+/**
+ * Why a namespace is not ours to delete, whatever it holds: the app's, a system one, or one these
+ * scripts did not create (it carries no mark of ours).
+ */
+export function namespaceNotOurs(ns: KubeObject, config: Pick<Config, 'appNamespace'>): string | undefined {
+  const name = ns.metadata.name
+  if (name === config.appNamespace) return "it is the app's namespace"
+  if (name === 'default' || name.startsWith('kube-')) return 'it is a system namespace'
+  if (ns.metadata.labels?.[MANAGED_BY_LABEL.key] !== MANAGED_BY_LABEL.value)
+    return (
+      'these scripts did not create it (they mark what they create with the label ' +
+      `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value})`
+    )
+  return undefined
+}
+
+/** A namespace can go when it holds nothing that is not ours; else the line that says why it stays. */
+async function checkNamespace(ctx: Context, name: string, ours: Omit<Ours, 'uids'>): Promise<NamespaceCheck | string> {
+  const objects = await namespaceObjects(ctx, name).catch((e: Error) => e)
+  if (objects instanceof Error) return `namespace ${name} stays: what it holds could not be listed (${objects.message})`
+  const foreign = foreignObjects(objects, { ...ours, uids: new Set() })
+  if (foreign.length) return keptFor(name, foreign)
+  return { name, ours: { ...ours, uids: accountedFor(objects, { ...ours, uids: new Set() }) } }
+}
+
+function keptFor(namespace: string, foreign: KubeObject[]): string {
+  const what = someOf(describeObjects(foreign, { withNamespace: false }))
+  return `namespace ${namespace} stays: it also holds ${what}, not created by these scripts`
+}
+
+/** Every object in a namespace, of every kind that holds objects (one discovery, one list). */
+async function namespaceObjects(ctx: Context, namespace: string): Promise<KubeObject[]> {
+  const served = (await ctx.runner.query(namespacedResourcesCmd(ctx.target))).stdout.trim().split('\n')
+  const resources = listableResources(served.filter(Boolean))
+  const out = await ctx.runner.query(kubectl(ctx.target, 'get', resources.join(','), '-n', namespace, '-o', 'json'))
+  return (out.json() as { items: KubeObject[] }).items
+}
+
+/**
+ * Removes each component; runs every step and reports every failure at the end. Returns the
+ * namespaces that stayed after all: something not ours appeared in them since the inventory.
+ */
+export async function removeAll(ctx: Context, found: Inventory): Promise<string[]> {
+  const { config } = ctx
   const failures: string[] = []
-  const attempt = async (title: string, commands: () => Command[] | Promise<Command[]>) => {
+  const stayed: string[] = []
+  const attempt = async (title: string, commands: () => Command[] | Promise<Command[]>): Promise<boolean> => {
     try {
       await ctx.log.status(title, async () => {
         for (const cmd of await commands()) await ctx.runner.change(cmd)
       })
+      return true
     } catch (error) {
       failures.push(`${title}: ${(error as Error).message}`)
+      return false
     }
   }
-  const timeout = formatDuration(ctx.config.timeoutMs)
+  const timeout = formatDuration(config.timeoutMs)
+  const removeNamespace = async (name: string) => {
+    const check = found.namespaces.find((n) => n.name === name)
+    const kept = check && (await recheckNamespace(ctx, check))
+    if (check && !kept) {
+      await attempt(`namespace ${name}`, () => [deleteNamespaceCmd(ctx.target, name, timeout)])
+      return
+    }
+    if (kept) {
+      ctx.log.warn(kept)
+      stayed.push(name)
+    }
+    // cert-manager is gone and its namespace stays: nothing in it is ours to remove any more
+    if (name === config.certManager.namespace)
+      await attempt(`our mark off namespace ${name}`, () => [unmarkCertManagerCmd(ctx.target, name)])
+  }
   for (const c of found.components) {
-    if (c.kind === 'release')
-      await attempt(`helm uninstall ${c.id}`, () => [uninstallCmd(ctx.target, c.id, ctx.config.namespace, timeout)])
-    else
-      await attempt(
-        `cert-manager ${ctx.config.certManager.version}${ctx.config.purge ? ' (with its CRDs)' : ' (its CRDs stay)'}`,
-        () => certManagerDeletes(ctx, timeout),
-      )
+    if (c.kind === 'release') {
+      await attempt(`helm uninstall ${c.id}`, () => [uninstallCmd(ctx.target, c.id, config.namespace, timeout)])
+      continue
+    }
+    const removed = await attempt(
+      `cert-manager ${config.certManager.version}${config.purge ? ' (with its CRDs)' : ' (its CRDs stay)'}`,
+      () => deleteManifestCmds(ctx.target, found.manifest, { withCrds: config.purge, timeout }),
+    )
+    // what is left of it stays ours (and marked) until the next teardown
+    if (removed) await removeNamespace(config.certManager.namespace)
   }
   if (found.crds.length)
     await attempt(`CRDs: ${found.crds.join(', ')}`, () => [
@@ -191,28 +348,22 @@ export async function removeAll(ctx: Context, found: Inventory): Promise<void> {
         `--timeout=${timeout}`,
       ),
     ])
-  if (found.namespace)
-    await attempt(`namespace ${ctx.config.namespace}`, () => [
-      kubectl(
-        ctx.target,
-        'delete',
-        'namespace',
-        ctx.config.namespace,
-        '--ignore-not-found',
-        '--wait',
-        `--timeout=${timeout}`,
-      ),
-    ])
+  if (found.namespaces.some((n) => n.name === config.namespace)) await removeNamespace(config.namespace)
   if (failures.length)
     throw new StepError(`teardown could not remove everything (${failures.length} failed)`, {
       output: failures.join('\n'),
       hint: 'run the teardown again: it removes what is left',
     })
+  return stayed
 }
 
-async function certManagerDeletes(ctx: Context, timeout: string): Promise<Command[]> {
-  const text = await readManifest(ctx.config.certManager.manifest)
-  return deleteManifestCmds(ctx.target, manifestObjects(text), { withCrds: ctx.config.purge, timeout })
+/** Listed again just before it goes: anything not ours since the inventory keeps it. Why it stays, or nothing. */
+async function recheckNamespace(ctx: Context, check: NamespaceCheck): Promise<string | undefined> {
+  const objects = await namespaceObjects(ctx, check.name).catch((e: Error) => e)
+  if (objects instanceof Error)
+    return `namespace ${check.name} stays: what it holds could not be listed (${objects.message})`
+  const foreign = foreignObjects(objects, check.ours)
+  return foreign.length ? keptFor(check.name, foreign) : undefined
 }
 
 export async function readManifest(location: string): Promise<string> {
@@ -231,26 +382,57 @@ export async function readManifest(location: string): Promise<string> {
 
 /** The lines that say what the teardown is about to delete. */
 export function describeInventory(config: Config, found: Inventory): string[] {
+  const deleted = (name: string) => found.namespaces.some((n) => n.name === name)
+  const { namespace, version } = config.certManager
   return [
     ...found.components.map((c) =>
       c.kind === 'release'
         ? `helm release ${c.id} (namespace ${config.namespace})`
-        : `cert-manager ${config.certManager.version} (namespace ${config.certManager.namespace})` +
+        : `cert-manager ${version} (namespace ${namespace}${deleted(namespace) ? '' : ', which stays'})` +
           (config.purge ? ' with its CRDs' : ', its CRDs stay'),
     ),
     ...found.crds.map((name) => `CRD ${name}`),
-    ...(found.namespace ? [`namespace ${config.namespace}`] : []),
+    ...found.foreignResources.map((r) => `${r}: NOT created by these scripts, goes with its CRD`),
+    ...(deleted(config.namespace) ? [`namespace ${config.namespace}`] : []),
   ]
 }
 
-/** On a terminal, ask; elsewhere --yes is required (a script must not hang on a prompt). */
-export async function confirm(ctx: Context): Promise<void> {
+/**
+ * --purge would delete custom resources that are not ours with their CRDs: refused before
+ * anything is deleted, unless --purge-foreign-resources.
+ */
+export function refuseForeignResources(config: Pick<Config, 'purgeForeignResources'>, found: Inventory): void {
+  const foreign = found.foreignResources
+  if (!foreign.length || config.purgeForeignResources) return
+  throw new StepError(
+    `--purge would delete, with their CRDs, ${foreign.length} custom resources these scripts did not create` +
+      ' (nothing was deleted)',
+    {
+      output: foreign.map((r) => `- ${r}`).join('\n'),
+      hint:
+        'move or delete them yourself first; or run the teardown without --purge (the CRDs stay);' +
+        ' or pass --purge-foreign-resources to delete them too',
+    },
+  )
+}
+
+/**
+ * On a terminal, ask; elsewhere --yes is required (a script must not hang on a prompt). Custom
+ * resources that are not ours (with --purge-foreign-resources) are asked about again.
+ */
+export async function confirm(ctx: Context, found: Inventory): Promise<void> {
   if (ctx.config.yes) return
   if (!process.stdin.isTTY)
     throw new UsageError([
       'teardown deletes from the cluster and needs confirmation: run it on a terminal, or pass --yes',
     ])
-  const answer = await question('Delete all of the above? [y/N] ')
+  await ask(ctx, 'Delete all of the above? [y/N] ')
+  const foreign = found.foreignResources.length
+  if (foreign) await ask(ctx, `Also the ${foreign} custom resources above that these scripts did not create? [y/N] `)
+}
+
+async function ask(ctx: Context, prompt: string): Promise<void> {
+  const answer = await question(prompt)
   if (/^y(es)?$/i.test(answer.trim())) return
   ctx.log.info('Cancelled: nothing was deleted.')
   throw new ExitError(1)

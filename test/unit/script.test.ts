@@ -8,9 +8,8 @@ import { buildConfig, settingDefs } from '../../lib/core/config.ts'
 import { planFor } from '../../lib/core/plan.ts'
 import { parseSettings } from '../../lib/core/settings.ts'
 import { projectRoot } from '../../lib/core/values.ts'
-import { renderScript, renderTeardownScript } from '../../lib/run/script.ts'
+import { renderScript } from '../../lib/run/script.ts'
 import { settingsOf } from '../../lib/run/sections.ts'
-import type { ManifestObject } from '../../lib/steps/teardown.ts'
 
 const configOf = (...argv: string[]) => buildConfig(parseSettings(settingDefs, argv, {}).values, () => ({}))
 const scriptOf = (scope: Parameters<typeof planFor>[1], ...argv: string[]) => {
@@ -118,62 +117,6 @@ renderScriptTest('a webhook wait retries a server-side dry run until a deadline,
 })
 
 renderScriptTest.run()
-
-// renderTeardownScript
-
-const renderTeardownScriptTest = suite('renderTeardownScript')
-
-const manifest: ManifestObject[] = [
-  { apiVersion: 'v1', kind: 'Namespace', name: 'cert-manager' },
-  { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'issuers.cert-manager.io' },
-  { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager', namespace: 'cert-manager' },
-]
-
-renderTeardownScriptTest('works: the install reversed, each removal tolerant of what is gone; bash parses it', () => {
-  const text = renderTeardownScript(configOf(), {}, manifest, 'test')
-  const order = ['opentelemetry-operator', 'tempo', 'loki', 'kube-prometheus-stack'].map((n) =>
-    lineOf(text, new RegExp(`^helm uninstall ${n} `)),
-  )
-  assert.ok(
-    order.every((n, i) => n > 0 && (i === 0 || n > order[i - 1])),
-    order.join(' '),
-  )
-  assert.match(text, /^helm uninstall tempo .* --ignore-not-found$/m)
-  assert.is(bashParses(text).status, 0)
-})
-
-renderTeardownScriptTest('cert-manager only if our mark is on its namespace; its CRDs stay without --purge', () => {
-  const text = renderTeardownScript(configOf(), {}, manifest, 'test')
-  assert.match(
-    text,
-    new RegExp(
-      /^if \[ -n "\$\(kubectl get namespace cert-manager --ignore-not-found /.source +
-        /-o 'jsonpath=.*cert-manager-manifest\}'\)" \]; then$/.source,
-      'm',
-    ),
-  )
-  assert.not.ok(text.includes('customresourcedefinition'), text)
-  assert.not.ok(/kubectl delete namespace monitoring/.test(text))
-})
-
-renderTeardownScriptTest(
-  "--purge: the CRDs of the stack's groups, and the namespace unless it holds other releases",
-  () => {
-    const text = renderTeardownScript(configOf('--purge'), {}, manifest, 'test')
-    assert.match(text, /customresourcedefinition\.apiextensions\.k8s\.io\/issuers\.cert-manager\.io/)
-    assert.match(
-      text,
-      new RegExp(
-        /grep -E '\\\.\(monitoring\\\.coreos\\\.com\|opentelemetry\\\.io\|/.source +
-          /cert-manager\\\.io\|acme\\\.cert-manager\\\.io\)\$'/.source,
-      ),
-    )
-    assert.match(text, /^if \[ -z "\$\(helm list --namespace monitoring --short\)" \]; then$/m)
-    assert.is(bashParses(text).status, 0)
-  },
-)
-
-renderTeardownScriptTest.run()
 
 // settingsOf
 

@@ -1,17 +1,27 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { stringify } from 'yaml'
-import { UsageError } from '../../lib/core/errors.ts'
+import { StepError, UsageError } from '../../lib/core/errors.ts'
+import { createContext } from '../../lib/steps/context.ts'
 import {
   components,
+  confirm,
+  customResourcesCmd,
   deleteManifestCmds,
+  deleteNamespaceCmd,
   describeInventory,
   manifestObjects,
+  namespacedResourcesCmd,
+  namespaceNotOurs,
+  refuseForeignResources,
   teardownOrder,
+  unmarkCertManagerCmd,
   type Component,
+  type Inventory,
   type ManifestObject,
 } from '../../lib/steps/teardown.ts'
-import { aConfig, aRelease } from './builders.ts'
+import type { KubeObject } from '../../lib/tools/kubectl.ts'
+import { aConfig, aRelease, captureLog } from './builders.ts'
 
 /** One object of a manifest, as `manifestObjects` returns it. */
 const anObject = (kind: string, name: string, o: { apiVersion?: string; namespace?: string } = {}): ManifestObject => ({
@@ -185,8 +195,8 @@ const deleteManifestCmdsTest = suite('deleteManifestCmds')
 const tail = ['--ignore-not-found', '--wait', '--timeout=10m']
 
 deleteManifestCmdsTest(
-  "works: webhook configurations first, then each namespace's objects, " +
-    'then cluster-wide ones, the namespace last; CRDs stay',
+  "works: webhook configurations first, then each namespace's objects, then cluster-wide ones; " +
+    'CRDs and the namespace stay',
   () => {
     const argvs = deleteManifestCmds({}, certManager, { withCrds: false, timeout: '10m' }).map((c) => c.argv)
     assert.equal(argvs, [
@@ -208,25 +218,18 @@ deleteManifestCmdsTest(
         ...tail,
       ],
       ['kubectl', 'delete', 'role.rbac.authorization.k8s.io/cert-manager:leaderelection', '-n', 'kube-system', ...tail],
-      [
-        'kubectl',
-        'delete',
-        'clusterrole.rbac.authorization.k8s.io/cert-manager-controller-issuers',
-        'namespace/cert-manager',
-        ...tail,
-      ],
+      ['kubectl', 'delete', 'clusterrole.rbac.authorization.k8s.io/cert-manager-controller-issuers', ...tail],
     ])
   },
 )
 
-deleteManifestCmdsTest('withCrds (--purge): the CRDs too, before the namespace', () => {
+deleteManifestCmdsTest('withCrds (--purge): the CRDs too', () => {
   const last = deleteManifestCmds({}, certManager, { withCrds: true, timeout: '10m' }).at(-1)?.argv
   assert.equal(last, [
     'kubectl',
     'delete',
     'customresourcedefinition.apiextensions.k8s.io/certificates.cert-manager.io',
     'clusterrole.rbac.authorization.k8s.io/cert-manager-controller-issuers',
-    'namespace/cert-manager',
     ...tail,
   ])
 })
@@ -240,24 +243,15 @@ deleteManifestCmdsTest('without withCrds no command names a CRD', () => {
 })
 
 deleteManifestCmdsTest(
-  'the namespace goes last even when the manifest lists it after other cluster-wide objects',
+  'no command names a namespace, with or without CRDs: a namespace goes only once it holds nothing else',
   () => {
-    const argv = deleteManifestCmds(
-      {},
-      [
-        clusterRole,
-        namespace,
-        anObject('ClusterRoleBinding', 'cert-manager-controller-issuers', {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-        }),
-      ],
-      { withCrds: false, timeout: '10m' },
-    )[0].argv
-    assert.equal(argv.slice(2, 5), [
-      'clusterrole.rbac.authorization.k8s.io/cert-manager-controller-issuers',
-      'clusterrolebinding.rbac.authorization.k8s.io/cert-manager-controller-issuers',
-      'namespace/cert-manager',
-    ])
+    for (const withCrds of [false, true]) {
+      const all = deleteManifestCmds({}, certManager, { withCrds, timeout: '10m' }).flatMap((c) => c.argv)
+      assert.not.ok(
+        all.some((a) => a.startsWith('namespace')),
+        all.join(' '),
+      )
+    }
   },
 )
 
@@ -296,19 +290,105 @@ deleteManifestCmdsTest("from the manifest's text: the same commands as from its 
 
 deleteManifestCmdsTest.run()
 
+// the other command builders
+
+const buildersTest = suite('teardown commands')
+
+buildersTest('deleteNamespaceCmd: waited on until gone, and not an error when gone already', () => {
+  assert.equal(deleteNamespaceCmd({ context: 'kind-kind' }, 'monitoring', '10m').argv, [
+    'kubectl',
+    '--context',
+    'kind-kind',
+    'delete',
+    'namespace',
+    'monitoring',
+    ...tail,
+  ])
+})
+
+buildersTest("unmarkCertManagerCmd: our annotation off cert-manager's namespace", () => {
+  assert.equal(unmarkCertManagerCmd({}, 'cert-manager').argv, [
+    'kubectl',
+    'annotate',
+    'namespace',
+    'cert-manager',
+    'monitoring-stack.workshop/cert-manager-manifest-',
+  ])
+})
+
+buildersTest('customResourcesCmd: every custom resource of the CRDs, in every namespace, in one list', () => {
+  assert.equal(customResourcesCmd({}, ['instrumentations.opentelemetry.io', 'certificates.cert-manager.io']).argv, [
+    'kubectl',
+    'get',
+    'instrumentations.opentelemetry.io,certificates.cert-manager.io',
+    '--all-namespaces',
+    '-o',
+    'json',
+  ])
+})
+
+buildersTest('namespacedResourcesCmd: the kinds a namespace can hold that can be listed, by name', () => {
+  assert.equal(namespacedResourcesCmd({}).argv, [
+    'kubectl',
+    'api-resources',
+    '--verbs=list',
+    '--namespaced',
+    '-o',
+    'name',
+  ])
+})
+
+buildersTest.run()
+
+// namespaceNotOurs
+
+const namespaceNotOursTest = suite('namespaceNotOurs')
+
+const aNamespace = (name: string, labels?: Record<string, string>): KubeObject => ({
+  kind: 'Namespace',
+  metadata: { name, ...(labels ? { labels } : {}) },
+})
+const ourMark = { 'app.kubernetes.io/managed-by': 'monitoring-stack.workshop' }
+
+namespaceNotOursTest('works: a namespace these scripts created (it carries our mark) may go', () => {
+  assert.is(namespaceNotOurs(aNamespace('monitoring', ourMark), aConfig()), undefined)
+})
+
+namespaceNotOursTest('one that was there before (no mark, or another value) never goes', () => {
+  for (const labels of [undefined, { 'app.kubernetes.io/managed-by': 'Helm' }])
+    assert.match(namespaceNotOurs(aNamespace('monitoring', labels), aConfig()) ?? '', /these scripts did not create it/)
+})
+
+namespaceNotOursTest("the app's namespace and system namespaces never go, even marked", () => {
+  assert.match(namespaceNotOurs(aNamespace('ticketing', ourMark), aConfig()) ?? '', /the app's namespace/)
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    assert.match(namespaceNotOurs(aNamespace(name, ourMark), aConfig()) ?? '', /a system namespace/, name)
+})
+
+namespaceNotOursTest.run()
+
 // describeInventory
 
 const describeInventoryTest = suite('describeInventory')
 
-const everything = (config = aConfig()) => ({
-  components: teardownOrder(config),
-  crds: [] as string[],
-  namespace: false,
-  namespaceKeptFor: [] as string[],
+const anInventory = (o: Partial<Inventory> = {}): Inventory => ({
+  components: [],
+  manifest: [],
+  crds: [],
+  foreignResources: [],
+  namespaces: [],
+  kept: [],
+  ...o,
+})
+const toDelete = (name: string) => ({
+  name,
+  ours: { releaseNamespace: 'monitoring', releases: [], named: [], uids: new Set<string>() },
 })
 
 describeInventoryTest('works: one line per component, in teardown order, with its namespace', () => {
-  assert.equal(describeInventory(aConfig(), everything()), [
+  const config = aConfig()
+  const found = anInventory({ components: teardownOrder(config), namespaces: [toDelete('cert-manager')] })
+  assert.equal(describeInventory(config, found), [
     'helm release opentelemetry-operator (namespace monitoring)',
     'cert-manager v1.14.5 (namespace cert-manager), its CRDs stay',
     'helm release tempo (namespace monitoring)',
@@ -317,37 +397,111 @@ describeInventoryTest('works: one line per component, in teardown order, with it
   ])
 })
 
-describeInventoryTest('--purge: cert-manager with its CRDs, then each CRD, then the namespace', () => {
-  const config = aConfig({ purge: true, namespace: 'observability' })
-  const lines = describeInventory(config, {
-    components: [{ id: 'cert-manager', needs: [], kind: 'manifest' }],
-    crds: ['prometheuses.monitoring.coreos.com', 'certificates.cert-manager.io'],
-    namespace: true,
-    namespaceKeptFor: [],
-  })
-  assert.equal(lines, [
-    'cert-manager v1.14.5 (namespace cert-manager) with its CRDs',
-    'CRD prometheuses.monitoring.coreos.com',
-    'CRD certificates.cert-manager.io',
-    'namespace observability',
+describeInventoryTest("cert-manager's namespace when it stays (it holds something else)", () => {
+  const found = anInventory({ components: [{ id: 'cert-manager', needs: [], kind: 'manifest' }] })
+  assert.equal(describeInventory(aConfig(), found), [
+    'cert-manager v1.14.5 (namespace cert-manager, which stays), its CRDs stay',
   ])
 })
 
+describeInventoryTest(
+  '--purge: cert-manager with its CRDs, each CRD, custom resources not ours (with the flag), then the namespace',
+  () => {
+    const config = aConfig({ purge: true, purgeForeignResources: true, namespace: 'observability' })
+    const lines = describeInventory(
+      config,
+      anInventory({
+        components: [{ id: 'cert-manager', needs: [], kind: 'manifest' }],
+        crds: ['prometheuses.monitoring.coreos.com', 'instrumentations.opentelemetry.io'],
+        foreignResources: ['Instrumentation ticketing/ticketing'],
+        namespaces: [toDelete('cert-manager'), toDelete('observability')],
+      }),
+    )
+    assert.equal(lines, [
+      'cert-manager v1.14.5 (namespace cert-manager) with its CRDs',
+      'CRD prometheuses.monitoring.coreos.com',
+      'CRD instrumentations.opentelemetry.io',
+      'Instrumentation ticketing/ticketing: NOT created by these scripts, goes with its CRD',
+      'namespace observability',
+    ])
+  },
+)
+
+describeInventoryTest('--purge, the namespace staying: no line for it', () => {
+  const lines = describeInventory(aConfig({ purge: true }), anInventory({ kept: ['namespace monitoring stays: …'] }))
+  assert.equal(lines, [])
+})
+
 describeInventoryTest("the release namespace is the config's", () => {
-  const lines = describeInventory(aConfig({ namespace: 'observability' }), {
-    components: [{ id: 'tempo', needs: [], kind: 'release' }],
-    crds: [],
-    namespace: false,
-    namespaceKeptFor: [],
-  })
+  const lines = describeInventory(
+    aConfig({ namespace: 'observability' }),
+    anInventory({ components: [{ id: 'tempo', needs: [], kind: 'release' }] }),
+  )
   assert.equal(lines, ['helm release tempo (namespace observability)'])
 })
 
 describeInventoryTest('nothing found: no lines (the script then says there is nothing to remove)', () => {
-  assert.equal(
-    describeInventory(aConfig({ purge: true }), { components: [], crds: [], namespace: false, namespaceKeptFor: [] }),
-    [],
-  )
+  assert.equal(describeInventory(aConfig({ purge: true }), anInventory()), [])
 })
 
 describeInventoryTest.run()
+
+// refuseForeignResources
+
+const refuseForeignResourcesTest = suite('refuseForeignResources')
+
+const foreign = anInventory({
+  foreignResources: ['Instrumentation ticketing/ticketing', 'ServiceMonitor ticketing/ticketing-api'],
+})
+
+refuseForeignResourcesTest('works: no custom resource that is not ours, nothing to refuse', () => {
+  refuseForeignResources(aConfig({ purge: true }), anInventory())
+})
+
+refuseForeignResourcesTest(
+  'custom resources not ours: refused, naming each of them and the flag that overrides',
+  () => {
+    const error = (() => {
+      try {
+        refuseForeignResources(aConfig({ purge: true }), foreign)
+      } catch (e) {
+        return e as StepError
+      }
+    })()
+    assert.instance(error, StepError)
+    assert.match(
+      error!.message,
+      /--purge would delete, with their CRDs, 2 custom resources these scripts did not create/,
+    )
+    assert.match(error!.message, /nothing was deleted/)
+    assert.is(error!.details.output, '- Instrumentation ticketing/ticketing\n- ServiceMonitor ticketing/ticketing-api')
+    assert.match(error!.details.hint ?? '', /--purge-foreign-resources/)
+  },
+)
+
+refuseForeignResourcesTest('with --purge-foreign-resources: not refused (confirm asks again on a terminal)', () => {
+  refuseForeignResources(aConfig({ purge: true, purgeForeignResources: true }), foreign)
+})
+
+refuseForeignResourcesTest.run()
+
+// confirm
+
+const confirmTest = suite('confirm')
+
+confirmTest('works: --yes asks nothing, foreign custom resources (allowed by the flag) included', async () => {
+  const ctx = createContext(aConfig({ yes: true, purge: true, purgeForeignResources: true }), captureLog().log)
+  await confirm(ctx, foreign)
+})
+
+confirmTest('off a terminal without --yes: a UsageError naming --yes, before anything is asked', async () => {
+  const ctx = createContext(aConfig(), captureLog().log)
+  const error = await confirm(ctx, anInventory()).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  assert.instance(error, UsageError)
+  assert.match(String((error as UsageError).problems), /pass --yes/)
+})
+
+confirmTest.run()

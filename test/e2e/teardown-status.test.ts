@@ -1,7 +1,8 @@
 // Issue 7: status matches the cluster; teardown removes exactly what we installed (CRDs and the
 // namespace stay), a second teardown has nothing to do, `all` installs again cleanly, and
-// --purge takes the CRDs, and the namespace only once no other release lives in it. Another
-// release of the user's in `monitoring` and the `ticketing` namespace are never touched.
+// --purge takes the CRDs — refused while the user's Instrumentation is in them, unless
+// --purge-foreign-resources (issue 18) — and the namespace only once no other release lives in it.
+// Another release of the user's in `monitoring` and the `ticketing` namespace are never touched.
 import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
@@ -179,19 +180,31 @@ for (const layer of suiteLayers) {
       assert.ok(urls.includes(`${mirror}/${repo}`), `${repo} not pointed at the mirror: ${urls}`)
   })
 
-  test('--purge: the CRDs go; the namespace stays while another release lives in it, then goes', async () => {
-    const run = await runScript(c, 'teardown.mts', ['--yes', '--purge'])
-    assert.is(run.exitCode, 0, run.output)
-    assert.match(run.stderr, /namespace monitoring stays: it also holds helm release dashboards/)
-    assert.equal(await crdsByGroup(c), Object.fromEntries(crdGroups.map((g) => [g, 0])))
-    assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
+  test(
+    "--purge: refused while the user's Instrumentation is in the CRDs; with --purge-foreign-resources they go; " +
+      'the namespace stays while another release lives in it, then goes',
+    async () => {
+      const crdsBefore = await crdsByGroup(c)
+      const refused = await runScript(c, 'teardown.mts', ['--yes', '--purge'])
+      assert.is(refused.exitCode, 1, refused.output)
+      assert.match(refused.stderr, /- Instrumentation ticketing\/ticketing$/m)
+      assert.match(refused.stderr, /--purge-foreign-resources/)
+      assert.equal(await crdsByGroup(c), crdsBefore)
+      assert.equal((await releases(c)).map((r) => r.name).sort(), [...ours, 'dashboards'].sort())
 
-    assert.is((await helm(c, 'uninstall', 'dashboards', '-n', 'monitoring')).exitCode, 0)
-    const last = await runScript(c, 'teardown.mts', ['--yes', '--purge'])
-    assert.is(last.exitCode, 0, last.output)
-    assert.ok(!(await exists(c, 'namespace', 'monitoring')), 'monitoring namespace left behind')
-    assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
-  })
+      const run = await runScript(c, 'teardown.mts', ['--yes', '--purge', '--purge-foreign-resources'])
+      assert.is(run.exitCode, 0, run.output)
+      assert.match(run.stderr, /namespace monitoring stays: it also holds helm release dashboards/)
+      assert.equal(await crdsByGroup(c), Object.fromEntries(crdGroups.map((g) => [g, 0])))
+      assert.ok(await exists(c, 'configmap', 'my-dashboards', '-n', 'monitoring'))
+
+      assert.is((await helm(c, 'uninstall', 'dashboards', '-n', 'monitoring')).exitCode, 0)
+      const last = await runScript(c, 'teardown.mts', ['--yes', '--purge'])
+      assert.is(last.exitCode, 0, last.output)
+      assert.ok(!(await exists(c, 'namespace', 'monitoring')), 'monitoring namespace left behind')
+      assert.ok(await exists(c, 'configmap', 'app-config', '-n', 'ticketing'))
+    },
+  )
 
   test.run()
 }

@@ -72,6 +72,15 @@ export const settingDefs: SettingDef[] = [
     help: 'how long a pod may sit in ImagePullBackOff, CrashLoopBackOff or Unschedulable before its step fails',
   },
   {
+    flag: 'api-unreachable-after',
+    kind: 'duration',
+    default: '1m',
+    example: '5m',
+    help:
+      'how long an API server that does not answer at all (connection refused) is retried through before the step' +
+      ' fails saying so',
+  },
+  {
     flag: 'fail-if-busy',
     kind: 'boolean',
     default: false,
@@ -241,6 +250,8 @@ export interface Config {
   purgeForeignResources: boolean
   timeoutMs: number
   stuckAfterMs: number
+  /** how long an API server that does not answer at all is retried through */
+  apiUnreachableAfterMs: number
   /** stop instead of waiting for another run's lock or a release's helm operation in flight */
   failIfBusy: boolean
   /** how long the run's lock (a Lease) outlives a run that died holding it */
@@ -346,6 +357,7 @@ export function buildConfig(
     purgeForeignResources: v['purge-foreign-resources'] as boolean,
     timeoutMs: v.timeout as number,
     stuckAfterMs: v['stuck-after'] as number,
+    apiUnreachableAfterMs: v['api-unreachable-after'] as number,
     failIfBusy: v['fail-if-busy'] as boolean,
     leaseDurationMs: v['lease-duration'] as number,
     dryRun: v['dry-run'] as boolean,

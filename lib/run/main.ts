@@ -1,6 +1,8 @@
 // The frame every script runs in: read and validate the settings, connect (tools, context,
 // cluster), run the script's steps, and print any error once — red message, the command and its
-// output, a hint — with its exit code. Watches and live lines are stopped on every way out.
+// output, a hint — with its exit code. Watches and live lines are stopped on every way out; a
+// signal (or the process that started the script going away) ends the children first, then says
+// what was interrupted and how to resume.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { preflight } from '../steps/preflight.ts'
@@ -12,29 +14,50 @@ import { messages } from '../ui/i18n.ts'
 import type { Script } from './sections.ts'
 import { createLog, type Log } from '../ui/log.ts'
 import { renderHelp } from '../core/settings.ts'
+import { hangupIgnored, watchParent } from './parent.ts'
+
+/** The signals that end a run, each with its exit code: 128 + its number, as a shell reports it. */
+export const stopSignals = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
+export type StopSignal = keyof typeof stopSignals
 
 /**
  * Runs a script: the preflight first (tools, context, cluster; unless --help), then the script, or
  * in a dry run its bash script printed to stdout. Errors are printed once; the exit code is set,
- * never forced, so output is flushed.
+ * never forced, so output is flushed. A signal is the exception: once the children are gone the
+ * process exits with the signal's code, as the steps may still be waiting on what was stopped.
  */
 export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fileURLToPath(meta.url))): Promise<void> {
   const file = path.relative(process.cwd(), fileURLToPath(meta.url))
   let log: Log = createLog(argv.includes('--quiet') ? 'quiet' : 'normal')
   let ctx: Context | undefined
-  const onSignal = async (signal: NodeJS.Signals) => {
-    log.close()
-    const [stopped = []] = await Promise.all([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
-    const running = stopped.length
-      ? ` while running: ${stopped.map((c) => c.split(' ').slice(0, 4).join(' ')).join('; ')}`
-      : ''
-    log.error(`\nInterrupted (${signal})${running}.`)
-    log.info('Nothing is left that the next run does not repair: run the same command again to resume.')
-    process.exit(signal === 'SIGINT' ? 130 : 143)
+  let stopping = false
+  const stop = async (signal: StopSignal, cause?: string) => {
+    // a second signal: the user will not wait for the children's grace
+    if (stopping) return ctx?.runner.kill()
+    stopping = true
+    const during = log.inProgress()
+    log.silence()
+    // a hang-up may have closed the terminal: a failed write must not crash the script before its children end
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
+    const [stopped] = await Promise.allSettled([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
+    const say = createLog(log.opts.verbosity)
+    const [first, ...rest] = interruptedLines({
+      signal,
+      cause,
+      during,
+      stopped: (stopped.status === 'fulfilled' && stopped.value) || [],
+    })
+    say.error(first)
+    for (const line of rest) say.explain(line)
+    process.exit(stopSignals[signal])
   }
-  const forward = (signal: NodeJS.Signals) => void onSignal(signal)
-  process.once('SIGINT', forward)
-  process.once('SIGTERM', forward)
+  const onSignal = (signal: StopSignal) => void stop(signal)
+  // under nohup a hang-up is not ours to act on: the parent and the terminal may go
+  const signals = (Object.keys(stopSignals) as StopSignal[]).filter((s) => s !== 'SIGHUP' || !hangupIgnored())
+  for (const signal of signals) process.on(signal, onSignal)
+  const unwatchParent = signals.includes('SIGHUP')
+    ? watchParent(() => void stop('SIGHUP', 'the process that started this script is gone'))
+    : () => {}
   try {
     const config = loadConfig(argv)
     if (config.help || config.helpAll) {
@@ -64,9 +87,27 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
   } finally {
     await ctx?.watches.stop()
     log.close()
-    process.off('SIGINT', forward)
-    process.off('SIGTERM', forward)
+    unwatchParent()
+    // once stopping, a second signal still finds its handler (it ends the children at once)
+    if (!stopping) for (const signal of signals) process.off(signal, onSignal)
   }
+}
+
+/** What an interrupted run says: the signal (and why, when it was no signal), what was under way, how to resume. */
+export function interruptedLines(what: {
+  signal: StopSignal
+  cause?: string
+  /** the status lines that were under way */
+  during: string[]
+  /** the commands the signal ended */
+  stopped: string[]
+}): string[] {
+  const signal = what.cause ? `${what.signal}: ${what.cause}` : what.signal
+  return [
+    `\nInterrupted (${signal})${what.during.length ? ` during: ${what.during.join('; ')}` : ''}.`,
+    ...(what.stopped.length ? [`Stopped: ${what.stopped.join('; ')}.`] : []),
+    'Nothing is left that the next run does not repair: run the same command again to resume.',
+  ]
 }
 
 /**

@@ -27,12 +27,13 @@ export function createContext(
   env: NodeJS.ProcessEnv = process.env,
 ): Context {
   const target: Target = { context: config.context }
+  const runner = new Runner(log, env, { unreachableLimitMs: config.apiUnreachableAfterMs })
   return {
     config,
     log,
     target,
-    runner: new Runner(log, env),
-    watches: new Watches(target, log, env),
+    runner,
+    watches: new Watches(target, log, env, runner.api),
     helmMajor: 3,
     outcomes: [],
     releaseLists: new Map(),

@@ -6,6 +6,7 @@ import { sleep } from 'zx'
 import { StepError } from '../core/errors.ts'
 import { lastLine, type Command, type Runner } from '../tools/exec.ts'
 import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kubectl.ts'
+import { isUnreachable } from '../tools/reachability.ts'
 import { resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
 import type { Log } from '../ui/log.ts'
 import {
@@ -33,7 +34,7 @@ export interface WaitOptions {
   stuckAfterMs: number
 }
 
-type Verdict = 'ready' | 'stuck' | 'timeout'
+type Verdict = 'ready' | 'stuck' | 'timeout' | 'unreachable'
 
 /**
  * Waits until every workload is rolled out and ready. Progress: `2/3 ready — waiting for tempo (0/1)`.
@@ -47,6 +48,7 @@ export async function waitForWorkloads(
 ): Promise<void> {
   if (!refs.length) return
   const deadline = Date.now() + opts.timeoutMs
+  const notReady = `${title} not ready after ${formatDuration(opts.timeoutMs)}`
   await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
     const stuckSince = new Map<string, number>()
     // Taken once: the judging below runs from timers and watch events, where a throw (the run
@@ -58,16 +60,19 @@ export async function waitForWorkloads(
     )
     const stream: StreamOf = (kind, namespace) => byKey.get(`${kind}/${namespace}`)!
     const streams = new Set(byKey.values())
+    const api = ctx.runner.api
     const evaluate = (): Verdict | undefined => {
       const states = refs.map((r) => ({ ref: r, status: workloadStatus(stream(r.kind, r.namespace).get(r.name)) }))
       const waiting = states.filter((s) => !s.status.ready)
-      status.update(
-        waiting.length
-          ? `${states.length - waiting.length}/${states.length} ready — waiting for ` +
-              waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')
-          : 'all ready',
-      )
       if (!waiting.length) return 'ready'
+      // while the API server does not answer, the watches know nothing: no workload is "not created yet"
+      status.update(
+        api.down
+          ? 'the API server is not answering; the watches retry'
+          : `${states.length - waiting.length}/${states.length} ready — waiting for ` +
+              waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', '),
+      )
+      if (api.failure()) return 'unreachable'
       if (
         stuckPods(
           stream,
@@ -95,11 +100,12 @@ export async function waitForWorkloads(
       check()
     })
     if (verdict === 'ready') return
+    // the outage outlasted its limit, or the wait's deadline passed during it: the pods could not be asked
+    const outage = verdict === 'unreachable' ? api.failure() : verdict === 'timeout' && api.error(notReady)
+    if (outage) throw outage
     const diagnosis = await diagnose(ctx, refs)
     throw new StepError(
-      verdict === 'stuck'
-        ? `${title}: a pod is stuck and will not become ready by waiting`
-        : `${title} not ready after ${formatDuration(opts.timeoutMs)}`,
+      verdict === 'stuck' ? `${title}: a pod is stuck and will not become ready by waiting` : notReady,
       {
         output: diagnosis.join('\n'),
         hint:
@@ -254,10 +260,19 @@ export async function waitUntilAnswers(
     for (let attempt = 1; ; attempt++) {
       const out = await ctx.runner.once(what.probe)
       if (out.exitCode === 0) return
+      // not the webhook's silence but the API server's: said once by the runner, failed on once it lasts
+      const outage = ctx.runner.api.failure()
+      if (outage) throw outage
       const error = lastLine(out.stderr)
-      status.update(`attempt ${attempt}: ${error}`)
-      ctx.log.verbose(`  ${what.title}: attempt ${attempt}: ${error}`)
-      if (Date.now() + pause >= deadline) throw what.onTimeout(error)
+      const unanswered = isUnreachable(out.stderr) ? 'the API server is not answering' : `attempt ${attempt}`
+      status.update(`${unanswered}: ${error}`)
+      ctx.log.verbose(`  ${what.title}: ${unanswered}: ${error}`)
+      if (Date.now() + pause >= deadline)
+        throw (
+          ctx.runner.api.error(
+            `${what.title.replace(/ to answer$/, '')}: no answer within ${formatDuration(timeoutMs)}`,
+          ) ?? what.onTimeout(error)
+        )
       await sleep(pause)
       pause = Math.min(pause * 2, 5000)
     }

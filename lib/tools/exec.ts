@@ -1,9 +1,10 @@
 // Running commands. A command is data (an argv array, maybe stdin) built by the pure builders in
 // kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
 // dry run from the very same argv, so what is printed is what would run.
-import { $, expBackoff, quote, retry, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
+import { $, quote, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
+import { ApiReachability, isUnreachable } from './reachability.ts'
 
 export interface Command {
   argv: string[]
@@ -22,6 +23,17 @@ export interface Command {
  * still fails within half a minute.
  */
 const TRANSIENT_TRIES = 8
+
+/** The pause before the retry after `failures` transient failures: 0.25 s doubling, at most 5 s. */
+export function transientBackoffMs(failures: number): number {
+  return Math.min(250 * 2 ** (failures - 1), 5000)
+}
+
+/** How often a command is tried again while the API server does not answer at all (within the outage limit). */
+const UNREACHABLE_PACE_MS = 2000
+
+/** How long an outage is retried through unless the config says (--api-unreachable-after). */
+const UNREACHABLE_LIMIT_MS = 60_000
 
 /**
  * One word as a person would type it for bash: bare when nothing in it is special, else in single
@@ -79,15 +91,37 @@ export function isTransient(stderr: string): boolean {
 /** How long interrupted children get to finish (helm marks its release failed, not pending). */
 const INTERRUPT_GRACE_MS = 10_000
 
+/** Waiting, as the Runner does it: a test gives its own clock so that time is under its control. */
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+const realClock: Clock = { now: Date.now, sleep: (ms) => sleep(ms) }
+
+export interface RunnerOptions {
+  /** how long an API server that does not answer at all is retried through (--api-unreachable-after) */
+  unreachableLimitMs?: number
+  clock?: Clock
+}
+
 export class Runner {
-  private readonly running = new Set<ProcessPromise>()
+  /** each running child, with the command it runs */
+  private readonly running = new Map<ProcessPromise, Command>()
   /** Set once interrupted: no command starts after that, so none can outlive the script. */
   private interruptedBy?: NodeJS.Signals
+  private readonly clock: Clock
+  /** whether the API server answers, from every command's result (and the watches') */
+  readonly api: ApiReachability
 
   constructor(
     readonly log: Log,
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+    opts: RunnerOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock
+    this.api = new ApiReachability(log, opts.unreachableLimitMs ?? UNREACHABLE_LIMIT_MS, this.clock.now)
+  }
 
   /** A read: runs even in a dry run, quietly; transient API errors are retried with backoff. */
   async query(cmd: Command): Promise<ProcessOutput> {
@@ -114,52 +148,109 @@ export class Runner {
     return this.spawn(cmd)
   }
 
+  /**
+   * Tries until an answer that is not a stumble: transient errors up to TRANSIENT_TRIES times with
+   * backoff; an API server that does not answer at all, at a steady pace until the outage has
+   * lasted its limit, then the step fails with the outage (the caller's own failure would only say
+   * "connection refused").
+   */
   private async tryTransient(cmd: Command): Promise<ProcessOutput> {
     // refused at once, not retried with backoff: the script is about to exit
     if (this.interruptedBy) throw this.notStarted(cmd)
-    let attempt = 0
-    return retry(TRANSIENT_TRIES, expBackoff('5s', 250), async () => {
+    for (let failures = 0; ; ) {
       const out = await this.spawn(cmd)
-      if (out.exitCode !== 0 && isTransient(out.stderr) && ++attempt < TRANSIENT_TRIES) {
-        this.log.verbose(`  retrying (${attempt}/${TRANSIENT_TRIES - 1}) after: ${lastLine(out.stderr)}`)
-        throw failure(cmd, out)
+      if (out.exitCode === 0) return out
+      if (isUnreachable(out.stderr)) {
+        const outage = this.api.failure()
+        if (outage) throw outage
+        this.log.verbose(`  retrying in ${UNREACHABLE_PACE_MS / 1000}s: ${lastLine(out.stderr)}`)
+        await this.clock.sleep(UNREACHABLE_PACE_MS)
+        continue
       }
-      return out
-    })
+      if (!isTransient(out.stderr) || ++failures >= TRANSIENT_TRIES) return out
+      this.log.verbose(`  retrying (${failures}/${TRANSIENT_TRIES - 1}) after: ${lastLine(out.stderr)}`)
+      await this.clock.sleep(transientBackoffMs(failures))
+    }
   }
 
   /**
    * Forwards a signal to every running child and waits (bounded) for them to end, so an
-   * interrupted helm can record its release as failed rather than leave it pending.
-   * Returns the commands that were interrupted.
+   * interrupted helm can record its release as failed rather than leave it pending; what is left
+   * then is killed. Resolves once every child is gone. Returns the commands that were interrupted.
    */
   async interrupt(signal: NodeJS.Signals): Promise<string[]> {
+    if (this.interruptedBy) return []
     this.interruptedBy = signal
     const children = [...this.running]
-    const names = children.map((c) => c.cmd)
-    await Promise.all(children.map((c) => c.kill(signal).catch(() => {})))
-    await Promise.race([Promise.allSettled(children), sleep(INTERRUPT_GRACE_MS)])
-    await Promise.all([...this.running].map((c) => c.kill('SIGKILL').catch(() => {})))
-    return names
+    // helm records its release as failed on SIGINT and SIGTERM; a hang-up would end it mid-write, pending
+    const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal
+    await Promise.all(children.map(([child]) => endChild(child, forwarded, INTERRUPT_GRACE_MS)))
+    return children.map(([, cmd]) => commandName(cmd))
   }
 
-  private spawn(cmd: Command): Promise<ProcessOutput> {
+  /** Ends every running child at once: a second signal, when the user will not wait for the grace. */
+  kill(): void {
+    for (const child of this.running.keys()) signalChild(child, 'SIGKILL')
+  }
+
+  private async spawn(cmd: Command): Promise<ProcessOutput> {
     // the steps go on while the interrupt waits for the children: a command they start now is refused
-    if (this.interruptedBy) return Promise.reject(this.notStarted(cmd))
+    if (this.interruptedBy) throw this.notStarted(cmd)
     this.log.verbose(`  $ ${cmd.argv.map(shellWord).join(' ')}`)
     const [bin, ...args] = cmd.argv
     const options = { quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input, signal: cmd.signal }
     const child = $(options)`${bin} ${args}`
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
-    this.running.add(child)
-    return run.finally(() => this.running.delete(child))
+    this.running.set(child, cmd)
+    const out = await run.finally(() => this.running.delete(child))
+    this.api.observe(out)
+    // ended by the interrupt (or by the same signal, sent to the whole process group): not a failure of its step
+    if (this.interruptedBy && out.exitCode !== 0) throw this.ended(cmd)
+    return out
   }
 
   private notStarted(cmd: Command): InterruptedError {
-    return new InterruptedError(
-      `not started, the run was interrupted (${this.interruptedBy}): ${cmd.argv.slice(0, 3).join(' ')}`,
-    )
+    return new InterruptedError(`not started, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`)
   }
+
+  private ended(cmd: Command): InterruptedError {
+    return new InterruptedError(`ended, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`)
+  }
+}
+
+/** The first words of a command, enough to name it in one line (`helm upgrade --install tempo`). */
+export function commandName(cmd: Pick<Command, 'argv'>): string {
+  return cmd.argv.slice(0, 4).map(shellWord).join(' ')
+}
+
+/**
+ * Sends a signal to a child; one that has exited already is left alone. Not zx's kill(): it throws
+ * "Too late to kill the process" for a child that has exited, and lists the process tree with `ps`
+ * first (kubectl and helm start no children of their own).
+ */
+export function signalChild(child: ProcessPromise, signal: NodeJS.Signals): void {
+  child.child?.kill(signal)
+}
+
+/** Signals a child, gives it `graceMs` to end, then kills it; resolves once it is gone. */
+export async function endChild(child: ProcessPromise, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const ended = child.then(
+    () => {},
+    () => {},
+  )
+  // zx starts the process on the next turn of the event loop: one asked for just now is there after it
+  if (!child.child) await new Promise((resolve) => setImmediate(resolve))
+  signalChild(child, signal)
+  let timer: NodeJS.Timeout | undefined
+  const graceOver = new Promise<'grace over'>((resolve) => {
+    timer = setTimeout(() => resolve('grace over'), graceMs)
+  })
+  try {
+    if ((await Promise.race([ended, graceOver])) === 'grace over') signalChild(child, 'SIGKILL')
+  } finally {
+    clearTimeout(timer)
+  }
+  await ended
 }
 
 export function failure(cmd: Command, out: ProcessOutput): StepError {

@@ -3,8 +3,12 @@
 import { $, sleep, type ProcessPromise } from 'zx'
 import { InterruptedError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
-import { lastLine, type Command } from './exec.ts'
+import { endChild, lastLine, type Command } from './exec.ts'
 import { watchCmd, type KubeObject, type Target } from './kubectl.ts'
+import type { ApiReachability } from './reachability.ts'
+
+/** How long a watch process gets to end on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 5000
 
 export const resourceOf = {
   Deployment: 'deployments',
@@ -24,6 +28,8 @@ export class Watches {
     private readonly target: Target,
     private readonly log: Log,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** told when a watch cannot reach the API server, and when one hears from it */
+    private readonly api?: ApiReachability,
   ) {}
 
   stream(kind: Kind, namespace: string): WatchStream {
@@ -34,7 +40,7 @@ export class Watches {
     if (!s)
       this.streams.set(
         key,
-        (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env)),
+        (s = new WatchStream(watchCmd(this.target, resourceOf[kind], namespace), this.log, this.env, this.api)),
       )
     return s
   }
@@ -60,6 +66,7 @@ export class WatchStream {
     private readonly cmd: Command,
     private readonly log: Log,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly api?: ApiReachability,
   ) {
     this.start()
   }
@@ -74,10 +81,11 @@ export class WatchStream {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
+  /** Ends the watch process; resolves once it is gone (one that had ended already, between restarts, too). */
   async stop(): Promise<void> {
     this.stopped = true
     this.listeners.clear()
-    await this.child?.kill().catch(() => {})
+    if (this.child) await endChild(this.child, 'SIGTERM', STOP_GRACE_MS)
   }
 
   private start() {
@@ -92,6 +100,8 @@ export class WatchStream {
     })
     void child.then(async (out) => {
       if (this.stopped) return
+      // a watch ends without error when the server closes it; one that fails may not reach the server
+      if (out.exitCode !== 0) this.api?.observe(out)
       // The server ends watches now and then; start again, a little later each time it fails fast.
       this.log.verbose(
         `  watch ${args.slice(1, 4).join(' ')} ended (${lastLine(out.stderr) || `exit ${out.exitCode}`}); restarting`,
@@ -104,6 +114,7 @@ export class WatchStream {
   private apply(event: { type: string; object: KubeObject }) {
     if (!event?.object?.metadata) return
     this.restarts = 0
+    this.api?.answered()
     if (event.type === 'DELETED') this.objects.delete(event.object.metadata.name)
     else if (event.type !== 'BOOKMARK' && event.type !== 'ERROR')
       this.objects.set(event.object.metadata.name, event.object)

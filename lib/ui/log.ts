@@ -42,6 +42,7 @@ export class Log {
   private drawn = 0
   private ticker?: NodeJS.Timeout
   private frame = 0
+  private silenced = false
 
   constructor(readonly opts: LogOptions) {
     this.c = opts.color ? chalk : new Chalk({ level: 0 })
@@ -74,6 +75,7 @@ export class Log {
   }
   /** stdout: a line of the dry-run script or of the report */
   print(text: string) {
+    if (this.silenced) return
     this.clearLive()
     this.out.write(`${redactCredentials(text)}\n`)
     this.drawLive()
@@ -106,6 +108,17 @@ export class Log {
     this.stopTicker()
   }
 
+  /** The titles of the status lines under way: what a signal interrupts. */
+  inProgress(): string[] {
+    return [...this.active].map((a) => a.title)
+  }
+
+  /** Closes the log and prints nothing more: an interrupted run's steps fail on their way out, which is noise. */
+  silence() {
+    this.close()
+    this.silenced = true
+  }
+
   private updateDetail(entry: Active, detail: string) {
     if (detail === entry.detail) return
     entry.detail = detail
@@ -126,6 +139,7 @@ export class Log {
   }
 
   private line(text: string) {
+    if (this.silenced) return
     this.clearLive()
     this.err.write(`${redactCredentials(text)}\n`)
     this.drawLive()
@@ -147,7 +161,7 @@ export class Log {
   }
 
   private drawLive() {
-    if (!this.opts.live || !this.active.size) return
+    if (!this.opts.live || !this.active.size || this.silenced) return
     const columns = (this.err as NodeJS.WriteStream).columns ?? 120
     for (const a of this.active) {
       const text = `${frames[this.frame]} ${a.title}${a.detail ? ` — ${a.detail}` : ''} (${elapsed(a.started)})`

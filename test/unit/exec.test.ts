@@ -4,7 +4,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isTransient, lastLine, renderCommand, Runner, tail } from '../../lib/tools/exec.ts'
+import { $ } from 'zx'
+import { InterruptedError, StepError } from '../../lib/core/errors.ts'
+import {
+  endChild,
+  isTransient,
+  lastLine,
+  renderCommand,
+  Runner,
+  tail,
+  transientBackoffMs,
+  type Clock,
+} from '../../lib/tools/exec.ts'
 import { captureLog } from './builders.ts'
 
 /** What bash makes of a rendered command line: each argument it would pass, one per line. */
@@ -223,11 +234,68 @@ const interruptTest = suite('Runner.interrupt')
 
 interruptTest('works: the running command gets the signal and is named; interrupt resolves once it ended', async () => {
   const runner = new Runner(captureLog().log)
-  const sleeping = runner.once({ argv: ['sleep', '30'] })
-  await new Promise((r) => setTimeout(r, 100))
+  // interrupted in the same turn it was asked for, before zx has started the process
+  const sleeping = runner.once({ argv: ['sleep', '30'] }).then(
+    () => undefined,
+    (e: Error) => e,
+  )
   const stopped = await runner.interrupt('SIGTERM')
   assert.equal(stopped, ['sleep 30'])
-  assert.is.not((await sleeping).exitCode, 0)
+  const ended = await sleeping
+  assert.instance(ended, InterruptedError, 'its end is the interrupt, not a failure of its step')
+  assert.match(ended?.message ?? '', /ended, the run was interrupted \(SIGTERM\): sleep 30/)
+})
+
+/** A bash loop that traps these signals (echoing their names), then marks it is ready; it ends by itself after 20 s. */
+function trapping(signals: string, dir: string): { argv: string[]; ready: () => Promise<void> } {
+  const marker = path.join(dir, `ready-${signals.replace(/\W/g, '')}`)
+  const traps = signals
+    .split(' ')
+    .map((s) => `trap 'echo ${s}; exit 0' ${s};`)
+    .join(' ')
+  return {
+    argv: ['bash', '-c', `${traps} touch ${marker}; for i in $(seq 200); do sleep 0.1; done`],
+    ready: async () => {
+      while (!fs.existsSync(marker)) await new Promise((r) => setTimeout(r, 20))
+    },
+  }
+}
+
+/** The same, ignoring the signals instead. */
+function ignoring(signals: string, dir: string): { argv: string[]; ready: () => Promise<void> } {
+  const loop = trapping(signals, dir)
+  return { ...loop, argv: ['bash', '-c', loop.argv[2].replace(/trap '[^']*'/g, "trap ''")] }
+}
+
+interruptTest(
+  'a hang-up reaches the children as SIGTERM, which helm handles (it records the release failed)',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+    try {
+      const runner = new Runner(captureLog().log)
+      const loop = trapping('TERM HUP', dir)
+      const child = runner.once({ argv: loop.argv })
+      await loop.ready()
+      await runner.interrupt('SIGHUP')
+      assert.is((await child).stdout.trim(), 'TERM')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  },
+)
+
+interruptTest('kill(), a second signal: what the grace still waits for is killed at once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const runner = new Runner(captureLog().log)
+    const loop = ignoring('INT TERM', dir)
+    const child = runner.once({ argv: loop.argv })
+    await loop.ready()
+    runner.kill()
+    assert.is((await child).signal, 'SIGKILL')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 interruptTest(
@@ -263,3 +331,139 @@ interruptTest(
 )
 
 interruptTest.run()
+
+// endChild: ends a child for good, whatever state it is in
+
+const endChildTest = suite('endChild')
+
+endChildTest('works: a child that ignores the signal is killed once the grace is over', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const loop = ignoring('TERM', dir)
+    const child = $({ quiet: true, nothrow: true })`${loop.argv}`
+    await loop.ready()
+    await endChild(child, 'SIGTERM', 1000)
+    assert.is((await child).signal, 'SIGKILL')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+endChildTest('a child that has exited already: nothing to do, no "Too late to kill the process"', async () => {
+  const child = $({ quiet: true, nothrow: true })`true`
+  await child
+  await endChild(child, 'SIGTERM', 1000)
+  assert.is((await child).exitCode, 0)
+})
+
+endChildTest.run()
+
+// Runner: a transient error is retried with backoff, an unreachable API server for a bounded time
+
+/** A clock whose sleeps pass at once, moving its time on. */
+function fakeClock(start = Date.parse('2026-01-10T10:00:00')): Clock & { slept: number[] } {
+  let now = start
+  const slept: number[] = []
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms)
+      now += ms
+    },
+  }
+}
+
+/** A command that fails with `stderr` its first `failures` times (counted in a file), then prints ok. */
+function failing(dir: string, stderr: string, failures = Number.POSITIVE_INFINITY): { argv: string[] } {
+  const count = path.join(dir, 'count')
+  fs.writeFileSync(count, '0')
+  const limit = Number.isFinite(failures) ? failures : 1e9
+  const script = `n=$(cat ${count}); echo $((n+1)) > ${count}; if [ $n -lt ${limit} ]; then echo '${stderr}' >&2; exit 1; fi; echo ok`
+  return { argv: ['bash', '-c', script] }
+}
+
+const tries = (dir: string) => Number(fs.readFileSync(path.join(dir, 'count'), 'utf8'))
+
+const retryTest = suite('Runner: retries')
+
+const refused = 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?'
+
+retryTest('works: a transient error is tried 8 times, 0.25 s doubling to 5 s between (about 18 s)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const clock = fakeClock()
+    const runner = new Runner(captureLog().log, process.env, { clock })
+    const error = await runner.query(failing(dir, 'read: connection reset by peer')).catch((e: Error) => e)
+    assert.match(String(error), /connection reset by peer/)
+    assert.is(tries(dir), 8)
+    assert.equal(clock.slept, [250, 500, 1000, 2000, 4000, 5000, 5000])
+    assert.equal(clock.slept, [1, 2, 3, 4, 5, 6, 7].map(transientBackoffMs))
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+retryTest(
+  'an API server refusing connections: retried until --api-unreachable-after, then the outage is the error',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+    try {
+      const clock = fakeClock()
+      const { log, err } = captureLog()
+      const runner = new Runner(log, process.env, { clock, unreachableLimitMs: 60_000 })
+      const error = await runner.query(failing(dir, refused)).catch((e: Error) => e)
+      assert.instance(error, StepError)
+      assert.is(
+        (error as StepError).message,
+        'the API server 127.0.0.1:6443 stopped answering at 10:00:00 and has not answered for 1m',
+      )
+      assert.ok(tries(dir) > 8, `tried ${tries(dir)} times: more than a transient error's 8`)
+      assert.is(
+        clock.slept.reduce((a, b) => a + b),
+        60_000,
+      )
+      assert.is(err().match(/stopped answering/g)?.length, 1, err())
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  },
+)
+
+retryTest('an API server back within the limit: the command goes on and succeeds; both ends are said', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const clock = fakeClock()
+    const { log, err } = captureLog()
+    const runner = new Runner(log, process.env, { clock, unreachableLimitMs: 60_000 })
+    const out = await runner.change(failing(dir, refused, 3))
+    assert.is(out.stdout.trim(), 'ok')
+    assert.match(
+      err(),
+      /! the API server 127\.0\.0\.1:6443 stopped answering at 10:00:00 \(.*was refused.*\); retrying until 10:01:00 \(--api-unreachable-after=1m\)\n/,
+    )
+    assert.match(
+      err(),
+      /✓ the API server 127\.0\.0\.1:6443 answers again \(it stopped answering at 10:00:00, 6s ago\)\n/,
+    )
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+retryTest('a webhook refusing connections is no outage: not retried by the runner', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const runner = new Runner(captureLog().log, process.env, { clock: fakeClock() })
+    const webhook =
+      'Internal error occurred: failed calling webhook "w": dial tcp 10.96.0.5:443: connect: connection refused'
+    const out = await runner.probe(failing(dir, webhook))
+    assert.is(out.exitCode, 1)
+    assert.is(tries(dir), 1)
+    assert.not.ok(runner.api.down)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+retryTest.run()

@@ -231,6 +231,30 @@ statusTest('plain mode starts no timer: close() writes nothing', async () => {
   assert.is(err(), '')
 })
 
+statusTest('inProgress(): the titles of the status lines under way, for what a signal interrupts', async () => {
+  const { log } = captureLog()
+  let release = () => {}
+  const held = log.status('Waiting ≤ 10m for loki', () => new Promise<void>((r) => (release = r)))
+  const done = log.status('helm upgrade --install tempo', async () => {})
+  await done
+  assert.equal(log.inProgress(), ['Waiting ≤ 10m for loki'])
+  release()
+  await held
+  assert.equal(log.inProgress(), [])
+})
+
+statusTest('silence(): an interrupted run prints nothing more, its failing status lines neither', async () => {
+  const { log, err, out } = captureLog()
+  const failing = log.status('Waiting ≤ 10m for loki', async () => {
+    log.silence()
+    throw new Error('interrupted')
+  })
+  await failing.catch(() => {})
+  log.warn('later')
+  log.print('report')
+  assert.equal([err(), out()], ['… Waiting ≤ 10m for loki\n', ''])
+})
+
 statusTest.run()
 
 // createLog

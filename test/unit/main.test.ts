@@ -3,7 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/core/values.ts'
 import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError } from '../../lib/core/errors.ts'
-import { argsAfter } from '../../lib/run/main.ts'
+import { argsAfter, interruptedLines, stopSignals } from '../../lib/run/main.ts'
 import { printError } from '../../lib/ui/errors.ts'
 import { captureLog } from './builders.ts'
 
@@ -200,3 +200,54 @@ printErrorTest('quiet: a UsageError still lists every problem', () => {
 })
 
 printErrorTest.run()
+
+// interruptedLines
+
+const interruptedTest = suite('interruptedLines')
+
+interruptedTest('works: the signal, what was under way, what it stopped, how to resume', () => {
+  assert.equal(
+    interruptedLines({
+      signal: 'SIGINT',
+      during: ['helm upgrade --install tempo grafana/tempo 1.24.4 (not installed)', 'Waiting ≤ 10m for loki'],
+      stopped: ['helm upgrade --install tempo'],
+    }),
+    [
+      '\nInterrupted (SIGINT) during: helm upgrade --install tempo grafana/tempo 1.24.4 (not installed);' +
+        ' Waiting ≤ 10m for loki.',
+      'Stopped: helm upgrade --install tempo.',
+      'Nothing is left that the next run does not repair: run the same command again to resume.',
+    ],
+  )
+})
+
+interruptedTest('a hang-up that was no signal says why', () => {
+  const [first] = interruptedLines({
+    signal: 'SIGHUP',
+    cause: 'the process that started this script is gone',
+    during: [],
+    stopped: [],
+  })
+  assert.is(first, '\nInterrupted (SIGHUP: the process that started this script is gone).')
+})
+
+interruptedTest('between steps: nothing under way, nothing stopped, still how to resume', () => {
+  assert.equal(interruptedLines({ signal: 'SIGTERM', during: [], stopped: [] }), [
+    '\nInterrupted (SIGTERM).',
+    'Nothing is left that the next run does not repair: run the same command again to resume.',
+  ])
+})
+
+interruptedTest.run()
+
+// stopSignals
+
+const stopSignalsTest = suite('stopSignals')
+
+stopSignalsTest('works: 128 + the signal number, the code a shell reports for a process it ended', async () => {
+  const { constants } = await import('node:os')
+  for (const [signal, code] of Object.entries(stopSignals))
+    assert.is(code, 128 + constants.signals[signal as keyof typeof constants.signals], signal)
+})
+
+stopSignalsTest.run()

@@ -1,8 +1,12 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { renderCommand, Runner } from '../../lib/tools/exec.ts'
 import { JsonStreamSplitter, Watches } from '../../lib/tools/watch.ts'
-import { waitCommands, waitForWorkloads, type WorkloadRef } from '../../lib/steps/wait.ts'
+import { waitCommands, waitForWorkloads, waitUntilAnswers, type WorkloadRef } from '../../lib/steps/wait.ts'
+import { StepError } from '../../lib/core/errors.ts'
 import { aPod, captureLog } from './builders.ts'
 
 // JsonStreamSplitter
@@ -200,4 +204,114 @@ watchesTest('a wait under way when the watches stop (a signal) ends without thro
   }
 })
 
+watchesTest(
+  'a watch whose kubectl has ended (between restarts) stops without "Too late to kill the process"',
+  async () => {
+    const watches = new Watches({}, captureLog().log, { PATH: '/nonexistent' })
+    const stream = watches.stream('Pod', 'monitoring')
+    // no kubectl here: the watch fails at once and waits to restart
+    await until(() => stream.all().length === 0 && (stream as unknown as { restarts: number }).restarts > 0)
+    await watches.stop()
+  },
+)
+
 watchesTest.run()
+
+// The API server gone: waits and probes say so, retry for --api-unreachable-after, then fail with it
+
+const goneTest = suite('waits with the API server gone')
+
+const refused = 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?'
+
+/** A folder with a `kubectl` that is always refused, as when the API server is gone. */
+function refusingKubectl(): { env: NodeJS.ProcessEnv; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-'))
+  fs.writeFileSync(path.join(dir, 'kubectl'), `#!/bin/sh\necho '${refused}' >&2\nexit 1\n`, { mode: 0o755 })
+  return { env: { PATH: `${dir}:/usr/bin:/bin` }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** The run's context on a clock the test moves on (the outage's), with real processes. */
+function aContext(env: NodeJS.ProcessEnv) {
+  let now = new Date(2026, 0, 10, 10, 0, 0).getTime()
+  const { log, err } = captureLog()
+  const runner = new Runner(log, env, {
+    unreachableLimitMs: 60_000,
+    clock: { now: () => now, sleep: async (ms) => void (now += ms) },
+  })
+  const watches = new Watches({}, log, env, runner.api)
+  return { ctx: { runner, log, target: {}, watches }, err, pass: (ms: number) => (now += ms) }
+}
+
+goneTest('works: a workload wait fails with the outage once it lasted the limit, before its own timeout', async () => {
+  const kubectl = refusingKubectl()
+  const { ctx, err, pass } = aContext(kubectl.env)
+  try {
+    const waiting = waitForWorkloads(ctx, 'loki', [loki], { timeoutMs: 60_000, stuckAfterMs: 60_000 }).catch(
+      (e: Error) => e,
+    )
+    await until(() => ctx.runner.api.down)
+    assert.match(err(), /! the API server 127\.0\.0\.1:6443 stopped answering at 10:00:00/)
+    pass(60_000)
+    const error = await waiting
+    assert.instance(error, StepError)
+    assert.is(
+      (error as StepError).message,
+      'the API server 127.0.0.1:6443 stopped answering at 10:00:00 and has not answered for 1m',
+    )
+    assert.not.match(err(), /not created yet|not ready after/, err())
+  } finally {
+    await ctx.watches.stop()
+    kubectl.remove()
+  }
+})
+
+goneTest('a webhook probe refused by the API server fails with the outage, not "did not answer in time"', async () => {
+  const kubectl = refusingKubectl()
+  const { ctx, err, pass } = aContext(kubectl.env)
+  try {
+    const probing = waitUntilAnswers(
+      ctx,
+      {
+        title: 'OpenTelemetry Operator webhook to answer',
+        probe: { argv: ['kubectl', 'create', '--dry-run=server', '-f', '-'], input: 'kind: Instrumentation' },
+        onTimeout: (error) => new StepError(`OpenTelemetry Operator webhook did not answer in time: ${error}`),
+      },
+      60_000,
+    ).catch((e: Error) => e)
+    await until(() => ctx.runner.api.down)
+    pass(60_000)
+    const error = await probing
+    assert.is(
+      (error as Error).message,
+      'the API server 127.0.0.1:6443 stopped answering at 10:00:00 and has not answered for 1m',
+    )
+    assert.is(err().match(/stopped answering at 10:00:00 \(/g)?.length, 1, 'said once')
+  } finally {
+    await ctx.watches.stop()
+    kubectl.remove()
+  }
+})
+
+goneTest("the wait's own timeout passes during an outage: it says both", async () => {
+  const kubectl = refusingKubectl()
+  const { ctx } = aContext(kubectl.env)
+  try {
+    const error = await waitForWorkloads(ctx, 'loki', [loki], { timeoutMs: 2000, stuckAfterMs: 60_000 }).catch(
+      (e: Error) => e,
+    )
+    assert.is(
+      (error as Error).message,
+      'loki not ready after 2s: the API server 127.0.0.1:6443 stopped answering at 10:00:00 and has not answered for 0s',
+    )
+  } finally {
+    await ctx.watches.stop()
+    kubectl.remove()
+  }
+})
+
+goneTest.run()
+
+/** Resolves once `check` holds, looking every 20 ms. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 20))
+}

@@ -1,0 +1,128 @@
+// Whether the API server answers, learnt from every kubectl and helm the run starts and from the
+// watches: a refused connection begins an outage, said once with its time; any answer ends it, said
+// once too. Commands, waits and webhook probes retry through an outage for a bounded time
+// (--api-unreachable-after), then their step fails naming it, not with a --timeout that ran out
+// on a server nobody could ask.
+import { StepError } from '../core/errors.ts'
+import { formatDuration } from '../core/settings.ts'
+import type { Log } from '../ui/log.ts'
+
+/** Go's and kubectl's words for a server that cannot be reached at all (no answer, not an error answer). */
+const UNREACHABLE = new RegExp(
+  [
+    'connect: connection refused',
+    'was refused - did you specify the right host or port',
+    'no route to host',
+    'network is unreachable',
+    'dial tcp \\S+: i\\/o timeout',
+  ].join('|'),
+  'i',
+)
+
+/** The API server itself did not answer: its connection was refused, or no route led to it. */
+export function isUnreachable(stderr: string): boolean {
+  // the API server answered: a webhook it calls did not, which is a readiness question for the waits
+  if (/failed calling webhook/i.test(stderr)) return false
+  return UNREACHABLE.test(stderr)
+}
+
+/** The host:port the error names (`127.0.0.1:6443`), if it names one. */
+export function serverIn(stderr: string): string | undefined {
+  const match = /connection to the server (\S+) was refused|dial tcp (\S+?): /.exec(stderr)
+  return match?.[1] ?? match?.[2]
+}
+
+/** One outage: when it was first seen, the server it named, and the last error of it. */
+export interface Outage {
+  since: number
+  server?: string
+  lastError: string
+}
+
+/** An outage is given up on once it has lasted the limit. */
+export function outageOutlasted(outage: Outage | undefined, now: number, limitMs: number): boolean {
+  return outage !== undefined && now - outage.since >= limitMs
+}
+
+/** HH:MM:SS in local time: what a person compares with their own clock and logs. */
+export function clockTime(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8)
+}
+
+export class ApiReachability {
+  private outage?: Outage
+
+  constructor(
+    private readonly log: Log,
+    /** how long an outage is retried through before the step fails */
+    readonly limitMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A command's result: a refused connection begins (or goes on with) an outage; any answer ends it. */
+  observe(out: { exitCode: number | null; stderr: string }): void {
+    if (out.exitCode === 0 || /Error from server/.test(out.stderr)) this.answered()
+    else if (isUnreachable(out.stderr)) this.refused(out.stderr)
+  }
+
+  /** The server could not be reached: the first time of an outage, said with its time and limit. */
+  refused(stderr: string): void {
+    const lastError = stderr.trim().split('\n').at(-1)?.trim() ?? ''
+    if (this.outage) {
+      this.outage.lastError = lastError
+      return
+    }
+    this.outage = { since: this.now(), server: serverIn(stderr), lastError }
+    const until = clockTime(this.outage.since + this.limitMs)
+    this.log.warn(
+      `${this.stoppedAnswering(this.outage)} (${lastError}); retrying until ${until}` +
+        ` (--api-unreachable-after=${formatDuration(this.limitMs)})`,
+    )
+  }
+
+  /** The server answered (a command, a watch event): an outage, if any, is over. */
+  answered(): void {
+    if (!this.outage) return
+    const { since, server } = this.outage
+    this.outage = undefined
+    this.log.ok(
+      `${apiServer(server)} answers again (it stopped answering at ${clockTime(since)},` +
+        ` ${formatDuration(this.now() - since)} ago)`,
+    )
+  }
+
+  /** Whether an outage is going on. */
+  get down(): boolean {
+    return this.outage !== undefined
+  }
+
+  /** The error to fail with once the outage has outlasted the limit; none before. */
+  failure(): StepError | undefined {
+    return outageOutlasted(this.outage, this.now(), this.limitMs) ? this.error() : undefined
+  }
+
+  /**
+   * The error naming the outage going on; `during`, what gave up meanwhile (a wait whose own
+   * deadline passed in it). None without an outage.
+   */
+  error(during?: string): StepError | undefined {
+    const outage = this.outage
+    if (!outage) return undefined
+    const stopped = `${this.stoppedAnswering(outage)} and has not answered for ${formatDuration(this.now() - outage.since)}`
+    return new StepError(during ? `${during}: ${stopped}` : stopped, {
+      output: outage.lastError,
+      hint:
+        'check that the cluster is up (`kubectl cluster-info`; kind, minikube: is its node container running?),' +
+        ' then run the same command again: it picks up where it stopped. A control plane that takes longer to' +
+        ' restart: --api-unreachable-after=5m',
+    })
+  }
+
+  private stoppedAnswering(outage: Outage): string {
+    return `${apiServer(outage.server)} stopped answering at ${clockTime(outage.since)}`
+  }
+}
+
+function apiServer(server: string | undefined): string {
+  return server ? `the API server ${server}` : 'the API server'
+}

@@ -7,16 +7,9 @@ import type { Config } from '../core/config.ts'
 import { formatDuration } from '../core/settings.ts'
 import { knownReleaseNames } from '../core/stack.ts'
 import { MANIFEST_ANNOTATION } from '../steps/certmanager.ts'
-import { MANAGED_BY_LABEL } from '../steps/namespaces.ts'
+import { deleteNamespaceCmd, MANAGED_BY_LABEL, namespacedResourcesCmd } from '../steps/namespaces.ts'
 import { certManagerLeftovers, kubernetesOwn, ourCharts, type ObjectRef, releaseLeftovers } from '../steps/ownership.ts'
-import {
-  deleteManifestCmds,
-  deleteNamespaceCmd,
-  namespacedResourcesCmd,
-  teardownOrder,
-  unmarkCertManagerCmd,
-  type ManifestObject,
-} from '../steps/teardown.ts'
+import { deleteManifestCmds, teardownOrder, unmarkCertManagerCmd, type ManifestObject } from '../steps/teardown.ts'
 import { renderCommand as sh, shellWord as quote } from '../tools/exec.ts'
 import { helm, uninstallCmd } from '../tools/helm.ts'
 import { kubectl, type Target } from '../tools/kubectl.ts'

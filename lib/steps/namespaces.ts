@@ -1,8 +1,11 @@
-// Seed §1: the app's namespace checked, the stack's namespace created, and a step that installs
-// into a namespace checking that it is there.
+// Seed §1: the app's namespace checked, the stack's namespace created with our mark, and a step
+// that installs into a namespace checking that it is there. Teardown's side: a namespace goes only
+// when it is ours to delete and holds nothing else (ownership.ts says what is ours).
 import { StepError } from '../core/errors.ts'
+import type { Config } from '../core/config.ts'
 import type { Command } from '../tools/exec.ts'
-import { createNamespaceCmd, getObject, type Target } from '../tools/kubectl.ts'
+import { createNamespaceCmd, getObject, kubectl, type KubeObject, type Target } from '../tools/kubectl.ts'
+import { accountedFor, describeObjects, foreignObjects, listableResources, type Ours, someOf } from './ownership.ts'
 import type { Context } from './context.ts'
 
 /** seed §1 `kubectl get ns ticketing`: missing is a warning, or an error with --require-app. */
@@ -66,4 +69,56 @@ export async function requireNamespace(ctx: Context, name: string): Promise<void
         `wait until it is gone (kubectl get ns ${name} -w),` +
         ' then run scripts/01-namespace.mts and this script again',
     })
+}
+
+/**
+ * Why a namespace is not ours to delete, whatever it holds: the app's, a system one, or one these
+ * scripts did not create (it carries no mark of ours).
+ */
+export function namespaceNotOurs(ns: KubeObject, config: Pick<Config, 'appNamespace'>): string | undefined {
+  const name = ns.metadata.name
+  if (name === config.appNamespace) return "it is the app's namespace"
+  if (name === 'default' || name.startsWith('kube-')) return 'it is a system namespace'
+  if (ns.metadata.labels?.[MANAGED_BY_LABEL.key] !== MANAGED_BY_LABEL.value)
+    return (
+      'these scripts did not create it (they mark what they create with the label ' +
+      `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value})`
+    )
+  return undefined
+}
+
+/** A namespace that may go, and what was ours in it when it was listed: only that may be in it when it goes. */
+export interface NamespaceCheck {
+  name: string
+  ours: Ours
+}
+
+/**
+ * A namespace may go when it holds nothing that is not ours (`ours.uids`: what was ours when it was
+ * listed before); else the line that says why it stays. Listed again just before it is deleted.
+ */
+export async function checkNamespace(ctx: Context, name: string, ours: Ours): Promise<NamespaceCheck | string> {
+  const objects = await namespaceObjects(ctx, name).catch((e: Error) => e)
+  if (objects instanceof Error) return `namespace ${name} stays: what it holds could not be listed (${objects.message})`
+  const foreign = foreignObjects(objects, ours)
+  if (!foreign.length) return { name, ours: { ...ours, uids: accountedFor(objects, ours) } }
+  const what = someOf(describeObjects(foreign, { withNamespace: false }))
+  return `namespace ${name} stays: it also holds ${what}, not created by these scripts`
+}
+
+/** Every object in a namespace, of every kind that holds objects (one discovery, one list). */
+async function namespaceObjects(ctx: Context, namespace: string): Promise<KubeObject[]> {
+  const served = (await ctx.runner.query(namespacedResourcesCmd(ctx.target))).stdout.trim().split('\n')
+  const resources = listableResources(served.filter(Boolean))
+  const out = await ctx.runner.query(kubectl(ctx.target, 'get', resources.join(','), '-n', namespace, '-o', 'json'))
+  return (out.json() as { items: KubeObject[] }).items
+}
+
+/** Every kind of object a namespace can hold, as `kubectl get` names them. */
+export function namespacedResourcesCmd(target: Target): Command {
+  return kubectl(target, 'api-resources', '--verbs=list', '--namespaced', '-o', 'name')
+}
+
+export function deleteNamespaceCmd(target: Target, namespace: string, timeout: string): Command {
+  return kubectl(target, 'delete', 'namespace', namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`)
 }

@@ -16,18 +16,15 @@ import type { Context } from '../steps/context.ts'
 import { plan, stackSteps, type Step } from '../core/plan.ts'
 import { listReleases } from './release.ts'
 import { formatDuration } from '../core/settings.ts'
-import { MANAGED_BY_LABEL } from './namespaces.ts'
+import { checkNamespace, deleteNamespaceCmd, type NamespaceCheck, namespaceNotOurs } from './namespaces.ts'
 import {
-  accountedFor,
   certManagerLeftovers,
   describeObjects,
   foreignObjects,
   isOurRelease,
-  listableResources,
   ourReleaseNames,
   type Ours,
   releaseLeftovers,
-  someOf,
 } from './ownership.ts'
 
 export interface Component {
@@ -117,23 +114,26 @@ export function deleteManifestCmds(
   ]
 }
 
-export function deleteNamespaceCmd(target: Target, namespace: string, timeout: string): Command {
-  return kubectl(target, 'delete', 'namespace', namespace, '--ignore-not-found', '--wait', `--timeout=${timeout}`)
-}
-
 /** Our mark off cert-manager's namespace, when it stays without cert-manager: it is no longer ours to remove. */
 export function unmarkCertManagerCmd(target: Target, namespace: string): Command {
   return kubectl(target, 'annotate', 'namespace', namespace, `${MANIFEST_ANNOTATION}-`)
 }
 
+export function deleteCrdsCmd(target: Target, crds: string[], timeout: string): Command {
+  return kubectl(
+    target,
+    'delete',
+    'customresourcedefinition',
+    ...crds,
+    '--ignore-not-found',
+    '--wait',
+    `--timeout=${timeout}`,
+  )
+}
+
 /** Every custom resource of these CRDs, in every namespace and none. */
 export function customResourcesCmd(target: Target, crds: string[]): Command {
   return kubectl(target, 'get', crds.join(','), '--all-namespaces', '-o', 'json')
-}
-
-/** Every kind of object a namespace can hold, as `kubectl get` names them. */
-export function namespacedResourcesCmd(target: Target): Command {
-  return kubectl(target, 'api-resources', '--verbs=list', '--namespaced', '-o', 'name')
 }
 
 export interface Inventory {
@@ -147,12 +147,6 @@ export interface Inventory {
   namespaces: NamespaceCheck[]
   /** why a namespace stays, one line each */
   kept: string[]
-}
-
-/** A namespace to delete, and what was ours in it when it was listed: only that may be in it then. */
-export interface NamespaceCheck {
-  name: string
-  ours: Ours
 }
 
 /**
@@ -181,13 +175,15 @@ export async function inventory(ctx: Context): Promise<Inventory> {
   const crds = config.purge ? await stackCrds(ctx, { withCertManager: !certManager.foreign }) : []
   const checks = await Promise.all([
     certManager.ours ? checkNamespace(ctx, config.certManager.namespace, certManagerOurs(config, manifest)) : undefined,
-    config.purge ? checkStackNamespace(ctx, stack) : undefined,
+    config.purge ? checkStackNamespace(ctx, { ...stack, uids: new Set() }) : undefined,
   ])
   return {
     components: [...strays, ...present],
     manifest,
     crds,
-    foreignResources: crds.length ? await foreignCustomResources(ctx, crds, { ...stack, named: [] }) : [],
+    foreignResources: crds.length
+      ? await foreignCustomResources(ctx, crds, { ...stack, named: [], uids: new Set() })
+      : [],
     namespaces: checks.filter((c): c is NamespaceCheck => typeof c === 'object'),
     kept: checks.filter((c): c is string => typeof c === 'string'),
   }
@@ -211,12 +207,13 @@ async function certManagerState(ctx: Context): Promise<{ ours: boolean; foreign:
 }
 
 /** Ours in cert-manager's namespace: the manifest's objects there, and what its webhook writes. */
-function certManagerOurs(config: Config, manifest: ManifestObject[]): Omit<Ours, 'uids'> {
+function certManagerOurs(config: Config, manifest: ManifestObject[]): Ours {
   const { namespace } = config.certManager
   return {
     releaseNamespace: config.namespace,
     releases: [],
     named: [...manifest.filter((o) => o.namespace === namespace), ...certManagerLeftovers],
+    uids: new Set(),
   }
 }
 
@@ -233,60 +230,19 @@ async function stackCrds(ctx: Context, opts: { withCertManager: boolean }): Prom
 }
 
 /** The custom resources of these CRDs that are not ours: deleting the CRDs would delete them too. */
-async function foreignCustomResources(ctx: Context, crds: string[], ours: Omit<Ours, 'uids'>): Promise<string[]> {
+async function foreignCustomResources(ctx: Context, crds: string[], ours: Ours): Promise<string[]> {
   const out = await ctx.runner.query(customResourcesCmd(ctx.target, crds))
   const items = (out.json() as { items: KubeObject[] }).items
-  return describeObjects(foreignObjects(items, { ...ours, uids: new Set() }), { withNamespace: true })
+  return describeObjects(foreignObjects(items, ours), { withNamespace: true })
 }
 
 /** The stack's namespace (--purge): only one these scripts created, and never the app's or a system one. */
-async function checkStackNamespace(
-  ctx: Context,
-  ours: Omit<Ours, 'uids'>,
-): Promise<NamespaceCheck | string | undefined> {
+async function checkStackNamespace(ctx: Context, ours: Ours): Promise<NamespaceCheck | string | undefined> {
   const { config } = ctx
   const ns = await getObject(ctx.runner, ctx.target, 'namespace', undefined, config.namespace)
   if (!ns) return undefined
   const notOurs = namespaceNotOurs(ns, config)
   return notOurs ? `namespace ${config.namespace} stays: ${notOurs}` : checkNamespace(ctx, config.namespace, ours)
-}
-
-/**
- * Why a namespace is not ours to delete, whatever it holds: the app's, a system one, or one these
- * scripts did not create (it carries no mark of ours).
- */
-export function namespaceNotOurs(ns: KubeObject, config: Pick<Config, 'appNamespace'>): string | undefined {
-  const name = ns.metadata.name
-  if (name === config.appNamespace) return "it is the app's namespace"
-  if (name === 'default' || name.startsWith('kube-')) return 'it is a system namespace'
-  if (ns.metadata.labels?.[MANAGED_BY_LABEL.key] !== MANAGED_BY_LABEL.value)
-    return (
-      'these scripts did not create it (they mark what they create with the label ' +
-      `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value})`
-    )
-  return undefined
-}
-
-/** A namespace can go when it holds nothing that is not ours; else the line that says why it stays. */
-async function checkNamespace(ctx: Context, name: string, ours: Omit<Ours, 'uids'>): Promise<NamespaceCheck | string> {
-  const objects = await namespaceObjects(ctx, name).catch((e: Error) => e)
-  if (objects instanceof Error) return `namespace ${name} stays: what it holds could not be listed (${objects.message})`
-  const foreign = foreignObjects(objects, { ...ours, uids: new Set() })
-  if (foreign.length) return keptFor(name, foreign)
-  return { name, ours: { ...ours, uids: accountedFor(objects, { ...ours, uids: new Set() }) } }
-}
-
-function keptFor(namespace: string, foreign: KubeObject[]): string {
-  const what = someOf(describeObjects(foreign, { withNamespace: false }))
-  return `namespace ${namespace} stays: it also holds ${what}, not created by these scripts`
-}
-
-/** Every object in a namespace, of every kind that holds objects (one discovery, one list). */
-async function namespaceObjects(ctx: Context, namespace: string): Promise<KubeObject[]> {
-  const served = (await ctx.runner.query(namespacedResourcesCmd(ctx.target))).stdout.trim().split('\n')
-  const resources = listableResources(served.filter(Boolean))
-  const out = await ctx.runner.query(kubectl(ctx.target, 'get', resources.join(','), '-n', namespace, '-o', 'json'))
-  return (out.json() as { items: KubeObject[] }).items
 }
 
 /**
@@ -297,56 +253,24 @@ export async function removeAll(ctx: Context, found: Inventory): Promise<string[
   const { config } = ctx
   const failures: string[] = []
   const stayed: string[] = []
-  const attempt = async (title: string, commands: () => Command[] | Promise<Command[]>): Promise<boolean> => {
-    try {
-      await ctx.log.status(title, async () => {
-        for (const cmd of await commands()) await ctx.runner.change(cmd)
-      })
-      return true
-    } catch (error) {
-      failures.push(`${title}: ${(error as Error).message}`)
-      return false
-    }
-  }
   const timeout = formatDuration(config.timeoutMs)
   const removeNamespace = async (name: string) => {
-    const check = found.namespaces.find((n) => n.name === name)
-    const kept = check && (await recheckNamespace(ctx, check))
-    if (check && !kept) {
-      await attempt(`namespace ${name}`, () => [deleteNamespaceCmd(ctx.target, name, timeout)])
-      return
-    }
-    if (kept) {
-      ctx.log.warn(kept)
-      stayed.push(name)
-    }
-    // cert-manager is gone and its namespace stays: nothing in it is ours to remove any more
-    if (name === config.certManager.namespace)
-      await attempt(`our mark off namespace ${name}`, () => [unmarkCertManagerCmd(ctx.target, name)])
+    if (!(await deleteNamespaceIfOurs(ctx, found, name, failures))) stayed.push(name)
   }
   for (const c of found.components) {
     if (c.kind === 'release') {
-      await attempt(`helm uninstall ${c.id}`, () => [uninstallCmd(ctx.target, c.id, config.namespace, timeout)])
+      const uninstall = uninstallCmd(ctx.target, c.id, config.namespace, timeout)
+      await attempt(ctx, failures, `helm uninstall ${c.id}`, () => [uninstall])
       continue
     }
-    const removed = await attempt(
-      `cert-manager ${config.certManager.version}${config.purge ? ' (with its CRDs)' : ' (its CRDs stay)'}`,
-      () => deleteManifestCmds(ctx.target, found.manifest, { withCrds: config.purge, timeout }),
-    )
-    // what is left of it stays ours (and marked) until the next teardown
-    if (removed) await removeNamespace(config.certManager.namespace)
+    const title = `cert-manager ${config.certManager.version}${config.purge ? ' (with its CRDs)' : ' (its CRDs stay)'}`
+    const deletes = deleteManifestCmds(ctx.target, found.manifest, { withCrds: config.purge, timeout })
+    // when that fails, what is left of it stays ours (and marked) until the next teardown
+    if (await attempt(ctx, failures, title, () => deletes)) await removeNamespace(config.certManager.namespace)
   }
   if (found.crds.length)
-    await attempt(`CRDs: ${found.crds.join(', ')}`, () => [
-      kubectl(
-        ctx.target,
-        'delete',
-        'customresourcedefinition',
-        ...found.crds,
-        '--ignore-not-found',
-        '--wait',
-        `--timeout=${timeout}`,
-      ),
+    await attempt(ctx, failures, `CRDs: ${found.crds.join(', ')}`, () => [
+      deleteCrdsCmd(ctx.target, found.crds, timeout),
     ])
   if (found.namespaces.some((n) => n.name === config.namespace)) await removeNamespace(config.namespace)
   if (failures.length)
@@ -357,13 +281,33 @@ export async function removeAll(ctx: Context, found: Inventory): Promise<string[
   return stayed
 }
 
-/** Listed again just before it goes: anything not ours since the inventory keeps it. Why it stays, or nothing. */
-async function recheckNamespace(ctx: Context, check: NamespaceCheck): Promise<string | undefined> {
-  const objects = await namespaceObjects(ctx, check.name).catch((e: Error) => e)
-  if (objects instanceof Error)
-    return `namespace ${check.name} stays: what it holds could not be listed (${objects.message})`
-  const foreign = foreignObjects(objects, check.ours)
-  return foreign.length ? keptFor(check.name, foreign) : undefined
+/** One removal, its status line ✓/✗; a failure is noted and does not stop the others. */
+async function attempt(ctx: Context, failures: string[], title: string, commands: () => Command[]): Promise<boolean> {
+  try {
+    await ctx.log.status(title, async () => {
+      for (const cmd of commands()) await ctx.runner.change(cmd)
+    })
+    return true
+  } catch (error) {
+    failures.push(`${title}: ${(error as Error).message}`)
+    return false
+  }
+}
+
+/** Deletes a namespace found ours if, listed again now, it still holds nothing else; false when it stays. */
+async function deleteNamespaceIfOurs(ctx: Context, found: Inventory, name: string, failures: string[]) {
+  const check = found.namespaces.find((n) => n.name === name)
+  const now = check && (await checkNamespace(ctx, name, check.ours))
+  if (typeof now === 'object') {
+    const timeout = formatDuration(ctx.config.timeoutMs)
+    await attempt(ctx, failures, `namespace ${name}`, () => [deleteNamespaceCmd(ctx.target, name, timeout)])
+    return true
+  }
+  if (now) ctx.log.warn(now)
+  // cert-manager is gone and its namespace stays: nothing in it is ours to remove any more
+  if (name === ctx.config.certManager.namespace)
+    await attempt(ctx, failures, `our mark off namespace ${name}`, () => [unmarkCertManagerCmd(ctx.target, name)])
+  return false
 }
 
 export async function readManifest(location: string): Promise<string> {

@@ -96,7 +96,7 @@ for (const layer of suiteLayers) {
   })
 
   /** A cluster with the app's namespace (and its ConfigMap), `before` done to it, then the stack installed. */
-  async function withStack(fn: (c: Cluster) => Promise<void>, before?: (c: Cluster) => Promise<void>) {
+  async function withStack(fn: (c: Cluster) => Promise<void>, before?: (c: Cluster) => Promise<unknown>) {
     const c = await startCluster(s)
     try {
       await kubectl(c, 'create', 'namespace', 'ticketing')

@@ -7,12 +7,10 @@ import {
   components,
   confirm,
   customResourcesCmd,
+  deleteCrdsCmd,
   deleteManifestCmds,
-  deleteNamespaceCmd,
   describeInventory,
   manifestObjects,
-  namespacedResourcesCmd,
-  namespaceNotOurs,
   refuseForeignResources,
   teardownOrder,
   unmarkCertManagerCmd,
@@ -20,7 +18,6 @@ import {
   type Inventory,
   type ManifestObject,
 } from '../../lib/steps/teardown.ts'
-import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { aConfig, aRelease, captureLog } from './builders.ts'
 
 /** One object of a manifest, as `manifestObjects` returns it. */
@@ -294,14 +291,13 @@ deleteManifestCmdsTest.run()
 
 const buildersTest = suite('teardown commands')
 
-buildersTest('deleteNamespaceCmd: waited on until gone, and not an error when gone already', () => {
-  assert.equal(deleteNamespaceCmd({ context: 'kind-kind' }, 'monitoring', '10m').argv, [
+buildersTest('deleteCrdsCmd: every CRD named, waited on until gone, and not an error when gone already', () => {
+  assert.equal(deleteCrdsCmd({}, ['instrumentations.opentelemetry.io', 'issuers.cert-manager.io'], '10m').argv, [
     'kubectl',
-    '--context',
-    'kind-kind',
     'delete',
-    'namespace',
-    'monitoring',
+    'customresourcedefinition',
+    'instrumentations.opentelemetry.io',
+    'issuers.cert-manager.io',
     ...tail,
   ])
 })
@@ -327,45 +323,7 @@ buildersTest('customResourcesCmd: every custom resource of the CRDs, in every na
   ])
 })
 
-buildersTest('namespacedResourcesCmd: the kinds a namespace can hold that can be listed, by name', () => {
-  assert.equal(namespacedResourcesCmd({}).argv, [
-    'kubectl',
-    'api-resources',
-    '--verbs=list',
-    '--namespaced',
-    '-o',
-    'name',
-  ])
-})
-
 buildersTest.run()
-
-// namespaceNotOurs
-
-const namespaceNotOursTest = suite('namespaceNotOurs')
-
-const aNamespace = (name: string, labels?: Record<string, string>): KubeObject => ({
-  kind: 'Namespace',
-  metadata: { name, ...(labels ? { labels } : {}) },
-})
-const ourMark = { 'app.kubernetes.io/managed-by': 'monitoring-stack.workshop' }
-
-namespaceNotOursTest('works: a namespace these scripts created (it carries our mark) may go', () => {
-  assert.is(namespaceNotOurs(aNamespace('monitoring', ourMark), aConfig()), undefined)
-})
-
-namespaceNotOursTest('one that was there before (no mark, or another value) never goes', () => {
-  for (const labels of [undefined, { 'app.kubernetes.io/managed-by': 'Helm' }])
-    assert.match(namespaceNotOurs(aNamespace('monitoring', labels), aConfig()) ?? '', /these scripts did not create it/)
-})
-
-namespaceNotOursTest("the app's namespace and system namespaces never go, even marked", () => {
-  assert.match(namespaceNotOurs(aNamespace('ticketing', ourMark), aConfig()) ?? '', /the app's namespace/)
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
-    assert.match(namespaceNotOurs(aNamespace(name, ourMark), aConfig()) ?? '', /a system namespace/, name)
-})
-
-namespaceNotOursTest.run()
 
 // describeInventory
 

@@ -172,12 +172,18 @@ for (const layer of suiteLayers) {
 
   test('--require-app turns the missing ticketing namespace into an error, with nothing changed', () =>
     withCluster(async (c) => {
-      const before = c.sim.store.resourceVersion
+      // every write but to the run's own lock (issue 18), which it takes and releases
+      const writes: string[] = []
+      const stop = c.sim.store.onAny(
+        (e) => e.res.resource === 'leases' || writes.push(`${e.type} ${e.res.resource} ${e.object.metadata.name}`),
+      )
       const run = await runScript(c, '01-namespace.mts', ['--require-app'])
+      stop()
       assert.is(run.exitCode, 1, run.output)
       assert.match(run.stderr, /namespace ticketing not found/)
       assert.is((await kubectl(c, 'get', 'namespace', 'monitoring')).exitCode, 1)
-      assert.is(c.sim.store.resourceVersion, before)
+      assert.equal(writes, [])
+      assert.equal(c.sim.store.list({ group: 'coordination.k8s.io', resource: 'leases' }).items, [])
     }))
 
   test('bad settings are all reported at once, with exit code 2, before the cluster is touched', () =>

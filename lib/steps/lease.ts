@@ -5,10 +5,9 @@
 // that died is followed once its Lease expires, or at once when it ran on this machine.
 import fs from 'node:fs'
 import os from 'node:os'
-import { sleep } from 'zx'
+import { sleep, type ProcessOutput } from 'zx'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import { formatDuration } from '../core/settings.ts'
-import type { ProcessOutput } from 'zx'
 import { failure, lastLine, type Command } from '../tools/exec.ts'
 import type { KubeObject } from '../tools/kubectl.ts'
 import {
@@ -41,9 +40,16 @@ export async function withLease<T>(ctx: Context, work: () => Promise<T>): Promis
   }
 }
 
-/** A read-only run takes no lock; it says when another run is changing the stack under it. */
+/**
+ * A read-only run takes no lock; it says when another run is changing the stack under it. Not
+ * being allowed to read the Lease (RBAC) or to reach it never fails a report: it only goes unsaid.
+ */
 export async function noteLiveLock(ctx: Context): Promise<void> {
-  const lease = await readLease(ctx)
+  const lease = await readLease(ctx).catch((error) => {
+    if (error instanceof InterruptedError) throw error
+    ctx.log.verbose(`could not read this stack's lock: ${error}`)
+    return undefined
+  })
   const lock = lease && parseLock(lease, ctx.config.namespace)
   if (!lock || lockState(lock, Date.now(), here()).kind !== 'live') return
   ctx.log.warn(
@@ -115,7 +121,7 @@ async function acquire(ctx: Context, me: Holder): Promise<KubeObject> {
   return ctx.log.status(title, async (status) => {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      // a released lock is noticed within 2 s, an expired one within a third of its duration
+      // every 2 s, or a third of a shorter lease: a lock released or expired is taken soon after
       await sleep(Math.min(2000, leaseDurationMs / 3))
       const attempt = await tryAcquire(ctx, me)
       if ('held' in attempt) return attempt.held
@@ -181,14 +187,14 @@ async function readLease(ctx: Context): Promise<KubeObject | undefined> {
   throw lockFailure(cmd, out)
 }
 
+/** A Lease call failed for another reason than the lock's state; refused by RBAC, it names the right missing. */
 function lockFailure(cmd: Command, out: ProcessOutput): StepError {
   const { message, details } = failure(cmd, out)
-  return new StepError(`could not take the lock on this stack: ${message}`, {
-    ...details,
-    hint:
-      `the scripts hold a Lease in namespace ${LEASE_NAMESPACE} while they change the cluster: ` +
-      'your user needs to create, update and delete leases.coordination.k8s.io there',
-  })
+  const hint = /forbidden/i.test(out.stderr)
+    ? `the scripts hold a Lease in namespace ${LEASE_NAMESPACE} while they change the cluster: ` +
+      'your user needs to get, create, update and delete leases.coordination.k8s.io there'
+    : details.hint
+  return new StepError(`could not take the lock on this stack: ${message}`, { ...details, hint })
 }
 
 /**

@@ -227,8 +227,9 @@ export function decideRelease(
         kind: 'wait',
         until,
         reason:
-          `release is ${state.status} (revision ${state.revision}), last changed ${formatDuration(opts.now - changedAt)}` +
-          ' ago: a helm operation may still be running on it; it is healed only once that change is older than' +
+          `release is ${state.status} (revision ${state.revision}), last changed` +
+          ` ${formatDuration(opts.now - changedAt)} ago: a helm operation may still be running on it;` +
+          ' it is healed only once that change is older than' +
           ` --timeout (${formatDuration(opts.helmTimeoutMs)}), in ${formatDuration(until - opts.now)}`,
       }
   }

@@ -56,8 +56,10 @@ async function lockFromElsewhere(c: Cluster, durationSeconds = 600): Promise<voi
   assert.is(out.exitCode, 0, out.stderr)
 }
 
-const heldElsewhere =
-  /another run is changing stack monitoring: `scripts\/all\.mts --profile=seed` \(pid 4242 on other-laptop, started \d+m\d*s? ago\)/
+const heldElsewhere = new RegExp(
+  'another run is changing stack monitoring: ' +
+    /`scripts\/all\.mts --profile=seed` \(pid 4242 on other-laptop, started \d+m\d*s? ago\)/.source,
+)
 
 for (const layer of suiteLayers) {
   const test = suite(`one run at a time, ${layer} (helm ${layers[layer].helmMajor})`)
@@ -185,7 +187,10 @@ for (const layer of suiteLayers) {
       assert.is(busy.exitCode, 1, busy.output)
       assert.match(
         busy.stderr,
-        /kube-prometheus-stack: release is pending-install \(revision 1\), last changed \S+ ago: a helm operation may still be running on it; .* nothing done/,
+        new RegExp(
+          /kube-prometheus-stack: release is pending-install \(revision 1\), last changed \S+ ago: /.source +
+            /a helm operation may still be running on it; .* nothing done/.source,
+        ),
       )
 
       const ours = startScript(c, '02-lgtm.mts')
@@ -223,7 +228,8 @@ for (const layer of suiteLayers) {
       assert.match(
         next.stderr,
         new RegExp(
-          `took over the lock on stack monitoring from \`scripts/all\\.mts\` \\(pid ${killed.pid} on .*\\): its process has ended`,
+          `took over the lock on stack monitoring from \`scripts/all\\.mts\` \\(pid ${killed.pid} on .*\\): ` +
+            'its process has ended',
         ),
       )
       assert.not.match(next.stderr, /waiting for it to end/)

@@ -27,8 +27,9 @@ export class NamespaceDefaults implements Controller {
     else if (e.type === 'DELETED' && namespace && isDefault(e.res, name)) this.enqueue(namespace)
   }
 
+  /** The namespaces there at start have theirs from the start, as in a cluster that has been running. */
   resync(): void {
-    for (const ns of this.ctx.store.list(R.namespaces).items) this.enqueue(ns.metadata.name)
+    for (const ns of this.ctx.store.list(R.namespaces).items) this.sync(ns.metadata.name)
   }
 
   private enqueue(namespace: string): void {

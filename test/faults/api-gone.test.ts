@@ -1,0 +1,121 @@
+// Issue 18 item 5: the API server gone (kube-sim's server down: connections cut, new ones refused)
+// in the middle of a run. It is said as soon as a command or a watch is refused ("the API server …
+// stopped answering at HH:MM:SS"), retried for --api-unreachable-after, then the step fails with
+// that reason, long before --timeout: a workload wait and a webhook probe alike. Back within that
+// bound, the run goes on and succeeds. --timeout is 2m here and the bound 5s: a step that waited
+// for its --timeout says so ("not ready after 2m", "no answer within 2m").
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  kubectl,
+  layers,
+  leakedChildren,
+  releases,
+  runScript,
+  startCluster,
+  startScript,
+  startSuite,
+  suiteLayers,
+  until,
+  type Cluster,
+  type Suite,
+} from '../e2e/harness.ts'
+
+const settings = { STACK_TIMEOUT: '2m', STACK_API_UNREACHABLE_AFTER: '5s' }
+const stoppedAnswering = /the API server 127\.0\.0\.1:\d+ stopped answering at \d\d:\d\d:\d\d/
+const gaveUp = new RegExp(`${stoppedAnswering.source} and has not answered for \\d+s`)
+/** what a wait or a probe said before: the whole --timeout spent on a server nobody could ask */
+const misread = /not created yet|not ready after|did not answer in time|no answer within|not answering yet/
+
+for (const layer of suiteLayers) {
+  const test = suite(`the API server gone, ${layer} (helm ${layers[layer].helmMajor})`)
+  let s: Suite
+  test.before(async () => {
+    s = await startSuite(layer)
+  })
+  test.after(async () => {
+    await s?.stop()
+  })
+
+  const withCluster = (body: (c: Cluster) => Promise<void>) => async () => {
+    const c = await startCluster(s)
+    try {
+      await kubectl(c, 'create', 'namespace', 'ticketing')
+      await body(c)
+    } finally {
+      await c.sim.faults.server.up()
+      await c.stop()
+    }
+  }
+
+  test(
+    'gone during a workload wait: said, then the step fails with that reason before --timeout',
+    withCluster(async (c) => {
+      // cert-manager's webhook is slow to start: its step is waiting when the server goes
+      c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 60_000 })
+      const run = startScript(c, 'all.mts', [], { env: settings })
+      await until('the cert-manager wait', () => /… Waiting ≤ 2m for cert-manager\n/.test(run.output()), 120_000)
+      await c.sim.faults.server.down()
+      const stopped = await run.done
+      assert.is(stopped.exitCode, 1, stopped.output)
+      assert.match(stopped.stderr, new RegExp(`! ${stoppedAnswering.source} \\(.*refused.*\\); retrying until`))
+      // the wait's own line, then its step's error: the outage, not its pods
+      const waitFailed = /✗ Waiting ≤ 2m for cert-manager \([^)]*\) — the API server is not answering[^\n]*\n/
+      assert.match(stopped.stderr, new RegExp(`${waitFailed.source}✗ ${gaveUp.source}\n`), stopped.stderr)
+      assert.not.match(stopped.output, misread)
+      assert.not.match(stopped.output, /Unexpected error/)
+      assert.equal(leakedChildren(c), [])
+
+      await c.sim.faults.server.up()
+      c.sim.faults.pods.clear()
+      const again = await runScript(c, 'all.mts', [], { env: settings })
+      assert.is(again.exitCode, 0, again.output)
+      assert.equal(
+        (await releases(c)).filter((r) => r.status !== 'deployed'),
+        [],
+      )
+    }),
+  )
+
+  test(
+    "gone before the operator's webhook probe: said, then the step fails with that reason",
+    withCluster(async (c) => {
+      assert.is((await runScript(c, 'all.mts', [], { env: settings })).exitCode, 0)
+      // the probe is a server-side dry run of an Instrumentation: the server dies as it arrives
+      c.sim.faults.http.fail({ failure: 'down', path: '/instrumentations', verbs: ['create'], times: 1 })
+      const run = await runScript(c, '04-otel-operator.mts', [], { env: settings })
+      assert.is(run.exitCode, 1, run.output)
+      assert.match(run.stderr, new RegExp(`! ${stoppedAnswering.source}`))
+      const probeFailed = /✗ Waiting ≤ 2m for OpenTelemetry Operator webhook to answer \([^)]*\) — [^\n]*\n/
+      assert.match(run.stderr, new RegExp(`${probeFailed.source}✗ ${gaveUp.source}\n`), run.stderr)
+      assert.not.match(run.output, misread)
+      assert.equal(leakedChildren(c), [])
+    }),
+  )
+
+  test(
+    'back within the bound: the wait goes on and the run succeeds, saying both ends',
+    withCluster(async (c) => {
+      c.sim.faults.pods.set('^cert-manager-webhook-', { kind: 'delay', ms: 30_000 })
+      const run = startScript(c, 'all.mts', [], { env: { ...settings, STACK_API_UNREACHABLE_AFTER: '2m' } })
+      // no helm in flight when it goes: an install cut mid-way fails its step (the next run heals it)
+      await until(
+        'the releases installed while cert-manager is waited on',
+        () => (run.output().match(/✓ helm upgrade --install/g) ?? []).length === 3,
+        120_000,
+      )
+      assert.not.match(run.output(), /✓ Waiting ≤ 2m for cert-manager \(/, 'the wait is over: hold it longer')
+      await c.sim.faults.server.down()
+      await until('the outage to be said', () => stoppedAnswering.test(run.output()), 60_000)
+      await c.sim.faults.server.up()
+      const done = await run.done
+      assert.is(done.exitCode, 0, done.output)
+      const said = done.stderr.indexOf('stopped answering at')
+      assert.ok(said < done.stderr.indexOf('✓ Waiting ≤ 2m for cert-manager ('), 'said during the wait')
+      assert.match(done.stderr, /✓ the API server 127\.0\.0\.1:\d+ answers again \(it stopped answering at/)
+      assert.match(done.stdout, /All \d+ checks passed/)
+    }),
+  )
+
+  test.run()
+}

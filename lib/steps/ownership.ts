@@ -34,11 +34,15 @@ export const kubernetesOwn: ObjectRef[] = [
 /**
  * What our releases leave in their namespace after `helm uninstall`, written by something helm
  * does not track: kube-prometheus-stack's admission-create hook (kube-webhook-certgen) writes its
- * webhook's key pair, cert-manager writes the operator's serving certificate.
+ * webhook's key pair; cert-manager writes the operator's serving certificate, and the operator
+ * takes its leader-election Lease (controller-runtime's, named in the operator's main.go).
  */
 export const releaseLeftovers: Record<string, ObjectRef[]> = {
   'kube-prometheus-stack': [{ kind: 'Secret', name: 'kube-prometheus-stack-admission' }],
-  'opentelemetry-operator': [{ kind: 'Secret', name: 'opentelemetry-operator-controller-manager-service-cert' }],
+  'opentelemetry-operator': [
+    { kind: 'Secret', name: 'opentelemetry-operator-controller-manager-service-cert' },
+    { kind: 'Lease', name: '9f7554c3.opentelemetry.io' },
+  ],
 }
 
 /** What cert-manager's manifest leaves in its namespace: the webhook writes its own serving CA. */

@@ -55,8 +55,11 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
   // under nohup a hang-up is not ours to act on: the parent and the terminal may go
   const signals = (Object.keys(stopSignals) as StopSignal[]).filter((s) => s !== 'SIGHUP' || !hangupIgnored())
   for (const signal of signals) process.on(signal, onSignal)
+  // a run already stopping loses its parent too (the shell dies of the same group signal): no second signal
   const unwatchParent = signals.includes('SIGHUP')
-    ? watchParent(() => void stop('SIGHUP', 'the process that started this script is gone'))
+    ? watchParent(() => {
+        if (!stopping) void stop('SIGHUP', 'the process that started this script is gone')
+      })
     : () => {}
   try {
     const config = loadConfig(argv)

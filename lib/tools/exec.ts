@@ -1,6 +1,7 @@
 // Running commands. A command is data (an argv array, maybe stdin) built by the pure builders in
 // kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
 // dry run from the very same argv, so what is printed is what would run.
+import { PassThrough } from 'node:stream'
 import { $, quote, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
@@ -198,8 +199,10 @@ export class Runner {
     if (this.interruptedBy) throw this.notStarted(cmd)
     this.log.verbose(`  $ ${cmd.argv.map(shellWord).join(' ')}`)
     const [bin, ...args] = cmd.argv
-    const options = { quiet: true, verbose: false, nothrow: true, env: this.env, input: cmd.input, signal: cmd.signal }
+    const input = cmd.input === undefined ? undefined : new PassThrough()
+    const options = { quiet: true, verbose: false, nothrow: true, env: this.env, input, signal: cmd.signal }
     const child = $(options)`${bin} ${args}`
+    if (input) void feed(child, input, cmd.input ?? '')
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.set(child, cmd)
     const out = await run.finally(() => this.running.delete(child))
@@ -216,6 +219,20 @@ export class Runner {
   private ended(cmd: Command): InterruptedError {
     return new InterruptedError(`ended, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`)
   }
+}
+
+/**
+ * Writes a command's input once its stdin can fail quietly: a child ended before it read all of it
+ * (a signal to the whole process group, a kubectl that failed at once) would make the write fail
+ * with EPIPE, an error nobody listens to, which crashes the script. Its exit code says what happened.
+ */
+async function feed(child: ProcessPromise, input: PassThrough, text: string): Promise<void> {
+  let settled = false
+  void child.then(() => (settled = true))
+  // zx starts the process, and pipes `input` to its stdin, on a later turn of the event loop
+  while (!child.child && !settled) await new Promise((resolve) => setImmediate(resolve))
+  child.stdin?.on('error', () => {})
+  input.end(text)
 }
 
 /** The first words of a command, enough to name it in one line (`helm upgrade --install tempo`). */

@@ -467,3 +467,24 @@ retryTest('a webhook refusing connections is no outage: not retried by the runne
 })
 
 retryTest.run()
+
+// Runner: a command's input
+
+const inputTest = suite('Runner: input')
+
+inputTest('works: the input reaches the command on stdin', async () => {
+  const out = await new Runner(captureLog().log).once({ argv: ['cat'], input: 'kind: Issuer\n' })
+  assert.is(out.stdout, 'kind: Issuer\n')
+})
+
+inputTest(
+  'a command that ends before it read its input (a signal, an early failure): its exit code, no EPIPE crash',
+  async () => {
+    // more than a pipe holds (64 KiB), so the write is still going on when the command has ended
+    const input = 'x'.repeat(4 * 1024 * 1024)
+    const out = await new Runner(captureLog().log).once({ argv: ['bash', '-c', 'exit 3'], input })
+    assert.is(out.exitCode, 3)
+  },
+)
+
+inputTest.run()

@@ -112,8 +112,9 @@ export const settingDefs: SettingDef[] = [
     kind: 'boolean',
     default: false,
     help:
-      "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's)" +
-      ' and the monitoring namespace',
+      "teardown: also delete the CRDs (Prometheus Operator's, cert-manager's, the OTel Operator's), refused while" +
+      ' they hold custom resources these scripts did not create, and the monitoring namespace if these scripts' +
+      ' created it and it holds nothing else',
   },
   {
     flag: 'purge-foreign-resources',

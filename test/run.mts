@@ -8,11 +8,10 @@
 //   TEST_JOBS=1 npm test                         one job at a time
 //   TEST_JOB_TIMEOUT=30m npm test                a job still running then is ended and shown as it stands
 //   E2E_LAYERS=v35 npm run test:e2e              one tool set (as the suites themselves read it)
-import { stripVTControlCharacters } from 'node:util'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, stripVTControlCharacters } from 'node:util'
 import chalk from 'chalk'
 import { $, type ProcessPromise } from 'zx'
 import { parseDuration } from '../lib/core/settings.ts'
@@ -39,15 +38,34 @@ if (suiteLayers.length === 0)
       `use ${Object.keys(layers).join(', ')} or a comma-separated list`,
   )
 
+/** The fault matrix's files, the longest first (as last measured) so the queue starts them first. */
+const faultsLongestFirst = ['signals', 'interruption', 'failures', 'ownership', 'concurrency', 'api-gone', 'input']
+const rank = (file: string) => faultsLongestFirst.indexOf(file) + 1 || faultsLongestFirst.length + 1
+const faultFiles = fs
+  .readdirSync(path.join(root, 'test', 'faults'))
+  .flatMap((f) => (f.endsWith('.test.ts') ? [f.slice(0, -'.test.ts'.length)] : []))
+  .sort((a, b) => rank(a) - rank(b))
+
 /** npm test's subset of the fault matrix runs under one tool set: the newest (helm 4) unless E2E_LAYERS excludes it. */
 const quickLayer = suiteLayers.at(-1)!
 
 /** Each group's jobs, longest first (measured): the queue is filled in this order, whatever the order asked. */
 const groups: Record<string, Job[]> = {
-  'faults:quick': [
-    { name: `faults ${quickLayer} (quick)`, dir: 'test/faults', env: { E2E_LAYERS: quickLayer, FAULTS: 'quick' } },
-  ],
-  faults: suiteLayers.map((layer) => ({ name: `faults ${layer}`, dir: 'test/faults', env: { E2E_LAYERS: layer } })),
+  // a job per fault file: the queue balances them over the cores
+  'faults:quick': faultFiles.map((file) => ({
+    name: `faults ${file} ${quickLayer} (quick)`,
+    dir: 'test/faults',
+    file,
+    env: { E2E_LAYERS: quickLayer, FAULTS: 'quick' },
+  })),
+  faults: faultFiles.flatMap((file) =>
+    suiteLayers.map((layer) => ({
+      name: `faults ${file} ${layer}`,
+      dir: 'test/faults',
+      file,
+      env: { E2E_LAYERS: layer },
+    })),
+  ),
   // kube-sim's own tests (a workspace package): both tool sets, from where we extracted them
   sim: [{ name: 'sim', dir: 'test/kube-sim/test', env: { KUBE_SIM_TOOLS: toolsDir } }],
   e2e: [

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx zx
 // `npm run teardown`: the install plan in reverse — operator, cert-manager, tempo, loki,
 // kube-prometheus-stack — removing only what these scripts installed, each waited on until gone.
-// CRDs and the monitoring namespace stay unless --purge. Asks first on a terminal; --yes elsewhere.
+// CRDs stay unless --purge, which refuses while they hold custom resources not ours; the namespace
+// goes only if these scripts created it and it holds nothing else. Asks first on a terminal; --yes elsewhere.
 // `--dry-run` prints the same removals as a bash script.
 import { isMain, main } from '../lib/run/main.ts'
 import { teardownScript } from '../lib/run/teardown.ts'

@@ -1,4 +1,4 @@
-// One changing run at a time per cluster and stack (issue 18): the run holds a Lease (see
+// One changing run at a time per cluster and stack: the run holds a Lease (see
 // lib/tools/lease.ts) from before its first change to after its last. A second run says who
 // holds it and waits (at most --timeout), or stops at once with --fail-if-busy. The Lease is
 // renewed every third of --lease-duration while the run lives and deleted at its end; a holder

@@ -1,4 +1,4 @@
-// The run lock (issue 18): one changing run at a time per cluster and stack, as a
+// The run lock: one changing run at a time per cluster and stack, as a
 // coordination.k8s.io Lease. Pure parts: the Lease object, the commands that create, renew, read
 // and delete it, whether its holder still lives, and the holder as a person reads it.
 // lib/steps/lease.ts runs them.

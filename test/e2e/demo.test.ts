@@ -1,4 +1,4 @@
-// Issue 9: `npm run demo` — the whole flow on kube-sim as a user runs it, saying plainly that the
+// `npm run demo` — the whole flow on kube-sim as a user runs it, saying plainly that the
 // cluster is simulated, never touching the user's kubeconfig, and leaving nothing behind — also
 // when interrupted with Ctrl-C mid-run.
 import { stripVTControlCharacters } from 'node:util'
@@ -110,7 +110,7 @@ function processesWith(marker: string): string[] {
   return found
 }
 
-const test = suite('npm run demo (issue 9)')
+const test = suite('npm run demo')
 
 test(
   'works: all, verify, all again with nothing to do, teardown; ' + 'says it is simulated; touches nothing of the user',

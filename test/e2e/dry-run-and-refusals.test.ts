@@ -1,4 +1,4 @@
-// Issue 4 cases 4, 5 and 7: a dry run changes nothing and prints a script that installs the
+// a dry run changes nothing and prints a script that installs the
 // stack; 04 before 03 is refused, naming 03, with nothing installed; a missing app namespace
 // is a warning, or with --require-app an error with nothing changed.
 import { suite } from 'uvu'
@@ -172,7 +172,7 @@ for (const layer of suiteLayers) {
 
   test('--require-app turns the missing ticketing namespace into an error, with nothing changed', () =>
     withCluster(async (c) => {
-      // every write but to the run's own lock (issue 18), which it takes and releases
+      // every write but to the run's own lock, which it takes and releases
       const writes: string[] = []
       const stop = c.sim.store.onAny(
         (e) => e.res.resource === 'leases' || writes.push(`${e.type} ${e.res.resource} ${e.object.metadata.name}`),

@@ -109,7 +109,7 @@ export async function runScript(
   return collect(toRun(out))
 }
 
-/** Every script output of this test process, for the secrets check (issue 6 case 8). */
+/** Every script output of this test process, for the secrets check. */
 export const outputs: string[] = []
 /** Every value no output may show: each cluster's kubeconfig token, and what tests add. */
 export const knownSecrets: string[] = []

@@ -1,4 +1,4 @@
-// Issue 8 case 4: switching a cluster from --profile seed to current and back with a re-run. The
+// switching a cluster from --profile seed to current and back with a re-run. The
 // other profile's releases are replaced or removed, the output says so, the report is green, and
 // two log shippers (promtail and Alloy) never end up side by side.
 import { suite } from 'uvu'

@@ -1,4 +1,4 @@
-// Issue 4 cases 6 and 8: the report fails with the right ❌ and a useful detail when the cluster
+// the report fails with the right ❌ and a useful detail when the cluster
 // is not what the seed wants, and a values change is rolled out by a re-run. One installed
 // cluster, broken and mended step by step.
 import fs from 'node:fs'

@@ -1,7 +1,7 @@
-// Issue 7: status matches the cluster; teardown removes exactly what we installed (CRDs and the
+// status matches the cluster; teardown removes exactly what we installed (CRDs and the
 // namespace stay), a second teardown has nothing to do, `all` installs again cleanly, and
 // --purge takes the CRDs — refused while the user's Instrumentation is in them, unless
-// --purge-foreign-resources (issue 18) — and the namespace only once no other release lives in it.
+// --purge-foreign-resources — and the namespace only once no other release lives in it.
 // Another release of the user's in `monitoring` and the `ticketing` namespace are never touched.
 import fs from 'node:fs'
 import path from 'node:path'

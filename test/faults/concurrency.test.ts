@@ -1,4 +1,4 @@
-// Issue 18 item 3, one run at a time per cluster and stack: two `npm run all` started together
+// one run at a time per cluster and stack: two `npm run all` started together
 // (one waits, saying who holds the lock; each release installed once); --fail-if-busy (stops at
 // once, naming the holder, nothing changed; verify and the dry run take no lock); Ctrl-C while
 // waiting; a release left pending-install by a helm still running (waited for, never uninstalled

@@ -1,4 +1,4 @@
-// Issue 6 cases 2–5: a late cert-manager webhook waited for; a webhook that never answers, and
+// a late cert-manager webhook waited for; a webhook that never answers, and
 // pods that cannot start (image pull, Unschedulable, crash loop) failing the step with the
 // namespace/pod/container, image, reason and events, other releases left fine; API trouble
 // (500, 429, connection resets) ridden out with bounded, visible retries; a release found failed

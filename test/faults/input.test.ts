@@ -1,4 +1,4 @@
-// Issue 6 cases 6–8: a broken environment (no kubeconfig, unreachable server, unknown context,
+// a broken environment (no kubeconfig, unreachable server, unknown context,
 // helm or kubectl missing, helm 2) is a clear error with exit code 2; bad input (malformed values
 // YAML, invalid names, unknown flags, bad durations, a missing manifest, a chart version the
 // repository lacks) is refused before any change, the fix in the message; hostile values never

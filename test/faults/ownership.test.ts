@@ -1,4 +1,4 @@
-// Issue 18, item 1: teardown deletes only what is ours. A user's ConfigMap and Secret keep the
+// teardown deletes only what is ours. A user's ConfigMap and Secret keep the
 // stack's namespace (and are named); a user's Instrumentation and ServiceMonitor in the app's
 // namespace make --purge refuse before anything is deleted, naming them and
 // --purge-foreign-resources, which then takes them, asked again on a terminal; a namespace that

@@ -690,31 +690,31 @@ for (const [name, found, want, kind, extra] of [
   })
 }
 
-// Issue 18: a helm still running in another terminal was healed, i.e. uninstalled under itself.
+// a helm still running in another terminal was healed, i.e. uninstalled under itself.
 for (const [status, changedAgo] of [
   ['pending-install', 1000],
   ['pending-upgrade', minutes(9)],
   ['pending-rollback', 0],
   ['uninstalling', minutes(5)],
 ] as const) {
-  decideReleaseTest(`issue 18: ${status} changed ${changedAgo / 1000}s ago, within --timeout → wait, not heal`, () => {
+  decideReleaseTest(`${status} changed ${changedAgo / 1000}s ago, within --timeout → wait, not heal`, () => {
     const action = decide({ state: lokiAt({ status, revision: 2 }), goodRevision: 1, changedAt: now - changedAgo })
     assert.is(action.kind, 'wait', action.reason)
     assert.is((action as { until: number }).until, now - changedAgo + minutes(10))
   })
 }
 
-decideReleaseTest('issue 18: exactly --timeout after its last change → heal', () => {
+decideReleaseTest('exactly --timeout after its last change → heal', () => {
   const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: now - minutes(10) })
   assert.is(action.kind, 'heal')
 })
 
-decideReleaseTest('issue 18: a pending release whose last change is not known → wait the whole --timeout', () => {
+decideReleaseTest('a pending release whose last change is not known → wait the whole --timeout', () => {
   const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: undefined })
   assert.equal(action.kind === 'wait' && action.until, now + minutes(10))
 })
 
-decideReleaseTest("issue 18: a change stamped ahead of our clock counts as now's", () => {
+decideReleaseTest("a change stamped ahead of our clock counts as now's", () => {
   const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: now + minutes(30) })
   assert.equal(action.kind === 'wait' && action.until, now + minutes(10))
 })

@@ -1,4 +1,4 @@
-// Issue 18: the run lock as a run holds it (lib/steps/lease.ts), against a Lease store that
+// the run lock as a run holds it (lib/steps/lease.ts), against a Lease store that
 // answers as the API server does: create refuses a name that exists, replace and delete refuse a
 // stale resourceVersion (a replace only when it carries one). Leases here last 300 ms, so a wait
 // or a renewal takes a tenth of a second.

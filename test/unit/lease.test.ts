@@ -1,4 +1,4 @@
-// Issue 18, one run at a time per cluster and stack: the pure parts of the run lock (the Lease
+// one run at a time per cluster and stack: the pure parts of the run lock (the Lease
 // object, whether its holder lives, how the holder is named, the commands) and its settings.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'

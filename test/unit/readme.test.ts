@@ -1,5 +1,5 @@
 // README.ko.md is kept in step with README.md: every command, script and flag the English README
-// names is named in the Korean one too (issue 9). Prose may differ; what a user types may not.
+// names is named in the Korean one too. Prose may differ; what a user types may not.
 import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'

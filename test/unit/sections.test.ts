@@ -1,4 +1,4 @@
-// Issue 18: which scripts hold the stack's lock (those that change the cluster) and list its
+// which scripts hold the stack's lock (those that change the cluster) and list its
 // settings in --help; a read-only one (05-verify) takes no lock and lists none.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -67,7 +67,7 @@ renderSummaryTest('no outcome changed: nothing to do', () => {
   assert.ok(summary().includes('  nothing to do: everything was already in place'), summary().join('\n'))
 })
 
-renderSummaryTest('a run that failed and changed nothing says so, not "nothing to do" (a flaky API, issue 6)', () => {
+renderSummaryTest('a run that failed and changed nothing says so, not "nothing to do" (a flaky API)', () => {
   const lines = summary({ results: [failed('namespace', 3500), ok('repos', 400), skipped('lgtm')] })
   assert.ok(lines.includes('  nothing was changed'), lines.join('\n'))
   assert.not.ok(lines.join('\n').includes('nothing to do'))

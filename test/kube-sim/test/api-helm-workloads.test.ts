@@ -1,4 +1,4 @@
-// Issue 3's chart-level promises with the real helm 3 and helm 4: CRDs from crds/ before the
+// The chart-level promises with the real helm 3 and helm 4: CRDs from crds/ before the
 // templates that use them, a post-install hook Job waited for, `--wait` returning only once the
 // simulated pods are Ready, and timing out (release failed) while a fault keeps them unready.
 import { suite } from 'uvu'

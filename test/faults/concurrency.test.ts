@@ -155,7 +155,8 @@ for (const layer of suiteLayers) {
       assert.equal(leakedChildren(c), [])
       assert.is(leaseOf(c)!.metadata.resourceVersion, version)
       assert.is((await kubectl(c, 'get', 'namespace', 'monitoring')).exitCode, 1)
-    }))
+    }),
+  )
 
   full('a release pending-install under a helm still running is waited for, never uninstalled', () =>
     withCluster(async (c) => {
@@ -216,7 +217,8 @@ for (const layer of suiteLayers) {
           ['tempo', '1', 'deployed'],
         ],
       )
-    }))
+    }),
+  )
 
   full('the lock of a killed run: followed at once on its own machine', () =>
     withCluster(async (c) => {
@@ -237,7 +239,8 @@ for (const layer of suiteLayers) {
       )
       assert.not.match(next.stderr, /waiting for it to end/)
       assert.match(next.stdout, /All \d+ checks passed/)
-    }))
+    }),
+  )
 
   full('the lock of a run killed on another machine: taken over once it expires', () =>
     withCluster(async (c) => {
@@ -269,7 +272,8 @@ for (const layer of suiteLayers) {
       )
       assert.match(next.stdout, /All \d+ checks passed/)
       assert.is(leaseOf(c), undefined)
-    }))
+    }),
+  )
 
   test.run()
 }

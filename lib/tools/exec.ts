@@ -6,6 +6,7 @@ import { $, quote, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
 import { ApiReachability, isUnreachable } from './reachability.ts'
+import { endChild, feed, signalChild } from './children.ts'
 
 export interface Command {
   argv: string[]
@@ -221,53 +222,9 @@ export class Runner {
   }
 }
 
-/**
- * Writes a command's input once its stdin can fail quietly: a child ended before it read all of it
- * (a signal to the whole process group, a kubectl that failed at once) would make the write fail
- * with EPIPE, an error nobody listens to, which crashes the script. Its exit code says what happened.
- */
-async function feed(child: ProcessPromise, input: PassThrough, text: string): Promise<void> {
-  let settled = false
-  void child.then(() => (settled = true))
-  // zx starts the process, and pipes `input` to its stdin, on a later turn of the event loop
-  while (!child.child && !settled) await new Promise((resolve) => setImmediate(resolve))
-  child.stdin?.on('error', () => {})
-  input.end(text)
-}
-
 /** The first words of a command, enough to name it in one line (`helm upgrade --install tempo`). */
 export function commandName(cmd: Pick<Command, 'argv'>): string {
   return cmd.argv.slice(0, 4).map(shellWord).join(' ')
-}
-
-/**
- * Sends a signal to a child; one that has exited already is left alone. Not zx's kill(): it throws
- * "Too late to kill the process" for a child that has exited, and lists the process tree with `ps`
- * first (kubectl and helm start no children of their own).
- */
-export function signalChild(child: ProcessPromise, signal: NodeJS.Signals): void {
-  child.child?.kill(signal)
-}
-
-/** Signals a child, gives it `graceMs` to end, then kills it; resolves once it is gone. */
-export async function endChild(child: ProcessPromise, signal: NodeJS.Signals, graceMs: number): Promise<void> {
-  const ended = child.then(
-    () => {},
-    () => {},
-  )
-  // zx starts the process on the next turn of the event loop: one asked for just now is there after it
-  if (!child.child) await new Promise((resolve) => setImmediate(resolve))
-  signalChild(child, signal)
-  let timer: NodeJS.Timeout | undefined
-  const graceOver = new Promise<'grace over'>((resolve) => {
-    timer = setTimeout(() => resolve('grace over'), graceMs)
-  })
-  try {
-    if ((await Promise.race([ended, graceOver])) === 'grace over') signalChild(child, 'SIGKILL')
-  } finally {
-    clearTimeout(timer)
-  }
-  await ended
 }
 
 export function failure(cmd: Command, out: ProcessOutput): StepError {

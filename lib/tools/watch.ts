@@ -3,7 +3,8 @@
 import { $, sleep, type ProcessPromise } from 'zx'
 import { InterruptedError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
-import { endChild, lastLine, type Command } from './exec.ts'
+import { endChild } from './children.ts'
+import { lastLine, type Command } from './exec.ts'
 import { watchCmd, type KubeObject, type Target } from './kubectl.ts'
 import type { ApiReachability } from './reachability.ts'
 

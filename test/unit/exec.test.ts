@@ -6,8 +6,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { $ } from 'zx'
 import { InterruptedError, StepError } from '../../lib/core/errors.ts'
+import { endChild } from '../../lib/tools/children.ts'
 import {
-  endChild,
   isTransient,
   lastLine,
   renderCommand,

@@ -30,11 +30,14 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
   const file = path.relative(process.cwd(), fileURLToPath(meta.url))
   let log: Log = createLog(argv.includes('--quiet') ? 'quiet' : 'normal')
   let ctx: Context | undefined
-  let stopping = false
+  let stopping: StopCause | undefined
   const stop = async (signal: StopSignal, cause?: string) => {
-    // a second signal: the user will not wait for the children's grace
-    if (stopping) return ctx?.runner.kill()
-    stopping = true
+    const now: StopCause = cause ? 'parent gone' : 'signal'
+    if (stopping) {
+      if (endsAtOnce(stopping, now)) ctx?.runner.kill()
+      return
+    }
+    stopping = now
     const during = log.inProgress()
     log.silence()
     // a hang-up may have closed the terminal: a failed write must not crash the script before its children end
@@ -55,11 +58,8 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
   // under nohup a hang-up is not ours to act on: the parent and the terminal may go
   const signals = (Object.keys(stopSignals) as StopSignal[]).filter((s) => s !== 'SIGHUP' || !hangupIgnored())
   for (const signal of signals) process.on(signal, onSignal)
-  // a run already stopping loses its parent too (the shell dies of the same group signal): no second signal
   const unwatchParent = signals.includes('SIGHUP')
-    ? watchParent(() => {
-        if (!stopping) void stop('SIGHUP', 'the process that started this script is gone')
-      })
+    ? watchParent(() => void stop('SIGHUP', 'the process that started this script is gone'))
     : () => {}
   try {
     const config = loadConfig(argv)
@@ -94,6 +94,17 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     // once stopping, a second signal still finds its handler (it ends the children at once)
     if (!stopping) for (const signal of signals) process.off(signal, onSignal)
   }
+}
+
+type StopCause = 'signal' | 'parent gone'
+
+/**
+ * Whether a second stop ends the children at once, without their grace: a second signal after a
+ * signal (the user will not wait). Not the parent's end, nor a signal after it, which is most
+ * likely the one the parent died of, sent to the whole process group.
+ */
+export function endsAtOnce(first: StopCause, second: StopCause): boolean {
+  return first === 'signal' && second === 'signal'
 }
 
 /** What an interrupted run says: the signal (and why, when it was no signal), what was under way, how to resume. */

@@ -16,7 +16,9 @@ export function watchParent(onGone: () => void): () => void {
   const timer = setInterval(() => {
     if (process.ppid === parent) return
     clearInterval(timer)
-    onGone()
+    // the parent often died of a signal sent to its whole process group, this process included: the
+    // signal, if pending, is handled in this turn of the event loop before setImmediate's callbacks
+    setImmediate(onGone)
   }, PARENT_POLL_MS)
   timer.unref()
   if (orphanedAtStart({ startedByNpm: Boolean(process.env.npm_lifecycle_event), parentAgeSeconds: parentAge() })) {

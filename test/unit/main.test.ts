@@ -3,7 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/core/values.ts'
 import { EnvironmentError, ExitError, InterruptedError, StepError, UsageError } from '../../lib/core/errors.ts'
-import { argsAfter, interruptedLines, stopSignals } from '../../lib/run/main.ts'
+import { argsAfter, endsAtOnce, interruptedLines, stopSignals } from '../../lib/run/main.ts'
 import { printError } from '../../lib/ui/errors.ts'
 import { captureLog } from './builders.ts'
 
@@ -251,3 +251,23 @@ stopSignalsTest('works: 128 + the signal number, the code a shell reports for a 
 })
 
 stopSignalsTest.run()
+
+// endsAtOnce
+
+const endsAtOnceTest = suite('endsAtOnce')
+
+endsAtOnceTest('works: a second signal after a signal ends the children at once', () => {
+  assert.ok(endsAtOnce('signal', 'signal'))
+})
+
+for (const [first, second] of [
+  ['signal', 'parent gone'],
+  ['parent gone', 'signal'],
+  ['parent gone', 'parent gone'],
+] as const) {
+  endsAtOnceTest(`${first}, then ${second}: the children keep their grace (one event seen twice)`, () => {
+    assert.not.ok(endsAtOnce(first, second))
+  })
+}
+
+endsAtOnceTest.run()

@@ -22,6 +22,7 @@ import {
   layers,
   type Cluster,
   type Suite,
+  writesBesidesTheLock,
 } from './harness.ts'
 
 for (const layer of suiteLayers) {
@@ -172,18 +173,13 @@ for (const layer of suiteLayers) {
 
   test('--require-app turns the missing ticketing namespace into an error, with nothing changed', () =>
     withCluster(async (c) => {
-      // every write but to the run's own lock, which it takes and releases
-      const writes: string[] = []
-      const stop = c.sim.store.onAny(
-        (e) => e.res.resource === 'leases' || writes.push(`${e.type} ${e.res.resource} ${e.object.metadata.name}`),
+      const { result: run, writes } = await writesBesidesTheLock(c, () =>
+        runScript(c, '01-namespace.mts', ['--require-app']),
       )
-      const run = await runScript(c, '01-namespace.mts', ['--require-app'])
-      stop()
       assert.is(run.exitCode, 1, run.output)
       assert.match(run.stderr, /namespace ticketing not found/)
       assert.is((await kubectl(c, 'get', 'namespace', 'monitoring')).exitCode, 1)
       assert.equal(writes, [])
-      assert.equal(c.sim.store.list({ group: 'coordination.k8s.io', resource: 'leases' }).items, [])
     }))
 
   test('bad settings are all reported at once, with exit code 2, before the cluster is touched', () =>

@@ -194,3 +194,25 @@ export async function until(what: string, check: () => unknown, ms = 60_000): Pr
 export function toRun(out: ProcessOutput): ScriptRun {
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, output: `${out.stdout}\n${out.stderr}` }
 }
+
+/**
+ * What a run wrote to the cluster besides its own lock (a Lease it takes and releases even when it
+ * is refused): "nothing changed" means this list is empty and no Lease is left behind.
+ */
+export async function writesBesidesTheLock<T>(
+  c: Cluster,
+  run: () => Promise<T>,
+): Promise<{ result: T; writes: string[] }> {
+  const writes: string[] = []
+  const stop = c.sim.store.onAny(
+    (e) => e.res.resource === 'leases' || writes.push(`${e.type} ${e.res.resource} ${e.object.metadata.name}`),
+  )
+  try {
+    const result = await run()
+    const leases = c.sim.store.list({ group: 'coordination.k8s.io', resource: 'leases' }).items
+    for (const lease of leases) writes.push(`left lease ${lease.metadata.name}`)
+    return { result, writes }
+  } finally {
+    stop()
+  }
+}

@@ -90,6 +90,7 @@ export const frameSettings = [
   'context',
   'timeout',
   'stuck-after',
+  'api-unreachable-after',
   'verbose',
   'quiet',
 ]

@@ -142,7 +142,8 @@ function parseArgs(argv: string[]): { layer: LayerName; fast: boolean; help: boo
 function banner(layer: LayerName): string {
   return [
     c.bold.yellow(`━━ Demo on a SIMULATED cluster (kube-sim) — not a real Kubernetes cluster ━━`),
-    `The real scripts run with the real kubectl and helm ${layers[layer].helmMajor} (${layers[layer].pkg}) against kube-sim, a`,
+    `The real scripts run with the real kubectl and helm ${layers[layer].helmMajor} (${layers[layer].pkg})` +
+      ' against kube-sim, a',
     'Kubernetes API simulator started on 127.0.0.1 for this demo only, with the real charts at the pinned versions',
     'served from a loopback chart repository. Your kubeconfig and current context are not used or changed.',
     `${c.bold('What it proves:')} the commands the scripts send and their order, what runs side by side, the waits`,

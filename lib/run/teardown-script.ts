@@ -50,7 +50,8 @@ export function renderTeardownScript(
       '',
       `# cert-manager ${version}, if these scripts applied it${config.purge ? '' : ' (its CRDs stay)'};` +
         ' its namespace only if it holds nothing else, else our mark comes off it',
-      `if [ -n "$(${sh(kubectl(target, 'get', 'namespace', namespace, '--ignore-not-found', '-o', markPath()))})" ]; then`,
+      `if [ -n "$(${sh(kubectl(target, 'get', 'namespace', namespace, '--ignore-not-found', '-o', markPath()))})" ]; ` +
+        'then',
       ...deleteManifestCmds(target, manifest, { withCrds: config.purge, timeout }).map((cmd) => `  ${sh(cmd)}`),
       `  if only_ours_left ${namespace} ${refs(certManagerLeftovers)}; then`,
       `    ${sh(deleteNamespaceCmd(target, namespace, timeout))}`,
@@ -94,7 +95,8 @@ function functions(config: Config, target: Target): string[] {
     '  shift',
     `  kinds="$(${resources})" || return 1`,
     `  ${sh(kubectl(target, 'get'))} "$kinds" -n "$ns" -o ${quote(`jsonpath=${objects}`)} |`,
-    `    awk -v ours="${refs(kubernetesOwn)} $*" 'BEGIN { n = split(ours, k, " "); for (i = 1; i <= n; i++) skip[k[i]] = 1 }`,
+    `    awk -v ours="${refs(kubernetesOwn)} $*" ` +
+      `'BEGIN { n = split(ours, k, " "); for (i = 1; i <= n; i++) skip[k[i]] = 1 }`,
     '      $2 == "d=" && !($1 in skip) { print $1 ($3 == "o=" ? "" : " owned") }\'',
     '}',
     '',
@@ -144,7 +146,8 @@ function foreignResourcesGuard(config: Config, target: Target): string[] {
   const ns = quote(config.namespace)
   const fields =
     '{range .items[*]}{.metadata.uid} {.kind} {.metadata.namespace}/{.metadata.name}' +
-    ' h={.metadata.annotations.meta\\.helm\\.sh/release-name}/{.metadata.annotations.meta\\.helm\\.sh/release-namespace}' +
+    ' h={.metadata.annotations.meta\\.helm\\.sh/release-name}' +
+    '/{.metadata.annotations.meta\\.helm\\.sh/release-namespace}' +
     ' d={.metadata.deletionTimestamp} {.metadata.ownerReferences[*].uid}{"\\n"}{end}'
   const refusal =
     '--purge would delete, with their CRDs, custom resources these scripts did not create (nothing was deleted):'
@@ -201,13 +204,22 @@ const NOT_OURS = [
 /** --purge, last: the CRDs, then the stack's namespace if these scripts created it and it holds nothing else. */
 function purgeLines(config: Config, target: Target, timeout: string): string[] {
   const ns = config.namespace
+  const deleteCrds = kubectl(
+    target,
+    'delete',
+    'customresourcedefinition',
+    '--ignore-not-found',
+    '--wait',
+    `--timeout=${timeout}`,
+  )
   const label = `jsonpath=ns:{.metadata.labels.${MANAGED_BY_LABEL.key.replace(/\./g, '\\.')}}`
   const leftovers = knownReleaseNames.flatMap((name) => releaseLeftovers[name] ?? [])
   return [
     '',
     '# --purge: the CRDs',
-    `[ -z "$crds" ] || ${sh(kubectl(target, 'delete', 'customresourcedefinition', '--ignore-not-found', '--wait', `--timeout=${timeout}`))} \${crds//,/ }`,
-    `# --purge: namespace ${ns}, only if these scripts created it (label ${MANAGED_BY_LABEL.key}) and it holds nothing else`,
+    `[ -z "$crds" ] || ${sh(deleteCrds)} \${crds//,/ }`,
+    `# --purge: namespace ${ns}, only if these scripts created it (label ${MANAGED_BY_LABEL.key})` +
+      ' and it holds nothing else',
     `mark="$(${sh(kubectl(target, 'get', 'namespace', ns, '--ignore-not-found', '-o', label))})"`,
     `if [ -n "$mark" ] && [ "$mark" != ${quote(`ns:${MANAGED_BY_LABEL.value}`)} ]; then`,
     `  echo ${quote(`namespace ${ns} stays: these scripts did not create it`)} >&2`,

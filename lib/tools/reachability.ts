@@ -108,7 +108,8 @@ export class ApiReachability {
   error(during?: string): StepError | undefined {
     const outage = this.outage
     if (!outage) return undefined
-    const stopped = `${this.stoppedAnswering(outage)} and has not answered for ${formatDuration(this.now() - outage.since)}`
+    const silentFor = formatDuration(this.now() - outage.since)
+    const stopped = `${this.stoppedAnswering(outage)} and has not answered for ${silentFor}`
     return new StepError(during ? `${during}: ${stopped}` : stopped, {
       output: outage.lastError,
       hint:

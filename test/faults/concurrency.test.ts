@@ -65,7 +65,9 @@ for (const layer of suiteLayers) {
   const test = suite(`one run at a time, ${layer} (helm ${layers[layer].helmMajor})`)
   let s: Suite
   // npm test (FAULTS=quick) runs the two the users met: two runs together, and --fail-if-busy
-  const full = process.env.FAULTS === 'quick' ? test.skip : test
+  const full = (name: string, run: () => Promise<void>) => {
+    if (process.env.FAULTS !== 'quick') test(name, run)
+  }
 
   test.before(async () => {
     s = await startSuite(layer)

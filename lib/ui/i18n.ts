@@ -92,7 +92,8 @@ export const messages: Record<Lang, Messages> = {
     nothingToDo: '할 일 없음: 모두 이미 설치되어 있습니다',
     nothingChanged: '변경된 것 없음',
     dryRun:
-      '드라이 런: 아무것도 바꾸지 않았습니다. stdout에 단계별 bash 스크립트가 있습니다 (npm run --silent … > steps.sh)',
+      '드라이 런: 아무것도 바꾸지 않았습니다. ' +
+      'stdout에 단계별 bash 스크립트가 있습니다 (npm run --silent … > steps.sh)',
     grafanaLogin: '사용자 admin, 비밀번호:',
   },
 }

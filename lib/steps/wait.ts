@@ -12,7 +12,7 @@ import type { Log } from '../ui/log.ts'
 import {
   describePod,
   isHookOf,
-  podProblem,
+  stuckPodProblem,
   selects,
   stuckHookJob,
   workloadStatus,
@@ -202,16 +202,7 @@ function stuckPods(stream: StreamOf, refs: WorkloadRef[], since: Map<string, num
     const workload = stream(ref.kind, ref.namespace).get(ref.name)
     for (const pod of stream('Pod', ref.namespace).all()) {
       if (!selects(workload?.spec?.selector, pod.metadata.labels)) continue
-      // The episode lasts while the pod has any problem: a kubelet flips between ErrImagePull
-      // and ImagePullBackOff on every retry, and that must not restart the clock.
-      const problem = podProblem(pod)
-      if (!problem) {
-        since.delete(pod.metadata.name)
-        continue
-      }
-      const first = since.get(pod.metadata.name) ?? now
-      since.set(pod.metadata.name, first)
-      if (problem.terminal && now - first >= afterMs) stuck.push(pod.metadata.name)
+      if (stuckPodProblem(pod, since, { afterMs, now })) stuck.push(pod.metadata.name)
     }
   }
   return stuck

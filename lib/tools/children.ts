@@ -1,16 +1,58 @@
 // The children a run starts, handled so that none can crash the script or outlive it: signalled
 // only while they run, killed when they do not end, fed their input without a write error nobody
 // listens to.
+import fs from 'node:fs'
 import type { PassThrough } from 'node:stream'
 import type { ProcessPromise } from 'zx'
 
 /**
- * Sends a signal to a child; one that has exited already is left alone. Not zx's kill(): it throws
- * "Too late to kill the process" for a child that has exited, and lists the process tree with `ps`
- * first (kubectl and helm start no children of their own).
+ * Sends a signal to a child and to every process it started; one that has exited already is left
+ * alone. kubectl and helm start no children of their own, but the `kubectl` first on PATH may be a
+ * wrapper script (asdf and mise shims, `minikube kubectl`): signalled alone, the wrapper would end
+ * and leave its kubectl holding our pipe, and the wait for it would never end. Not zx's kill(): it
+ * throws "Too late to kill the process" for a child that has exited, and runs `ps` for every call.
  */
 export function signalChild(child: ProcessPromise, signal: NodeJS.Signals): void {
+  const pid = child.child?.pid
+  if (pid === undefined || child.child?.exitCode !== null || child.child?.signalCode !== null) return
+  // the descendants first: a wrapper that ends first would leave them to init, out of our reach
+  for (const descendant of descendantsOf(pid).reverse()) {
+    try {
+      process.kill(descendant, signal)
+    } catch {
+      // it ended meanwhile
+    }
+  }
   child.child?.kill(signal)
+}
+
+/**
+ * A process's descendants, parents before their children, read from /proc (Linux). Elsewhere none
+ * are found and only the child itself is signalled.
+ */
+export function descendantsOf(pid: number, proc = '/proc'): number[] {
+  const found: number[] = []
+  const visit = (parent: number) => {
+    for (const child of childrenOf(parent, proc)) {
+      found.push(child)
+      visit(child)
+    }
+  }
+  visit(pid)
+  return found
+}
+
+function childrenOf(pid: number, proc: string): number[] {
+  try {
+    // one file per thread: a child started from any thread is listed under that thread
+    return fs
+      .readdirSync(`${proc}/${pid}/task`)
+      .flatMap((task) => fs.readFileSync(`${proc}/${pid}/task/${task}/children`, 'utf8').split(' '))
+      .filter((field) => field.trim() !== '')
+      .map(Number)
+  } catch {
+    return []
+  }
 }
 
 /** Signals a child, gives it `graceMs` to end, then kills it; resolves once it is gone. */

@@ -4,9 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { $ } from 'zx'
+import { $, sleep } from 'zx'
 import { InterruptedError, StepError } from '../../lib/core/errors.ts'
-import { endChild } from '../../lib/tools/children.ts'
+import { descendantsOf, endChild } from '../../lib/tools/children.ts'
 import {
   isTransient,
   lastLine,
@@ -349,12 +349,55 @@ endChildTest('works: a child that ignores the signal is killed once the grace is
   }
 })
 
+endChildTest('a wrapper script (an asdf or mise shim) ends with the kubectl it started, which held our pipe', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  const pidFile = path.join(dir, 'grandchild')
+  let grandchild = 0
+  try {
+    // the wrapper waits on its own child, as a shim running kubectl in the foreground does
+    const child = $({ quiet: true, nothrow: true })`bash -c ${`sleep 300 & echo $! > ${pidFile}; wait`}`
+    while (!fs.existsSync(pidFile) || !fs.readFileSync(pidFile, 'utf8').trim()) await sleep(20)
+    grandchild = Number(fs.readFileSync(pidFile, 'utf8'))
+    // signalled alone, the wrapper ends and its sleep keeps the pipe open: endChild would never return
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000).unref())
+    assert.is(await Promise.race([endChild(child, 'SIGTERM', 1000), hung]), undefined)
+    assert.not.ok(alive(grandchild), `pid ${grandchild} outlived its wrapper`)
+  } finally {
+    if (grandchild && alive(grandchild)) process.kill(grandchild, 'SIGKILL')
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+endChildTest('descendantsOf: every generation, parents first; a process that is gone has none', () => {
+  const proc = fs.mkdtempSync(path.join(os.tmpdir(), 'proc-'))
+  try {
+    const children = { 10: [11, 12], 11: [13], 12: [], 13: [] } as Record<number, number[]>
+    for (const [pid, list] of Object.entries(children)) {
+      fs.mkdirSync(path.join(proc, pid, 'task', pid), { recursive: true })
+      fs.writeFileSync(path.join(proc, pid, 'task', pid, 'children'), list.map((c) => `${c} `).join(''))
+    }
+    assert.equal(descendantsOf(10, proc), [11, 13, 12])
+    assert.equal(descendantsOf(99, proc), [])
+  } finally {
+    fs.rmSync(proc, { recursive: true, force: true })
+  }
+})
+
 endChildTest('a child that has exited already: nothing to do, no "Too late to kill the process"', async () => {
   const child = $({ quiet: true, nothrow: true })`true`
   await child
   await endChild(child, 'SIGTERM', 1000)
   assert.is((await child).exitCode, 0)
 })
+
+/** Whether a process lives (a zombie, reaped by nobody yet, counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')
+  } catch {
+    return false
+  }
+}
 
 endChildTest.run()
 

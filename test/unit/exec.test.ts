@@ -349,7 +349,7 @@ endChildTest('works: a child that ignores the signal is killed once the grace is
   }
 })
 
-endChildTest('a wrapper script (an asdf or mise shim) ends with the kubectl it started, which held our pipe', async () => {
+endChildTest('a wrapper (an asdf or mise shim) ends with the kubectl it started, which held our pipe', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
   const pidFile = path.join(dir, 'grandchild')
   let grandchild = 0

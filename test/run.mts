@@ -4,7 +4,8 @@
 // longest jobs start first and the rest fill in. Each job is
 // its own uvu process, its output printed whole when it ends (suites never interleave), then a
 // table of every job with its time and test count.
-//   tsx test/run.mts [--jobs N] [--job-timeout 15m] <group>...     groups: sim, e2e, faults, faults:quick
+//   tsx test/run.mts [--jobs N] [--job-timeout 15m] <group>...
+//     groups: sim, e2e, e2e:quick, e2e:rest, faults, faults:quick (npm test: sim e2e:quick faults:quick)
 //   TEST_JOBS=1 npm test                         one job at a time
 //   TEST_JOB_TIMEOUT=30m npm test                a job still running then is ended and shown as it stands
 //   E2E_LAYERS=v35 npm run test:e2e              one tool set (as the suites themselves read it)
@@ -49,6 +50,28 @@ const faultFiles = fs
 /** npm test's subset of the fault matrix runs under one tool set: the newest (helm 4) unless E2E_LAYERS excludes it. */
 const quickLayer = suiteLayers.at(-1)!
 
+/**
+ * npm test's share of the e2e runs: the lifecycle under every tool set, each other file under one of
+ * them in turn (so every file and both helm majors run); `e2e:rest` is the other tool sets' runs.
+ */
+function splitE2e(): { quick: Job[]; rest: Job[] } {
+  const job = (file: string, layer: LayerName): Job => ({
+    name: `e2e ${file} ${layer}`,
+    dir: 'test/e2e',
+    file,
+    env: { E2E_LAYERS: layer },
+  })
+  const quick: Job[] = []
+  const rest: Job[] = []
+  e2eLayered.forEach((file, i) => {
+    const turn = suiteLayers[i % suiteLayers.length]
+    for (const layer of suiteLayers) (file === 'lifecycle' || layer === turn ? quick : rest).push(job(file, layer))
+  })
+  quick.push(...e2eOnce.map((file) => ({ name: `e2e ${file}`, dir: 'test/e2e', file })))
+  return { quick, rest }
+}
+const e2eJobs = splitE2e()
+
 /** Each group's jobs, longest first (measured): the queue is filled in this order, whatever the order asked. */
 const groups: Record<string, Job[]> = {
   // a job per fault file: the queue balances them over the cores
@@ -68,12 +91,9 @@ const groups: Record<string, Job[]> = {
   ),
   // kube-sim's own tests (a workspace package): both tool sets, from where we extracted them
   sim: [{ name: 'sim', dir: 'test/kube-sim/test', env: { KUBE_SIM_TOOLS: toolsDir } }],
-  e2e: [
-    ...e2eLayered.flatMap((file) =>
-      suiteLayers.map((layer) => ({ name: `e2e ${file} ${layer}`, dir: 'test/e2e', file, env: { E2E_LAYERS: layer } })),
-    ),
-    ...e2eOnce.map((file) => ({ name: `e2e ${file}`, dir: 'test/e2e', file })),
-  ],
+  e2e: [...e2eJobs.quick, ...e2eJobs.rest],
+  'e2e:quick': e2eJobs.quick,
+  'e2e:rest': e2eJobs.rest,
 }
 
 const { values, positionals } = parseArgs({

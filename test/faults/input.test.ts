@@ -43,6 +43,12 @@ for (const layer of suiteLayers) {
   let c: Cluster
   const timings: string[] = []
 
+  // npm test (FAULTS=quick) runs the refusals made before any change; npm run test:faults every case
+  const everyCase = process.env.FAULTS !== 'quick'
+  const slowCase = (name: string, fn: () => Promise<void> | void) => {
+    if (everyCase) test(name, fn)
+  }
+
   test.before(async () => {
     s = await startSuite(layer)
     c = await startCluster(s)
@@ -80,7 +86,7 @@ for (const layer of suiteLayers) {
       /npm run demo.*--dry-run/,
     ]))
 
-  test('an unreachable server: exit 2, names the context and what to start', async () => {
+  slowCase('an unreachable server: exit 2, names the context and what to start', async () => {
     const kubeconfig = path.join(c.dir, 'unreachable')
     fs.writeFileSync(
       kubeconfig,
@@ -94,7 +100,7 @@ for (const layer of suiteLayers) {
     ])
   })
 
-  test(
+  slowCase(
     'a server that accepts connections and never answers: ' + 'exit 2 after one 5 s try, not a minute of retries',
     async () => {
       const silent = net.createServer(() => {})
@@ -197,7 +203,7 @@ for (const layer of suiteLayers) {
     assert.ok(!fs.existsSync(canary), 'a hostile value reached a shell')
   })
 
-  test('secrets: a failing install of a custom Grafana password, with --verbose, never shows it', async () => {
+  slowCase('secrets: a failing install of a custom Grafana password, with --verbose, never shows it', async () => {
     const password = `S3cret-${Math.random().toString(36).slice(2)}`
     knownSecrets.push(password)
     const dir = path.join(c.dir, 'secret-values')
@@ -228,25 +234,28 @@ for (const layer of suiteLayers) {
     assert.equal(leakedSecrets([`oops ${password}`], [password]).length, 1, 'the leak check cannot see a leak')
   })
 
-  test('secrets: credentials in a chart mirror and a manifest URL are never shown: run, dry run, failure', async () => {
-    const password = `Mirr0r-${Math.random().toString(36).slice(2)}`
-    knownSecrets.push(password)
-    const mirror = s.repo.url.replace('http://', `http://ops:${password}@`)
-    // the repositories are what matters here: the waits after them are cut short (Grafana may still crash-loop)
-    const run = await runScript(c, '02-lgtm.mts', ['--verbose', `--chart-mirror=${mirror}`, '--timeout=10s'])
-    assert.ok(run.output.includes('***@127.0.0.1'), run.output)
-    // helm keeps them in its repository list, so a leak was possible
-    assert.ok((await helm(c, 'repo', 'list', '-o', 'json')).stdout.includes(password), 'the mirror was not used')
-    const dry = await runScript(c, 'all.mts', ['--dry-run', `--chart-mirror=${mirror}`])
-    assert.is(dry.exitCode, 0, dry.output)
-    assert.match(dry.stdout, /"http:\/\/\$\{STACK_URL_CREDENTIALS\}@127\.0\.0\.1:\d+\/grafana"/)
-    const manifest = `http://ops:${password}@127.0.0.1:9/cert-manager.yaml`
-    const failing = await runScript(c, '03-cert-manager.mts', ['--verbose', `--cert-manager-manifest=${manifest}`])
-    assert.is.not(failing.exitCode, 0, failing.output)
-    assert.match(failing.stderr, /http:\/\/\*\*\*@127\.0\.0\.1:9\/cert-manager\.yaml/)
-  })
+  slowCase(
+    'secrets: credentials in a chart mirror and a manifest URL are never shown: run, dry run, failure',
+    async () => {
+      const password = `Mirr0r-${Math.random().toString(36).slice(2)}`
+      knownSecrets.push(password)
+      const mirror = s.repo.url.replace('http://', `http://ops:${password}@`)
+      // the repositories are what matters here: the waits after them are cut short (Grafana may still crash-loop)
+      const run = await runScript(c, '02-lgtm.mts', ['--verbose', `--chart-mirror=${mirror}`, '--timeout=10s'])
+      assert.ok(run.output.includes('***@127.0.0.1'), run.output)
+      // helm keeps them in its repository list, so a leak was possible
+      assert.ok((await helm(c, 'repo', 'list', '-o', 'json')).stdout.includes(password), 'the mirror was not used')
+      const dry = await runScript(c, 'all.mts', ['--dry-run', `--chart-mirror=${mirror}`])
+      assert.is(dry.exitCode, 0, dry.output)
+      assert.match(dry.stdout, /"http:\/\/\$\{STACK_URL_CREDENTIALS\}@127\.0\.0\.1:\d+\/grafana"/)
+      const manifest = `http://ops:${password}@127.0.0.1:9/cert-manager.yaml`
+      const failing = await runScript(c, '03-cert-manager.mts', ['--verbose', `--cert-manager-manifest=${manifest}`])
+      assert.is.not(failing.exitCode, 0, failing.output)
+      assert.match(failing.stderr, /http:\/\/\*\*\*@127\.0\.0\.1:9\/cert-manager\.yaml/)
+    },
+  )
 
-  test('no output of any scenario in this run shows a secret', () => {
+  slowCase('no output of any scenario in this run shows a secret', () => {
     assert.ok(outputs.length >= 15, `${outputs.length} outputs collected`)
     assert.ok(knownSecrets.length >= 2)
     assert.equal(leakedSecrets(), [])

@@ -98,6 +98,14 @@ export const settingDefs: SettingDef[] = [
       ' that; a run that ended on this machine is seen at once)',
     advanced: true,
   },
+  {
+    flag: 'use-bundled-tools',
+    kind: 'boolean',
+    default: false,
+    help:
+      'use the kubectl 1.35 and helm 4 npm install brought (Linux x64 only; unpacked once into .tools/)' +
+      ' instead of those on PATH',
+  },
   { flag: 'verbose', kind: 'boolean', default: false, help: 'also print every query and each retry' },
   { flag: 'quiet', kind: 'boolean', default: false, help: 'print only warnings, errors and the summary' },
   { flag: 'json', kind: 'boolean', default: false, help: 'print the report as JSON (05-verify, all)' },
@@ -260,6 +268,8 @@ export interface Config {
   dryRun: boolean
   json: boolean
   verbosity: Verbosity
+  /** kubectl and helm from the package npm install brought, before those on PATH */
+  useBundledTools: boolean
   repos: Record<RepoName, string>
   releases: Release[]
   certManager: { version: string; namespace: string; deployments: string[]; crdGroups: string[]; manifest: string }
@@ -364,6 +374,7 @@ export function buildConfig(
     dryRun: v['dry-run'] as boolean,
     json: v.json as boolean,
     verbosity: v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'normal',
+    useBundledTools: v['use-bundled-tools'] as boolean,
     repos,
     releases,
     certManager: {

@@ -91,6 +91,7 @@ export const frameSettings = [
   'timeout',
   'stuck-after',
   'api-unreachable-after',
+  'use-bundled-tools',
   'verbose',
   'quiet',
 ]

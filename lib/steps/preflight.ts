@@ -1,7 +1,9 @@
 // Seed §1's first check, before every script: kubectl and helm found, the context chosen and printed,
 // the cluster answering. Everything here fails with an EnvironmentError (exit 2) before any change.
+import path from 'node:path'
 import { which } from 'zx'
 import { EnvironmentError } from '../core/errors.ts'
+import { bundled, bundledToolsDir, bundledToolsOffered } from '../tools/bundled.ts'
 import { isTransient, lastLine } from '../tools/exec.ts'
 import { parseHelmVersion, type HelmMajor } from '../tools/helm.ts'
 import { versionCmd } from '../tools/kubectl.ts'
@@ -18,19 +20,16 @@ const WITHOUT_A_CLUSTER =
 export async function preflight(ctx: Context, opts: { offline: boolean }): Promise<void> {
   const { log } = ctx
   const { offline } = opts
+  // first on this process's PATH, which every command and watch of the run inherits
+  if (ctx.config.useBundledTools) process.env.PATH = `${await bundledToolsDir()}${path.delimiter}${process.env.PATH}`
   const [kubectlPath, helmPath] = await Promise.all([
     which('kubectl', { nothrow: true }),
     which('helm', { nothrow: true }),
   ])
-  const missing = [
-    !kubectlPath &&
-      new EnvironmentError(
-        'kubectl was not found on PATH',
-        'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)',
-      ),
-    !helmPath &&
-      new EnvironmentError('helm was not found on PATH', 'install helm 3 or 4: https://helm.sh/docs/intro/install/'),
-  ].filter((e): e is EnvironmentError => Boolean(e))
+  const offered = bundledToolsOffered()
+  const missing = [!kubectlPath && missingTool('kubectl', offered), !helmPath && missingTool('helm', offered)].filter(
+    (e): e is EnvironmentError => Boolean(e),
+  )
   if (missing.length && !offline) throw missing[0]
   if (missing.length) {
     for (const e of missing) log.warn(`${e.message} — not needed to print the commands, needed to run them`)
@@ -70,16 +69,25 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
     return
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
-  if (version.exitCode !== 0 || !server) {
-    throw new EnvironmentError(
-      `the cluster of context "${context}" is not reachable: ${lastLine(version.stderr) || 'no answer within 4s'}`,
-      'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; ' +
-        `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`,
-    )
-  }
+  if (version.exitCode !== 0 || !server) throw unreachable(context, lastLine(version.stderr))
   log.info(
     `Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`,
   )
+}
+
+/**
+ * kubectl or helm not on PATH: where the bundled ones run (Linux x64, brought by npm install), the
+ * setting that uses them; everywhere, where to install the tool.
+ */
+export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): EnvironmentError {
+  const install =
+    tool === 'kubectl'
+      ? 'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)'
+      : 'install helm 3 or 4: https://helm.sh/docs/intro/install/'
+  const bundledHint =
+    `npm install brought ${bundled.tools} for Linux x64: add --use-bundled-tools ` +
+    `(or set STACK_USE_BUNDLED_TOOLS=1) to use them; or ${install}`
+  return new EnvironmentError(`${tool} was not found on PATH`, bundledOffered ? bundledHint : install)
 }
 
 /**
@@ -118,12 +126,26 @@ function resolveContext(ctx: Context, view: KubeconfigView, offline: boolean): s
   const current = view['current-context']
   if (current) return current
   if (offline) return undefined
-  throw new EnvironmentError(
+  throw noCurrentContext(contexts)
+}
+
+/** No context chosen: the one to choose, or (none at all) how to get a cluster, or to try without one. */
+export function noCurrentContext(contexts: string[]): EnvironmentError {
+  return new EnvironmentError(
     'kubectl has no current context (no kubeconfig, or none selected)',
     contexts.length
       ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})`
       : `create a cluster first (kind create cluster, minikube start, k3d cluster create) or set KUBECONFIG. ` +
           WITHOUT_A_CLUSTER,
+  )
+}
+
+/** The context's cluster did not answer: what to start, and how to try without a cluster. */
+export function unreachable(context: string | undefined, stderrLine: string): EnvironmentError {
+  return new EnvironmentError(
+    `the cluster of context "${context}" is not reachable: ${stderrLine || 'no answer within 4s'}`,
+    'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; ' +
+      `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`,
   )
 }
 

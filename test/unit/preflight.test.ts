@@ -2,8 +2,20 @@
 // backoff; silence is not (the user hears at once that the cluster is unreachable).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { answeredWithAStumble, reachServer } from '../../lib/steps/preflight.ts'
+import fs from 'node:fs'
+import path from 'node:path'
+import { which } from 'zx'
+import {
+  answeredWithAStumble,
+  missingTool,
+  noCurrentContext,
+  preflight,
+  reachServer,
+  unreachable,
+} from '../../lib/steps/preflight.ts'
 import { createContext } from '../../lib/steps/context.ts'
+import { bundledToolsOffered } from '../../lib/tools/bundled.ts'
+import { projectRoot } from '../../lib/core/values.ts'
 import { aConfig, anOutput, captureLog } from './builders.ts'
 
 const stumbles = [
@@ -45,3 +57,80 @@ for (const [what, stderr, retried] of [
 }
 
 test.run()
+
+// missingTool
+
+const missingTest = suite('missingTool')
+
+missingTest('works: where the bundled tools run, the setting that uses them, and the install page', () => {
+  const e = missingTool('helm', true)
+  assert.is(e.message, 'helm was not found on PATH')
+  assert.match(e.hint!, /npm install brought kubectl 1\.35 and helm 4 for Linux x64/)
+  assert.match(e.hint!, /--use-bundled-tools \(or set STACK_USE_BUNDLED_TOOLS=1\)/)
+  assert.match(e.hint!, /https:\/\/helm\.sh\/docs\/intro\/install\//)
+})
+
+for (const tool of ['kubectl', 'helm'] as const) {
+  missingTest(`${tool} elsewhere (another platform, or no package): only where to install it`, () => {
+    const e = missingTool(tool, false)
+    assert.is(e.message, `${tool} was not found on PATH`)
+    assert.not.match(e.hint!, /bundled|npm install/)
+    assert.match(e.hint!, tool === 'helm' ? /helm\.sh/ : /kubernetes\.io\/docs\/tasks\/tools/)
+  })
+}
+
+missingTest('kubectl where the bundled tools run: the setting, and the install page', () => {
+  const hint = missingTool('kubectl', true).hint!
+  assert.match(hint, /--use-bundled-tools/)
+  assert.match(hint, /kubernetes\.io\/docs\/tasks\/tools/)
+})
+
+missingTest.run()
+
+// no cluster: the two ways to try without one
+
+const noClusterTest = suite('no cluster')
+
+noClusterTest('works: an unreachable cluster names the context, what to start, `npm run demo` and --dry-run', () => {
+  const e = unreachable('kind-kind', 'dial tcp 127.0.0.1:6443: connect: connection refused')
+  assert.match(e.message, /the cluster of context "kind-kind" is not reachable: dial tcp/)
+  assert.match(e.hint!, /kind create cluster/)
+  assert.match(e.hint!, /`npm run demo` runs everything on a simulated one, and --dry-run prints the commands/)
+})
+
+noClusterTest('no kubeconfig at all: how to get a cluster, and the two ways to try without one', () => {
+  const hint = noCurrentContext([]).hint!
+  assert.match(hint, /kind create cluster/)
+  assert.match(hint, /`npm run demo`.*--dry-run/)
+})
+
+noClusterTest('contexts but none chosen: the one to choose', () => {
+  assert.match(noCurrentContext(['kind-kind']).hint!, /kubectl config use-context kind-kind/)
+})
+
+noClusterTest.run()
+
+// --use-bundled-tools
+
+const bundledTest = suite('preflight --use-bundled-tools')
+
+// this machine is the tests' own platform (Linux x64) with the package installed, so the setting can work here
+bundledTest('works: a PATH without kubectl and helm finds the bundled ones, first', async () => {
+  assert.ok(bundledToolsOffered(), 'the tests run on Linux x64 with the kubectl layer package installed')
+  const saved = process.env.PATH
+  const empty = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'no-tools-'))
+  process.env.PATH = `${empty}${path.delimiter}${path.dirname(process.execPath)}`
+  try {
+    const { log, err } = captureLog()
+    await preflight(createContext(aConfig({ useBundledTools: true }), log), { offline: true })
+    for (const tool of ['kubectl', 'helm']) {
+      assert.is(await which(tool), path.join(projectRoot, '.tools/v35/bin', tool))
+    }
+    assert.match(err(), /helm v4\.\S+ \(\S+\/\.tools\/v35\/bin\/helm\)/)
+  } finally {
+    process.env.PATH = saved
+    fs.rmSync(empty, { recursive: true })
+  }
+})
+
+bundledTest.run()

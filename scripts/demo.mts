@@ -28,6 +28,7 @@ import {
   repoDefaults,
   type ProfileName,
 } from '../lib/core/stack.ts'
+import { platformProblem } from '../lib/tools/bundled.ts'
 
 const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
   --layer=v35  kubectl 1.35 + helm 4 (default); --layer=v32: kubectl 1.32 + helm 3
@@ -80,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
   if (opts.help) {
     say(usage)
     return 0
+  }
+  const problem = platformProblem('npm run demo', process.platform, process.arch)
+  if (problem) {
+    say(c.red(`✗ ${problem}`))
+    say('Here, without a cluster: `npm run --silent all -- --dry-run > install.sh` prints every step as bash.')
+    return 2
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)

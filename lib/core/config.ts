@@ -110,6 +110,15 @@ export const settingDefs: SettingDef[] = [
   { flag: 'quiet', kind: 'boolean', default: false, help: 'print only warnings, errors and the summary' },
   { flag: 'json', kind: 'boolean', default: false, help: 'print the report as JSON (05-verify, all)' },
   {
+    flag: 'skip-data-checks',
+    kind: 'boolean',
+    default: false,
+    help:
+      "05-verify, all: skip the data-path checks, which go through the API server's service proxy (Prometheus'" +
+      " targets; a log line and a span sent and read back; Grafana's datasource health; section 06's objects" +
+      ' admitted in a dry run)',
+  },
+  {
     flag: 'yes',
     kind: 'boolean',
     default: false,
@@ -267,6 +276,8 @@ export interface Config {
   leaseDurationMs: number
   dryRun: boolean
   json: boolean
+  /** the report leaves out the data-path checks (data sent to the backends and read back) */
+  skipDataChecks: boolean
   verbosity: Verbosity
   /** kubectl and helm from the package npm install brought, before those on PATH */
   useBundledTools: boolean
@@ -373,6 +384,7 @@ export function buildConfig(
     leaseDurationMs: v['lease-duration'] as number,
     dryRun: v['dry-run'] as boolean,
     json: v.json as boolean,
+    skipDataChecks: v['skip-data-checks'] as boolean,
     verbosity: v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'normal',
     useBundledTools: v['use-bundled-tools'] as boolean,
     repos,

@@ -9,6 +9,7 @@ import { credentialsOf, withCredentialsFrom } from '../core/redact.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sections, type StepId } from '../core/stack.ts'
 import { applyCertManagerCmds, WEBHOOK_CONFIGURATIONS, type Webhook, webhookOf } from '../steps/certmanager.ts'
+import { dataPathCommands } from '../steps/datapath.ts'
 import { createOwnNamespaceCmd } from '../steps/namespaces.ts'
 import { expectedWorkloads } from '../steps/release.ts'
 import { waitCommands } from '../steps/wait.ts'
@@ -139,8 +140,22 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
         `# the checkpoint report: npx zx ${sections.verify.script}`,
         sh(kubectl(target, 'get', 'pods', '-n', config.namespace)),
         sh(kubectl(target, 'get', 'pods', '-n', config.certManager.namespace)),
+        ...(config.skipDataChecks ? [] : dataPathLines(config, target)),
       ]
   }
+}
+
+/** The data-path checks as bash; section 06's objects are tried once the app's namespace exists. */
+function dataPathLines(config: Config, target: Target): string[] {
+  const { comment, reads, dryRun } = dataPathCommands(config, target)
+  const appNamespace = commandLine(config, kubectl(target, 'get', 'namespace', config.appNamespace))
+  return [
+    ...comment,
+    ...reads.map((cmd) => commandLine(config, cmd)),
+    `if ${appNamespace} >/dev/null 2>&1; then`,
+    `  ${commandLine(config, dryRun)}`,
+    'fi',
+  ]
 }
 
 /** The webhook that answered is this stack's: a configuration points at its Service (grep reads all, for pipefail). */

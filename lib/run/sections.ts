@@ -143,7 +143,7 @@ function actionSettings(config: Config, action: Action): string[] {
     case 'apply-cert-manager':
       return ['cert-manager-version', 'cert-manager-manifest']
     case 'report':
-      return ['namespace', 'json']
+      return ['namespace', 'app-namespace', 'require-app', 'json', 'skip-data-checks']
     case 'wait-cert-manager':
     case 'webhook':
     case 'require-cert-manager':

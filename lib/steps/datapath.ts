@@ -179,16 +179,17 @@ async function grafanaChecks(
   const secret = `Secret ${config.namespace}/${grafanaAdminSecret}`
   const health = judgeHealth(await send(grafana, { path: '/api/health' }))
   const checks = [check('grafana/health', 'Grafana healthy', health, logsHint(config, 'Grafana'))]
-  const signInHint =
-    `the admin password in Grafana no longer matches ${secret} (changed in Grafana?):` +
-    ' set it back, or reset it with grafana cli admin reset-admin-password'
   const creds = await credentials
   if (typeof creds === 'string')
-    return [...checks, check('grafana/sign-in', 'Grafana admin sign-in', { ok: false, detail: creds }, signInHint)]
+    return [...checks, check('grafana/sign-in', 'Grafana admin sign-in', { ok: false, detail: creds })]
+  const refusedHint =
+    `the admin password in Grafana no longer matches ${secret} (changed in Grafana?):` +
+    ' set it back, or reset it with grafana cli admin reset-admin-password'
   const signedIn = await send(grafana, grafanaLogin(creds))
   const cookie = sessionCookie(signedIn)
   // what Grafana says is shown; the password and the session never are, even if it echoes them
   const shown = (v: Verdict): Verdict => ({ ...v, detail: withoutSecrets(v.detail, [creds.password, cookie ?? '']) })
+  const signInHint = signedIn.status === 401 ? refusedHint : logsHint(config, 'Grafana')
   const signIn = check('grafana/sign-in', 'Grafana admin sign-in', shown(judgeSignIn(signedIn, secret)), signInHint)
   checks.push(signIn)
   if (!cookie || !signIn.ok) return checks

@@ -1,7 +1,8 @@
 // The HTTP APIs of the stack's backends (Prometheus, Loki, Tempo, Grafana), as the data-path checks
 // use them: pure builders of the requests they send and judges of the answers they get. Each judge
 // says what it saw, in words that explain a ❌; `retry` marks an answer that may still change
-// (a line or a span not yet queryable, a target not yet scraped).
+// (a line or a span not yet queryable, a target not yet scraped). A failed query is final: asking
+// again would only make the report wait.
 import type { HttpRequest, HttpResponse } from './proxy.ts'
 
 /** What a check found: ok, or why not. */
@@ -31,7 +32,7 @@ export function judgeReady(res: HttpResponse): Verdict {
 export function judgeWritten(res: HttpResponse, what: string): Verdict | undefined {
   return res.status >= 200 && res.status < 300
     ? undefined
-    : { ok: false, detail: `${what} refused: ${httpReason(res)}` }
+    : { ok: false, detail: `${what} was refused: ${httpReason(res)}` }
 }
 
 // Prometheus
@@ -92,7 +93,7 @@ interface LokiStream {
 /** Whether `line` came back. */
 export function judgeReadBack(res: HttpResponse, line: string, query: string): Verdict {
   const streams = lokiStreams(res)
-  if (!streams) return { ok: false, retry: true, detail: `pushed, but the query failed: ${httpReason(res)}` }
+  if (!streams) return { ok: false, detail: `pushed, but the query failed: ${httpReason(res)}` }
   return streams.some((s) => s.values?.some((v) => v[1] === line))
     ? { ok: true, detail: `a line pushed and read back by ${query}` }
     : { ok: false, retry: true, detail: `pushed, but ${query} does not find it` }
@@ -101,7 +102,7 @@ export function judgeReadBack(res: HttpResponse, line: string, query: string): V
 /** Whether lines of the cluster's pods arrive: streams labelled with a namespace and a pod. */
 export function judgeShipper(res: HttpResponse, window: string): Verdict {
   const streams = lokiStreams(res)
-  if (!streams) return { ok: false, retry: true, detail: `the query failed: ${httpReason(res)}` }
+  if (!streams) return { ok: false, detail: `the query failed: ${httpReason(res)}` }
   const pod = streams.map((s) => s.stream).find((labels) => labels?.namespace && labels.pod)
   return pod
     ? { ok: true, detail: `lines of the pods arrive (the latest from ${pod.namespace}/${pod.pod})` }
@@ -166,8 +167,7 @@ export function traceById(traceId: string): HttpRequest {
 export function judgeTrace(res: HttpResponse, span: Pick<SpanProbe, 'traceId' | 'name'>): Verdict {
   if (res.status === 404)
     return { ok: false, retry: true, detail: `sent, but trace ${span.traceId} is not found by id` }
-  if (res.status !== 200)
-    return { ok: false, retry: true, detail: `sent, but reading it back failed: ${httpReason(res)}` }
+  if (res.status !== 200) return { ok: false, detail: `sent, but reading it back failed: ${httpReason(res)}` }
   return spanNames(parseJson(res.body)).includes(span.name)
     ? { ok: true, detail: `a span sent and read back by its trace id ${span.traceId}` }
     : { ok: false, retry: true, detail: `trace ${span.traceId} came back without the span sent` }

@@ -93,7 +93,7 @@ reasonTest('judgeWritten: 2xx goes on (undefined), a refusal is a ❌ naming wha
   assert.is(judgeWritten(anAnswer(204), 'the push'), undefined)
   assert.equal(judgeWritten(anAnswer(429, 'Ingestion rate limit exceeded'), 'the push'), {
     ok: false,
-    detail: 'the push refused: HTTP 429: Ingestion rate limit exceeded',
+    detail: 'the push was refused: HTTP 429: Ingestion rate limit exceeded',
   })
 })
 
@@ -190,7 +190,11 @@ lokiTest('read back: the very line found; another line or none is pending', () =
   const other = streams({ stream: { check_id: 'abc' }, values: [['1', 'something else']] })
   assert.is(judgeReadBack(other, 'data-path check abc', q).retry, true)
   assert.is(judgeReadBack(streams(), 'data-path check abc', q).ok, false)
-  assert.match(judgeReadBack(anAnswer(500, 'boom'), 'x', q).detail, /the query failed: HTTP 500: boom/)
+  // a failed query is final: waiting would not change it
+  assert.equal(judgeReadBack(anAnswer(404, { message: 'services "loki:3100" not found' }), 'x', q), {
+    ok: false,
+    detail: 'pushed, but the query failed: HTTP 404: services "loki:3100" not found',
+  })
 })
 
 lokiTest("the shipper: a stream of a pod (namespace and pod labels) counts; our own probe line doesn't", () => {
@@ -201,6 +205,10 @@ lokiTest("the shipper: a stream of a pod (namespace and pod labels) counts; our 
   })
   const ours = streams({ stream: { source: 'monitoring-stack-verify', check_id: 'abc' }, values: [] })
   assert.equal(judgeShipper(ours, 'hour'), { ok: false, retry: true, detail: 'no line of any pod in the last hour' })
+  assert.equal(judgeShipper(anAnswer(503, 'no endpoints'), 'hour'), {
+    ok: false,
+    detail: 'the query failed: HTTP 503: no endpoints',
+  })
 })
 
 lokiTest.run()
@@ -250,6 +258,10 @@ tempoTest('404 is pending (not there yet); a trace without the span is not it', 
   })
   const other = { batches: [{ scopeSpans: [{ spans: [{ name: 'another' }] }] }] }
   assert.is(judgeTrace(anAnswer(200, other), span).ok, false)
+  assert.equal(judgeTrace(anAnswer(500, 'boom'), span), {
+    ok: false,
+    detail: 'sent, but reading it back failed: HTTP 500: boom',
+  })
 })
 
 tempoTest.run()

@@ -6,8 +6,6 @@ import { planFor, type Action, type Step } from '../core/plan.ts'
 import type { StepId } from '../core/stack.ts'
 import type { Context } from '../steps/context.ts'
 import type { Target } from '../tools/kubectl.ts'
-import { printError } from '../ui/errors.ts'
-import { planExitCode, renderSummary } from '../ui/summary.ts'
 
 export interface Script {
   /** what --help says the script does */
@@ -23,7 +21,8 @@ export interface Script {
 
 /**
  * The script of some sections of the seed, or of all of them (with the closing summary). The
- * executors load after the preflight: a script reaches the cluster before it has read them.
+ * executors, the summary and the error printer load after the preflight: a script reaches the
+ * cluster before it has read them.
  */
 export function sectionScript(scope: StepId[] | 'all', summary: string): Script {
   return {
@@ -44,10 +43,13 @@ export function sectionScript(scope: StepId[] | 'all', summary: string): Script 
  */
 async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean }): Promise<void> {
   const startedAt = Date.now()
-  const [{ executePlan }, { noteLiveLock, withLease }] = await Promise.all([
-    import('./execute.ts'),
-    import('../steps/lease.ts'),
-  ])
+  const [{ executePlan }, { noteLiveLock, withLease }, { printError }, { planExitCode, renderSummary }] =
+    await Promise.all([
+      import('./execute.ts'),
+      import('../steps/lease.ts'),
+      import('../ui/errors.ts'),
+      import('../ui/summary.ts'),
+    ])
   const execute = () =>
     executePlan(ctx, steps, async (step, run) => {
       ctx.log.header(step.title)

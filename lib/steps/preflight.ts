@@ -38,11 +38,12 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   }
   // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
   // version (not asked offline) also carries kubectl's own, so kubectl starts once for both;
-  // it is judged only after the context checks, so their errors still come first.
-  const [helmVersion, kubeconfig, version] = await Promise.all([
+  // it is judged only after the context checks, so their errors still come first. It starts first:
+  // each start holds the script ~10 ms, and the server's answer is the one that takes longest.
+  const [version, helmVersion, kubeconfig] = await Promise.all([
+    offline ? undefined : reachServer(ctx),
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
-    offline ? undefined : reachServer(ctx),
   ])
   const kubectlVersion =
     version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))

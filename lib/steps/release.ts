@@ -25,7 +25,9 @@ import {
   workloadsOfRelease,
   type ChartPin,
   type HistoryEntry,
+  operationInFlight,
   type ReleaseAction,
+  type ReleaseFound,
   type ReleaseState,
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
@@ -114,7 +116,8 @@ export async function installRelease(ctx: Context, name: string): Promise<void> 
 
 async function converge(ctx: Context, release: Release): Promise<void> {
   const found = await releaseAction(ctx, release)
-  const action = found.kind === 'wait' ? await waitForOperation(ctx, release, found) : found
+  const action =
+    found.kind === 'wait' ? await waitForOperation(ctx, release, found, () => releaseAction(ctx, release)) : found
   if (action.kind === 'skip') {
     ctx.log.ok(`${release.name}: ${action.reason}`)
   } else {
@@ -170,18 +173,14 @@ export async function waitForRelease(ctx: Context, name: string): Promise<void> 
  * `helm history`: the revision to return to, and when the operation that left it so started.
  */
 export async function releaseAction(ctx: Context, release: Release): Promise<ReleaseAction> {
-  const state = await releaseState(ctx, release)
+  const found = await findRelease(ctx, release)
   const deployedValues =
-    state?.status === 'deployed'
+    found.state?.status === 'deployed'
       ? (await ctx.runner.query(getValuesCmd(ctx.target, release.name, release.namespace))).json()
       : undefined
-  const history =
-    state && state.status !== 'deployed'
-      ? ((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[])
-      : []
   return decideRelease(
     release,
-    { state, deployedValues, goodRevision: lastGoodRevision(history), changedAt: lastChange(history) },
+    { ...found, deployedValues },
     {
       desiredValues: release.values,
       otherPins: otherPins(ctx.config.profile, release.name),
@@ -191,19 +190,49 @@ export async function releaseAction(ctx: Context, release: Release): Promise<Rel
   )
 }
 
+/** A release's state and, unless deployed, its history: the revision to return to, and its last change. */
+async function findRelease(ctx: Context, release: ReleaseRef): Promise<ReleaseFound> {
+  const state = await releaseState(ctx, release)
+  const history =
+    state && state.status !== 'deployed'
+      ? ((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[])
+      : []
+  return { state, goodRevision: lastGoodRevision(history), changedAt: lastChange(history) }
+}
+
+/**
+ * Teardown's side of the rule install follows: a release a helm operation may still be running on
+ * is not uninstalled under it. Waited for as install waits (or stopped at once with --fail-if-busy).
+ */
+export async function waitForNoOperation(ctx: Context, release: ReleaseRef): Promise<void> {
+  const read = async (): Promise<OperationWait | { kind: 'none' }> =>
+    operationInFlight(await findRelease(ctx, release), {
+      now: Date.now(),
+      helmTimeoutMs: ctx.config.timeoutMs,
+      remedy: 'uninstalled',
+    }) ?? { kind: 'none' }
+  const first = await read()
+  if (first.kind === 'wait') await waitForOperation(ctx, release, first, read)
+}
+
+type ReleaseRef = Pick<Release, 'name' | 'namespace'>
+type OperationWait = Extract<ReleaseAction, { kind: 'wait' }>
+
 /** How often a release with an operation in flight is read again (a `helm list` and a `helm history` each time). */
 const OPERATION_POLL_MS = 2000
 
 /**
  * A helm operation may still be running on the release (another terminal's, or one whose run was
  * killed): nothing is done to it until it ends or is older than --timeout, read again every few
- * seconds. With --fail-if-busy the step stops at once instead.
+ * seconds with `read`, whose answer once no operation may be running is returned. With
+ * --fail-if-busy the step stops at once instead.
  */
-async function waitForOperation(
+async function waitForOperation<T extends { kind: string }>(
   ctx: Context,
-  release: Release,
-  first: Extract<ReleaseAction, { kind: 'wait' }>,
-): Promise<Exclude<ReleaseAction, { kind: 'wait' }>> {
+  release: ReleaseRef,
+  first: OperationWait,
+  read: () => Promise<T | OperationWait>,
+): Promise<Exclude<T, OperationWait>> {
   if (ctx.config.failIfBusy)
     throw new StepError(`${release.name}: ${first.reason}; nothing done`, {
       hint: 'run again once that operation has ended, or without --fail-if-busy to wait for it',
@@ -213,14 +242,15 @@ async function waitForOperation(
   return ctx.log.status(title, async (status) => {
     // bounded by --timeout even if the writer's clock runs ahead of ours
     const deadline = Date.now() + ctx.config.timeoutMs
-    for (let action: ReleaseAction = first; ; ) {
-      await sleep(Math.max(0, Math.min(OPERATION_POLL_MS, action.until - Date.now())))
+    for (let wait = first; ; ) {
+      await sleep(Math.max(0, Math.min(OPERATION_POLL_MS, wait.until - Date.now())))
       ctx.releaseLists.delete(release.namespace)
-      action = await releaseAction(ctx, release)
-      if (action.kind !== 'wait') return action
-      status.update(action.reason)
+      const action = await read()
+      if (action.kind !== 'wait') return action as Exclude<T, OperationWait>
+      wait = action as OperationWait
+      status.update(wait.reason)
       if (Date.now() >= deadline)
-        throw new StepError(`${release.name}: still ${action.reason}`, {
+        throw new StepError(`${release.name}: still ${wait.reason}`, {
           hint: 'check who runs helm on it (`helm history`), then run again',
         })
     }

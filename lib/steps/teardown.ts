@@ -14,7 +14,7 @@ import { uninstallCmd } from '../tools/helm.ts'
 import { getObject, kubectl, type KubeObject, listObjects, type Target } from '../tools/kubectl.ts'
 import type { Context } from '../steps/context.ts'
 import { plan, stackSteps, type Step } from '../core/plan.ts'
-import { listReleases } from './release.ts'
+import { listReleases, waitForNoOperation } from './release.ts'
 import { formatDuration } from '../core/settings.ts'
 import { checkNamespace, deleteNamespaceCmd, type NamespaceCheck, namespaceNotOurs } from './namespaces.ts'
 import {
@@ -257,6 +257,9 @@ export async function removeAll(ctx: Context, found: Inventory): Promise<string[
   const removeNamespace = async (name: string) => {
     if (!(await deleteNamespaceIfOurs(ctx, found, name, failures))) stayed.push(name)
   }
+  // a helm still at work on one of them (another terminal's) is waited for: nothing is removed under it
+  for (const c of found.components.filter((c) => c.kind === 'release'))
+    await waitForNoOperation(ctx, { name: c.id, namespace: config.namespace })
   for (const c of found.components) {
     if (c.kind === 'release') {
       const uninstall = uninstallCmd(ctx.target, c.id, config.namespace, timeout)

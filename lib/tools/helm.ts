@@ -204,12 +204,38 @@ export interface ReleaseFound {
 const inFlight = (status: string) => status.startsWith('pending-') || status === 'uninstalling'
 
 /**
+ * A release `pending-*` is also what a helm still at work shows: nothing is done to it (`remedy`:
+ * healed, uninstalled) until its last change is older than `helmTimeoutMs` (our --timeout, which
+ * our helm operations are given), so no operation is undone under itself; until then, a wait.
+ * Undefined when no operation may be running on it. The caller holds the stack's lock, so no run
+ * of ours is live.
+ */
+export function operationInFlight(
+  found: Pick<ReleaseFound, 'state' | 'changedAt'>,
+  opts: { now: number; helmTimeoutMs: number; remedy?: 'healed' | 'uninstalled' },
+): Extract<ReleaseAction, { kind: 'wait' }> | undefined {
+  const { state } = found
+  if (!state || !inFlight(state.status)) return undefined
+  // a change of unknown time may be this very moment's
+  const changedAt = Math.min(found.changedAt ?? opts.now, opts.now)
+  const until = changedAt + opts.helmTimeoutMs
+  if (opts.now >= until) return undefined
+  return {
+    kind: 'wait',
+    until,
+    reason:
+      `release is ${state.status} (revision ${state.revision}), last changed` +
+      ` ${formatDuration(opts.now - changedAt)} ago: a helm operation may still be running on it;` +
+      ` it is ${opts.remedy ?? 'healed'} only once that change is older than` +
+      ` --timeout (${formatDuration(opts.helmTimeoutMs)}), in ${formatDuration(until - opts.now)}`,
+  }
+}
+
+/**
  * What a release needs, from its desired spec and values and what was found. A release stuck
  * `pending-*` or `failed` is healed first: rolled back when it has a good revision to return to,
- * uninstalled (and then installed again) when it never had one. A pending state is also what a
- * helm still at work shows: it is healed only once its last change is older than `helmTimeoutMs`
- * (our --timeout, which our helm operations are given), so no operation is healed under itself;
- * until then the answer is to wait. The caller holds the stack's lock, so no run of ours is live.
+ * uninstalled (and then installed again) when it never had one; one a helm may still be running
+ * on is waited for first (operationInFlight).
  */
 export function decideRelease(
   release: Release,
@@ -218,21 +244,8 @@ export function decideRelease(
 ): ReleaseAction {
   const { state, deployedValues, goodRevision } = found
   if (!state) return { kind: 'install', reason: 'not installed' }
-  if (inFlight(state.status)) {
-    // a change of unknown time may be this very moment's
-    const changedAt = Math.min(found.changedAt ?? opts.now, opts.now)
-    const until = changedAt + opts.helmTimeoutMs
-    if (opts.now < until)
-      return {
-        kind: 'wait',
-        until,
-        reason:
-          `release is ${state.status} (revision ${state.revision}), last changed` +
-          ` ${formatDuration(opts.now - changedAt)} ago: a helm operation may still be running on it;` +
-          ' it is healed only once that change is older than' +
-          ` --timeout (${formatDuration(opts.helmTimeoutMs)}), in ${formatDuration(until - opts.now)}`,
-      }
-  }
+  const operation = operationInFlight(found, opts)
+  if (operation) return operation
   if (inFlight(state.status) || state.status === 'failed') {
     const reason = `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`
     return goodRevision

@@ -2,12 +2,12 @@
 // (one waits, saying who holds the lock; each release installed once); --fail-if-busy (stops at
 // once, naming the holder, nothing changed; verify and the dry run take no lock); Ctrl-C while
 // waiting; a release left pending-install by a helm still running (waited for, never uninstalled
-// under it); the lock of a killed run, followed at once on its own machine and after its expiry
+// under it, by an install or a teardown); the lock of a killed run, followed at once on its own machine and after its expiry
 // from another. Leases are short here (--lease-duration 5s), so no case sleeps long.
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { leaseName, leaseObject, LOCK_LABEL, microTime } from '../../lib/tools/lease.ts'
+import { leaseObject, LOCK_LABEL, microTime } from '../../lib/tools/lease.ts'
 import { profiles } from '../../lib/core/stack.ts'
 import {
   helm,
@@ -26,14 +26,12 @@ import {
   type Cluster,
   type Suite,
 } from '../e2e/harness.ts'
+import { leaseOf, lockName } from './lock.ts'
 
-const LEASES = { group: 'coordination.k8s.io', resource: 'leases' }
 const SECRETS = { group: '', resource: 'secrets' }
-const lockName = leaseName('monitoring')
 /** a lease far shorter than a run: only renewals keep it */
 const short = { STACK_LEASE_DURATION: '5s' }
 
-const leaseOf = (c: Cluster) => c.sim.store.get(LEASES, 'default', lockName)
 /** helm's record of a release revision: the same uid from start to end means it was never uninstalled under helm */
 const helmRecord = (c: Cluster, release: string, revision = 1) =>
   c.sim.store.get(SECRETS, 'monitoring', `sh.helm.release.v1.${release}.v${revision}`)
@@ -160,7 +158,7 @@ for (const layer of suiteLayers) {
     }),
   )
 
-  full('a release pending-install under a helm still running is waited for, never uninstalled', () =>
+  full('a release pending-install under a helm still running is waited for, never uninstalled, nor torn down', () =>
     withCluster(async (c) => {
       assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
       const kps = profiles.seed.find((r) => r.name === 'kube-prometheus-stack')!
@@ -198,6 +196,18 @@ for (const layer of suiteLayers) {
             /a helm operation may still be running on it; .* nothing done/.source,
         ),
       )
+
+      // teardown follows the same rule: it uninstalls nothing a helm may still be at work on
+      const teardown = await runScript(c, 'teardown.mts', ['--yes', '--fail-if-busy'])
+      assert.is(teardown.exitCode, 1, teardown.output)
+      assert.match(
+        teardown.stderr,
+        new RegExp(
+          /kube-prometheus-stack: release is pending-install \(revision 1\), last changed \S+ ago: /.source +
+            /a helm operation may still be running on it; it is uninstalled only once .* nothing done/.source,
+        ),
+      )
+      assert.is(helmRecord(c, kps.name)?.metadata.uid, record, 'their release was uninstalled under their helm')
 
       const ours = startScript(c, '02-lgtm.mts')
       await until('our run to wait for their helm', () =>

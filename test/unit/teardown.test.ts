@@ -12,13 +12,14 @@ import {
   describeInventory,
   manifestObjects,
   refuseForeignResources,
+  removeAll,
   teardownOrder,
   unmarkCertManagerCmd,
   type Component,
   type Inventory,
   type ManifestObject,
 } from '../../lib/steps/teardown.ts'
-import { aConfig, aRelease, captureLog } from './builders.ts'
+import { aConfig, aHelmListItem, anOutput, aRelease, captureLog } from './builders.ts'
 
 /** One object of a manifest, as `manifestObjects` returns it. */
 const anObject = (kind: string, name: string, o: { apiVersion?: string; namespace?: string } = {}): ManifestObject => ({
@@ -463,3 +464,69 @@ confirmTest('off a terminal without --yes: a UsageError naming --yes, before any
 })
 
 confirmTest.run()
+
+// removeAll
+
+const removeAllTest = suite('removeAll')
+
+/**
+ * A teardown of tempo, its release found `status` and last changed `changedAgoMs` ago; after
+ * `helm list` was read `settlesAfter` times, their helm has ended (deployed). Every helm change is kept.
+ */
+function aTeardown(o: { status: string; changedAgoMs: number; failIfBusy?: boolean; settlesAfter?: number }) {
+  const { log, err } = captureLog()
+  const ctx = createContext(aConfig({ timeoutMs: 300_000, failIfBusy: o.failIfBusy ?? false }), log)
+  let lists = 0
+  const changes: string[] = []
+  ctx.runner.query = async (cmd) => {
+    if (cmd.argv.includes('list')) {
+      lists++
+      const status = o.settlesAfter !== undefined && lists > o.settlesAfter ? 'deployed' : o.status
+      return Object.assign(anOutput(0), { stdout: JSON.stringify([aHelmListItem({ status })]) })
+    }
+    const updated = new Date(Date.now() - o.changedAgoMs).toISOString()
+    return anOutput(0, [{ revision: 1, status: o.status, chart: 'tempo-1.24.4', updated }])
+  }
+  ctx.runner.change = async (cmd) => {
+    changes.push(cmd.argv.slice(0, 3).join(' '))
+    return anOutput(0)
+  }
+  const found = anInventory({ components: [{ id: 'tempo', needs: [], kind: 'release' }] })
+  return { ctx, found, changes, err }
+}
+
+removeAllTest('works: a release no helm is at work on is uninstalled', async () => {
+  const teardown = aTeardown({ status: 'deployed', changedAgoMs: 5000 })
+  await removeAll(teardown.ctx, teardown.found)
+  assert.equal(teardown.changes, ['helm uninstall tempo'])
+})
+
+removeAllTest('pending-install and changed since --timeout began: its helm may be at work, so it stays', async () => {
+  const teardown = aTeardown({ status: 'pending-install', changedAgoMs: 5000, failIfBusy: true })
+  const error = await removeAll(teardown.ctx, teardown.found).catch((e: Error) => e)
+  assert.instance(error, StepError)
+  assert.match(
+    (error as StepError).message,
+    new RegExp(
+      /^tempo: release is pending-install \(revision 1\), last changed \d+s ago: /.source +
+        /a helm operation may still be running on it; /.source +
+        /it is uninstalled only once that change is older than --timeout \(5m\), in 4m5\ds; nothing done$/.source,
+    ),
+  )
+  assert.equal(teardown.changes, [], 'uninstalled under a live helm')
+})
+
+removeAllTest('pending-install, changed longer ago than --timeout: no helm is at work, it is uninstalled', async () => {
+  const teardown = aTeardown({ status: 'pending-install', changedAgoMs: 300_000, failIfBusy: true })
+  await removeAll(teardown.ctx, teardown.found)
+  assert.equal(teardown.changes, ['helm uninstall tempo'])
+})
+
+removeAllTest('pending-upgrade while their helm runs: waited for, said, then uninstalled once it ended', async () => {
+  const teardown = aTeardown({ status: 'pending-upgrade', changedAgoMs: 5000, settlesAfter: 1 })
+  await removeAll(teardown.ctx, teardown.found)
+  assert.match(teardown.err(), /! tempo: release is pending-upgrade \(revision 1\), .*; waiting for it\n/)
+  assert.equal(teardown.changes, ['helm uninstall tempo'])
+})
+
+removeAllTest.run()

@@ -11,6 +11,7 @@ import { HttpFaultBook, type HttpFaults } from './api/faults.ts'
 import { Registry } from './api/registry.ts'
 import { startApiServer } from './api/server.ts'
 import { Stats, type SimStats } from './api/stats.ts'
+import { PodNetwork } from './network.ts'
 import { startControllers, type DelayProfile, type WorkloadFaults } from './controllers/index.ts'
 import { Store } from './store.ts'
 
@@ -18,6 +19,7 @@ export type { DelayProfile, HttpFaults, SimStats, WebhookFaults, WorkloadFaults 
 export type { PodDelays } from './controllers/index.ts'
 export type { FailRule, SlowRule } from './api/faults.ts'
 export type { KObject } from './store.ts'
+export type { Address, Listener, PodNetwork } from './network.ts'
 // pod delays: ready in ~0.1 s, or in a few seconds as on a laptop cluster
 export { fastProfile, realisticProfile } from './controllers/profile.ts'
 // The operators a cluster runs once their charts are in: `kube-sim/operators` (startSim starts none).
@@ -58,6 +60,8 @@ export interface Sim {
   /** path of the kubeconfig written for this sim */
   kubeconfig: string
   store: Store
+  /** what listens on the pods' ports: the service proxy's requests land there (network.ts) */
+  network: PodNetwork
   faults: SimFaults
   stats(): SimStats
   resetStats(): void
@@ -78,7 +82,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
         store.list({ group: '', resource: 'services' }).items.flatMap((s) => s.spec?.clusterIPs ?? [s.spec?.clusterIP]),
       ),
     )
-  const server = await startApiServer({ store, registry, admission, allocateIP, stats, faults: httpFaults })
+  const network = new PodNetwork()
+  const server = await startApiServer({ store, registry, admission, allocateIP, stats, faults: httpFaults, network })
   const kubeconfig = writeKubeconfig(
     opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kube-sim-')),
     opts.context ?? 'kube-sim',
@@ -89,6 +94,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     url: server.url,
     kubeconfig,
     store,
+    network,
     faults: {
       pods: controllers.faults,
       http: httpFaults,

@@ -5,10 +5,12 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { ApiError } from '../store.ts'
+import type { PodNetwork } from '../network.ts'
 import type { ApiContext, Call, Reply } from './context.ts'
 import { discovery } from './discovery.ts'
 import type { HttpFaultBook } from './faults.ts'
 import { openapi, openapiV2 } from './openapi.ts'
+import { proxyPath, serveServiceProxy } from './proxy.ts'
 import { getObject, listObjects } from './read.ts'
 import { deleteCollection, deleteObject } from './remove.ts'
 import { parseRequest, type ResourceRequest } from './request.ts'
@@ -20,6 +22,8 @@ import { createObject, patchObject, updateObject } from './write.ts'
 export interface ApiServerDeps extends ApiContext {
   stats: Stats
   faults: HttpFaultBook
+  /** where the service proxy's requests land */
+  network: PodNetwork
 }
 
 export interface ApiServer {
@@ -105,11 +109,16 @@ async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ) {
-  const body = await readBody(req)
   const url = new URL(req.url ?? '/', 'http://localhost')
-  const parsed = parseRequest(req.method ?? 'GET', url, deps.registry)
-  const verb = parsed.kind === 'resource' ? parsed.req.verb : (req.method ?? 'GET').toLowerCase()
-  deps.stats.count(verb, parsed.kind === 'resource' ? resourceLabel(parsed.req) : url.pathname)
+  // a proxied request's body streams to the backend: it is not read here
+  const proxied = proxyPath(url.pathname) !== undefined
+  const body = proxied ? Buffer.alloc(0) : await readBody(req)
+  const parsed = proxied ? undefined : parseRequest(req.method ?? 'GET', url, deps.registry)
+  const verb = parsed?.kind === 'resource' ? parsed.req.verb : (req.method ?? 'GET').toLowerCase()
+  deps.stats.count(
+    verb,
+    parsed?.kind === 'resource' ? resourceLabel(parsed.req) : proxied ? 'services/proxy' : url.pathname,
+  )
   if (process.env.KUBE_SIM_LOG)
     process.stderr.write(
       `[kube-sim] ${req.method} ${req.url} ${req.headers['content-type'] ?? ''} | ${req.headers.accept ?? ''}\n`,
@@ -136,6 +145,7 @@ async function handle(
       body: statusOf(new ApiError(500, 'InternalError', 'Internal error occurred: injected fault (kube-sim)')),
     })
 
+  if (!parsed) return serveServiceProxy(deps, url, req, res)
   if (parsed.kind === 'nonresource') return respond(res, nonResource(deps, url.pathname, req.headers.accept ?? ''))
   if (parsed.kind === 'unknown') throw pathNotFound()
   const call: Call = {

@@ -1,0 +1,204 @@
+// The API server's service proxy as the real kubectl reaches it (get --raw, create --raw, a local
+// `kubectl proxy`): routed Service -> port -> ready endpoint -> what listens on the pod, failing
+// as a cluster does, and never handing the caller's Authorization header to the backend.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { $, type ProcessPromise } from 'zx'
+import { kubectl, kubectlIn, startWorld, type World } from '../world.ts'
+import { LAYERS, eventually, toolBin, yaml } from './api-harness.ts'
+
+const web = yaml(
+  `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: main, image: "echo:1", ports: [{name: http, containerPort: 8080}]}]}`,
+  `
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}, {name: admin, port: 81, targetPort: 9999}]`,
+)
+
+/** What the echo backend saw of a request. */
+interface Seen {
+  method: string
+  path: string
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** A backend that answers with what it was sent, and sets a cookie. */
+async function echoServer(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const seen: Seen = {
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=abc; Path=/; HttpOnly' })
+      res.end(JSON.stringify(seen))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return server
+}
+
+for (const layer of LAYERS) {
+  const test = suite<{ world: World; echo: http.Server }>(`service proxy (${layer})`)
+
+  test.before(async (ctx) => {
+    ctx.world = await startWorld({ bin: await toolBin(layer), helmMajor: layer === 'v32' ? 3 : 4 })
+    ctx.echo = await echoServer()
+    const { port } = ctx.echo.address() as AddressInfo
+    // the web pod's container listens on 8080; nothing on 9999
+    ctx.world.sim.network.attach((pod, p) =>
+      pod.metadata.labels?.app === 'web' && p === 8080 ? { host: '127.0.0.1', port } : undefined,
+    )
+    const applied = await kubectlIn(ctx.world, web, 'apply', '-f', '-')
+    assert.is(applied.exitCode, 0, applied.stderr)
+    await endpointReady(ctx.world, true)
+  })
+
+  test.after(async (ctx) => {
+    ctx.echo?.close()
+    await ctx.world?.stop()
+  })
+
+  test('get --raw reaches the pod by port number and by name, with path and query', async ({ world }) => {
+    for (const id of ['web:80', 'web:http', 'http:web:80']) {
+      const out = await kubectl(world, 'get', '--raw', `/api/v1/namespaces/default/services/${id}/proxy/a/b?q=1`)
+      assert.is(out.exitCode, 0, out.stderr)
+      const seen: Seen = JSON.parse(out.stdout)
+      assert.is(seen.method, 'GET')
+      assert.is(seen.path, '/a/b?q=1')
+    }
+  })
+
+  test('the Authorization header a client authenticated with never reaches the backend', async ({ world }) => {
+    // kubectl sends its token over TLS only; a client of the plain-HTTP sim sends it as it would
+    const res = await fetch(`${world.sim.url}/api/v1/namespaces/default/services/web:80/proxy/`, {
+      headers: { authorization: `Bearer ${world.token}` },
+    })
+    assert.is(res.status, 200)
+    const seen: Seen = await res.json()
+    assert.is(seen.headers.authorization, undefined)
+    assert.not.match(JSON.stringify(seen), world.token)
+  })
+
+  test('create --raw posts the body to the backend', async ({ world }) => {
+    const body = JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [['1', 'line']] }] })
+    const out = await kubectlIn(
+      world,
+      body,
+      'create',
+      '--raw',
+      '/api/v1/namespaces/default/services/web:80/proxy/push',
+      '-f',
+      '-',
+    )
+    assert.is(out.exitCode, 0, out.stderr)
+    const seen: Seen = JSON.parse(out.stdout)
+    assert.is(seen.method, 'POST')
+    assert.is(seen.body, body)
+  })
+
+  test('through kubectl proxy: headers and Set-Cookie pass, Authorization does not', async ({ world }) => {
+    const { child, url } = await kubectlProxy(world)
+    try {
+      const res = await fetch(`${url}/api/v1/namespaces/default/services/web:80/proxy/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: 'grafana_session=xyz', authorization: 'Basic c2VjcmV0' },
+        body: '{"user":"admin"}',
+      })
+      assert.is(res.status, 200)
+      assert.is(res.headers.get('set-cookie'), 'session=abc; Path=/; HttpOnly')
+      const seen: Seen = await res.json()
+      assert.is(seen.headers['content-type'], 'application/json')
+      assert.is(seen.headers.cookie, 'grafana_session=xyz')
+      assert.is(seen.headers.authorization, undefined)
+      assert.is(seen.body, '{"user":"admin"}')
+    } finally {
+      child.kill('SIGTERM')
+      await child.nothrow()
+    }
+  })
+
+  test('a missing Service is 404, an undeclared port 503, a port nothing listens on 503', async ({ world }) => {
+    const cases = [
+      ['nope:80', /NotFound.*services "nope" not found/],
+      ['web:82', /ServiceUnavailable.*no service port 82 found for service "web"/],
+      [
+        'web:admin',
+        /ServiceUnavailable.*error trying to reach service: dial tcp [\d.]+:9999: connect: connection refused/,
+      ],
+      ['https:web:80', /ServiceUnavailable.*server gave HTTP response to HTTPS client/],
+    ] as const
+    for (const [id, message] of cases) {
+      const out = await kubectl(world, 'get', '--raw', `/api/v1/namespaces/default/services/${id}/proxy/`)
+      assert.is.not(out.exitCode, 0, id)
+      assert.match(out.stderr, message, `${id}: ${out.stderr}`)
+    }
+  })
+
+  test('no ready pod: 503 no endpoints available', async ({ world }) => {
+    world.sim.faults.pods.set('^web-', { kind: 'neverReady' })
+    try {
+      // the kubelet takes the pod's readiness away; the slice follows
+      await endpointReady(world, false)
+      const out = await kubectl(world, 'get', '--raw', '/api/v1/namespaces/default/services/web:80/proxy/')
+      assert.is(out.exitCode, 1)
+      // the pod is still an endpoint, not a ready one: the API server names the request's service and port
+      assert.match(out.stderr, /ServiceUnavailable.*no endpoints available for service "web:80"/)
+    } finally {
+      world.sim.faults.pods.clear('^web-')
+      await endpointReady(world, true)
+    }
+  })
+
+  test.run()
+}
+
+/** Waits until the web Service's slice has its endpoint ready (or not). */
+async function endpointReady(world: World, ready: boolean): Promise<void> {
+  await eventually(
+    `the web endpoint ${ready ? 'ready' : 'not ready'}`,
+    () =>
+      world.sim.store
+        .list({ group: 'discovery.k8s.io', resource: 'endpointslices' }, 'default')
+        .items.some(
+          (s) =>
+            s.metadata.labels?.['kubernetes.io/service-name'] === 'web' &&
+            s.endpoints?.[0]?.conditions?.ready === ready,
+        ),
+    30_000,
+  )
+}
+
+/** `kubectl proxy --port=0` and the address it says it serves on. */
+async function kubectlProxy(world: World): Promise<{ child: ProcessPromise; url: string }> {
+  const child = $({ env: world.env, quiet: true, nothrow: true })`kubectl proxy --port=0`
+  const url = await new Promise<string>((resolve, reject) => {
+    let said = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      said += chunk
+      const m = /Starting to serve on ([\d.]+:\d+)/.exec(said)
+      if (m) resolve(`http://${m[1]}`)
+    })
+    void child.then((out) => reject(new Error(`kubectl proxy ended: ${out.stderr}`)))
+  })
+  return { child, url }
+}

@@ -93,10 +93,11 @@ export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): 
 
 /**
  * One try within kubectl's 4 s request timeout: a server that does not answer is unreachable, and
- * the user hears so at once. One that answers with a stumble (500, 429) is tried again.
+ * the user hears so at once, from the preflight alone (no outage begins: it never answered). One
+ * that answers with a stumble (500, 429) is tried again.
  */
 export async function reachServer(ctx: Pick<Context, 'runner' | 'target'>) {
-  const once = await ctx.runner.once(versionCmd(ctx.target))
+  const once = await ctx.runner.once({ ...versionCmd(ctx.target), unobserved: true })
   return once.exitCode !== 0 && answeredWithAStumble(once.stderr) ? ctx.runner.probe(versionCmd(ctx.target)) : once
 }
 

@@ -16,6 +16,11 @@ export interface Command {
   timeoutMs?: number
   /** ends the process (SIGTERM) when aborted: a helm waiting on a hook Job we found stuck */
   signal?: AbortSignal
+  /**
+   * its result says nothing of an outage: the preflight's first try at a server that may never have
+   * answered (no cluster, none started), whose failure is the preflight's own error
+   */
+  unobserved?: boolean
 }
 
 /**
@@ -221,7 +226,7 @@ export class Runner {
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.set(child, cmd)
     const out = await run.finally(() => this.running.delete(child))
-    this.api.observe(out)
+    if (!cmd.unobserved) this.api.observe(out)
     // ended by the interrupt (or by the same signal, sent to the whole process group): not a failure of its step
     if (this.interruptedBy && out.exitCode !== 0) throw this.ended(cmd)
     return out

@@ -56,6 +56,22 @@ for (const [what, stderr, retried] of [
   })
 }
 
+test("a refused connection is the preflight's own error, no outage: that server never answered", async () => {
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'refused-'))
+  const refused = 'The connection to the server 127.0.0.1:9 was refused - did you specify the right host or port?'
+  fs.writeFileSync(path.join(dir, 'kubectl'), `#!/bin/sh\necho '${refused}' >&2\nexit 1\n`, { mode: 0o755 })
+  try {
+    const { log, err } = captureLog()
+    const ctx = createContext(aConfig(), log, { ...process.env, PATH: `${dir}${path.delimiter}${process.env.PATH}` })
+    const out = await reachServer(ctx)
+    assert.is(out.exitCode, 1)
+    assert.not.ok(ctx.runner.api.down, 'an outage began')
+    assert.not.match(err(), /stopped answering/)
+  } finally {
+    fs.rmSync(dir, { recursive: true })
+  }
+})
+
 test.run()
 
 // missingTool

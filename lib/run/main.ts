@@ -1,13 +1,15 @@
 // The frame every script runs in: read and validate the settings, connect (tools, context,
 // cluster), run the script's steps, and print any error once — red message, the command and its
 // output, a hint — with its exit code. Watches and live lines are stopped on every way out; a
-// signal (or the process that started the script going away) ends the children first, then says
-// what was interrupted and how to resume.
+// signal (or the process that started the script going away) ends the children first, releases
+// the run's lock, then says what was interrupted and how to resume.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { preflight } from '../steps/preflight.ts'
 import { loadConfig, settingDefs } from '../core/config.ts'
 import { createContext, type Context } from '../steps/context.ts'
+import { releaseInterrupted } from '../steps/lease.ts'
+import { Runner } from '../tools/exec.ts'
 import { exitCodeOf } from '../core/errors.ts'
 import { printError } from '../ui/errors.ts'
 import { messages } from '../ui/i18n.ts'
@@ -43,6 +45,9 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     // a hang-up may have closed the terminal: a failed write must not crash the script before its children end
     for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
     const [stopped] = await Promise.allSettled([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
+    // the children are gone: the lock goes too (through a runner of its own, the run's starts
+    // nothing more), so that the next run need not wait for it to expire
+    if (ctx) await releaseInterrupted(ctx, new Runner(log, process.env))
     const say = createLog(log.opts.verbosity)
     const [first, ...rest] = interruptedLines({
       signal,

@@ -1,14 +1,15 @@
 // One changing run at a time per cluster and stack: the run holds a Lease (see
 // lib/tools/lease.ts) from before its first change to after its last. A second run says who
 // holds it and waits (at most --timeout), or stops at once with --fail-if-busy. The Lease is
-// renewed every third of --lease-duration while the run lives and deleted at its end; a holder
-// that died is followed once its Lease expires, or at once when it ran on this machine.
+// renewed every third of --lease-duration while the run lives and deleted at its end (a signal's
+// too, once its children are gone); a holder that died is followed once its Lease expires, or at
+// once when it ran on this machine.
 import fs from 'node:fs'
 import os from 'node:os'
 import { sleep, type ProcessOutput } from 'zx'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import { formatDuration } from '../core/settings.ts'
-import { failure, lastLine, type Command } from '../tools/exec.ts'
+import { failure, lastLine, type Command, type Runner } from '../tools/exec.ts'
 import type { KubeObject } from '../tools/kubectl.ts'
 import {
   commandOf,
@@ -33,11 +34,28 @@ export async function withLease<T>(ctx: Context, work: () => Promise<T>): Promis
   const me = thisRun()
   const held = await acquire(ctx, me)
   const renewal = keepRenewed(ctx, me, held)
+  holding.set(ctx, renewal.stop)
   try {
     return await work()
   } finally {
-    await release(ctx, await renewal.stop())
+    // interrupted, the run's runner starts nothing more: the frame releases the lock (releaseInterrupted)
+    if (await release(ctx, await renewal.stop(), (cmd) => ctx.runner.probe(cmd))) holding.delete(ctx)
   }
+}
+
+/** Each run's lock while it holds it (how to stop renewing it, and the Lease then held). */
+const holding = new WeakMap<Context, () => Promise<KubeObject | undefined>>()
+
+/**
+ * An interrupted run's lock, released once its children are gone, so that the next run need not
+ * wait for it to expire. Through `runner`: the run's own starts nothing after the interrupt. One
+ * bounded attempt; a lock this run released already, or never took, is left alone.
+ */
+export async function releaseInterrupted(ctx: Context, runner: Pick<Runner, 'once'>): Promise<void> {
+  const stop = holding.get(ctx)
+  if (!stop) return
+  holding.delete(ctx)
+  await release(ctx, await stop(), (cmd) => runner.once({ ...cmd, timeoutMs: 5000 }))
 }
 
 /**
@@ -253,23 +271,28 @@ function keepRenewed(ctx: Context, me: Holder, held: KubeObject) {
 
 /**
  * Deletes the Lease if it is still the version this run wrote (one taken over is another run's).
- * A failure is said, never thrown over the run's own outcome.
+ * A failure is said, never thrown over the run's own outcome. False when the run was interrupted
+ * first: its runner refused the call, and the lock is still held.
  */
-async function release(ctx: Context, lease: KubeObject | undefined): Promise<void> {
-  if (!lease) return
+async function release(
+  ctx: Context,
+  lease: KubeObject | undefined,
+  run: (cmd: Command) => Promise<ProcessOutput>,
+): Promise<boolean> {
+  if (!lease) return true
   const cmd = deleteLeaseCmd(ctx.target, ctx.config.namespace, String(lease.metadata.resourceVersion))
   let why: string
   try {
-    const out = await ctx.runner.probe(cmd)
-    if (out.exitCode === 0 || leaseRefusal(out.stderr)) return
+    const out = await run(cmd)
+    if (out.exitCode === 0 || leaseRefusal(out.stderr)) return true
     why = lastLine(out.stderr)
   } catch (error) {
-    // interrupted: the frame says so, and the next run on this machine sees this one ended
-    if (error instanceof InterruptedError) return
+    if (error instanceof InterruptedError) return false
     why = String(error)
   }
   ctx.log.warn(
     `could not release the lock on stack ${ctx.config.namespace} (${why}): the next run takes it over once it` +
       ` expires, within ${formatDuration(ctx.config.leaseDurationMs)}`,
   )
+  return true
 }

@@ -7,6 +7,7 @@
 // went wrong: SIGHUP to the script alone (its kubectl watches were left running), SIGTERM to the
 // `npm run` in front of it (the script finished the install in the background), SIGINT to the
 // whole process group (helm ended by it too); signals.test.ts tries them all at random instants.
+// A run ended by a signal releases its lock on the way out: the next run need not wait for it.
 import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
@@ -26,6 +27,7 @@ import {
   type Cluster,
   type Suite,
 } from '../e2e/harness.ts'
+import { leaseOf } from './lock.ts'
 import { startNpm, type Target } from './npm.ts'
 
 interface KillPoint {
@@ -214,6 +216,8 @@ for (const layer of suiteLayers) {
           assert.not.match(stopped.output, /Unexpected error|Too late to kill|\n\s+at \S.*:\d+:\d+/)
           // a helm or kubectl the signal ended (the group's, or ours) is no failure of its step
           assert.not.match(stopped.stderr, /^✗ /m)
+          // its lock went with it: the next run need not wait for it to expire
+          assert.is(leaseOf(c), undefined, 'the interrupted run left its lock')
         }
         await until('the interrupted children to end', () => leakedChildren(c).length === 0, 15_000).catch(() =>
           assert.equal(leakedChildren(c), [], 'children outlived the script'),

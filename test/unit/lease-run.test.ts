@@ -6,9 +6,9 @@ import os from 'node:os'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { ProcessOutput } from 'zx'
-import { StepError } from '../../lib/core/errors.ts'
+import { InterruptedError, StepError } from '../../lib/core/errors.ts'
 import { createContext } from '../../lib/steps/context.ts'
-import { noteLiveLock, withLease } from '../../lib/steps/lease.ts'
+import { noteLiveLock, releaseInterrupted, withLease } from '../../lib/steps/lease.ts'
 import type { Command } from '../../lib/tools/exec.ts'
 import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { leaseObject, type Holder } from '../../lib/tools/lease.ts'
@@ -270,3 +270,64 @@ noteTest('a Lease that cannot be read never fails a read-only run', async () => 
 })
 
 noteTest.run()
+
+// releaseInterrupted
+
+const interruptedTest = suite('releaseInterrupted')
+
+/** A run interrupted while it holds the lock: from then on its runner refuses every command, as after a signal. */
+async function interruptedRun(api: ReturnType<typeof leaseApi>) {
+  const run = aRun(api)
+  const interrupted = () => {
+    throw new InterruptedError('not started, the run was interrupted (SIGINT)')
+  }
+  const ended = await withLease(run.ctx, async () => {
+    run.ctx.runner.probe = async () => interrupted()
+    run.ctx.runner.once = async () => interrupted()
+    interrupted()
+  }).catch((e) => e)
+  assert.instance(ended, InterruptedError)
+  return run
+}
+
+interruptedTest('works: the lock an interrupted run still holds is deleted through the runner given', async () => {
+  const api = leaseApi()
+  const { ctx, said } = await interruptedRun(api)
+  assert.ok(api.lease, 'the run itself could not release it')
+  await releaseInterrupted(ctx, { once: async (cmd) => api.answer(cmd) })
+  assert.is(api.lease, undefined)
+  assert.equal(api.verbs, ['create', 'delete'])
+  assert.is(said(), '')
+})
+
+interruptedTest('the delete is bounded: an API server that hangs does not hold the exit', async () => {
+  const api = leaseApi()
+  const { ctx } = await interruptedRun(api)
+  const bounds: (number | undefined)[] = []
+  await releaseInterrupted(ctx, {
+    once: async (cmd) => {
+      bounds.push(cmd.timeoutMs)
+      return api.answer(cmd)
+    },
+  })
+  assert.equal(bounds, [5000])
+})
+
+interruptedTest('a lock the run released itself, or never took, is not touched again', async () => {
+  const api = leaseApi()
+  const { ctx } = aRun(api)
+  const asked: string[] = []
+  const runner = {
+    once: async (cmd: Command) => {
+      asked.push(cmd.argv.join(' '))
+      return api.answer(cmd)
+    },
+  }
+  await releaseInterrupted(ctx, runner)
+  await withLease(ctx, async () => 'done')
+  await releaseInterrupted(ctx, runner)
+  assert.equal(asked, [])
+  assert.equal(api.verbs, ['create', 'delete'])
+})
+
+interruptedTest.run()

@@ -7,6 +7,7 @@ import type { Context } from '../steps/context.ts'
 import { checkAppNamespace, ensureNamespace, requireNamespace } from '../steps/namespaces.ts'
 import { addRepos, installRelease, removeOtherProfileReleases, waitForRelease } from '../steps/release.ts'
 import { verifyStack } from '../steps/verify.ts'
+import { stepTitle } from '../ui/summary.ts'
 
 export async function runAction(ctx: Context, action: Action): Promise<void> {
   switch (action.do) {
@@ -41,7 +42,8 @@ export async function runAction(ctx: Context, action: Action): Promise<void> {
 
 /**
  * Runs the steps side by side as their needs allow; the report (`always`) runs even after a
- * failure. `onStep` frames each step (its heading, its error printed once).
+ * failure. Each step runs in its own scope of the log, so that every line it writes names it.
+ * `onStep` frames each step (its error printed once).
  */
 export async function executePlan(
   ctx: Context,
@@ -51,9 +53,11 @@ export async function executePlan(
   return runPlan(
     steps,
     (step) =>
-      onStep(step, async () => {
-        for (const action of step.actions) await runAction(ctx, action)
-      }),
+      ctx.log.step(stepTitle(step.id, step.title, ctx.log.lang), () =>
+        onStep(step, async () => {
+          for (const action of step.actions) await runAction(ctx, action)
+        }),
+      ),
     { concurrency: steps.length, always: steps.filter((s) => s.always).map((s) => s.id) },
   )
 }

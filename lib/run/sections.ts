@@ -51,8 +51,7 @@ async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean })
       import('../ui/summary.ts'),
     ])
   const execute = () =>
-    executePlan(ctx, steps, async (step, run) => {
-      ctx.log.header(step.title)
+    executePlan(ctx, steps, async (_step, run) => {
       try {
         await run()
       } catch (error) {

@@ -118,20 +118,47 @@ async function converge(ctx: Context, release: Release): Promise<void> {
   const found = await releaseAction(ctx, release)
   const action =
     found.kind === 'wait' ? await waitForOperation(ctx, release, found, () => releaseAction(ctx, release)) : found
+  // the list releaseAction read (kept until a change): what was there, for the words of what happened
+  const change = releaseChange(release, action, await releaseState(ctx, release))
+  const words = `${outcomeOf(action)} ${change}`
   if (action.kind === 'skip') {
-    ctx.log.ok(`${release.name}: ${action.reason}`)
+    ctx.log.ok(words)
   } else {
     if (action.kind === 'heal') await heal(ctx, release, action)
     if (action.kind === 'replace')
       await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
-    const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version} (${action.reason})`
-    await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release)))
+    const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version}`
+    await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release), { done: words }))
   }
-  ctx.outcomes.push({
-    name: `release/${release.name}`,
-    action: outcomeOf(action),
-    detail: `${release.chart} ${release.version}${action.kind === 'skip' ? '' : ` — ${action.reason}`}`,
-  })
+  ctx.outcomes.push({ name: `release/${release.name}`, action: outcomeOf(action), detail: change })
+}
+
+/**
+ * What changes in a release, after the word for it (`installed`, `upgraded` …): the chart and
+ * versions a person reads (`kube-prometheus-stack 88.5.3 → 88.6.0`), not the helm command.
+ */
+export function releaseChange(
+  release: Pick<Release, 'chart' | 'version'>,
+  action: Exclude<ReleaseAction, { kind: 'wait' }>,
+  before: Pick<ReleaseState, 'chart' | 'version' | 'revision'> | undefined,
+): string {
+  const now = `${release.chart} ${release.version}`
+  switch (action.kind) {
+    case 'skip':
+      return `${now} (revision ${before?.revision})`
+    case 'install':
+      return now
+    case 'upgrade':
+      return before && before.version !== release.version
+        ? `${release.chart} ${before.version} → ${release.version}`
+        : `${now}, values changed`
+    case 'heal':
+      return action.how === 'rollback'
+        ? `${now}, after a rollback to revision ${action.revision}`
+        : `${now}, after removing what a failed install left`
+    case 'replace':
+      return `${before?.chart} ${before?.version} → ${now}`
+  }
 }
 
 /** `helm upgrade --install`, ended early with the hook Job's diagnosis when one fails or is stuck. */

@@ -38,7 +38,10 @@ export interface Messages {
   /** a run that stopped early and changed nothing: not the same as having nothing to do */
   nothingChanged: string
   dryRun: string
-  grafanaLogin: string
+  /** what comes after a green run */
+  next: string
+  /** what `npm run grafana` does, after the command */
+  grafanaNext: string
 }
 
 export const messages: Record<Lang, Messages> = {
@@ -64,7 +67,8 @@ export const messages: Record<Lang, Messages> = {
     nothingToDo: 'nothing to do: everything was already in place',
     nothingChanged: 'nothing was changed',
     dryRun: 'dry run: nothing was changed; stdout holds the steps as a bash script (npm run --silent … > steps.sh)',
-    grafanaLogin: 'user admin; password:',
+    next: 'Next',
+    grafanaNext: 'opens Grafana: its URL and user; the password to the clipboard (or --show-password)',
   },
   ko: {
     groups: {
@@ -109,7 +113,8 @@ export const messages: Record<Lang, Messages> = {
     dryRun:
       '드라이 런: 아무것도 바꾸지 않았습니다. ' +
       'stdout에 단계별 bash 스크립트가 있습니다 (npm run --silent … > steps.sh)',
-    grafanaLogin: '사용자 admin, 비밀번호:',
+    next: '다음 단계',
+    grafanaNext: 'Grafana 열기: URL과 사용자, 비밀번호는 클립보드로 복사 (또는 --show-password)',
   },
 }
 
@@ -118,7 +123,8 @@ export function padColumns(text: string, columns: number): string {
   return text + ' '.repeat(Math.max(0, columns - displayWidth(text)))
 }
 
-function displayWidth(text: string): number {
+/** How many terminal columns `text` takes (Hangul takes two). */
+export function displayWidth(text: string): number {
   let width = 0
   for (const ch of text)
     width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)

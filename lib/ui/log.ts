@@ -1,10 +1,13 @@
 // What the user sees. Progress goes to stderr; stdout carries only what a user may pipe:
 // the dry-run commands (a runnable script) and the report. Status lines fail by default and
 // end ✓ with the elapsed time only when their work succeeded (kind's cli/status.go).
+// Steps of a plan run side by side: every line a step writes carries its title (`§2.3 loki │ ✓ …`),
+// and the live area shows each running step with its elapsed time first.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import chalk, { Chalk, type ChalkInstance } from 'chalk'
 import type { Verbosity } from '../core/config.ts'
 import { redactCredentials } from '../core/redact.ts'
-import { languageOf, type Lang } from './i18n.ts'
+import { displayWidth, languageOf, type Lang } from './i18n.ts'
 
 export interface LogOptions {
   verbosity: Verbosity
@@ -31,6 +34,18 @@ interface Active {
   detail: string
   started: number
   lastPrinted: number
+  /** the step it runs in, if any */
+  step?: Step
+}
+
+interface Step {
+  title: string
+  started: number
+}
+
+/** What a status line ends with on success, when not its title (`installed 2.10.3`, not `installing …`). */
+export interface StatusOptions {
+  done?: string
 }
 
 export class Log {
@@ -39,6 +54,8 @@ export class Log {
   private readonly err
   private readonly out
   private readonly active = new Set<Active>()
+  private readonly steps = new Set<Step>()
+  private readonly current = new AsyncLocalStorage<Step>()
   private drawn = 0
   private ticker?: NodeJS.Timeout
   private frame = 0
@@ -51,9 +68,6 @@ export class Log {
     this.out = opts.out ?? process.stdout
   }
 
-  header(text: string) {
-    if (this.opts.verbosity !== 'quiet') this.line(`\n${this.c.bold(text)}`)
-  }
   info(text: string) {
     if (this.opts.verbosity !== 'quiet') this.line(text)
   }
@@ -82,21 +96,41 @@ export class Log {
   }
 
   /**
-   * Runs `work` under a status line `title`. The line shows the elapsed time while it runs and
-   * ends `✓ title (12.3s)` on success or `✗ title (12.3s)` when `work` throws (the error goes on).
+   * Runs a step of a plan: every line written while it runs (by it and what it calls) starts with
+   * `title │`. Tagged as they come rather than grouped when the step ends: a ten-minute wait shows
+   * its progress as it goes (in CI too), and a run that is interrupted or killed keeps every line.
    */
-  async status<T>(title: string, work: (status: StatusHandle) => Promise<T>): Promise<T> {
-    const entry: Active = { title, detail: '', started: Date.now(), lastPrinted: Date.now() }
+  async step<T>(title: string, work: () => Promise<T>): Promise<T> {
+    const step: Step = { title, started: Date.now() }
+    this.steps.add(step)
+    this.startTicker()
+    try {
+      return await this.current.run(step, work)
+    } finally {
+      this.steps.delete(step)
+      this.stopTickerWhenIdle()
+      this.redraw()
+    }
+  }
+
+  /**
+   * Runs `work` under a status line `title`. The line shows the elapsed time while it runs and
+   * ends `✓ title (12.3s)` (or `✓ done (12.3s)`) on success, `✗ title (12.3s)` when `work` throws
+   * (the error goes on).
+   */
+  async status<T>(title: string, work: (status: StatusHandle) => Promise<T>, opts: StatusOptions = {}): Promise<T> {
+    const now = Date.now()
+    const entry: Active = { title, detail: '', started: now, lastPrinted: now, step: this.current.getStore() }
     this.active.add(entry)
     if (!this.opts.live && this.opts.verbosity !== 'quiet') this.line(`${this.c.cyan('…')} ${title}`)
     this.startTicker()
     const handle: StatusHandle = { update: (detail) => this.updateDetail(entry, detail) }
     try {
       const result = await work(handle)
-      this.finish(entry, true)
+      this.finish(entry, opts.done ?? title, true)
       return result
     } catch (error) {
-      this.finish(entry, false)
+      this.finish(entry, title, false)
       throw error
     }
   }
@@ -105,6 +139,7 @@ export class Log {
   close() {
     this.clearLive()
     this.active.clear()
+    this.steps.clear()
     this.stopTicker()
   }
 
@@ -129,20 +164,32 @@ export class Log {
     }
   }
 
-  private finish(entry: Active, ok: boolean) {
+  private finish(entry: Active, text: string, ok: boolean) {
     this.active.delete(entry)
-    if (!this.active.size) this.stopTicker()
+    this.stopTickerWhenIdle()
     const mark = ok ? this.c.green('✓') : this.c.red('✗')
     const tail = ok ? '' : entry.detail ? this.c.dim(` — ${entry.detail}`) : ''
-    if (ok && this.opts.verbosity === 'quiet') return this.drawLive()
-    this.line(`${mark} ${entry.title} ${this.c.dim(`(${elapsed(entry.started)})`)}${tail}`)
+    if (ok && this.opts.verbosity === 'quiet') return this.redraw()
+    this.line(`${mark} ${text} ${this.c.dim(`(${elapsed(entry.started)})`)}${tail}`)
   }
 
+  /** A line on stderr, each of its lines tagged with the step it was written in. */
   private line(text: string) {
     if (this.silenced) return
+    const step = this.current.getStore()
+    const tagged = step ? text.replace(/^(?=.)/gm, this.c.dim(`${step.title} │ `)) : text
     this.clearLive()
-    this.err.write(`${redactCredentials(text)}\n`)
+    this.err.write(`${redactCredentials(tagged)}\n`)
     this.drawLive()
+  }
+
+  private redraw() {
+    this.clearLive()
+    this.drawLive()
+  }
+
+  private stopTickerWhenIdle() {
+    if (!this.active.size && !this.steps.size) this.stopTicker()
   }
 
   private startTicker() {
@@ -161,13 +208,12 @@ export class Log {
   }
 
   private drawLive() {
-    if (!this.opts.live || !this.active.size || this.silenced) return
+    if (!this.opts.live || this.silenced) return
+    const rows = liveRows([...this.steps], [...this.active])
     const columns = (this.err as NodeJS.WriteStream).columns ?? 120
-    for (const a of this.active) {
-      const text = `${frames[this.frame]} ${a.title}${a.detail ? ` — ${a.detail}` : ''} (${elapsed(a.started)})`
-      this.err.write(`${this.c.cyan(redactCredentials(text).slice(0, columns - 1))}\n`)
-    }
-    this.drawn = this.active.size
+    for (const row of rows)
+      this.err.write(`${this.c.cyan(cutColumns(`${frames[this.frame]} ${redactCredentials(row)}`, columns - 1))}\n`)
+    this.drawn = rows.length
   }
 
   private clearLive() {
@@ -175,6 +221,33 @@ export class Log {
     this.err.write(`\x1b[${this.drawn}A\x1b[0J`)
     this.drawn = 0
   }
+}
+
+/**
+ * The live area: one row per running step, and one per status line outside any step, each with its
+ * elapsed time first, so that a row cut at the terminal's width keeps it. A step shows its newest
+ * status line (its detail too).
+ */
+function liveRows(steps: Step[], active: Active[]): string[] {
+  const what = (a: Active) => `${a.title}${a.detail ? ` — ${a.detail}` : ''}`
+  const ofStep = steps.map((s) => {
+    const newest = active.filter((a) => a.step === s).at(-1)
+    return `${elapsed(s.started)} ${s.title}${newest ? ` │ ${what(newest)}` : ''}`
+  })
+  const alone = active.filter((a) => !a.step || !steps.includes(a.step))
+  return [...ofStep, ...alone.map((a) => `${elapsed(a.started)} ${what(a)}`)]
+}
+
+/** `text` cut to `columns` terminal columns (Hangul takes two), so that a live row never wraps. */
+function cutColumns(text: string, columns: number): string {
+  let width = 0
+  let out = ''
+  for (const ch of text) {
+    width += displayWidth(ch)
+    if (width > columns) break
+    out += ch
+  }
+  return out
 }
 
 export function elapsed(since: number): string {

@@ -61,7 +61,11 @@ for (const layer of suiteLayers) {
       assert.match(stopped.stderr, new RegExp(`! ${stoppedAnswering.source} \\(.*refused.*\\); retrying until`))
       // the wait's own line, then its step's error: the outage, not its pods
       const waitFailed = /✗ Waiting ≤ 2m for cert-manager \([^)]*\) — the API server is not answering[^\n]*\n/
-      assert.match(stopped.stderr, new RegExp(`${waitFailed.source}✗ ${gaveUp.source}\n`), stopped.stderr)
+      assert.match(
+        stopped.stderr,
+        new RegExp(`${waitFailed.source}§3 cert-manager │ ✗ ${gaveUp.source}\n`),
+        stopped.stderr,
+      )
       assert.not.match(stopped.output, misread)
       assert.not.match(stopped.output, /Unexpected error/)
       assert.equal(leakedChildren(c), [])
@@ -92,7 +96,11 @@ for (const layer of suiteLayers) {
       assert.is(run.exitCode, 1, run.output)
       assert.match(run.stderr, new RegExp(`! ${stoppedAnswering.source}`))
       const probeFailed = /✗ Waiting ≤ 2m for OpenTelemetry Operator webhook to answer \([^)]*\) — [^\n]*\n/
-      assert.match(run.stderr, new RegExp(`${probeFailed.source}✗ ${gaveUp.source}\n`), run.stderr)
+      assert.match(
+        run.stderr,
+        new RegExp(`${probeFailed.source}§4 opentelemetry-operator │ ✗ ${gaveUp.source}\n`),
+        run.stderr,
+      )
       assert.not.match(run.output, misread)
       assert.equal(leakedChildren(c), [])
     }),
@@ -106,7 +114,7 @@ for (const layer of suiteLayers) {
       // no helm in flight when it goes: an install cut mid-way fails its step (the next run heals it)
       await until(
         'the releases installed while cert-manager is waited on',
-        () => (run.output().match(/✓ helm upgrade --install/g) ?? []).length === 3,
+        () => (run.output().match(/✓ installed /g) ?? []).length === 3,
         120_000,
       )
       assert.not.match(run.output(), /✓ Waiting ≤ 2m for cert-manager \(/, 'the wait is over: hold it longer')

@@ -219,7 +219,7 @@ for (const layer of suiteLayers) {
       const run = await ours.done
       assert.is(run.exitCode, 0, run.output)
       assert.not.match(run.stderr, /kube-prometheus-stack: .*healing it first/)
-      assert.match(run.stderr, /kube-prometheus-stack: deployed at \S+, values unchanged \(revision 1\)/)
+      assert.match(run.stderr, /§2\.2 kube-prometheus-stack │ ✓ unchanged kube-prometheus-stack \S+ \(revision 1\)/)
       assert.is(helmRecord(c, kps.name)!.metadata.uid, record, 'their release was uninstalled under their helm')
       assert.equal(
         (await releases(c)).map((r) => [r.name, r.revision, r.status]),

@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createLog, elapsed } from '../../lib/ui/log.ts'
+import { displayWidth } from '../../lib/ui/i18n.ts'
+import { createLog, elapsed, Log } from '../../lib/ui/log.ts'
 import { captureLog } from './builders.ts'
 
 /** Date.now under the test's control: `advance(ms)` moves it on; `restore()` gives the real one back. */
@@ -42,7 +43,6 @@ const plainTest = suite('Log: plain lines')
 
 plainTest('works: progress and errors on stderr, one plain line each, nothing on stdout', () => {
   const { log, err, out } = captureLog()
-  log.header('§2 LGTM stack')
   log.info('Using context kind-kind')
   log.ok('namespace monitoring exists')
   log.warn('namespace ticketing is missing')
@@ -51,8 +51,6 @@ plainTest('works: progress and errors on stderr, one plain line each, nothing on
   assert.is(
     err(),
     [
-      '',
-      '§2 LGTM stack',
       'Using context kind-kind',
       '✓ namespace monitoring exists',
       '! namespace ticketing is missing',
@@ -73,7 +71,6 @@ plainTest('print: stdout only (what a user may pipe)', () => {
 
 plainTest('--quiet: progress hidden; warnings, errors and what explains them still shown', () => {
   const { log, err } = captureLog('quiet')
-  log.header('§2 LGTM stack')
   log.info('Using context kind-kind')
   log.ok('done')
   log.verbose('kubectl get pods -o json')
@@ -94,8 +91,7 @@ plainTest('verbose lines: only with --verbose', () => {
 
 plainTest('without colour: no escape codes anywhere', async () => {
   const { log, err } = captureLog('verbose')
-  log.header('h')
-  log.ok('o')
+  await log.step('§1 namespaces', async () => log.ok('o'))
   log.warn('w')
   log.error('e')
   log.verbose('v')
@@ -123,6 +119,22 @@ statusTest(
     })
     assert.is(result, 42)
     assert.is(err(), '… Waiting ≤ 10m for tempo\n✓ Waiting ≤ 10m for tempo (1.5s)\n')
+  },
+)
+
+statusTest(
+  'done words: ✓ says what happened, not the command that did it; a failure still names the command',
+  async () => {
+    const { log, err } = captureLog()
+    const title = 'helm upgrade --install loki grafana/loki-stack 2.10.3'
+    await log.status(title, async () => clock.advance(1_500), { done: 'installed loki-stack 2.10.3' })
+    await log
+      .status(title, async () => Promise.reject(new Error('x')), { done: 'installed loki-stack 2.10.3' })
+      .catch(() => {})
+    assert.is(
+      err(),
+      [`… ${title}`, '✓ installed loki-stack 2.10.3 (1.5s)', `… ${title}`, `✗ ${title} (0.0s)`, ''].join('\n'),
+    )
   },
 )
 
@@ -256,6 +268,149 @@ statusTest('silence(): an interrupted run prints nothing more, its failing statu
 })
 
 statusTest.run()
+
+// Log.step: the lines of steps that run side by side
+
+const stepTest = suite('Log.step')
+stepTest.before.each(() => {
+  clock = fakeClock()
+})
+stepTest.after.each(() => clock.restore())
+
+stepTest('works: every line a step writes, however deep and however late, names that step', async () => {
+  const { log, err, out } = captureLog()
+  let resume = () => {}
+  const loki = log.step('§2.3 loki', async () => {
+    log.ok('repository grafana added')
+    await new Promise<void>((r) => (resume = r))
+    await log.status('Waiting ≤ 10m for loki', async () => clock.advance(1_000))
+  })
+  const result = await log.step('§3 cert-manager', async () => {
+    log.warn('the webhook is slow')
+    log.error('✗ cert-manager webhook did not answer\nCommand output:\n  timed out\n\nHint: run it again')
+    return 7
+  })
+  log.info('Summary')
+  resume()
+  await loki
+  assert.is(result, 7)
+  assert.is(
+    err(),
+    [
+      '§2.3 loki │ ✓ repository grafana added',
+      '§3 cert-manager │ ! the webhook is slow',
+      '§3 cert-manager │ ✗ cert-manager webhook did not answer',
+      '§3 cert-manager │ Command output:',
+      '§3 cert-manager │   timed out',
+      '',
+      '§3 cert-manager │ Hint: run it again',
+      'Summary',
+      '§2.3 loki │ … Waiting ≤ 10m for loki',
+      '§2.3 loki │ ✓ Waiting ≤ 10m for loki (1.0s)',
+      '',
+    ].join('\n'),
+  )
+  assert.is(out(), '', 'stdout (the report, a dry-run script) is never tagged: it is piped')
+})
+
+stepTest('--quiet: warnings and errors still name their step', async () => {
+  const { log, err } = captureLog('quiet')
+  await log.step('§2.4 tempo', async () => {
+    log.ok('unchanged tempo 1.24.4 (revision 1)')
+    log.warn('tempo: release is failed')
+  })
+  assert.is(err(), '§2.4 tempo │ ! tempo: release is failed\n')
+})
+
+stepTest('a failing step: the error goes on, and the next lines are no longer its own', async () => {
+  const { log, err } = captureLog()
+  const boom = new Error('boom')
+  const failed = await log
+    .step('§1 namespaces', async () => {
+      throw boom
+    })
+    .catch((e) => e)
+  log.info('after')
+  assert.is(failed, boom)
+  assert.is(err(), 'after\n')
+})
+
+/** A live log on a terminal `columns` wide, and the rows of its live area as last drawn. */
+function onScreen(columns: number) {
+  let written = ''
+  const log = new Log({
+    verbosity: 'normal',
+    live: true,
+    color: false,
+    err: { write: (s: string) => ((written += s), true), columns } as unknown as NodeJS.WriteStream,
+  })
+  const liveRows = () => {
+    // what follows the last clear of the live area: a line written (the marker), then the rows
+    const [, rows = ''] = (written.split('\x1b[0J').at(-1) ?? '').split('marker\n')
+    return rows.split('\n').filter(Boolean)
+  }
+  return { log, liveRows, redraw: () => log.info('marker') }
+}
+
+stepTest(
+  'the live area: a row per running step, its elapsed time first, cut at the width and never wrapped',
+  async () => {
+    const { log, liveRows, redraw } = onScreen(60)
+    const held: (() => void)[] = []
+    const hold = () => new Promise<void>((r) => held.push(r))
+    const kps = log.step('§2.2 kube-prometheus-stack', () =>
+      log.status(
+        'helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack 88.5.3',
+        hold,
+      ),
+    )
+    clock.advance(65_000)
+    const ns = log.step('§1 사전 준비', hold)
+    const waiting = log.status('Waiting ≤ 10m for the lock on stack monitoring', async (s) => {
+      s.update('held by pid 42')
+      await hold()
+    })
+    clock.advance(2_000)
+    redraw()
+    const rows = liveRows()
+    log.close()
+    for (const release of held) release()
+    await Promise.all([kps, ns, waiting])
+    assert.equal(
+      rows.map((r) => r.slice(2)),
+      [
+        '1m07s §2.2 kube-prometheus-stack │ helm upgrade --install',
+        '2.0s §1 사전 준비',
+        '2.0s Waiting ≤ 10m for the lock on stack monitoring — hel',
+      ],
+    )
+    for (const row of rows) {
+      assert.match(row, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /, 'a spinner first')
+      assert.ok(displayWidth(row) <= 59, `${row}: wider than the terminal`)
+    }
+  },
+)
+
+stepTest('the live area: Hangul takes two columns, so a Korean row is cut as short as it shows', async () => {
+  const { log, liveRows, redraw } = onScreen(19)
+  const step = log.step('§2 LGTM 스택 설치 중입니다', async () => {})
+  redraw()
+  const [row] = liveRows()
+  log.close()
+  await step
+  assert.is(row.slice(2), '0.0s §2 LGTM 스')
+  assert.is(displayWidth(row), 17, 'the next Hangul would take columns 18 and 19, the last one left free')
+})
+
+stepTest('the live area: a step ended leaves it, its lines stay', async () => {
+  const { log, liveRows, redraw } = onScreen(80)
+  await log.step('§2.4 tempo', async () => log.ok('installed tempo 1.24.4'))
+  redraw()
+  assert.equal(liveRows(), [])
+  log.close()
+})
+
+stepTest.run()
 
 // createLog
 

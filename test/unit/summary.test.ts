@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { EnvironmentError, ExitError, StepError, UsageError } from '../../lib/core/errors.ts'
 import type { Outcome } from '../../lib/core/plan.ts'
 import type { StepResult } from '../../lib/core/plan.ts'
-import { grafanaAccess, planExitCode, renderSummary } from '../../lib/ui/summary.ts'
+import { nextSteps, planExitCode, renderSummary, stepTitle } from '../../lib/ui/summary.ts'
 import { aConfig, noColor } from './builders.ts'
 
 type Row = { result: StepResult; title: string }
@@ -73,47 +73,48 @@ renderSummaryTest('a run that failed and changed nothing says so, not "nothing t
   assert.not.ok(lines.join('\n').includes('nothing to do'))
 })
 
-renderSummaryTest('outcomes that changed are listed, those that did not are not', () => {
+renderSummaryTest('outcomes that changed are listed, one a line, each said once; those that did not are not', () => {
   const lines = summary({
     outcomes: [
       ...unchanged,
-      { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3 — not installed' },
+      { name: 'release/loki', action: 'installed', detail: 'loki-stack 2.10.3' },
+      { name: 'release/kube-prometheus-stack', action: 'upgraded', detail: 'kube-prometheus-stack 88.5.3 → 88.6.0' },
       { name: 'namespace/cert-manager', action: 'created', detail: '' },
     ],
   })
-  assert.ok(
-    lines.includes(
-      '  changed: release/loki installed (loki-stack 2.10.3 — not installed); namespace/cert-manager created',
-    ),
-    lines.join('\n'),
-  )
+  const at = lines.indexOf('  changed:')
+  assert.equal(lines.slice(at, at + 4), [
+    '  changed:',
+    '    release/loki installed (loki-stack 2.10.3)',
+    '    release/kube-prometheus-stack upgraded (kube-prometheus-stack 88.5.3 → 88.6.0)',
+    '    namespace/cert-manager created',
+  ])
   assert.not.ok(lines.join('\n').includes('nothing to do'))
   assert.not.ok(lines.join('\n').includes('release/tempo'))
 })
 
-renderSummaryTest("all ok: how to reach Grafana, in the stack's namespace", () => {
-  const text = summary({ namespace: 'observability' }).join('\n')
-  assert.ok(text.includes('kubectl port-forward -n observability svc/kube-prometheus-stack-grafana 3000:80'), text)
-  assert.ok(text.includes('http://localhost:3000'), text)
+renderSummaryTest('all ok: the next step is `npm run grafana`, with the namespace when not the default', () => {
+  assert.ok(
+    summary().some((l) => l.startsWith('  npm run grafana   opens Grafana')),
+    summary().join('\n'),
+  )
+  const other = summary({ namespace: 'observability' })
+  assert.ok(
+    other.some((l) => l.startsWith('  npm run grafana -- --namespace observability   ')),
+    other.join('\n'),
+  )
 })
 
-renderSummaryTest('the password is a command to run, never a value', () => {
-  // only config and outcomes are given: there is no runner to read the secret with
+renderSummaryTest('no password, nor a command that prints one', () => {
   const text = summary().join('\n')
-  const line = text.split('\n').find((l) => l.includes('password')) ?? ''
-  assert.is(
-    line,
-    '  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana ' +
-      "-o jsonpath='{.data.admin-password}' | base64 -d; echo",
-  )
   assert.not.ok(text.includes('prom-operator'), "the chart's default password")
-  assert.not.match(text, /password:\s*(?!kubectl )\S/)
-  assert.not.match(text, /[A-Za-z0-9+/]{20,}={0,2}/, 'something base64-looking')
+  assert.not.ok(text.includes('admin-password'), text)
+  assert.not.match(text, /password:\s*\S/)
 })
 
 renderSummaryTest('a failed step: no Grafana access lines', () => {
   const text = summary({ results: [ok('namespace', 400), failed('lgtm', 1000)] }).join('\n')
-  assert.not.ok(text.includes('port-forward'))
+  assert.not.ok(text.includes('npm run grafana'))
   assert.not.ok(text.includes('Grafana'))
 })
 
@@ -136,9 +137,10 @@ renderSummaryTest("in Korean: headings, the seed's step names, times and what ch
     `  ✓ §5 설치 확인${' '.repeat(34 - 12)} 2.0s`,
     '  전체 1m35s',
   ])
-  assert.ok(lines.includes('  변경됨: release/loki 설치됨 (loki-stack 2.10.3)'), lines.join('\n'))
+  assert.ok(lines.includes('    release/loki 설치됨 (loki-stack 2.10.3)'), lines.join('\n'))
+  assert.ok(lines.includes('  변경됨:'), lines.join('\n'))
   assert.ok(
-    lines.some((l) => l.startsWith('  사용자 admin, 비밀번호: kubectl get secret -n monitoring')),
+    lines.some((l) => l.startsWith('  npm run grafana   Grafana 열기')),
     lines.join('\n'),
   )
 })
@@ -185,21 +187,34 @@ renderSummaryTest('a step without Korean words keeps its title', () => {
 
 renderSummaryTest.run()
 
-// grafanaAccess
+// nextSteps
 
-const grafanaAccessTest = suite('grafanaAccess')
+const nextStepsTest = suite('nextSteps')
 
-grafanaAccessTest('works: a port-forward and the command that prints the password', () => {
-  assert.equal(grafanaAccess('monitoring', noColor), [
+nextStepsTest('works: a heading, then the command and what it does', () => {
+  assert.equal(nextSteps('monitoring', noColor), [
     '',
-    'Grafana',
-    '  kubectl port-forward -n monitoring svc/kube-prometheus-stack-grafana 3000:80   → http://localhost:3000',
-    '  user admin; password: kubectl get secret -n monitoring kube-prometheus-stack-grafana ' +
-      "-o jsonpath='{.data.admin-password}' | base64 -d; echo",
+    'Next',
+    '  npm run grafana   opens Grafana: its URL and user; the password to the clipboard (or --show-password)',
   ])
 })
 
-grafanaAccessTest.run()
+nextStepsTest.run()
+
+// stepTitle
+
+const stepTitleTest = suite('stepTitle')
+
+stepTitleTest("works: the language's own words for a step, so the run's lines and the summary agree", () => {
+  assert.is(stepTitle('namespace', '§1 namespaces', 'ko'), '§1 사전 준비')
+})
+
+stepTitleTest('English, or a step without words of its own: its title', () => {
+  assert.is(stepTitle('namespace', '§1 namespaces', 'en'), '§1 namespaces')
+  assert.is(stepTitle('loki', '§2.3 loki', 'ko'), '§2.3 loki')
+})
+
+stepTitleTest.run()
 
 // planExitCode
 

@@ -75,7 +75,7 @@ export async function waitForWorkloads(
           : `${states.length - waiting.length}/${states.length} ready — waiting for ` +
               waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', '),
       )
-      if (api.failure()) return 'unreachable'
+      if (api.outlasted) return 'unreachable'
       const clock = { afterMs: opts.stuckAfterMs, now: now() }
       const refsWaiting = waiting.map((w) => w.ref)
       if (stuckPods(stream, refsWaiting, stuckSince, clock).length) return 'stuck'

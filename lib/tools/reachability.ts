@@ -32,11 +32,12 @@ export function serverIn(stderr: string): string | undefined {
   return match?.[1] ?? match?.[2]
 }
 
-/** One outage: when it was first seen, the server it named, and the last error of it. */
+/** One outage: when it was first seen, the server it named, the last error of it, and whether an error explained it. */
 export interface Outage {
   since: number
   server?: string
   lastError: string
+  explained?: boolean
 }
 
 /** An outage is given up on once it has lasted the limit. */
@@ -96,21 +97,30 @@ export class ApiReachability {
     return this.outage !== undefined
   }
 
+  /** Whether the outage going on has lasted the limit: its steps fail now. */
+  get outlasted(): boolean {
+    return outageOutlasted(this.outage, this.now(), this.limitMs)
+  }
+
   /** The error to fail with once the outage has outlasted the limit; none before. */
   failure(): StepError | undefined {
-    return outageOutlasted(this.outage, this.now(), this.limitMs) ? this.error() : undefined
+    return this.outlasted ? this.error() : undefined
   }
 
   /**
    * The error naming the outage going on; `during`, what gave up meanwhile (a wait whose own
-   * deadline passed in it). None without an outage.
+   * deadline passed in it). None without an outage. Steps side by side fail on one outage: the
+   * first error explains it (its last error, what to try), the others only name it.
    */
   error(during?: string): StepError | undefined {
     const outage = this.outage
     if (!outage) return undefined
     const silentFor = formatDuration(this.now() - outage.since)
     const stopped = `${this.stoppedAnswering(outage)} and has not answered for ${silentFor}`
-    return new StepError(during ? `${during}: ${stopped}` : stopped, {
+    const message = during ? `${during}: ${stopped}` : stopped
+    if (outage.explained) return new StepError(message)
+    outage.explained = true
+    return new StepError(message, {
       output: outage.lastError,
       hint:
         'check that the cluster is up (`kubectl cluster-info`; kind, minikube: is its node container running?),' +

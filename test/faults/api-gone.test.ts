@@ -66,6 +66,10 @@ for (const layer of suiteLayers) {
         new RegExp(`${waitFailed.source}§3 cert-manager │ ✗ ${gaveUp.source}\n`),
         stopped.stderr,
       )
+      // the releases installed side by side fail on it too: said once, explained once, then only named
+      assert.is(stopped.stderr.match(new RegExp(`! ${stoppedAnswering.source}`, 'g'))?.length, 1, stopped.stderr)
+      assert.is(stopped.stderr.match(/Hint: check that the cluster is up/g)?.length, 1, stopped.stderr)
+      assert.ok((stopped.stderr.match(new RegExp(`✗ ${gaveUp.source}\n`, 'g'))?.length ?? 0) > 1, stopped.stderr)
       assert.not.match(stopped.output, misread)
       assert.not.match(stopped.output, /Unexpected error/)
       assert.equal(leakedChildren(c), [])

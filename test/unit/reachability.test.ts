@@ -155,6 +155,25 @@ reachabilityTest('a new outage after one ended: said again, timed from its own s
   assert.match(err(), /stopped answering at 10:02:00 \(/)
 })
 
+reachabilityTest('steps failing side by side on one outage: the first error explains it, the others name it', () => {
+  const { api, pass } = aTracker()
+  api.refused(refusedByHelm)
+  assert.not.ok(api.outlasted)
+  pass(60_000)
+  assert.ok(api.outlasted, 'asking changes nothing: the error below is still the first')
+  const [first, second, third] = [api.failure(), api.failure(), api.error('loki not ready after 2m')]
+  const stopped = 'the API server 10.0.0.2:6443 stopped answering at 10:00:00 and has not answered for 1m'
+  assert.equal([first?.message, first?.details.output], [stopped, refusedByHelm])
+  assert.match(first?.details.hint ?? '', /kubectl cluster-info/)
+  assert.equal([second?.message, second?.details], [stopped, {}])
+  assert.equal([third?.message, third?.details], [`loki not ready after 2m: ${stopped}`, {}])
+  // the next outage is a new story, explained again
+  api.answered()
+  api.refused(refusedByKubectl)
+  pass(60_000)
+  assert.is(api.failure()?.details.output, refusedByKubectl)
+})
+
 reachabilityTest.run()
 
 // clockTime

@@ -356,6 +356,8 @@ goneTest('works: a workload wait fails with the outage once it lasted the limit,
       (error as StepError).message,
       'the API server 127.0.0.1:6443 stopped answering at 10:00:00 and has not answered for 1m',
     )
+    // the first error of the outage: it explains it (what the wait saw, what to try)
+    assert.is((error as StepError).details.output, refused)
     assert.not.match(err(), /not created yet|not ready after/, err())
   } finally {
     await ctx.watches.stop()

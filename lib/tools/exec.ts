@@ -226,7 +226,7 @@ export class Runner {
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.set(child, cmd)
     const out = await run.finally(() => this.running.delete(child))
-    if (!cmd.unobserved) this.api.observe(out)
+    if (!cmd.unobserved) this.api.observe(out, cmd.argv)
     // ended by the interrupt (or by the same signal, sent to the whole process group): not a failure of its step
     if (this.interruptedBy && out.exitCode !== 0) throw this.ended(cmd)
     return out

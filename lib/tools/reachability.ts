@@ -26,6 +26,19 @@ export function isUnreachable(stderr: string): boolean {
   return UNREACHABLE.test(stderr)
 }
 
+/**
+ * Whether a command asks the API server: not helm's chart repositories and version, nor kubectl's
+ * kubeconfig and client version, whose success says nothing of the server.
+ */
+export function asksApiServer(argv: readonly string[]): boolean {
+  const [tool, ...args] = argv
+  // kubectl's --context comes before its verb, helm's --kube-context after
+  const verb = tool === 'kubectl' && args[0] === '--context' ? args[2] : args[0]
+  if (tool === 'helm') return !['repo', 'search', 'version'].includes(verb)
+  if (tool === 'kubectl') return verb !== 'config' && !args.includes('--client')
+  return true
+}
+
 /** The host:port the error names (`127.0.0.1:6443`), if it names one. */
 export function serverIn(stderr: string): string | undefined {
   const match = /connection to the server (\S+) was refused|dial tcp (\S+?): /.exec(stderr)
@@ -60,9 +73,13 @@ export class ApiReachability {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A command's result: a refused connection begins (or goes on with) an outage; any answer ends it. */
-  observe(out: { exitCode: number | null; stderr: string }): void {
-    if (out.exitCode === 0 || /Error from server/.test(out.stderr)) this.answered()
+  /**
+   * A command's result: a refused connection begins (or goes on with) an outage; any answer ends
+   * it. A command that asks no API server (`argv`: helm repo list …) ends none by succeeding.
+   */
+  observe(out: { exitCode: number | null; stderr: string }, argv?: readonly string[]): void {
+    const succeeded = out.exitCode === 0 && (!argv || asksApiServer(argv))
+    if (succeeded || /Error from server/.test(out.stderr)) this.answered()
     else if (isUnreachable(out.stderr)) this.refused(out.stderr)
   }
 

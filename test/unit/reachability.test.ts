@@ -1,7 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StepError } from '../../lib/core/errors.ts'
-import { ApiReachability, clockTime, isUnreachable, outageOutlasted, serverIn } from '../../lib/tools/reachability.ts'
+import {
+  ApiReachability,
+  asksApiServer,
+  clockTime,
+  isUnreachable,
+  outageOutlasted,
+  serverIn,
+} from '../../lib/tools/reachability.ts'
 import { captureLog } from './builders.ts'
 
 const refusedByKubectl =
@@ -60,6 +67,34 @@ serverInTest('no address in the words: none', () => {
 })
 
 serverInTest.run()
+
+// asksApiServer
+
+const asksTest = suite('asksApiServer')
+
+asksTest('works: kubectl get and helm upgrade ask the API server', () => {
+  assert.ok(asksApiServer(['kubectl', 'get', 'pods', '-n', 'monitoring', '-o', 'json']))
+  assert.ok(asksApiServer(['helm', 'upgrade', '--install', 'tempo', 'grafana/tempo', '--kube-context', 'kind-kind']))
+})
+
+for (const [name, argv, asks] of [
+  ['helm repo list: the local repository list', ['helm', 'repo', 'list', '--output', 'json'], false],
+  ['helm repo update: chart repositories, not the cluster', ['helm', 'repo', 'update', 'grafana'], false],
+  ['helm search repo: the local index', ['helm', 'search', 'repo', '--regexp', 'x', '--versions'], false],
+  ['helm version', ['helm', 'version', '--short'], false],
+  ['kubectl config view', ['kubectl', 'config', 'view', '-o', 'json'], false],
+  ['kubectl config view with a context', ['kubectl', '--context', 'kind-kind', 'config', 'view'], false],
+  ['kubectl version --client', ['kubectl', 'version', '--client', '-o', 'json'], false],
+  ['kubectl version: the server is asked too', ['kubectl', 'version', '-o', 'json'], true],
+  ['kubectl with a context, then its verb', ['kubectl', '--context', 'kind-kind', 'get', 'ns'], true],
+  ['helm list', ['helm', 'list', '--namespace', 'monitoring', '--output', 'json'], true],
+] as const) {
+  asksTest(`${name} → ${asks}`, () => {
+    assert.is(asksApiServer(argv), asks)
+  })
+}
+
+asksTest.run()
 
 // outageOutlasted
 
@@ -153,6 +188,19 @@ reachabilityTest('a new outage after one ended: said again, timed from its own s
   assert.is(api.failure(), undefined)
   assert.is(err().match(/stopped answering at/g)?.length, 3, err())
   assert.match(err(), /stopped answering at 10:02:00 \(/)
+})
+
+reachabilityTest('a command that asks no API server ends no outage by succeeding (a step side by side)', () => {
+  const { api, err } = aTracker()
+  api.observe({ exitCode: 1, stderr: refusedByKubectl }, ['kubectl', 'get', 'namespace', 'monitoring'])
+  api.observe({ exitCode: 0, stderr: '' }, ['helm', 'repo', 'list', '--output', 'json'])
+  api.observe({ exitCode: 0, stderr: '' }, ['kubectl', 'config', 'view', '-o', 'json'])
+  assert.ok(api.down)
+  api.observe({ exitCode: 1, stderr: refusedByHelm }, ['helm', 'list', '--namespace', 'monitoring'])
+  assert.is(err().match(/stopped answering at/g)?.length, 1, err())
+  assert.not.match(err(), /answers again/)
+  api.observe({ exitCode: 0, stderr: '' }, ['helm', 'list', '--namespace', 'monitoring'])
+  assert.not.ok(api.down)
 })
 
 reachabilityTest('steps failing side by side on one outage: the first error explains it, the others name it', () => {

@@ -11,7 +11,6 @@ import { createContext, type Context } from '../steps/context.ts'
 import { releaseInterrupted } from '../steps/lease.ts'
 import { Runner } from '../tools/exec.ts'
 import { exitCodeOf } from '../core/errors.ts'
-import { printError } from '../ui/errors.ts'
 import { messages } from '../ui/i18n.ts'
 import type { Script } from './sections.ts'
 import { createLog, type Log } from '../ui/log.ts'
@@ -90,6 +89,8 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     }
     await script.run(ctx)
   } catch (error) {
+    // loaded only to print an error: a script reaches the cluster before it has read it
+    const { printError } = await import('../ui/errors.ts')
     printError(log, error)
     process.exitCode = exitCodeOf(error)
   } finally {

@@ -1,5 +1,6 @@
 // A running world to drive with the real kubectl and helm: a fresh simulator with the operators a
-// real cluster runs once their charts are in (prometheus-operator, cert-manager), a kubeconfig with
+// real cluster runs once their charts are in (prometheus-operator, cert-manager), the stack's
+// backends behind their Services (kube-sim/backends), a kubeconfig with
 // a bearer token as a real one has, the tools first on PATH, and isolated kube and helm homes in
 // one temp folder. What the host's programs need on top (their own settings, the chart repository's
 // URLs) the caller adds to `env`.
@@ -8,6 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { $, type ProcessOutput } from 'zx'
+import { startBackends, type Backends } from './backends/index.ts'
 import { startSim, type DelayProfile, type Sim } from './index.ts'
 import { startCertManager, startPrometheusOperator } from './operators/index.ts'
 
@@ -26,6 +28,8 @@ export interface WorldOptions {
 
 export interface World {
   sim: Sim
+  /** Prometheus, Loki, Tempo, Grafana behind their Services, and their faults (kube-sim/backends) */
+  backends: Backends
   /** the world's temp folder: kubeconfig, HOME, helm's homes */
   dir: string
   /** PATH, HOME, KUBECONFIG and helm's homes, pointed at this world only */
@@ -43,6 +47,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   const sim = await startSim({ nodes: opts.nodes ?? 2, dir, profile: opts.profile })
   // the real charts' operators, as a cluster runs them once their pods are ready
   const stopOperators = [startPrometheusOperator(sim), startCertManager(sim)]
+  const backends = startBackends(sim)
   const token = `kube-sim-token-${randomBytes(12).toString('hex')}`
   fs.writeFileSync(
     sim.kubeconfig,
@@ -59,6 +64,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
   }
   return {
     sim,
+    backends,
     dir,
     env,
     token,
@@ -66,6 +72,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     helmMajor: opts.helmMajor,
     stop: async () => {
       for (const stop of stopOperators) stop()
+      await backends.stop()
       await sim.stop()
       fs.rmSync(dir, { recursive: true, force: true })
     },

@@ -5,7 +5,7 @@
 // X-Forwarded-For is added, a backend's absolute redirect is rewritten under the proxy path, and
 // a backend nothing listens for is a 503 "error trying to reach service".
 import http from 'node:http'
-import { proxyTarget, type PodNetwork, type ProxyTarget } from '../network.ts'
+import { type Address, proxyTarget, type PodNetwork, type ProxyTarget } from '../network.ts'
 import { ApiError, type Store } from '../store.ts'
 import { statusOf } from './status.ts'
 
@@ -42,7 +42,13 @@ export async function serveServiceProxy(
   if (rest === undefined) return answer(res, 301, '', { Location: `${url.pathname}/${url.search}` })
   const target = locate(deps.store, namespace, id, res)
   if (!target) return
-  const address = await deps.network.dial(target.pod, target.port)
+  let address: Address | undefined
+  try {
+    address = await deps.network.dial(target.pod, target.port)
+  } catch (e) {
+    // what stands for the container could not start (a binary missing): say why
+    return unreachable(res, (e as Error).message)
+  }
   if (!address) return unreachable(res, `dial tcp ${target.ip}:${target.port}: connect: connection refused`)
   // what listens on a pod here speaks plain HTTP
   if (target.scheme === 'https') return unreachable(res, 'http: server gave HTTP response to HTTPS client')

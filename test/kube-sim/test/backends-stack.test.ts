@@ -133,7 +133,11 @@ test('a target made down shows as down in up', async ({ world }) => {
 
 /** A POST through the local kubectl proxy, as the project sends its probes. */
 async function post(url: string, path: string, type: string, body: string | Buffer) {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': type }, body })
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: new Uint8Array(Buffer.from(body)),
+  })
   return { status: res.status, text: await res.text() }
 }
 

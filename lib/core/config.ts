@@ -164,6 +164,20 @@ export const settingDefs: SettingDef[] = [
     help: "the workshop app's namespace (seed §1 checks it exists)",
   },
   {
+    flag: 'grafana-port',
+    kind: 'string',
+    default: '3000',
+    example: '3000',
+    validate: localPort,
+    help: 'npm run grafana: the port on 127.0.0.1 Grafana is forwarded to (0: any free port)',
+  },
+  {
+    flag: 'show-password',
+    kind: 'boolean',
+    default: false,
+    help: "npm run grafana: print Grafana's admin password (else it goes to the clipboard, never to the output)",
+  },
+  {
     flag: 'export-dir',
     kind: 'string',
     default: 'steps',
@@ -286,6 +300,9 @@ export interface Config {
   certManager: { version: string; namespace: string; deployments: string[]; crdGroups: string[]; manifest: string }
   collectorImage: string
   exportDir: string
+  /** npm run grafana: the local port (0: any free one), and whether the password is printed */
+  grafanaPort: number
+  showPassword: boolean
   help: boolean
   helpAll: boolean
 }
@@ -332,6 +349,10 @@ export function namespaceProblems(config: Pick<Config, 'namespace' | 'appNamespa
 
 function oneOf(choices: readonly string[]) {
   return (value: string) => (choices.includes(value) ? undefined : `"${value}" is not one of: ${choices.join(', ')}`)
+}
+
+function localPort(value: string): string | undefined {
+  return /^\d{1,5}$/.test(value) && Number(value) <= 65535 ? undefined : `"${value}" is not a port (0 to 65535)`
 }
 
 function directory(value: string): string | undefined {
@@ -396,6 +417,8 @@ export function buildConfig(
     },
     collectorImage: v['collector-image'] as string,
     exportDir: v['export-dir'] as string,
+    grafanaPort: Number(v['grafana-port']),
+    showPassword: v['show-password'] as boolean,
     help: v.help as boolean,
     helpAll: v['help-all'] as boolean,
   }

@@ -227,7 +227,8 @@ async function datasourceChecks(
   )
 }
 
-async function readAdminCredentials(ctx: Context): Promise<Credentials | string> {
+/** Grafana's admin user and password from the chart's Secret (the checks and `npm run grafana`), or what is wrong. */
+export async function readAdminCredentials(ctx: Context): Promise<Credentials | string> {
   const { config, runner, target } = ctx
   const name = `${config.namespace}/${grafanaAdminSecret}`
   try {

@@ -1,0 +1,16 @@
+#!/usr/bin/env -S npx zx
+// `npm run grafana`: Grafana of the stack on this machine, where section 06 goes on. A port-forward
+// until Ctrl-C, its URL and user; the admin password to the clipboard (or --show-password).
+import { isMain, main } from '../lib/run/main.ts'
+import { frameSettings, type Script } from '../lib/run/sections.ts'
+import { openGrafana } from '../lib/steps/grafana.ts'
+
+export const script = {
+  summary:
+    "Open the stack's Grafana: a port-forward on 127.0.0.1 until Ctrl-C, its URL and user; the admin " +
+    'password copied to the clipboard (printed only with --show-password). Changes nothing.',
+  settings: () => [...frameSettings, 'namespace', 'grafana-port', 'show-password'],
+  run: openGrafana,
+} satisfies Script
+
+if (isMain(import.meta)) await main(import.meta, script)

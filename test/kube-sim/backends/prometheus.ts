@@ -45,6 +45,7 @@ export function prometheusServer(sim: Sim, faults: () => PrometheusFaults, binar
   let dir: string | undefined
   let unsubscribe: (() => void) | undefined
   let pending: NodeJS.Timeout | undefined
+  let stopped = false
   const metrics = container((req, _body, res) => {
     const [namespace, pod] = (req.url ?? '').split('/').slice(1)
     const obj = pod && sim.store.get(R.pods, namespace, pod)
@@ -64,11 +65,14 @@ export function prometheusServer(sim: Sim, faults: () => PrometheusFaults, binar
       fs.renameSync(`${targetsFile}.tmp`, targetsFile)
     }
     await write()
+    // nothing is spawned or subscribed for a world that stopped meanwhile
+    if (stopped) throw new Error('kube-sim: the world stopped before Prometheus started')
     unsubscribe = sim.store.onAny((e) => {
       if (!['services', 'endpointslices', 'servicemonitors', 'prometheuses', 'pods'].includes(e.res.resource)) return
       pending ??= setTimeout(() => {
         pending = undefined
-        void write()
+        // a write racing the world's stop finds its folder gone: nothing to update any more
+        write().catch(() => undefined)
       }, 200).unref()
     })
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), config(targetsFile))
@@ -90,6 +94,7 @@ export function prometheusServer(sim: Sim, faults: () => PrometheusFaults, binar
   return {
     start: () => (started ??= start()),
     stop: async () => {
+      stopped = true
       unsubscribe?.()
       clearTimeout(pending)
       metrics.close()

@@ -5,7 +5,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { $, type ProcessPromise } from 'zx'
+import { $, sleep, type ProcessPromise } from 'zx'
 import { kubectl, kubectlIn, startWorld, type World } from '../world.ts'
 import { LAYERS, eventually, toolBin, yaml } from './api-harness.ts'
 
@@ -19,14 +19,19 @@ spec:
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
-    spec: {containers: [{name: main, image: "echo:1", ports: [{name: http, containerPort: 8080}]}]}`,
+    spec:
+      containers:
+        - {name: main, image: "echo:1", ports: [{name: http, containerPort: 8080}, {name: stream, containerPort: 8081}]}`,
   `
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: default}
 spec:
   selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http}, {name: admin, port: 81, targetPort: 9999}]`,
+  ports:
+    - {name: http, port: 80, targetPort: http}
+    - {name: admin, port: 81, targetPort: 9999}
+    - {name: stream, port: 83, targetPort: stream}`,
 )
 
 /** What the echo backend saw of a request. */
@@ -58,16 +63,23 @@ async function echoServer(): Promise<http.Server> {
 }
 
 for (const layer of LAYERS) {
-  const test = suite<{ world: World; echo: http.Server }>(`service proxy (${layer})`)
+  const test = suite<{ world: World; echo: http.Server; stream: http.Server }>(`service proxy (${layer})`)
 
   test.before(async (ctx) => {
     ctx.world = await startWorld({ bin: await toolBin(layer), helmMajor: layer === 'v32' ? 3 : 4 })
     ctx.echo = await echoServer()
-    const { port } = ctx.echo.address() as AddressInfo
-    // the web pod's container listens on 8080; nothing on 9999
-    ctx.world.sim.network.attach((pod, p) =>
-      pod.metadata.labels?.app === 'web' && p === 8080 ? { host: '127.0.0.1', port } : undefined,
-    )
+    // a backend that answers each chunk of the body as it comes
+    ctx.stream = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      req.pipe(res)
+    })
+    await new Promise<void>((resolve) => ctx.stream.listen(0, '127.0.0.1', resolve))
+    const at = (server: http.Server) => ({ host: '127.0.0.1', port: (server.address() as AddressInfo).port })
+    // the web pod's container listens on 8080 and 8081; nothing on 9999
+    ctx.world.sim.network.attach((pod, p) => {
+      if (pod.metadata.labels?.app !== 'web') return undefined
+      return p === 8080 ? at(ctx.echo) : p === 8081 ? at(ctx.stream) : undefined
+    })
     const applied = await kubectlIn(ctx.world, web, 'apply', '-f', '-')
     assert.is(applied.exitCode, 0, applied.stderr)
     await endpointReady(ctx.world, true)
@@ -75,6 +87,7 @@ for (const layer of LAYERS) {
 
   test.after(async (ctx) => {
     ctx.echo?.close()
+    ctx.stream?.close()
     await ctx.world?.stop()
   })
 
@@ -131,6 +144,54 @@ for (const layer of LAYERS) {
       assert.is(seen.headers.cookie, 'grafana_session=xyz')
       assert.is(seen.headers.authorization, undefined)
       assert.is(seen.body, '{"user":"admin"}')
+    } finally {
+      child.kill('SIGTERM')
+      await child.nothrow()
+    }
+  })
+
+  test('bodies stream both ways: a chunk comes back before the request has ended', async ({ world }) => {
+    const url = new URL(`${world.sim.url}/api/v1/namespaces/default/services/web:83/proxy/`)
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'text/plain' } })
+    // the first chunk is answered while the request is still open: a proxy waiting for its end
+    // would answer nothing (the deadline only bounds that failure)
+    const first = new Promise<{ res: http.IncomingMessage; chunk: string }>((resolve) => {
+      req.on('response', (res) => {
+        res.setEncoding('utf8')
+        res.once('data', (chunk: string) => resolve({ res, chunk }))
+      })
+      req.write('first ')
+    })
+    const answered = await Promise.race([first, sleep(10_000).then(() => undefined)])
+    assert.ok(answered, 'no chunk came back while the request was open')
+    const { res } = answered
+    const chunks = [answered.chunk]
+    assert.equal(chunks, ['first '])
+    req.end('second')
+    for await (const c of res) chunks.push(c)
+    assert.is(chunks.join(''), 'first second')
+  })
+
+  test('through kubectl proxy on a Unix socket, as the project runs it', async ({ world }) => {
+    const socket = `${world.dir}/proxy.sock`
+    const child = $({ env: world.env, quiet: true, nothrow: true })`kubectl proxy --unix-socket=${socket}`
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('Starting to serve') && resolve())
+        void child.then((out) => reject(new Error(`kubectl proxy ended: ${out.stderr}`)))
+      })
+      const body = await new Promise<string>((resolve, reject) => {
+        const path = '/api/v1/namespaces/default/services/web:80/proxy/over-socket'
+        http
+          .get({ socketPath: socket, path, headers: { host: 'localhost' } }, (res) => {
+            res.setEncoding('utf8')
+            let text = ''
+            res.on('data', (c: string) => (text += c))
+            res.on('end', () => resolve(text))
+          })
+          .on('error', reject)
+      })
+      assert.is((JSON.parse(body) as Seen).path, '/over-socket')
     } finally {
       child.kill('SIGTERM')
       await child.nothrow()

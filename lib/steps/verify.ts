@@ -9,6 +9,7 @@ import { podProblem, selects, workloadStatus } from '../tools/readiness.ts'
 import { makeReport, renderReport, type Check, type Report } from '../ui/report.ts'
 import { notOurWebhook, WEBHOOK_CONFIGURATIONS, webhookOf } from './certmanager.ts'
 import type { Context } from './context.ts'
+import { checkDataPath } from './datapath.ts'
 import { checkDatasources, collectDatasources } from './datasources.ts'
 import { listReleases } from './release.ts'
 
@@ -23,6 +24,8 @@ export interface Snapshot {
   datasourceObjects: KubeObject[]
   /** each webhook of the plan: true when it answered, else why not */
   webhooks: Partial<Record<WebhookId, string | true>>
+  /** data sent through the stack and read back (lib/steps/datapath.ts); none with --skip-data-checks */
+  dataPath?: Check[]
 }
 
 /** Everything the checks look at, read in one parallel round of queries. */
@@ -33,7 +36,7 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
   const webhookIds = [
     ...new Set(stackSteps(config).flatMap((s) => s.actions.flatMap((a) => (a.do === 'webhook' ? [a.webhook] : [])))),
   ]
-  const [perNamespace, releases, configMaps, secrets, webhookAnswers, configurations] = await Promise.all([
+  const [perNamespace, releases, configMaps, secrets, webhookAnswers, configurations, dataPath] = await Promise.all([
     Promise.all(
       namespaces.map(async (namespace) => {
         const [workloads, pods] = await Promise.all([
@@ -49,6 +52,7 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
     listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
     Promise.all(webhookIds.map((id) => answers(ctx, webhookOf(id, config, target).probe))),
     listObjects(runner, target, WEBHOOK_CONFIGURATIONS),
+    config.skipDataChecks ? [] : checkDataPath(ctx),
   ])
   return {
     namespaces: Object.fromEntries(perNamespace),
@@ -60,6 +64,7 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
         return [id, answer === true ? (notOurWebhook(webhookOf(id, config, target), configurations) ?? true) : answer]
       }),
     ),
+    dataPath,
   }
 }
 
@@ -164,6 +169,7 @@ export function buildReport(config: Config, snap: Snapshot): Report {
       ok: false,
       detail: p.message,
     })
+  checks.push(...(snap.dataPath ?? []))
   return makeReport(checks)
 }
 

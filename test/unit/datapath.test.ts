@@ -10,6 +10,7 @@ import { parseSettings } from '../../lib/core/settings.ts'
 import { projectRoot } from '../../lib/core/values.ts'
 import { renderScript } from '../../lib/run/script.ts'
 import { dataPathCommands, judgeAdmitted, logShipper, section06DryRunCmd } from '../../lib/steps/datapath.ts'
+import { buildReport } from '../../lib/steps/verify.ts'
 import {
   adminCredentials,
   datasourcesOf,
@@ -32,6 +33,7 @@ import {
   withoutSecrets,
 } from '../../lib/tools/backends.ts'
 import { proxyCmd, servicePath, type HttpResponse } from '../../lib/tools/proxy.ts'
+import { aCheck, aConfig, aSnapshot } from './builders.ts'
 
 const configOf = (...argv: string[]) => buildConfig(parseSettings(settingDefs, argv, {}).values, () => ({}))
 
@@ -422,3 +424,22 @@ bashTest('every read is a GET of a Service of the stack table', () => {
 })
 
 bashTest.run()
+
+// in the report
+
+const reportTest = suite('the data-path checks in the report')
+
+reportTest('works: after the checks of the seed, and one ❌ among them fails the report', () => {
+  const failed = aCheck({ id: 'data/loki-roundtrip', group: 'data', ok: false, detail: 'the push was refused' })
+  const report = buildReport(aConfig(), {
+    ...aSnapshot(),
+    dataPath: [aCheck({ id: 'grafana/health', group: 'grafana' }), failed],
+  })
+  assert.equal(
+    report.checks.slice(-2).map((c) => c.id),
+    ['grafana/health', 'data/loki-roundtrip'],
+  )
+  assert.is(report.ok, false)
+})
+
+reportTest.run()

@@ -17,6 +17,8 @@ import {
   outputs,
   runScript,
   startCluster,
+  startScript,
+  until,
   startSuite,
   suiteLayers,
   suiteProfiles,
@@ -241,6 +243,30 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     assert.not.match(run.output, /kubectl proxy/)
   })
 
+  test('interrupted while a check waits: kubectl proxy ends with the run, its folder too', async () => {
+    // without node-exporter's ServiceMonitor its job leaves `up`, and the report waits for it to come back
+    const monitor = await kubectlJson(c, 'get', 'servicemonitor', '-n', 'monitoring', '-o', 'json')
+    const nodeExporter = monitor.items.find((m: { spec: { jobLabel?: string }; metadata: { name: string } }) =>
+      /node-exporter/.test(m.metadata.name),
+    )
+    await kubectl(c, 'delete', 'servicemonitor', nodeExporter.metadata.name, '-n', 'monitoring')
+    try {
+      await untilUp(c, 'node-exporter', 'absent')
+      const run = startScript(c, '05-verify.mts', ['--verbose'])
+      await until('the report to start kubectl proxy', () => /kubectl proxy --unix-socket=/.test(run.output()))
+      const socket = /kubectl proxy --unix-socket=(\S+)/.exec(run.output())![1]
+      run.signal('SIGINT')
+      const done = await run.done
+      assert.is(done.exitCode, 130, done.output)
+      assert.equal(leakedChildren(c), [])
+      assert.not.ok(fs.existsSync(path.dirname(socket)), `${path.dirname(socket)} is left`)
+    } finally {
+      const { uid, resourceVersion, creationTimestamp, managedFields, ...metadata } = nodeExporter.metadata
+      await kubectlIn(c, JSON.stringify({ ...nodeExporter, metadata }), 'create', '-f', '-')
+      await untilUp(c, 'node-exporter', '1')
+    }
+  })
+
   test("no output of these runs shows Grafana's password or the kubeconfig's token", () => {
     assert.equal(leakedSecrets(outputs.slice(firstOutput)), [])
   })
@@ -248,13 +274,18 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
   test.run()
 }
 
-/** Waits until Prometheus' `up` for the job's every target is `value` (it scrapes every 2 s here). */
-async function untilUp(c: Cluster, job: string, value: '0' | '1'): Promise<void> {
-  const query = `/api/v1/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/proxy/api/v1/query?query=${encodeURIComponent(`up{job="${job}"}`)}`
+/**
+ * Waits until Prometheus' `up` for every target of the job is `value`, or until the job has no
+ * target at all (`absent`); it scrapes every 2 s here.
+ */
+async function untilUp(c: Cluster, job: string, value: '0' | '1' | 'absent'): Promise<void> {
+  const query =
+    '/api/v1/namespaces/monitoring/services/kube-prometheus-stack-prometheus:9090/proxy/api/v1/query?query=' +
+    encodeURIComponent(`up{job="${job}"}`)
   for (let i = 0; ; i++) {
     const answer = JSON.parse((await kubectl(c, 'get', '--raw', query)).stdout)
-    const values = answer.data.result.map((r: { value: [number, string] }) => r.value[1])
-    if (values.length && values.every((v: string) => v === value)) return
+    const values: string[] = answer.data.result.map((r: { value: [number, string] }) => r.value[1])
+    if (value === 'absent' ? !values.length : values.length && values.every((v) => v === value)) return
     if (i >= 60) throw new Error(`up{job="${job}"} is ${values.join(',') || 'empty'}, not ${value}, after 60 tries`)
     await new Promise((r) => setTimeout(r, 500))
   }

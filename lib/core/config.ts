@@ -161,7 +161,7 @@ export const settingDefs: SettingDef[] = [
     default: 'ticketing',
     example: 'ticketing',
     validate: dns1123Label,
-    help: "the workshop app's namespace (seed §1 checks it exists)",
+    help: "the workshop app's namespace (seed §1 checks it exists; the report dry-runs section 06's objects there)",
   },
   {
     flag: 'grafana-port',

@@ -30,8 +30,16 @@ interface Job {
 const uvu = path.join(root, 'node_modules', '.bin', 'uvu')
 
 /** Test files run once per tool set (they read E2E_LAYERS); every other e2e file runs once. */
-const e2eLayered = ['report-catches', 'lifecycle', 'dry-run-and-refusals', 'teardown-status', 'profile-switch']
-const e2eOnce = ['demo']
+const e2eLayered = [
+  'report-catches',
+  'lifecycle',
+  'datapath',
+  'dry-run-and-refusals',
+  'teardown-status',
+  'profile-switch',
+  'grafana',
+]
+const e2eOnce = ['demo', 'screen']
 
 if (suiteLayers.length === 0)
   fail(

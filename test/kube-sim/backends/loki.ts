@@ -1,11 +1,12 @@
-// Loki, a protocol fake written from its published HTTP API: /ready, POST /loki/api/v1/push (JSON;
-// snappy-compressed protobuf is answered 415, none of our clients sends it; no Content-Type at all
-// is Loki's 400, as `kubectl create --raw` gets), GET
+// Loki, a protocol fake written from its published HTTP API: /ready, POST /loki/api/v1/push (JSON,
+// or snappy-compressed protobuf as promtail and Alloy send it; no Content-Type at all is Loki's
+// 400, as `kubectl create --raw` gets), GET
 // /loki/api/v1/query_range and /query over log streams kept by their labels. A LogQL query is a
 // stream selector (`=`, `!=`, `=~`, `!~`) with line filters (`|=`, `!=`, `|~`, `!~`); anything
 // else is a 400 parse error as Loki words it. It fails the way Loki does when a fault says so.
 import type http from 'node:http'
 import { json, text, type Handler } from './http.ts'
+import { fields, unsnappy } from './protobuf.ts'
 
 export interface LokiFaults {
   /** /ready answers 503 with this ("Ingester not ready: …") */
@@ -39,31 +40,70 @@ export function loki(faults: () => LokiFaults): Handler {
   }
 }
 
+type Pushed = { stream?: Record<string, string>; values?: [string, string][] }[]
+
 function push(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, streams: Map<string, Stream>) {
   const type = String(req.headers['content-type'] ?? '')
     .split(';')[0]
     .trim()
-  // Loki reads anything but JSON as snappy-compressed protobuf, which no client of ours sends
+  // Loki reads anything but JSON as snappy-compressed protobuf; with no type at all it stops first
   if (!type) return text(res, 400, 'mime: no media type\n')
-  if (type !== 'application/json') return text(res, 415, `${type} pushes are not read by this fake Loki: send JSON\n`)
-  let pushed: { streams?: { stream?: Record<string, string>; values?: [string, string][] }[] }
+  let pushed: Pushed
   try {
-    pushed = JSON.parse(body.toString('utf8'))
+    pushed = type === 'application/json' ? (JSON.parse(body.toString('utf8')).streams ?? []) : fromProtobuf(body)
   } catch (e) {
-    return text(res, 400, `loghttp.PushRequest.Streams: ${(e as Error).message}\n`)
+    return text(res, 400, `${(e as Error).message}\n`)
   }
-  for (const s of pushed.streams ?? []) {
+  for (const s of pushed) {
     if (!s.stream || !Object.keys(s.stream).length)
       return text(res, 400, 'error at least one label pair is required per stream\n')
     const key = JSON.stringify(Object.entries(s.stream).sort())
     const stream = streams.get(key) ?? { labels: s.stream, entries: [] }
     streams.set(key, stream)
     for (const [ns, line] of s.values ?? []) stream.entries.push([BigInt(ns), line])
-    stream.entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    stream.entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
     stream.entries.splice(0, Math.max(0, stream.entries.length - KEPT))
   }
   res.writeHead(204)
   res.end()
+}
+
+/** logproto.PushRequest, snappy-compressed: streams (1) of labels (1, `{a="b"}`) and entries (2: time 1, line 2). */
+function fromProtobuf(body: Buffer): Pushed {
+  return fields(unsnappy(body))
+    .filter((f) => f.no === 1)
+    .map((s) => {
+      const parts = fields(s.bytes())
+      const labels =
+        parts
+          .find((f) => f.no === 1)
+          ?.bytes()
+          .toString('utf8') ?? ''
+      const matchers =
+        /^\{(.*)\}$/s
+          .exec(labels.trim())?.[1]
+          .split(',')
+          .filter((m) => m.trim()) ?? []
+      const pairs = matchers.map((m) => MATCHER.exec(m))
+      if (pairs.some((p) => p?.[2] !== '=')) throw new Error(`1:2: parse error: unexpected ${JSON.stringify(labels)}`)
+      const stream = Object.fromEntries(pairs.map((p) => [p![1], JSON.parse(`"${p![3]}"`)]))
+      const values = parts
+        .filter((f) => f.no === 2)
+        .map((e): [string, string] => {
+          const entry = fields(e.bytes())
+          const time = fields(entry.find((f) => f.no === 1)?.bytes() ?? Buffer.alloc(0))
+          const seconds = time.find((f) => f.no === 1)?.value ?? 0n
+          const nanos = time.find((f) => f.no === 2)?.value ?? 0n
+          return [
+            String(seconds * 1_000_000_000n + nanos),
+            entry
+              .find((f) => f.no === 2)
+              ?.bytes()
+              .toString('utf8') ?? '',
+          ]
+        })
+      return { stream, values }
+    })
 }
 
 function query(url: URL, res: http.ServerResponse, streams: Map<string, Stream>) {

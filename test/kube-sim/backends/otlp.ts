@@ -2,6 +2,7 @@
 // The protobuf reader is hand-written for the fields a trace-by-id answer shows: resource
 // attributes, the scope's name, and each span's ids, parent, name, kind and times (field numbers from
 // opentelemetry-proto's trace.proto, common.proto and resource.proto); other fields are skipped.
+import { fields } from './protobuf.ts'
 
 export interface OtlpSpan {
   /** 32 hex digits */
@@ -90,48 +91,4 @@ function keyValue(bytes: Buffer): { key: string; value: { stringValue?: string }
   const any = parts.find((f) => f.no === 2)
   const str = any && fields(any.bytes()).find((f) => f.no === 1)
   return { key, value: str ? { stringValue: str.bytes().toString('utf8') } : {} }
-}
-
-interface Field {
-  no: number
-  /** varint and fixed values */
-  value?: bigint
-  /** length-delimited payload */
-  bytes(): Buffer
-}
-
-/** The top-level fields of a protobuf message; throws on a truncated or malformed one. */
-function fields(buf: Buffer): Field[] {
-  const out: Field[] = []
-  let at = 0
-  const varint = (): bigint => {
-    let v = 0n
-    for (let shift = 0n; ; shift += 7n) {
-      if (at >= buf.length) throw new Error('proto: unexpected EOF')
-      const b = buf[at++]
-      v |= BigInt(b & 0x7f) << shift
-      if (b < 0x80) return v
-    }
-  }
-  while (at < buf.length) {
-    const key = Number(varint())
-    const no = key >>> 3
-    const wire = key & 7
-    const empty = () => Buffer.alloc(0)
-    if (wire === 0) out.push({ no, value: varint(), bytes: empty })
-    else if (wire === 1 || wire === 5) {
-      const size = wire === 1 ? 8 : 4
-      if (at + size > buf.length) throw new Error('proto: unexpected EOF')
-      const value = wire === 1 ? buf.readBigUInt64LE(at) : BigInt(buf.readUInt32LE(at))
-      at += size
-      out.push({ no, value, bytes: empty })
-    } else if (wire === 2) {
-      const size = Number(varint())
-      if (at + size > buf.length) throw new Error('proto: unexpected EOF')
-      const payload = buf.subarray(at, at + size)
-      at += size
-      out.push({ no, bytes: () => payload })
-    } else throw new Error(`proto: illegal wireType ${wire}`)
-  }
-  return out
 }

@@ -176,4 +176,58 @@ test('Loki answers a query it cannot parse with its 400', async ({ world }) => {
   assert.match(await res.text(), /^parse error at line 1, col 1: syntax error/)
 })
 
+test('Loki takes a push as promtail and Alloy send it: snappy-compressed protobuf', async ({ world }) => {
+  const base = `${world.sim.url}/api/v1/namespaces/default/services/loki:3100/proxy/loki/api/v1`
+  const line = 'proto line xyzxyzxyzxyz'
+  const body = snappy(pushRequest('{job="proto", pod="p-0"}', 1_700_000_000n, 5n, line), 'xyzxyzxyzxyz')
+  const res = await fetch(`${base}/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: new Uint8Array(body),
+  })
+  assert.is(res.status, 204, await res.text())
+  const query = new URLSearchParams({ query: '{job="proto"}', start: '0', end: `${Date.now()}000000` })
+  const read = await (await fetch(`${base}/query_range?${query}`)).json()
+  assert.equal(read.data.result, [{ stream: { job: 'proto', pod: 'p-0' }, values: [['1700000000000000005', line]] }])
+  const corrupt = await fetch(`${base}/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: new Uint8Array(Buffer.from([0x10, 0x00])),
+  })
+  assert.is(corrupt.status, 400)
+  assert.match(await corrupt.text(), /snappy: corrupt input/)
+})
+
 test.run()
+
+/** logproto.PushRequest with one stream of one entry, encoded by hand. */
+function pushRequest(labels: string, seconds: bigint, nanos: bigint, line: string): Buffer {
+  const varint = (n: bigint) => {
+    const out: number[] = []
+    do {
+      out.push(Number(n & 0x7fn) | (n > 0x7fn ? 0x80 : 0))
+      n >>= 7n
+    } while (n > 0n)
+    return Buffer.from(out)
+  }
+  const bytes = (no: number, b: Buffer) => Buffer.concat([varint(BigInt((no << 3) | 2)), varint(BigInt(b.length)), b])
+  const number = (no: number, v: bigint) => Buffer.concat([varint(BigInt(no << 3)), varint(v)])
+  const entry = Buffer.concat([
+    bytes(1, Buffer.concat([number(1, seconds), number(2, nanos)])),
+    bytes(2, Buffer.from(line)),
+  ])
+  return bytes(1, Buffer.concat([bytes(1, Buffer.from(labels)), bytes(2, entry)]))
+}
+
+/** A snappy block: literals, and `repeat` (three bytes said four times) as one literal and a copy. */
+function snappy(data: Buffer, repeat: string): Buffer {
+  // a literal's length in its tag up to 60, else in the byte after tag 60 << 2
+  const literal = (b: Buffer) =>
+    b.length ? Buffer.concat([Buffer.from(b.length <= 60 ? [(b.length - 1) << 2] : [60 << 2, b.length - 1]), b]) : b
+  const at = data.indexOf(repeat) + 3
+  // a copy with a 1-byte offset: length 4..11, offset 3
+  const copy = Buffer.from([((repeat.length - 3 - 4) << 2) | 1, 3])
+  const end = at + repeat.length - 3
+  assert.ok(data.length < 128, 'a one-byte length preamble')
+  return Buffer.concat([Buffer.from([data.length]), literal(data.subarray(0, at)), copy, literal(data.subarray(end))])
+}

@@ -65,7 +65,8 @@ export async function serveServiceProxy(
   upstream.on('response', (back) => {
     const out = forwardHeaders(back.headers, [])
     const location = back.headers.location
-    if (location?.startsWith('/')) out.location = `${url.pathname.slice(0, -rest.length)}${location}`
+    // a path on the backend's own host (not `//other-host/…`) stays under the proxy's prefix
+    if (location && /^\/(?!\/)/.test(location)) out.location = `${url.pathname.slice(0, -rest.length)}${location}`
     res.writeHead(back.statusCode ?? 502, out)
     back.pipe(res)
     back.on('error', () => res.destroy())

@@ -48,6 +48,10 @@ async function echoServer(): Promise<http.Server> {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      if (req.url === '/redirect') {
+        res.writeHead(302, { location: '/login?next=%2F' })
+        return void res.end()
+      }
       const seen: Seen = {
         method: req.method!,
         path: req.url!,
@@ -148,6 +152,18 @@ for (const layer of LAYERS) {
       child.kill('SIGTERM')
       await child.nothrow()
     }
+  })
+
+  test("redirects stay under the proxy: the root gets its slash, a backend's absolute Location its prefix", async ({
+    world,
+  }) => {
+    const base = `${world.sim.url}/api/v1/namespaces/default/services/web:80/proxy`
+    const root = await fetch(`${base}?a=1`, { redirect: 'manual' })
+    assert.is(root.status, 301)
+    assert.is(root.headers.get('location'), '/api/v1/namespaces/default/services/web:80/proxy/?a=1')
+    const moved = await fetch(`${base}/redirect`, { redirect: 'manual' })
+    assert.is(moved.status, 302)
+    assert.is(moved.headers.get('location'), '/api/v1/namespaces/default/services/web:80/proxy/login?next=%2F')
   })
 
   test('bodies stream both ways: a chunk comes back before the request has ended', async ({ world }) => {

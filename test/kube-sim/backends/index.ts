@@ -4,9 +4,11 @@
 //
 //   image            port          backend
 //   prometheus       9090          the REAL Prometheus server (prometheus.ts), started on first use
+//                                  (Debian's `prometheus` on PATH, or the binary KUBE_SIM_PROMETHEUS names)
 //   alertmanager     9093          /-/ready, /api/v2/status
 //   loki             3100          Loki's push and query API (loki.ts)
-//   tempo            3200, 4318    Tempo's query API and OTLP/HTTP receiver (tempo.ts)
+//   tempo            3200, 4318    Tempo's query API and OTLP/HTTP receiver (tempo.ts); 4318 only when
+//                                  its config turns that receiver on for other pods
 //   grafana          3000          Grafana's health, login and datasource API (grafana.ts)
 //   promtail, alloy  (none)        ship the pods' lines to the Loki their config names (shipper.ts)
 //
@@ -18,6 +20,7 @@
 //   world.backends.faults.loki.notReady = 'Ingester not ready: waiting for 15s after being ready'
 //   world.backends.faults.tempo.receiverRefused = { status: 503, message: 'server is not ready' }
 //   world.backends.faults.grafana.passwordChanged = 'changed-in-the-ui'   // the Secret's no longer signs in
+//   world.backends.faults.grafana.unhealthy = true                         // /api/health: database failing
 //   world.backends.faults.prometheus.scrapeDown = '^kube-prometheus-stack-kube-state-metrics-'
 //   delete world.backends.faults.loki.pushRefused                          // and it heals
 //

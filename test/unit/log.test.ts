@@ -342,7 +342,13 @@ function onScreen(columns: number) {
     verbosity: 'normal',
     live: true,
     color: false,
-    err: { write: (s: string) => ((written += s), true), columns } as unknown as NodeJS.WriteStream,
+    err: {
+      write: (s: string) => {
+        written += s
+        return true
+      },
+      columns,
+    } as unknown as NodeJS.WriteStream,
   })
   const liveRows = () => {
     // what follows the last clear of the live area: a line written (the marker), then the rows

@@ -51,8 +51,25 @@ const alloyValues = JSON.stringify({
     configMap: {
       content: [
         'discovery.kubernetes "pods" { role = "pod" }',
+        'discovery.relabel "pods" {',
+        '  targets = discovery.kubernetes.pods.targets',
+        '  rule {',
+        '    source_labels = ["__meta_kubernetes_namespace"]',
+        '    target_label  = "namespace"',
+        '  }',
+        '  // the pod by name, and the app by either of its usual labels',
+        '  rule {',
+        '    source_labels = ["__meta_kubernetes_pod_name"]',
+        '    target_label  = "pod"',
+        '  }',
+        '  rule {',
+        '    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app"]',
+        '    separator     = ""',
+        '    target_label  = "app"',
+        '  }',
+        '}',
         'loki.source.kubernetes "pods" {',
-        '  targets    = discovery.kubernetes.pods.targets',
+        '  targets    = discovery.relabel.pods.output',
         '  forward_to = [loki.write.loki.receiver]',
         '}',
         'loki.write "loki" {',
@@ -107,8 +124,8 @@ test('Loki and Tempo answer ready on their Services', async ({ world }) => {
   }
 })
 
-test("Alloy ships the pods' lines to the Loki its config names", async ({ world }) => {
-  const query = new URLSearchParams({ query: `{namespace="${ns}", container="loki"}`, limit: '5' })
+test("Alloy ships the pods' lines to the Loki its config names, labelled by its relabel rules", async ({ world }) => {
+  const query = new URLSearchParams({ query: `{namespace="${ns}", pod="loki-0"}`, limit: '5' })
   const stream = await eventually(
     'a line of the Loki pod shipped by Alloy',
     async () => {
@@ -117,7 +134,14 @@ test("Alloy ships the pods' lines to the Loki its config names", async ({ world 
     },
     20_000,
   )
-  assert.equal(stream, { namespace: ns, pod: 'loki-0', container: 'loki', app: 'loki', job: `${ns}/loki` })
+  // the labels its rules make, and the job and instance loki.source.kubernetes adds
+  assert.equal(stream, {
+    job: 'loki.source.kubernetes.pods',
+    instance: `${ns}/loki-0:loki`,
+    namespace: ns,
+    pod: 'loki-0',
+    app: 'loki',
+  })
 })
 
 test("Tempo's OTLP/HTTP receiver takes a span on 4318 and answers it by id", async ({ world }) => {

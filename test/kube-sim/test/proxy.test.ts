@@ -21,7 +21,9 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       containers:
-        - {name: main, image: "echo:1", ports: [{name: http, containerPort: 8080}, {name: stream, containerPort: 8081}]}`,
+        - name: main
+          image: "echo:1"
+          ports: [{name: http, containerPort: 8080}, {name: stream, containerPort: 8081}]`,
   `
 apiVersion: v1
 kind: Service

@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { UsageError } from './errors.ts'
+import { adaptationsFor, flavourNames, type Adaptation, type Flavour } from './flavours.ts'
 import {
   certManagerDefaults,
   certManagerPins,
@@ -11,12 +12,13 @@ import {
   profileNames,
   profiles,
   repoDefaults,
+  seedNamespace,
   type ProfileName,
   type ReleaseSpec,
   type RepoName,
   type StepId,
 } from './stack.ts'
-import { mergeValues, projectRoot, readValuesFile, setToValues } from './values.ts'
+import { mergeValues, namespaceSet, projectRoot, readValuesFile, setToValues } from './values.ts'
 import {
   chartVersion,
   dns1123Label,
@@ -150,10 +152,12 @@ export const settingDefs: SettingDef[] = [
   {
     flag: 'namespace',
     kind: 'string',
-    default: 'monitoring',
-    example: 'monitoring',
+    default: seedNamespace,
+    example: seedNamespace,
     validate: dns1123Label,
-    help: 'namespace for the monitoring stack',
+    help:
+      `namespace for the monitoring stack (the URLs in values/ that name ${seedNamespace}, such as the` +
+      " datasources', are set to it)",
   },
   {
     flag: 'app-namespace',
@@ -183,6 +187,22 @@ export const settingDefs: SettingDef[] = [
     default: 'steps',
     example: './steps',
     help: 'npm run export: the folder the bash scripts are written to (a new folder, or one written by export before)',
+  },
+  {
+    flag: 'flavour',
+    kind: 'string',
+    default: 'auto',
+    example: 'kind',
+    validate: oneOf(['auto', ...flavourNames]),
+    help:
+      'the kind of cluster, for its adaptations (values/flavours/); auto: read from the nodes before any change.' +
+      ' A dry run prints the adaptations of the flavour named here',
+  },
+  {
+    flag: 'adapt',
+    kind: 'boolean',
+    default: true,
+    help: "add the flavour's adaptations to the values (--no-adapt or STACK_ADAPT=false: the values files as they are)",
   },
   {
     flag: 'values-dir',
@@ -303,6 +323,15 @@ export interface Config {
   /** npm run grafana: the local port (0: any free one), and whether the password is printed */
   grafanaPort: number
   showPassword: boolean
+  /** the folder of the values files (and of values/flavours/) */
+  valuesDir: string
+  /** the cluster's flavour as set, or `auto`: read by the preflight, which then adds its adaptations */
+  flavour: Flavour | 'auto'
+  /** whether a flavour's adaptations are added at all */
+  adapt: boolean
+  /** the flavour whose adaptations the releases carry, and those adaptations (none before it is known) */
+  flavourUsed?: Flavour
+  adaptations: Adaptation[]
   help: boolean
   helpAll: boolean
 }
@@ -374,10 +403,14 @@ export function buildConfig(
   const profile: ProfileName = profileNames.includes(v.profile as ProfileName) ? (v.profile as ProfileName) : 'seed'
   const releases = profiles[profile].map((spec): Release => {
     const valuesFiles = spec.valuesFiles.map((f) => path.resolve(v['values-dir'] as string, f))
-    const set: Record<string, string> =
-      spec.name === 'opentelemetry-operator'
+    const fromFiles = mergeValues(...valuesFiles.map(readValues))
+    const set: Record<string, string> = {
+      ...(spec.name === 'opentelemetry-operator'
         ? { 'manager.collectorImage.repository': v['collector-image'] as string }
-        : {}
+        : {}),
+      // the files name the seed's namespace: their in-cluster URLs follow the stack to its own
+      ...namespaceSet(fromFiles, seedNamespace, namespace),
+    }
     return {
       ...spec,
       namespace,
@@ -385,11 +418,11 @@ export function buildConfig(
       repoUrl: repos[spec.repo],
       valuesFiles,
       set,
-      values: mergeValues(...valuesFiles.map(readValues), setToValues(set)),
+      values: setToValues(set, fromFiles),
     }
   })
   const certVersion = (v['cert-manager-version'] as string) || certManagerPins[profile]
-  return {
+  const config: Config = {
     profile,
     context: (v.context as string) || undefined,
     namespace,
@@ -421,7 +454,36 @@ export function buildConfig(
     showPassword: v['show-password'] as boolean,
     help: v.help as boolean,
     helpAll: v['help-all'] as boolean,
+    valuesDir: v['values-dir'] as string,
+    flavour: flavourNames.includes(v.flavour as Flavour) ? (v.flavour as Flavour) : 'auto',
+    adapt: v.adapt as boolean,
+    adaptations: [],
   }
+  return config.flavour === 'auto' ? config : adaptConfig(config, config.flavour, readValues)
+}
+
+/**
+ * The config with a flavour's overlays (values/flavours/) after each release's own values files, as
+ * helm is given them: the plan, the dry run and the convergence check all see them. None with --no-adapt.
+ */
+export function adaptConfig(
+  config: Config,
+  flavour: Flavour,
+  readValues: (file: string) => Record<string, unknown>,
+): Config {
+  if (!config.adapt) return { ...config, flavourUsed: flavour }
+  const chosen = adaptationsFor(
+    flavour,
+    config.releases.map((r) => r.name),
+  )
+  const releases = config.releases.map((r) => {
+    const files = chosen.filter((a) => a.release === r.name).map((a) => path.resolve(config.valuesDir, a.file))
+    // the overlays only switch parts off, never a URL `set` moves: merged last, helm's order (files, then set) holds
+    return files.length
+      ? { ...r, valuesFiles: [...r.valuesFiles, ...files], values: mergeValues(r.values, ...files.map(readValues)) }
+      : r
+  })
+  return { ...config, releases, flavourUsed: flavour, adaptations: chosen }
 }
 
 /**

@@ -239,8 +239,15 @@ export const expectedScrapeJobs = ['kube-prometheus-stack-prometheus', 'kube-sta
 /** The label kube-prometheus-stack's Grafana datasource sidecar selects ConfigMaps and Secrets by. */
 export const grafanaDatasourceLabel = { key: 'grafana_datasource', value: '1' }
 
-/** seed §2.2: the datasources Grafana must end up with. */
-export const expectedDatasources = [
-  { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' },
-  { name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' },
-]
+/** The namespace the seed installs the stack in, and the one values/ names in its URLs. */
+export const seedNamespace = 'monitoring'
+
+/**
+ * The stack's backends Grafana must have a datasource for (seed §2.2: Prometheus as the default,
+ * Loki, Tempo), by datasource type, each at its Service in the stack's namespace.
+ */
+export const stackDatasources = [
+  { title: 'Prometheus', type: 'prometheus', service: stackServices.prometheus },
+  { title: 'Loki', type: 'loki', service: stackServices.loki },
+  { title: 'Tempo', type: 'tempo', service: stackServices.tempo },
+] as const satisfies { title: string; type: string; service: ServicePort }[]

@@ -5,6 +5,7 @@ import { YAML } from 'zx'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { moveToNamespace } from './services.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -54,16 +55,54 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** `--set-string a.b.c=v` as the nested object helm builds from it. */
-export function setToValues(set: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
+/**
+ * `--set-string` entries set into `base` as helm sets them (`a.b.c=v`, `a.list[0].url=v`, `\\.` a dot
+ * inside a key): into the lists and maps already there, so `[0].url` keeps the entry's other keys.
+ */
+export function setToValues(set: Record<string, string>, base: Record<string, unknown> = {}): Record<string, unknown> {
+  const out = structuredClone(base)
   for (const [key, value] of Object.entries(set)) {
-    const parts = key.split('.')
-    let node = out
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>
-    node[parts.at(-1)!] = value
+    const path = keyPath(key)
+    let node: Record<string | number, unknown> = out
+    path.slice(0, -1).forEach((part, i) => {
+      const empty = typeof path[i + 1] === 'number' ? [] : {}
+      const child = node[part]
+      if (typeof child !== 'object' || child === null || Array.isArray(child) !== Array.isArray(empty))
+        node[part] = empty
+      node = node[part] as Record<string | number, unknown>
+    })
+    node[path.at(-1)!] = value
   }
   return out
+}
+
+/** `a.b[0].c` as [a, b, 0, c]; `\\.` is a dot inside a key. */
+function keyPath(key: string): (string | number)[] {
+  const parts: (string | number)[] = []
+  for (const [, name, index] of key.matchAll(/((?:\\.|[^.[\\])+)?(?:\[(\d+)\])?\.?/g)) {
+    if (name) parts.push(name.replace(/\\(.)/g, '$1'))
+    if (index) parts.push(Number(index))
+  }
+  return parts
+}
+
+/**
+ * The `--set-string` entries that move every URL naming a Service in namespace `from` (the one the
+ * values files are written for) into `to`, keyed as helm reads them (`grafana.additionalDataSources[0].url`).
+ */
+export function namespaceSet(values: unknown, from: string, to: string): Record<string, string> {
+  const set: Record<string, string> = {}
+  const walk = (node: unknown, key: string) => {
+    if (typeof node === 'string') {
+      const moved = moveToNamespace(node, from, to)
+      if (moved !== undefined) set[key] = moved
+    } else if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) walk(item, `${key}[${i}]`)
+    } else if (isMap(node))
+      for (const [k, v] of Object.entries(node)) walk(v, `${key ? `${key}.` : ''}${k.replace(/([.[\\])/g, '\\$1')}`)
+  }
+  walk(values, '')
+  return set
 }
 
 /** `helm get values -o json` prints `null` for no values; both mean the same. */

@@ -1,7 +1,7 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
 import { releaseNamed, type Config } from '../core/config.ts'
 import { stackSteps } from '../core/plan.ts'
-import { expectedDatasources, grafanaDatasourceLabel, sections, type WebhookId } from '../core/stack.ts'
+import { grafanaDatasourceLabel, sections, stackDatasources, type WebhookId } from '../core/stack.ts'
 import { lastLine, type Command } from '../tools/exec.ts'
 import type { ReleaseState } from '../tools/helm.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
@@ -10,7 +10,14 @@ import { makeReport, renderReport, type Check, type Report } from '../ui/report.
 import { notOurWebhook, WEBHOOK_CONFIGURATIONS, webhookOf } from './certmanager.ts'
 import type { Context } from './context.ts'
 import { checkDataPath } from './datapath.ts'
-import { checkDatasources, collectDatasources } from './datasources.ts'
+import {
+  checkDatasourceSet,
+  collectDatasources,
+  datasourceChecks,
+  namespacesOf,
+  type NamespaceServices,
+  type ProvisionedDatasource,
+} from './datasources.ts'
 import { listReleases } from './release.ts'
 
 export interface NamespaceSnapshot {
@@ -22,6 +29,8 @@ export interface Snapshot {
   namespaces: Record<string, NamespaceSnapshot>
   releases: ReleaseState[]
   datasourceObjects: KubeObject[]
+  /** the Services and EndpointSlices of each namespace a datasource names */
+  services: Record<string, NamespaceServices>
   /** each webhook of the plan: true when it answered, else why not */
   webhooks: Partial<Record<WebhookId, string | true>>
   /** data sent through the stack and read back (lib/steps/datapath.ts); none with --skip-data-checks */
@@ -36,7 +45,11 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
   const webhookIds = [
     ...new Set(stackSteps(config).flatMap((s) => s.actions.flatMap((a) => (a.do === 'webhook' ? [a.webhook] : [])))),
   ]
-  const [perNamespace, releases, configMaps, secrets, webhookAnswers, configurations, dataPath] = await Promise.all([
+  const datasourceObjects = Promise.all([
+    listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
+    listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
+  ]).then(([configMaps, secrets]) => [...configMaps, ...secrets.map((s) => ({ ...s, kind: 'Secret' }))])
+  const [perNamespace, releases, datasources, services, webhookAnswers, configurations, dataPath] = await Promise.all([
     Promise.all(
       namespaces.map(async (namespace) => {
         const [workloads, pods] = await Promise.all([
@@ -48,8 +61,9 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
     ),
     // the run's own list when no helm change happened since: a converged re-run asks helm once
     listReleases(ctx, config.namespace),
-    listObjects(runner, target, 'configmaps', { namespace: config.namespace, selector }),
-    listObjects(runner, target, 'secrets', { namespace: config.namespace, selector }),
+    datasourceObjects,
+    // as soon as the datasources are known: one list per namespace their URLs name
+    datasourceObjects.then((objects) => readServices(ctx, collectDatasources(objects).datasources)),
     Promise.all(webhookIds.map((id) => answers(ctx, webhookOf(id, config, target).probe))),
     listObjects(runner, target, WEBHOOK_CONFIGURATIONS),
     config.skipDataChecks ? [] : checkDataPath(ctx),
@@ -57,7 +71,8 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
   return {
     namespaces: Object.fromEntries(perNamespace),
     releases,
-    datasourceObjects: [...configMaps, ...secrets.map((s) => ({ ...s, kind: 'Secret' }))],
+    datasourceObjects: datasources,
+    services,
     webhooks: Object.fromEntries(
       webhookIds.map((id, i) => {
         const answer = webhookAnswers[i]
@@ -66,6 +81,27 @@ export async function readSnapshot(ctx: Context): Promise<Snapshot> {
     ),
     dataPath,
   }
+}
+
+async function readServices(
+  ctx: Context,
+  datasources: ProvisionedDatasource[],
+): Promise<Record<string, NamespaceServices>> {
+  const namespaces = namespacesOf(datasources, ctx.config.namespace)
+  const lists = await Promise.all(
+    namespaces.map((namespace) =>
+      listObjects(ctx.runner, ctx.target, 'services,endpointslices.discovery.k8s.io', { namespace }),
+    ),
+  )
+  return Object.fromEntries(
+    namespaces.map((namespace, i) => [
+      namespace,
+      {
+        services: lists[i].filter((o) => o.kind === 'Service'),
+        endpointSlices: lists[i].filter((o) => o.kind === 'EndpointSlice'),
+      },
+    ]),
+  )
 }
 
 async function answers(ctx: Context, probe: Command): Promise<string | true> {
@@ -129,15 +165,14 @@ export function buildReport(config: Config, snap: Snapshot): Report {
   }
 
   const { datasources, problems } = collectDatasources(snap.datasourceObjects)
-  const result = checkDatasources(datasources, expectedDatasources)
-  for (const p of result.present)
-    checks.push({
-      id: `datasource/${p.name.toLowerCase()}`,
-      group: 'datasources',
-      title: `${p.name} datasource`,
-      ok: p.ok,
-      detail: p.detail,
-    })
+  checks.push(
+    ...datasourceChecks(datasources, snap.services, {
+      grafanaNamespace: config.namespace,
+      stackNamespace: config.namespace,
+      backends: stackDatasources,
+    }),
+  )
+  const result = checkDatasourceSet(datasources)
   checks.push({
     id: 'datasource/unique-names',
     group: 'datasources',

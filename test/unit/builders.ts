@@ -8,7 +8,7 @@ import { stringify } from 'yaml'
 import type { ProcessOutput } from 'zx'
 import { buildConfig, settingDefs, type Config, type Release } from '../../lib/core/config.ts'
 import type { WorkloadKind } from '../../lib/core/stack.ts'
-import type { ProvisionedDatasource } from '../../lib/steps/datasources.ts'
+import type { NamespaceServices, ProvisionedDatasource } from '../../lib/steps/datasources.ts'
 import type { ReleaseState } from '../../lib/tools/helm.ts'
 import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { Log } from '../../lib/ui/log.ts'
@@ -331,25 +331,83 @@ export function aProvisioned(o: Partial<ProvisionedDatasource> = {}): Provisione
   }
 }
 
+/** Prometheus (the default), Loki and Tempo at the stack's Services in `namespace`. */
+export function stackDatasourceList(namespace = 'monitoring') {
+  return [
+    aDatasource({
+      name: 'Prometheus',
+      type: 'prometheus',
+      url: `http://kube-prometheus-stack-prometheus.${namespace}:9090/`,
+      isDefault: true,
+    }),
+    aDatasource({ name: 'Loki', type: 'loki', url: `http://loki.${namespace}.svc.cluster.local:3100` }),
+    aDatasource({ name: 'Tempo', type: 'tempo', url: `http://tempo.${namespace}.svc.cluster.local:3200` }),
+  ]
+}
+
 /**
  * The ConfigMap kube-prometheus-stack provisions with grafana-values.yaml (seed §2.2); by default
  * Prometheus (the default), Loki and Tempo, all at their expected URLs.
  */
-export function aStackDatasourceConfigMap(
-  datasources: unknown[] = [
-    aDatasource({
-      name: 'Prometheus',
-      type: 'prometheus',
-      url: 'http://kube-prometheus-stack-prometheus.monitoring:9090/',
-      isDefault: true,
-    }),
-    aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }),
-    aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' }),
-  ],
-): KubeObject {
+export function aStackDatasourceConfigMap(datasources: unknown[] = stackDatasourceList()): KubeObject {
   return aDatasourceConfigMap('kube-prometheus-stack-grafana-datasource', {
     'datasource.yaml': aDatasourceFile(datasources),
   })
+}
+
+/** A Service with these ports (name → port), selecting pods by its name. */
+export function aService(
+  name: string,
+  ports: Record<string, number>,
+  o: { namespace?: string; type?: string } = {},
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: o.namespace ?? 'monitoring' },
+    spec: {
+      type: o.type ?? 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': name },
+      ports: Object.entries(ports).map(([portName, port]) => ({ name: portName, port, targetPort: portName })),
+    },
+  }
+}
+
+/** The EndpointSlice of a Service: its ports by name (as the controller copies them), one endpoint per `ready`. */
+export function anEndpointSlice(
+  service: string,
+  ports: Record<string, number>,
+  o: { namespace?: string; ready?: (boolean | undefined)[] } = {},
+): KubeObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `${service}-x7k2p`,
+      namespace: o.namespace ?? 'monitoring',
+      labels: { 'kubernetes.io/service-name': service },
+    },
+    addressType: 'IPv4',
+    ports: Object.entries(ports).map(([name, port]) => ({ name, port, protocol: 'TCP' })),
+    endpoints: (o.ready ?? [true]).map((ready, i) => ({
+      addresses: [`10.244.0.${10 + i}`],
+      conditions: ready === undefined ? {} : { ready },
+    })),
+  }
+}
+
+/** The stack's Services as its charts name them, each with one ready endpoint, in `namespace`. */
+export function aStackServices(namespace = 'monitoring'): NamespaceServices {
+  const services: [string, Record<string, number>][] = [
+    ['kube-prometheus-stack-prometheus', { 'http-web': 9090, 'reloader-web': 8080 }],
+    ['kube-prometheus-stack-grafana', { 'http-web': 80 }],
+    ['loki', { 'http-metrics': 3100, grpc: 9095 }],
+    ['tempo', { 'tempo-prom-metrics': 3200, 'tempo-otlp-http': 4318, 'tempo-otlp-grpc': 4317 }],
+  ]
+  return {
+    services: services.map(([name, ports]) => aService(name, ports, { namespace })),
+    endpointSlices: services.map(([name, ports]) => anEndpointSlice(name, ports, { namespace })),
+  }
 }
 
 // The cluster as the report and the status read it
@@ -368,6 +426,8 @@ export interface SnapshotOptions {
   notInstalled?: string[]
   /** default: the stack's datasource ConfigMap, healthy */
   datasourceObjects?: KubeObject[]
+  /** default: the stack's Services, each with a ready endpoint, in the config's namespace */
+  services?: Snapshot['services']
   webhooks?: Partial<Snapshot['webhooks']>
 }
 
@@ -402,7 +462,8 @@ export function aSnapshot(o: SnapshotOptions = {}): Snapshot {
   return {
     namespaces,
     releases,
-    datasourceObjects: o.datasourceObjects ?? [aStackDatasourceConfigMap()],
+    datasourceObjects: o.datasourceObjects ?? [aStackDatasourceConfigMap(stackDatasourceList(config.namespace))],
+    services: o.services ?? { [config.namespace]: aStackServices(config.namespace) },
     webhooks: { 'cert-manager': true, operator: true, ...o.webhooks },
   }
 }

@@ -1,8 +1,27 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { expectedDatasources } from '../../lib/core/stack.ts'
-import { checkDatasources, collectDatasources } from '../../lib/steps/datasources.ts'
-import { aDatasource, aDatasourceConfigMap, aDatasourceFile, aDatasourceSecret, aProvisioned } from './builders.ts'
+import { stackDatasources } from '../../lib/core/stack.ts'
+import {
+  checkDatasourceSet,
+  collectDatasources,
+  datasourceChecks,
+  judgeService,
+  namespacesOf,
+  type NamespaceServices,
+} from '../../lib/steps/datasources.ts'
+import type { Check } from '../../lib/ui/report.ts'
+import {
+  aDatasource,
+  aDatasourceConfigMap,
+  aDatasourceFile,
+  aDatasourceSecret,
+  aProvisioned,
+  aService,
+  aStackDatasourceConfigMap,
+  aStackServices,
+  anEndpointSlice,
+  stackDatasourceList,
+} from './builders.ts'
 
 // What kube-prometheus-stack provisions with grafana-values.yaml (seed §2.2): Prometheus (default)
 // and Alertmanager from the chart, Loki and Tempo from additionalDataSources, all in one file.
@@ -153,55 +172,21 @@ collectDatasourcesTest('`datasources:` given as a map instead of a list is a par
 
 collectDatasourcesTest.run()
 
-// checkDatasources
+// checkDatasourceSet
 
-const checkDatasourcesTest = suite('checkDatasources')
+const checkDatasourceSetTest = suite('checkDatasourceSet')
 
-const check = (...objects: Parameters<typeof collectDatasources>[0]) =>
-  checkDatasources(collectDatasources(objects).datasources, expectedDatasources)
+const setOf = (...objects: Parameters<typeof collectDatasources>[0]) =>
+  checkDatasourceSet(collectDatasources(objects).datasources)
 
-checkDatasourcesTest("works: kube-prometheus-stack's Prometheus default, Loki and Tempo at the seed URLs", () => {
-  const result = check(kpsConfigMap(prometheus, alertmanager, loki, tempo))
-  assert.equal(result.present, [
-    { name: 'Loki', ok: true, detail: `http://loki.monitoring.svc.cluster.local:3100 (${kpsSource})` },
-    { name: 'Tempo', ok: true, detail: `http://tempo.monitoring.svc.cluster.local:3200 (${kpsSource})` },
-  ])
+checkDatasourceSetTest("works: kube-prometheus-stack's Prometheus default, Alertmanager, Loki and Tempo", () => {
+  const result = setOf(kpsConfigMap(prometheus, alertmanager, loki, tempo))
   assert.equal(result.unique, { ok: true, detail: '4 datasources: Prometheus, Alertmanager, Loki, Tempo' })
   assert.equal(result.oneDefault, { ok: true, detail: `Prometheus (${kpsSource})` })
 })
 
-checkDatasourcesTest('Loki missing: not ok, says what is wanted and what to check', () => {
-  const [lokiCheck, tempoCheck] = check(kpsConfigMap(prometheus, tempo)).present
-  assert.is(lokiCheck.ok, false)
-  assert.is(
-    lokiCheck.detail,
-    'missing; want http://loki.monitoring.svc.cluster.local:3100: ' +
-      'check grafana-values.yaml (grafana.additionalDataSources) and re-run scripts/02-lgtm.mts',
-  )
-  assert.is(tempoCheck.ok, true)
-})
-
-checkDatasourcesTest('Tempo at a wrong URL: the detail says what was found and what is wanted', () => {
-  const wrong = aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo:3100' })
-  const tempoCheck = check(kpsConfigMap(prometheus, loki, wrong)).present[1]
-  assert.is(tempoCheck.ok, false)
-  assert.is(
-    tempoCheck.detail,
-    `found at http://tempo:3100 type tempo (${kpsSource}), ` +
-      'want http://tempo.monitoring.svc.cluster.local:3200 type tempo',
-  )
-})
-
-checkDatasourcesTest('Loki with the wrong type: not ok', () => {
-  const wrong = aDatasource({ name: 'Loki', type: 'prometheus', url: 'http://loki.monitoring.svc.cluster.local:3100' })
-  const lokiCheck = check(kpsConfigMap(prometheus, wrong, tempo)).present[0]
-  assert.is(lokiCheck.ok, false)
-  assert.match(lokiCheck.detail, /type prometheus .*want .* type loki$/)
-})
-
-checkDatasourcesTest("loki-stack's own ConfigMap (the real gotcha): a duplicate Loki and a second default", () => {
-  const result = check(kpsConfigMap(prometheus, alertmanager, loki, tempo), lokiStackConfigMap)
-  assert.is(result.present[0].ok, true, "the seed's Loki is there")
+checkDatasourceSetTest("loki-stack's own ConfigMap (the real gotcha): a duplicate Loki and a second default", () => {
+  const result = setOf(kpsConfigMap(prometheus, alertmanager, loki, tempo), lokiStackConfigMap)
   assert.is(result.unique.ok, false)
   assert.is(result.unique.detail, `"Loki" 2× (${kpsSource}, ${lokiStackSource})`)
   assert.is(result.oneDefault.ok, false)
@@ -211,41 +196,252 @@ checkDatasourcesTest("loki-stack's own ConfigMap (the real gotcha): a duplicate 
   )
 })
 
-checkDatasourcesTest('two defaults, names unique', () => {
-  const result = check(kpsConfigMap(prometheus, aDatasource({ ...loki, isDefault: true }), tempo))
+checkDatasourceSetTest('two defaults, names unique', () => {
+  const result = setOf(kpsConfigMap(prometheus, aDatasource({ ...loki, isDefault: true }), tempo))
   assert.is(result.unique.ok, true)
   assert.is(result.oneDefault.ok, false)
   assert.match(result.oneDefault.detail, /^2 defaults: Prometheus .*, Loki /)
 })
 
-checkDatasourcesTest('no default', () => {
-  const result = check(kpsConfigMap(aDatasource({ ...prometheus, isDefault: false }), loki, tempo))
+checkDatasourceSetTest('no default', () => {
+  const result = setOf(kpsConfigMap(aDatasource({ ...prometheus, isDefault: false }), loki, tempo))
   assert.equal(result.oneDefault, { ok: false, detail: 'none is marked isDefault' })
 })
 
-checkDatasourcesTest('nothing provisioned at all: every check fails', () => {
-  const result = checkDatasources([], expectedDatasources)
-  assert.equal(
-    result.present.map((p) => p.ok),
-    [false, false],
-  )
-  assert.is(result.unique.ok, true)
+checkDatasourceSetTest('nothing provisioned at all: no default, and nothing to be duplicated', () => {
+  const result = checkDatasourceSet([])
+  assert.equal(result.unique, { ok: true, detail: 'no datasources provisioned' })
   assert.is(result.oneDefault.ok, false)
 })
 
-checkDatasourcesTest("the expected list is the seed's", () => {
-  assert.equal(expectedDatasources, [
-    { name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' },
-    { name: 'Tempo', type: 'tempo', url: 'http://tempo.monitoring.svc.cluster.local:3200' },
-  ])
+checkDatasourceSetTest.run()
+
+// namespacesOf
+
+const namespacesOfTest = suite('namespacesOf')
+
+namespacesOfTest("works: each namespace the datasources' hosts name, once; a bare name is Grafana's own", () => {
+  const datasources = [
+    aProvisioned({ url: 'http://kube-prometheus-stack-prometheus.observability:9090/' }),
+    aProvisioned({ url: 'http://loki.monitoring.svc.cluster.local:3100' }),
+    aProvisioned({ url: 'http://tempo.monitoring.svc:3200' }),
+    aProvisioned({ url: 'http://grafana-image-renderer:8081' }),
+  ]
+  assert.equal(namespacesOf(datasources, 'observability'), ['observability', 'monitoring'])
 })
 
-checkDatasourcesTest('works from provisioned datasources directly', () => {
-  const result = checkDatasources(
-    [aProvisioned({ name: 'Prometheus', type: 'prometheus', url: 'http://p:9090', isDefault: true }), aProvisioned()],
-    [{ name: 'Loki', type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }],
+namespacesOfTest('hosts outside the cluster, no URL, or no URL at all name no namespace', () => {
+  const datasources = [
+    aProvisioned({ url: 'https://prometheus-us-central1.grafana.net/api/prom' }),
+    aProvisioned({ url: 'not a url' }),
+    aProvisioned({ url: undefined }),
+  ]
+  assert.equal(namespacesOf(datasources, 'monitoring'), [])
+})
+
+namespacesOfTest.run()
+
+// judgeService
+
+const judgeServiceTest = suite('judgeService')
+
+const lokiTarget = { service: 'loki', namespace: 'observability', port: 3100 }
+const lokiPorts = { 'http-metrics': 3100, grpc: 9095 }
+const lokiIn = (o: Partial<NamespaceServices> = {}): NamespaceServices => ({
+  services: [aService('loki', lokiPorts, { namespace: 'observability' })],
+  endpointSlices: [anEndpointSlice('loki', lokiPorts, { namespace: 'observability' })],
+  ...o,
+})
+
+judgeServiceTest('works: the Service, its port, and how many endpoints are ready', () => {
+  assert.equal(judgeService(lokiTarget, lokiIn()), { ok: true, detail: 'port 3100, 1 ready endpoint' })
+  const three = lokiIn({ endpointSlices: [anEndpointSlice('loki', lokiPorts, { ready: [true, undefined, false] })] })
+  assert.equal(judgeService(lokiTarget, three), { ok: true, detail: 'port 3100, 2 ready endpoints' })
+})
+
+for (const [name, ns, detail] of [
+  ['no such Service', lokiIn({ services: [aService('tempo', { http: 3200 })] }), 'not found'],
+  ['the namespace holds nothing (or does not exist)', undefined, 'not found'],
+  [
+    'the Service lacks the port',
+    lokiIn({ services: [aService('loki', { grpc: 9095 })] }),
+    'no port 3100 (it has 9095)',
+  ],
+  ['no EndpointSlice at all (no pod selected)', lokiIn({ endpointSlices: [] }), 'no ready endpoints on port 3100'],
+  [
+    'every endpoint not ready',
+    lokiIn({ endpointSlices: [anEndpointSlice('loki', lokiPorts, { ready: [false, false] })] }),
+    'no ready endpoints on port 3100 (2 not ready)',
+  ],
+  [
+    "ready endpoints of another Service's slice",
+    lokiIn({ endpointSlices: [anEndpointSlice('loki-headless', lokiPorts)] }),
+    'no ready endpoints on port 3100',
+  ],
+  [
+    "a slice without the port's name (the pods do not serve it)",
+    lokiIn({ endpointSlices: [anEndpointSlice('loki', { grpc: 9095 })] }),
+    'no ready endpoints on port 3100',
+  ],
+] as const)
+  judgeServiceTest(`${name}: ${detail}`, () => {
+    assert.equal(judgeService(lokiTarget, ns), { ok: false, detail })
+  })
+
+judgeServiceTest('a port without a name: matched by the slice port without one', () => {
+  const svc = { ...aService('loki', {}), spec: { ports: [{ port: 3100, targetPort: 3100 }] } }
+  const slice = { ...anEndpointSlice('loki', {}), ports: [{ port: 3100, protocol: 'TCP' }] }
+  assert.equal(judgeService(lokiTarget, { services: [svc], endpointSlices: [slice] }).ok, true)
+})
+
+judgeServiceTest('an ExternalName Service: not followed, not failed', () => {
+  const svc = { ...aService('loki', {}), spec: { type: 'ExternalName', externalName: 'loki.example.com' } }
+  assert.equal(judgeService(lokiTarget, { services: [svc], endpointSlices: [] }), {
+    ok: true,
+    detail: 'an ExternalName for loki.example.com: not followed',
+  })
+})
+
+judgeServiceTest.run()
+
+// datasourceChecks
+
+const datasourceChecksTest = suite('datasourceChecks')
+
+const expectIn = (namespace: string) => ({
+  grafanaNamespace: namespace,
+  stackNamespace: namespace,
+  backends: stackDatasources,
+})
+const provisioned = (namespace: string) =>
+  collectDatasources([aStackDatasourceConfigMap(stackDatasourceList(namespace))]).datasources
+const verdicts = (checks: Check[]) => checks.map((c) => [c.id, c.ok])
+
+datasourceChecksTest("works: Prometheus, Loki and Tempo each at the stack's Service, which serves", () => {
+  const checks = datasourceChecks(
+    provisioned('observability'),
+    { observability: aStackServices('observability') },
+    expectIn('observability'),
   )
-  assert.equal([result.present[0].ok, result.unique.ok, result.oneDefault.ok], [true, true, true])
+  assert.equal(verdicts(checks), [
+    ['datasource/prometheus', true],
+    ['datasource/loki', true],
+    ['datasource/tempo', true],
+  ])
+  assert.equal(
+    checks.map((c) => [c.group, c.title]),
+    [
+      ['datasources', 'Prometheus datasource'],
+      ['datasources', 'Loki datasource'],
+      ['datasources', 'Tempo datasource'],
+    ],
+  )
+  assert.is(
+    checks[0].detail,
+    '→ service kube-prometheus-stack-prometheus in namespace observability: port 9090, 1 ready endpoint ' +
+      `(http://kube-prometheus-stack-prometheus.observability:9090/, ${kpsSource})`,
+  )
 })
 
-checkDatasourcesTest.run()
+datasourceChecksTest("a bare host is a Service in Grafana's namespace", () => {
+  const bare = collectDatasources([
+    kpsConfigMap(aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki:3100' })),
+  ]).datasources
+  const [check] = datasourceChecks(
+    bare,
+    { observability: aStackServices('observability') },
+    {
+      ...expectIn('observability'),
+      backends: [],
+    },
+  )
+  assert.is(check.ok, true, check.detail)
+  assert.match(check.detail, /^→ service loki in namespace observability: port 3100/)
+})
+
+datasourceChecksTest('the stack moved, the datasources not: each fails, naming its Service and where to point', () => {
+  const checks = datasourceChecks(
+    provisioned('monitoring'),
+    { observability: aStackServices('observability') },
+    expectIn('observability'),
+  )
+  assert.equal(verdicts(checks), [
+    ['datasource/prometheus', false],
+    ['datasource/loki', false],
+    ['datasource/tempo', false],
+  ])
+  assert.is(
+    checks[1].detail,
+    '→ service loki in namespace monitoring: not found; want service loki:3100 in namespace observability ' +
+      `(http://loki.monitoring.svc.cluster.local:3100, ${kpsSource})`,
+  )
+  assert.match(checks[1].hint ?? '', /the stack's are in namespace observability/)
+})
+
+datasourceChecksTest(
+  "a second datasource of a backend's type, elsewhere and serving: fine beside the stack's own",
+  () => {
+    const team = aDatasource({ name: 'Team Loki', type: 'loki', url: 'http://loki.team.svc:3100' })
+    const datasources = collectDatasources([
+      aStackDatasourceConfigMap([...stackDatasourceList('monitoring'), team]),
+    ]).datasources
+    const checks = datasourceChecks(
+      datasources,
+      { monitoring: aStackServices('monitoring'), team: aStackServices('team') },
+      expectIn('monitoring'),
+    )
+    assert.ok(
+      checks.every((c) => c.ok),
+      JSON.stringify(checks),
+    )
+    assert.match(checks[3].detail, /^→ service loki in namespace team: port 3100, 1 ready endpoint/)
+  },
+)
+
+datasourceChecksTest('a backend without any datasource of its type: a check says it is missing', () => {
+  const checks = datasourceChecks(
+    provisioned('monitoring').slice(0, 2),
+    { monitoring: aStackServices() },
+    expectIn('monitoring'),
+  )
+  assert.equal(checks.at(-1), {
+    id: 'datasource/tempo',
+    group: 'datasources',
+    title: 'Tempo datasource',
+    ok: false,
+    detail: 'missing: no datasource of type tempo',
+    hint: 'check grafana-values.yaml (grafana.additionalDataSources) and re-run scripts/02-lgtm.mts',
+  })
+})
+
+datasourceChecksTest('outside the cluster, no URL: not checked; not a URL: failed', () => {
+  const datasources = [
+    aProvisioned({ name: 'Cloud', type: 'prometheus', url: 'https://prometheus-us-central1.grafana.net/api/prom' }),
+    aProvisioned({ name: 'TestData', type: 'grafana-testdata-datasource', url: undefined }),
+    aProvisioned({ name: 'Typo', type: 'jaeger', url: 'http//jaeger:16686' }),
+  ]
+  const checks = datasourceChecks(datasources, {}, { ...expectIn('monitoring'), backends: [] })
+  assert.equal(
+    checks.map((c) => [c.ok, c.detail.replace(/ \(.*$/, '')]),
+    [
+      [true, 'not a Service of the cluster: not checked'],
+      [true, 'no URL: not checked'],
+      [false, '"http//jaeger:16686" is not a URL'],
+    ],
+  )
+})
+
+datasourceChecksTest('two datasources of one name: each its own check, the second one numbered', () => {
+  const datasources = collectDatasources([kpsConfigMap(prometheus, loki, tempo), lokiStackConfigMap]).datasources
+  const checks = datasourceChecks(datasources, { monitoring: aStackServices() }, expectIn('monitoring'))
+  assert.equal(
+    checks.map((c) => c.id),
+    ['datasource/prometheus', 'datasource/loki', 'datasource/tempo', 'datasource/loki-2'],
+  )
+  assert.match(
+    checks[3].detail,
+    new RegExp(`^→ service loki in namespace monitoring: .*${lokiStackSource.replace(/[()]/g, '\\$&')}`),
+  )
+})
+
+datasourceChecksTest.run()

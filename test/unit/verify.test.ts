@@ -14,7 +14,10 @@ import {
   aReleaseState,
   aSnapshot,
   aStackDatasourceConfigMap,
+  aStackServices,
   aStatefulSet,
+  anEndpointSlice,
+  stackDatasourceList,
   type SnapshotOptions,
 } from './builders.ts'
 
@@ -71,6 +74,7 @@ buildReportTest("works: a healthy stack passes every check of the seed's checkpo
       'release/loki',
       'release/tempo',
       'release/opentelemetry-operator',
+      'datasource/prometheus',
       'datasource/loki',
       'datasource/tempo',
       'datasource/unique-names',
@@ -323,28 +327,77 @@ buildReportTest('a datasource missing: its check fails, saying what to check', (
   const o = { datasourceObjects: [aStackDatasourceConfigMap([prometheus, loki])] }
   const c = check(o, 'datasource/tempo')
   assert.is(c.ok, false)
-  assert.match(c.detail, /^missing; want http:\/\/tempo\.monitoring\.svc\.cluster\.local:3200/)
+  assert.is(c.detail, 'missing: no datasource of type tempo')
+  assert.match(c.hint ?? '', /grafana\.additionalDataSources/)
   assert.equal(failedIds(o), ['datasource/tempo'])
 })
 
-buildReportTest('a datasource at another URL: found there, and the URL wanted', () => {
-  const c = check(
-    {
-      datasourceObjects: [
-        aStackDatasourceConfigMap([
-          prometheus,
-          loki,
-          aDatasource({ name: 'Tempo', type: 'tempo', url: 'http://tempo:3100' }),
-        ]),
-      ],
-    },
-    'datasource/tempo',
+buildReportTest('each datasource followed to its Service: the port and the ready endpoints', () => {
+  assert.is(
+    check({}, 'datasource/loki').detail,
+    '→ service loki in namespace monitoring: port 3100, 1 ready endpoint ' +
+      '(http://loki.monitoring.svc.cluster.local:3100, configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml))',
   )
+})
+
+/** The config of --namespace=`namespace`: the stack and its releases there. */
+function inNamespace(namespace: string) {
+  const config = aConfig({ namespace })
+  return { ...config, releases: config.releases.map((r) => ({ ...r, namespace })) }
+}
+
+buildReportTest('--namespace=observability: the datasources must point there, not at monitoring', () => {
+  const config = inNamespace('observability')
+  const good = { config, services: { observability: aStackServices('observability') } }
+  const goodOnes = { ...good, datasourceObjects: [aStackDatasourceConfigMap(stackDatasourceList('observability'))] }
+  assert.equal(failedIds(goodOnes), [])
+  // a datasource left at the seed's namespace: its Service is not found there
+  const left = { ...good, datasourceObjects: [aStackDatasourceConfigMap([prometheus, loki, tempo])] }
+  const c = check(left, 'datasource/loki')
   assert.is(c.ok, false)
   assert.match(
     c.detail,
-    /^found at http:\/\/tempo:3100 type tempo .*want http:\/\/tempo\.monitoring\.svc\.cluster\.local:3200 type tempo$/,
+    /^→ service loki in namespace monitoring: not found; want service loki:3100 in namespace observability /,
   )
+  assert.equal(failedIds(left), ['datasource/prometheus', 'datasource/loki', 'datasource/tempo'])
+})
+
+buildReportTest("a datasource at another stack's Service: found and ready, but not the stack's own", () => {
+  const config = inNamespace('observability')
+  const o = {
+    config,
+    services: { observability: aStackServices('observability'), monitoring: aStackServices('monitoring') },
+    datasourceObjects: [aStackDatasourceConfigMap([...stackDatasourceList('observability').slice(0, 2), tempo])],
+  }
+  const c = check(o, 'datasource/tempo')
+  assert.is(c.ok, false)
+  assert.match(
+    c.detail,
+    /^→ service tempo in namespace monitoring: port 3200, 1 ready endpoint; want service tempo:3200 in namespace observability/,
+  )
+  assert.match(c.hint ?? '', /^point it at the stack in namespace observability/)
+})
+
+buildReportTest('a Service without ready endpoints: the datasource fails, naming the Service', () => {
+  const services = aStackServices()
+  services.endpointSlices = services.endpointSlices.map((s) =>
+    s.metadata.labels?.['kubernetes.io/service-name'] === 'tempo'
+      ? anEndpointSlice('tempo', { 'tempo-prom-metrics': 3200 }, { ready: [false] })
+      : s,
+  )
+  const c = check({ services: { monitoring: services } }, 'datasource/tempo')
+  assert.is(c.ok, false)
+  assert.match(c.detail, /^→ service tempo in namespace monitoring: no ready endpoints on port 3200 \(1 not ready\)/)
+})
+
+buildReportTest('an extra datasource outside the cluster: not checked, not failed', () => {
+  const external = aDatasource({ name: 'Cloud', type: 'prometheus', url: 'https://prometheus.example.com/api/prom' })
+  const c = check(
+    { datasourceObjects: [aStackDatasourceConfigMap([prometheus, loki, tempo, external])] },
+    'datasource/cloud',
+  )
+  assert.is(c.ok, true)
+  assert.match(c.detail, /^not a Service of the cluster: not checked/)
 })
 
 buildReportTest(
@@ -385,7 +438,12 @@ buildReportTest('no default: the hint says kube-prometheus-stack provisions it',
 })
 
 buildReportTest('no datasource objects at all: each expected one missing, and no default', () => {
-  assert.equal(failedIds({ datasourceObjects: [] }), ['datasource/loki', 'datasource/tempo', 'datasource/one-default'])
+  assert.equal(failedIds({ datasourceObjects: [] }), [
+    'datasource/prometheus',
+    'datasource/loki',
+    'datasource/tempo',
+    'datasource/one-default',
+  ])
 })
 
 buildReportTest('a datasource file that is not YAML: a failed check naming the object and key', () => {

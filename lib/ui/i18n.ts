@@ -1,16 +1,9 @@
-// The words people read in the checkpoint report and the closing summary, in English or in the
-// workshop's own Korean. Only those are translated: progress lines, errors, commands and `--json`
-// stay as they are, so what a script or a search engine reads never depends on the locale.
-// The language comes from the locale as POSIX picks it: LC_ALL, then LC_MESSAGES, then LANG.
+// The words of the checkpoint report and the closing summary, in English or in the workshop's own
+// Korean (lib/core/text.ts picks the language and holds the pairs made below the ui floor).
+// Commands, names and `--json` stay as they are, so what a script reads never depends on the locale.
+import type { Lang } from '../core/text.ts'
 
-export type Lang = 'en' | 'ko'
-
-/** The first non-empty of LC_ALL, LC_MESSAGES, LANG decides; `ko`, `ko_KR.UTF-8` … mean Korean. */
-export function languageOf(env: NodeJS.ProcessEnv = process.env): Lang {
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || ''
-  // `ko` on its own or with a territory/codeset/modifier; not `kok_IN` (Konkani)
-  return /^ko(?:$|[_.@-])/.test(locale) ? 'ko' : 'en'
-}
+export { languageOf, type Lang } from '../core/text.ts'
 
 export interface Messages {
   /** the checkpoint sentences of seed §5 (✅ 체크포인트), then our own groups */

@@ -1,0 +1,26 @@
+// The sentences people read, in English or Korean, chosen once from the locale.
+// Why here, in core, and as `{ en, ko }` pairs written where the sentence is made: errors, usage
+// problems, `--help` texts and step titles are made in core, below the ui floor, and a catalogue of
+// ids far from its call sites would need its parameters typed twice. A pair is typed: a missing
+// Korean sentence is a compile error at the very line that says the English one.
+// What machines read (`--json`, the dry-run's script, commands and names) never goes through here.
+
+export type Lang = 'en' | 'ko'
+
+/** One sentence in both languages. */
+export type Text = Record<Lang, string>
+
+/** The first non-empty of LC_ALL, LC_MESSAGES, LANG decides (POSIX order); `ko`, `ko_KR.UTF-8` … mean Korean. */
+export function languageOf(env: NodeJS.ProcessEnv = process.env): Lang {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || ''
+  // `ko` on its own or with a territory/codeset/modifier; not `kok_IN` (Konkani)
+  return /^ko(?:$|[_.@-])/.test(locale) ? 'ko' : 'en'
+}
+
+/** The language of this process's output: its locale, read once. */
+export const lang: Lang = languageOf()
+
+/** `text` in this process's language. */
+export function say(text: Text, language: Lang = lang): string {
+  return text[language]
+}

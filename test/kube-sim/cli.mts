@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { startBackends } from './backends/index.ts'
 import { startChartRepo, type ChartRepoServer } from './chart-repo.ts'
 import { fastProfile, realisticProfile, startSim } from './index.ts'
 import { startCertManager, startPrometheusOperator } from './operators/index.ts'
@@ -46,7 +47,14 @@ export async function runCli(argv: string[], opts: CliOptions = {}): Promise<voi
   if (values.charts && opts.charts) {
     const charts = await opts.charts()
     const repo = await startChartRepo({ dir: charts.dir })
-    stops.unshift(startPrometheusOperator(sim), startCertManager(sim), () => repo.stop())
+    // the stack's backends behind its Services, as in every test world: the data-path checks get answers
+    const backends = startBackends(sim)
+    stops.unshift(
+      startPrometheusOperator(sim),
+      startCertManager(sim),
+      () => repo.stop(),
+      () => backends.stop(),
+    )
     exports.push(`export PATH=${charts.bin}:$PATH`, ...charts.exports(repo))
   }
 

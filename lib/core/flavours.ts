@@ -1,0 +1,84 @@
+// Kinds of cluster ("flavours") and what the stack changes on each: a values overlay per adaptation,
+// under values/flavours/, added to a release's values files. Data and pure functions: the cluster is
+// read in lib/tools/cluster.ts, the overlays are applied to the config in config.ts.
+import type { ProfileName } from './stack.ts'
+
+export const flavourNames = ['kind', 'minikube', 'k3s', 'docker-desktop', 'aws', 'gce', 'azure', 'other'] as const
+export type Flavour = (typeof flavourNames)[number]
+
+/** How each flavour is named to a person. */
+export const flavourTitles: Record<Flavour, string> = {
+  kind: 'kind',
+  minikube: 'minikube',
+  k3s: 'k3s/k3d',
+  'docker-desktop': 'Docker Desktop',
+  aws: 'AWS (EKS or a cluster on EC2)',
+  gce: 'Google Cloud (GKE or a cluster on GCE)',
+  azure: 'Azure (AKS or a cluster on Azure VMs)',
+  other: 'another kind of cluster',
+}
+
+export interface Adaptation {
+  id: string
+  /** the release whose values it changes */
+  release: string
+  /** the overlay, relative to the values folder */
+  file: string
+  /** what it does and why, in one line of the output */
+  why: string
+  flavours: Flavour[]
+}
+
+export const adaptations: Adaptation[] = [
+  {
+    id: 'control-plane-monitors-off',
+    release: 'kube-prometheus-stack',
+    file: 'flavours/kube-prometheus-stack.control-plane-monitors-off.yaml',
+    why:
+      'controller manager, scheduler, etcd and kube-proxy monitors and their alerts off: ' +
+      'they listen on 127.0.0.1 (kubeadm) or are no pods (k3s), so their "Down" alerts would fire at once',
+    flavours: ['kind', 'minikube', 'docker-desktop', 'k3s'],
+  },
+  {
+    id: 'node-exporter-no-root-mount',
+    release: 'kube-prometheus-stack',
+    file: 'flavours/kube-prometheus-stack.node-exporter-no-root-mount.yaml',
+    why: "node-exporter without the host's / (Docker Desktop's is not a shared mount: the pod would never start)",
+    flavours: ['docker-desktop'],
+  },
+]
+
+/** The adaptations a flavour needs, for the releases the profile installs. */
+export function adaptationsFor(flavour: Flavour, releases: readonly string[]): Adaptation[] {
+  return adaptations.filter((a) => a.flavours.includes(flavour) && releases.includes(a.release))
+}
+
+/**
+ * Where the node's containers share the host's kernel limits (nodes are containers): log collectors
+ * (promtail, Alloy) watch files with inotify, and the host's default of 128 instances runs out.
+ */
+export const INOTIFY_FLAVOURS: readonly Flavour[] = ['kind', 'k3s']
+export const INOTIFY_HOST_COMMAND = 'sudo sysctl fs.inotify.max_user_instances=512 fs.inotify.max_user_watches=524288'
+
+/**
+ * What the stack needs to run, per profile: an estimate, not a sum of rendered requests, as most of the
+ * charts request nothing by default (`resources: {}`). Summed from the components' usual idle working
+ * sets on a one-node cluster, rounded up: Prometheus 600 Mi, Grafana 250 Mi, the operator, kube-state-metrics,
+ * node-exporter and Alertmanager 250 Mi together, cert-manager 150 Mi, the OTel Operator 150 Mi; then seed's
+ * Loki 2.x with promtail 350 Mi and Tempo 250 Mi, or current's Loki 3 single binary 400 Mi, Alloy 200 Mi and Tempo
+ * 250 Mi. CPU: about a quarter core for Prometheus, a little for each other pod.
+ */
+export const stackNeeds: Record<ProfileName, { cpuMilli: number; memoryBytes: number }> = {
+  seed: { cpuMilli: 1000, memoryBytes: 2304 * 2 ** 20 },
+  current: { cpuMilli: 1100, memoryBytes: 2560 * 2 ** 20 },
+}
+
+/** Memory for a person: `15.6 GiB`, `900 MiB`. */
+export function formatBytes(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${Math.round(n / 2 ** 20)} MiB`
+}
+
+/** CPU for a person: `8 CPU`, `1.5 CPU`. */
+export function formatCpu(milli: number): string {
+  return `${Number((milli / 1000).toFixed(2))} CPU`
+}

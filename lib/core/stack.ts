@@ -251,3 +251,36 @@ export const stackDatasources = [
   { title: 'Loki', type: 'loki', service: stackServices.loki },
   { title: 'Tempo', type: 'tempo', service: stackServices.tempo },
 ] as const satisfies { title: string; type: string; service: ServicePort }[]
+
+/**
+ * What section 06 of the workshop creates once the stack is green, named as its page names them, at
+ * the endpoints of this stack (its namespace) and of the app's: the collector receives OTLP from the
+ * instrumented pods and exports traces to Tempo and logs to Loki.
+ */
+export interface Section06 {
+  section: '06'
+  namespace: string
+  collector: { kind: 'OpenTelemetryCollector'; name: string; traces: string; logs: string }
+  instrumentation: { kind: 'Instrumentation'; name: string; endpoint: string }
+}
+
+export function section06(namespace: string, appNamespace: string): Section06 {
+  const host = (service: string, ns: string) => `${service}.${ns}.svc.cluster.local`
+  const collector = 'otel-collector'
+  return {
+    section: '06',
+    namespace: appNamespace,
+    collector: {
+      kind: 'OpenTelemetryCollector',
+      name: collector,
+      traces: `${host(stackServices.tempoOtlpGrpc.name, namespace)}:${stackServices.tempoOtlpGrpc.port}`,
+      logs: `http://${host(stackServices.loki.name, namespace)}:${stackServices.loki.port}/loki/api/v1/push`,
+    },
+    instrumentation: {
+      kind: 'Instrumentation',
+      name: 'my-instrumentation',
+      // the operator names the collector's Service <name>-collector; 4317 is its OTLP gRPC port
+      endpoint: `http://${host(`${collector}-collector`, appNamespace)}:4317`,
+    },
+  }
+}

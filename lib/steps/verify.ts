@@ -1,7 +1,7 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
 import { releaseNamed, type Config } from '../core/config.ts'
 import { stackSteps } from '../core/plan.ts'
-import { grafanaDatasourceLabel, sections, stackDatasources, type WebhookId } from '../core/stack.ts'
+import { grafanaDatasourceLabel, section06, sections, stackDatasources, type WebhookId } from '../core/stack.ts'
 import { lastLine, type Command } from '../tools/exec.ts'
 import type { ReleaseState } from '../tools/helm.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
@@ -205,7 +205,7 @@ export function buildReport(config: Config, snap: Snapshot): Report {
       detail: p.message,
     })
   checks.push(...(snap.dataPath ?? []))
-  return makeReport(checks)
+  return makeReport(checks, { namespace: config.namespace, next: section06(config.namespace, config.appNamespace) })
 }
 
 function workloadCheck(

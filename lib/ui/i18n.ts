@@ -5,18 +5,23 @@ import type { Lang } from '../core/text.ts'
 
 export { languageOf, type Lang } from '../core/text.ts'
 
+/** The report's group headings: the checkpoint sentences of seed §5 (✅ 체크포인트), then our own groups. */
+export interface GroupTitles {
+  monitoring: string
+  'cert-manager': string
+  operator: string
+  releases: string
+  datasources: string
+  data: string
+  grafana: string
+  'section-06': string
+}
+
 export interface Messages {
-  /** the checkpoint sentences of seed §5 (✅ 체크포인트), then our own groups */
-  groups: {
-    monitoring: string
-    'cert-manager': string
-    operator: string
-    releases: string
-    datasources: string
-    data: string
-    grafana: string
-    'section-06': string
-  }
+  /** the headings, naming the stack's namespace in use (the seed's sentences say monitoring) */
+  groups(namespace: string): GroupTitles
+  /** after a green report: what section 06 creates and where it sends (Section06 in lib/core/stack.ts) */
+  section06: { heading(appNamespace: string): string; traces: string; logs: string; endpoint: string }
   allPassed(total: number): string
   someFailed(failed: number, total: number): string
   summary: string
@@ -39,15 +44,22 @@ export interface Messages {
 
 export const messages: Record<Lang, Messages> = {
   en: {
-    groups: {
-      monitoring: 'Prometheus, Grafana, Loki and Tempo pods are running in namespace monitoring',
+    groups: (namespace) => ({
+      monitoring: `Prometheus, Grafana, Loki and Tempo pods are running in namespace ${namespace}`,
       'cert-manager': 'cert-manager pods are running in namespace cert-manager',
-      operator: 'the opentelemetry-operator pod is running in namespace monitoring',
+      operator: `the opentelemetry-operator pod is running in namespace ${namespace}`,
       releases: 'helm releases are deployed at the pinned chart versions',
-      datasources: "Grafana's datasources (Prometheus default, Loki, Tempo) are provisioned",
+      datasources:
+        "Grafana's datasources (Prometheus default, Loki, Tempo) are provisioned, each at a Service that serves",
       data: "Prometheus, Loki and Tempo take data in and give it back (through the API server's service proxy)",
       grafana: "Grafana is healthy, and every datasource passes Grafana's own health check",
       'section-06': 'the OpenTelemetry Operator admits what section 06 creates (a collector and an Instrumentation)',
+    }),
+    section06: {
+      heading: (appNamespace) => `Next: section 06 creates, in namespace ${appNamespace}:`,
+      traces: 'traces to',
+      logs: 'logs to',
+      endpoint: "the apps' OTLP endpoint",
     },
     allPassed: (total) => `All ${total} checks passed.`,
     someFailed: (failed, total) => `${failed} of ${total} checks failed.`,
@@ -64,15 +76,21 @@ export const messages: Record<Lang, Messages> = {
     grafanaNext: 'opens Grafana: its URL and user; the password to the clipboard (or --show-password)',
   },
   ko: {
-    groups: {
-      monitoring: 'monitoring 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.',
+    groups: (namespace) => ({
+      monitoring: `${namespace} 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.`,
       'cert-manager': 'cert-manager 네임스페이스에 cert-manager 파드가 실행 중이다.',
-      operator: 'monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.',
+      operator: `${namespace} 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.`,
       releases: 'Helm 릴리스가 고정된 차트 버전으로 배포되어 있다.',
-      datasources: 'Grafana 데이터소스(Prometheus 기본, Loki, Tempo)가 프로비저닝되어 있다.',
+      datasources: 'Grafana 데이터소스(Prometheus 기본, Loki, Tempo)가 응답하는 서비스를 가리킨다.',
       data: 'Prometheus, Loki, Tempo가 데이터를 받아 돌려준다 (API 서버의 서비스 프록시 경유).',
       grafana: 'Grafana가 정상이고, 모든 데이터소스가 Grafana 자체 상태 점검을 통과한다.',
       'section-06': 'OpenTelemetry Operator가 06장에서 만들 Collector와 Instrumentation을 받아들인다.',
+    }),
+    section06: {
+      heading: (appNamespace) => `다음 단계: 06장에서 ${appNamespace} 네임스페이스에 만드는 것:`,
+      traces: '트레이스 전송',
+      logs: '로그 전송',
+      endpoint: '앱의 OTLP 엔드포인트',
     },
     allPassed: (total) => `점검 ${total}개 모두 통과했습니다.`,
     someFailed: (failed, total) => `점검 ${total}개 중 ${failed}개가 실패했습니다.`,

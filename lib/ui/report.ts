@@ -1,7 +1,8 @@
 // The checkpoint report of seed §5: checks grouped under the seed's three checkpoint
 // sentences (plus releases, datasources and the data path), rendered as a table for people or JSON for machines.
 // Pure: building the checks from a cluster snapshot and rendering them need no process.
-import { messages, type Lang } from './i18n.ts'
+import { seedNamespace, type Section06 } from '../core/stack.ts'
+import { messages, type GroupTitles, type Lang } from './i18n.ts'
 import type { Log } from './log.ts'
 
 export const REPORT_VERSION = 1
@@ -28,14 +29,31 @@ export interface Check {
 export interface Report {
   version: number
   ok: boolean
+  /** the stack's namespace, which the headings name */
+  namespace: string
   checks: Check[]
+  /** after a green report only: what section 06 creates, and the endpoints it uses */
+  next?: Section06
 }
 
-/** The seed's checkpoint sentences (§5 ✅ 체크포인트), in English; lib/i18n.ts has the original. */
-export const groupTitles: Record<CheckGroup, string> = messages.en.groups
+/** The seed's checkpoint sentences (§5 ✅ 체크포인트) for `namespace`, in English (i18n.ts: the original). */
+export function groupTitles(namespace: string): Record<CheckGroup, string> {
+  return messages.en.groups(namespace)
+}
 
-export function makeReport(checks: Check[]): Report {
-  return { version: REPORT_VERSION, ok: checks.every((c) => c.ok), checks }
+/** The report of these checks about the stack in `namespace`; `next` is kept only when every check passed. */
+export function makeReport(
+  checks: Check[],
+  about: { namespace: string; next?: Section06 } = { namespace: seedNamespace },
+): Report {
+  const ok = checks.every((c) => c.ok)
+  return {
+    version: REPORT_VERSION,
+    ok,
+    namespace: about.namespace,
+    checks,
+    ...(ok && about.next ? { next: about.next } : {}),
+  }
 }
 
 export function renderJson(report: Report): string {
@@ -53,13 +71,14 @@ export function renderReport(report: Report, opts: { json: boolean; c: Log['c'];
  */
 export function renderTable(report: Report, c: Log['c'], lang: Lang = 'en'): string {
   const m = messages[lang]
+  const titles: GroupTitles = m.groups(report.namespace)
   const lines: string[] = []
   const width = Math.max(...report.checks.map((k) => k.title.length))
-  for (const group of Object.keys(m.groups) as CheckGroup[]) {
+  for (const group of Object.keys(titles) as CheckGroup[]) {
     const checks = report.checks.filter((k) => k.group === group)
     if (!checks.length) continue
     const ok = checks.every((k) => k.ok)
-    lines.push(`${ok ? '✅' : '❌'} ${c.bold(m.groups[group])}`)
+    lines.push(`${ok ? '✅' : '❌'} ${c.bold(titles[group])}`)
     for (const k of checks) {
       lines.push(`   ${k.ok ? '✅' : '❌'} ${k.title.padEnd(width)}  ${k.ok ? c.dim(k.detail) : c.red(k.detail)}`)
       if (!k.ok && k.hint) lines.push(`      ${' '.repeat(width)}  ${c.yellow(`→ ${k.hint}`)}`)
@@ -68,5 +87,21 @@ export function renderTable(report: Report, c: Log['c'], lang: Lang = 'en'): str
   const failed = report.checks.filter((k) => !k.ok).length
   lines.push('')
   lines.push(report.ok ? c.green(m.allPassed(report.checks.length)) : c.red(m.someFailed(failed, report.checks.length)))
+  if (report.next) lines.push(...nextLines(report.next, c, lang))
   return lines.join('\n')
+}
+
+/** What section 06 creates, each object with the endpoints it is to use, the values in cyan to copy. */
+function nextLines(next: Section06, c: Log['c'], lang: Lang): string[] {
+  const words = messages[lang].section06
+  const collector = `${next.collector.kind} ${next.collector.name}`
+  const instrumentation = `${next.instrumentation.kind} ${next.instrumentation.name}`
+  const width = Math.max(collector.length, instrumentation.length)
+  return [
+    '',
+    c.bold(words.heading(next.namespace)),
+    `  ${collector.padEnd(width)}  ${words.traces} ${c.cyan(next.collector.traces)} (OTLP gRPC)`,
+    `  ${' '.repeat(width)}  ${words.logs} ${c.cyan(next.collector.logs)}`,
+    `  ${instrumentation.padEnd(width)}  ${words.endpoint} ${c.cyan(next.instrumentation.endpoint)}`,
+  ]
 }

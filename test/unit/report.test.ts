@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util'
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { section06 } from '../../lib/core/stack.ts'
 import { messages } from '../../lib/ui/i18n.ts'
 import { groupTitles, makeReport, renderJson, renderReport, renderTable, REPORT_VERSION } from '../../lib/ui/report.ts'
 import { aCheck, noColor } from './builders.ts'
@@ -33,7 +34,12 @@ const operatorDown = aCheck({
 const makeReportTest = suite('makeReport')
 
 makeReportTest('works: ok when every check is ok', () => {
-  assert.equal(makeReport([tempo, loki]), { version: REPORT_VERSION, ok: true, checks: [tempo, loki] })
+  assert.equal(makeReport([tempo, loki]), {
+    version: REPORT_VERSION,
+    ok: true,
+    namespace: 'monitoring',
+    checks: [tempo, loki],
+  })
 })
 
 makeReportTest('one failed check: not ok', () => {
@@ -64,6 +70,28 @@ renderJsonTest('works: version 1, ok and every check, parseable', () => {
   assert.is(parsed.checks[1].hint, 'check the image name and tag')
 })
 
+renderJsonTest('the namespace, and after a green run the next step as a field', () => {
+  const parsed = JSON.parse(
+    renderJson(makeReport([tempo], { namespace: 'observability', next: section06('observability', 'shop') })),
+  )
+  assert.is(parsed.namespace, 'observability')
+  assert.equal(parsed.next, {
+    section: '06',
+    namespace: 'shop',
+    collector: {
+      kind: 'OpenTelemetryCollector',
+      name: 'otel-collector',
+      traces: 'tempo.observability.svc.cluster.local:4317',
+      logs: 'http://loki.observability.svc.cluster.local:3100/loki/api/v1/push',
+    },
+    instrumentation: {
+      kind: 'Instrumentation',
+      name: 'my-instrumentation',
+      endpoint: 'http://otel-collector-collector.shop.svc.cluster.local:4317',
+    },
+  })
+})
+
 renderJsonTest('indented for people reading it too', () => {
   assert.ok(renderJson(makeReport([])).startsWith('{\n  "version": 1,\n  "ok": true,'))
 })
@@ -79,10 +107,10 @@ renderTableTest("works: checks grouped under the checkpoint titles, in the seed'
   assert.is(
     table,
     [
-      `✅ ${groupTitles.monitoring}`,
+      `✅ ${groupTitles('monitoring').monitoring}`,
       '   ✅ Tempo                         statefulset/tempo 1/1 ready',
       '   ✅ Loki                          statefulset/loki 1/1 ready',
-      `✅ ${groupTitles['cert-manager']}`,
+      `✅ ${groupTitles('monitoring')['cert-manager']}`,
       '   ✅ cert-manager webhook answers  a server-side dry-run passed',
       '',
       'All 3 checks passed.',
@@ -92,8 +120,8 @@ renderTableTest("works: checks grouped under the checkpoint titles, in the seed'
 
 renderTableTest('a failed check: ❌ on it and its group, its hint below, and the count', () => {
   const lines = renderTable(makeReport([tempo, operatorDown, webhook]), noColor).split('\n')
-  assert.ok(lines.includes(`❌ ${groupTitles.operator}`), lines.join('\n'))
-  assert.ok(lines.includes(`✅ ${groupTitles.monitoring}`), lines.join('\n'))
+  assert.ok(lines.includes(`❌ ${groupTitles('monitoring').operator}`), lines.join('\n'))
+  assert.ok(lines.includes(`✅ ${groupTitles('monitoring').monitoring}`), lines.join('\n'))
   const failed = lines.findIndex((l) => l.startsWith('   ❌ OpenTelemetry Operator'))
   assert.ok(failed > 0, lines.join('\n'))
   assert.ok(
@@ -118,13 +146,13 @@ renderTableTest('a group with a failure is ❌ even when its other checks pass',
     ]),
     noColor,
   )
-  assert.ok(table.startsWith(`❌ ${groupTitles.monitoring}\n   ✅ Tempo`), table)
+  assert.ok(table.startsWith(`❌ ${groupTitles('monitoring').monitoring}\n   ✅ Tempo`), table)
 })
 
 renderTableTest('groups without checks are left out', () => {
   const table = renderTable(makeReport([tempo]), noColor)
   for (const group of ['cert-manager', 'operator', 'releases', 'datasources'] as const)
-    assert.not.ok(table.includes(groupTitles[group]), group)
+    assert.not.ok(table.includes(groupTitles('monitoring')[group]), group)
 })
 
 renderTableTest('with colour, the text is the same once the escapes are removed', () => {
@@ -160,6 +188,42 @@ renderTableTest('in Korean, all passed', () => {
   )
 })
 
+renderTableTest('the headings name the namespace the stack is in', () => {
+  const report = makeReport([tempo, operatorDown], { namespace: 'observability' })
+  for (const lang of ['en', 'ko'] as const) {
+    const table = renderTable(report, noColor, lang)
+    assert.not.match(table, /monitoring/, lang)
+    assert.is(table.match(/observability/g)?.length, 2, `${lang}: both headings of the stack's namespace`)
+  }
+  assert.ok(renderTable(report, noColor).startsWith(`✅ ${groupTitles('observability').monitoring}\n`))
+  assert.match(groupTitles('observability').monitoring, / in namespace observability$/)
+})
+
+const next = section06('observability', 'shop')
+
+renderTableTest('green: the report ends with what section 06 creates and the endpoints it is to use', () => {
+  const lines = renderTable(makeReport([tempo], { namespace: 'observability', next }), noColor).split('\n')
+  assert.equal(lines.slice(-5), [
+    '',
+    'Next: section 06 creates, in namespace shop:',
+    '  OpenTelemetryCollector otel-collector  traces to tempo.observability.svc.cluster.local:4317 (OTLP gRPC)',
+    `${' '.repeat(41)}logs to http://loki.observability.svc.cluster.local:3100/loki/api/v1/push`,
+    "  Instrumentation my-instrumentation     the apps' OTLP endpoint " +
+      'http://otel-collector-collector.shop.svc.cluster.local:4317',
+  ])
+})
+
+renderTableTest('in Korean too; and a red report has no next step', () => {
+  const ko = renderTable(makeReport([tempo], { namespace: 'observability', next }), noColor, 'ko')
+  const lines = ko.split('\n')
+  const heading = lines.indexOf('다음 단계: 06장에서 shop 네임스페이스에 만드는 것:')
+  assert.ok(heading > 0, ko)
+  assert.ok(lines[heading + 1].startsWith('  OpenTelemetryCollector otel-collector  트레이스 전송 '), ko)
+  const red = makeReport([tempo, operatorDown], { namespace: 'observability', next })
+  assert.is(red.next, undefined)
+  assert.not.match(renderTable(red, noColor), /section 06 creates/)
+})
+
 renderTableTest.run()
 
 // renderReport
@@ -181,8 +245,14 @@ renderReportTest('--json is the same in every language', () => {
 
 renderReportTest('the table follows the language', () => {
   const report = makeReport([tempo])
-  assert.match(renderReport(report, { json: false, c: noColor, lang: 'ko' }), messages.ko.groups.monitoring)
-  assert.not.match(renderReport(report, { json: false, c: noColor, lang: 'en' }), messages.ko.groups.monitoring)
+  assert.match(
+    renderReport(report, { json: false, c: noColor, lang: 'ko' }),
+    messages.ko.groups('monitoring').monitoring,
+  )
+  assert.not.match(
+    renderReport(report, { json: false, c: noColor, lang: 'en' }),
+    messages.ko.groups('monitoring').monitoring,
+  )
 })
 
 renderReportTest.run()

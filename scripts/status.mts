@@ -13,7 +13,7 @@ export const script = {
   settings: () => [...frameSettings, 'namespace', 'json'],
   async run(ctx) {
     // one round of reads, the same the checkpoint report uses
-    const view = statusView(ctx.config, await readSnapshot(ctx))
+    const view = statusView(ctx.config, await readSnapshot(ctx), ctx.cluster)
     ctx.log.print(ctx.config.json ? JSON.stringify(view, null, 2) : renderStatus(view, ctx.log.c))
   },
 } satisfies Script

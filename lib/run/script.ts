@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts'
 import { releaseNamed, repoNames } from '../core/config.ts'
 import { sequence, type Action, type Step } from '../core/plan.ts'
 import { credentialsOf, withCredentialsFrom } from '../core/redact.ts'
+import { flavourTitles } from '../core/flavours.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sections, type StepId } from '../core/stack.ts'
 import { applyCertManagerCmds, WEBHOOK_CONFIGURATIONS, type Webhook, webhookOf } from '../steps/certmanager.ts'
@@ -34,6 +35,7 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
     `# Profile ${config.profile}, namespace ${config.namespace},` +
       ` kube context ${config.context ?? '(the current one)'}.`,
     '# Safe to run again: each command leaves what is in place as it is.',
+    ...flavourNote(config),
     'set -euo pipefail',
     ...[...credentialVariables(config).values()].map(
       ({ variable, host }) =>
@@ -47,6 +49,15 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
     for (const action of step.actions) lines.push(...actionLines(config, target, action, opts.cwd))
   }
   return `${lines.join('\n')}\n`
+}
+
+/** Which flavour's adaptations the script carries (values/flavours/), or how to have them. */
+function flavourNote(config: Config): string[] {
+  if (!config.adapt) return ['# No adaptations to the cluster (--no-adapt).']
+  if (!config.flavourUsed)
+    return ["# For the cluster's flavour, a run adds overlays from values/flavours/: --flavour=kind (…) prints them."]
+  const files = config.adaptations.map((a) => a.file).join(', ')
+  return [`# Cluster flavour ${config.flavourUsed}: ${files ? `adapted with ${files}` : 'nothing to adapt'}.`]
 }
 
 function sectionNote(step: Step): string {
@@ -115,7 +126,12 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
         ),
       ]
     case 'install':
-      return [sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd }))]
+      return [
+        ...config.adaptations
+          .filter((a) => a.release === action.release)
+          .map((a) => `# adapted for ${flavourTitles[config.flavourUsed!]}: ${a.file} — ${a.why}`),
+        sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd })),
+      ]
     case 'wait-release':
       return waitCommands(target, expectedWorkloads(releaseNamed(config, action.release)), config.timeoutMs).map(sh)
     case 'apply-cert-manager':

@@ -4,6 +4,7 @@ import type { Config } from '../core/config.ts'
 import type { Outcome } from '../core/plan.ts'
 import { Runner } from '../tools/exec.ts'
 import type { HelmMajor, ReleaseState } from '../tools/helm.ts'
+import type { ClusterInfo } from '../tools/cluster.ts'
 import type { Target } from '../tools/kubectl.ts'
 import { Watches } from '../tools/watch.ts'
 import { createLog, type Log } from '../ui/log.ts'
@@ -19,6 +20,8 @@ export interface Context {
   outcomes: Outcome[]
   /** `helm list` per namespace, read once and kept until a helm change in this run (see listReleases) */
   releaseLists: Map<string, Promise<ReleaseState[]>>
+  /** what the preflight read of the nodes and StorageClasses (undefined: offline, or not allowed to list them) */
+  cluster?: ClusterInfo
 }
 
 export function createContext(

@@ -6,7 +6,9 @@ import { EnvironmentError } from '../core/errors.ts'
 import { bundled, bundledToolsDir, bundledToolsOffered } from '../tools/bundled.ts'
 import { isTransient, lastLine } from '../tools/exec.ts'
 import { parseHelmVersion, type HelmMajor } from '../tools/helm.ts'
+import { readClusterCmd } from '../tools/cluster.ts'
 import { versionCmd } from '../tools/kubectl.ts'
+import { adaptationLines, noteCluster, readClusterAnswer } from './cluster.ts'
 import type { Context } from '../steps/context.ts'
 
 /** What a person without a cluster can do instead, said wherever the cluster is missing. */
@@ -40,10 +42,12 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   // version (not asked offline) also carries kubectl's own, so kubectl starts once for both;
   // it is judged only after the context checks, so their errors still come first. It starts first:
   // each start holds the script ~10 ms, and the server's answer is the one that takes longest.
-  const [version, helmVersion, kubeconfig] = await Promise.all([
+  // The nodes and StorageClasses join the round: what the cluster is costs no extra wait.
+  const [version, helmVersion, kubeconfig, nodes] = await Promise.all([
     offline ? undefined : reachServer(ctx),
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
     ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
+    offline ? undefined : ctx.runner.once({ ...readClusterCmd(ctx.target), timeoutMs: 5000, unobserved: true }),
   ])
   const kubectlVersion =
     version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))
@@ -67,6 +71,7 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
       `Target: context ${log.c.bold(context ?? '(none)')}` +
         ' — nothing is changed, and the commands assume an empty cluster',
     )
+    for (const line of adaptationLines(ctx)) log.info(line)
     return
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
@@ -74,6 +79,7 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   log.info(
     `Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`,
   )
+  noteCluster(ctx, nodes && readClusterAnswer(ctx, nodes))
 }
 
 /**

@@ -1,10 +1,12 @@
 // `npm run status`: the view of the cluster, from the same one-round snapshot as the checkpoint report.
 import type { Config } from '../core/config.ts'
+import { stackNeeds } from '../core/flavours.ts'
+import type { ClusterInfo } from '../tools/cluster.ts'
 import { workloadStatus } from '../tools/readiness.ts'
 import { STATUS_VERSION, type StatusView } from '../ui/status.ts'
 import type { Snapshot } from './verify.ts'
 
-export function statusView(config: Config, snap: Snapshot): StatusView {
+export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo): StatusView {
   return {
     version: STATUS_VERSION,
     releases: config.releases.map((r) => {
@@ -34,6 +36,14 @@ export function statusView(config: Config, snap: Snapshot): StatusView {
       { name: 'cert-manager', ...answer(snap.webhooks['cert-manager'] ?? 'not probed') },
       { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator ?? 'not probed') },
     ],
+    cluster: cluster
+      ? {
+          ...cluster,
+          stackNeeds: stackNeeds[config.profile],
+          defaultStorageClass: cluster.defaultStorageClass ?? null,
+          adaptations: config.adaptations.map((a) => a.file),
+        }
+      : null,
   }
 }
 

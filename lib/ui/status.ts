@@ -2,6 +2,7 @@
 // each release (chart version, state, revision), ready/total per workload, webhooks answering.
 // The view is built by lib/steps/status.ts; this module prints it.
 import { stripVTControlCharacters } from 'node:util'
+import { flavourTitles, formatBytes, formatCpu, type Flavour } from '../core/flavours.ts'
 import type { Log } from './log.ts'
 
 export const STATUS_VERSION = 1
@@ -11,6 +12,37 @@ export interface StatusView {
   releases: { name: string; chart: string; version: string; status: string; revision: number | null }[]
   workloads: { namespace: string; kind: string; name: string; ready: number; wanted: number; ok: boolean }[]
   webhooks: { name: string; answering: boolean; error?: string }[]
+  /** what the preflight read of the cluster; null when it could not list the nodes */
+  cluster: ClusterView | null
+}
+
+export interface ClusterView {
+  flavour: Flavour
+  evidence: string
+  nodes: number
+  kubernetesVersion: string
+  runtimes: string[]
+  architectures: string[]
+  allocatable: { cpuMilli: number; memoryBytes: number }
+  /** what the stack wants (an estimate per profile) */
+  stackNeeds: { cpuMilli: number; memoryBytes: number }
+  defaultStorageClass: { name: string; provisioner: string } | null
+  /** the overlays the flavour gets (values/flavours/), [] with --no-adapt */
+  adaptations: string[]
+}
+
+function renderCluster(cluster: ClusterView | null): string[] {
+  if (!cluster) return ['  not read (listing nodes and StorageClasses was refused or failed)']
+  const { allocatable: a, stackNeeds: needs, defaultStorageClass: storage } = cluster
+  return [
+    `  flavour       ${flavourTitles[cluster.flavour]} (${cluster.evidence})`,
+    `  nodes         ${cluster.nodes}, Kubernetes ${cluster.kubernetesVersion}`,
+    `  runtime       ${cluster.runtimes.join(', ') || 'unknown'} on ${cluster.architectures.join(', ') || 'unknown'}`,
+    `  allocatable   ${formatCpu(a.cpuMilli)} / ${formatBytes(a.memoryBytes)}` +
+      ` (the stack wants about ${formatCpu(needs.cpuMilli)} / ${formatBytes(needs.memoryBytes)})`,
+    `  storage       ${storage ? `default StorageClass ${storage.name} (${storage.provisioner})` : 'none default'}`,
+    `  adaptations   ${cluster.adaptations.map((f) => `values/${f}`).join(', ') || 'none'}`,
+  ]
 }
 
 export function renderStatus(view: StatusView, c: Log['c']): string {
@@ -49,5 +81,8 @@ export function renderStatus(view: StatusView, c: Log['c']): string {
     '',
     c.bold('Webhooks'),
     ...view.webhooks.map((w) => `  ${mark(w.answering)} ${w.name}${w.answering ? ' answers' : `: ${w.error}`}`),
+    '',
+    c.bold('Cluster'),
+    ...renderCluster(view.cluster),
   ].join('\n')
 }

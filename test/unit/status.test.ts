@@ -4,6 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { renderStatus, STATUS_VERSION, type StatusView } from '../../lib/ui/status.ts'
 import { statusView } from '../../lib/steps/status.ts'
+import { adaptations, stackNeeds } from '../../lib/core/flavours.ts'
 import {
   aConfig,
   aDeployment,
@@ -97,6 +98,40 @@ statusViewTest('JSON of the view carries its version', () => {
   assert.is(JSON.parse(JSON.stringify(view())).version, 1)
 })
 
+statusViewTest('the cluster as the preflight read it, with the estimate for the profile and the overlays used', () => {
+  const cluster = {
+    flavour: 'kind' as const,
+    evidence: 'providerID kind://docker/kind/kind-control-plane',
+    nodes: 1,
+    kubernetesVersion: 'v1.35.0',
+    runtimes: ['containerd://2.1.3'],
+    architectures: ['amd64'],
+    allocatable: { cpuMilli: 8000, memoryBytes: 2 ** 34 },
+  }
+  const config = aConfig({ flavourUsed: 'kind', adaptations: [adaptations[0]] })
+  const v = statusView(config, aSnapshot(), cluster)
+  assert.equal(v.cluster, {
+    ...cluster,
+    stackNeeds: stackNeeds.seed,
+    defaultStorageClass: null,
+    adaptations: ['flavours/kube-prometheus-stack.control-plane-monitors-off.yaml'],
+  })
+  assert.is(view().cluster, null, 'not read: null')
+  assert.equal(
+    renderStatus({ ...v, releases: [], workloads: [], webhooks: [] }, noColor)
+      .split('Cluster\n')[1]
+      .split('\n'),
+    [
+      '  flavour       kind (providerID kind://docker/kind/kind-control-plane)',
+      '  nodes         1, Kubernetes v1.35.0',
+      '  runtime       containerd://2.1.3 on amd64',
+      '  allocatable   8 CPU / 16.0 GiB (the stack wants about 1 CPU / 2.3 GiB)',
+      '  storage       none default',
+      '  adaptations   values/flavours/kube-prometheus-stack.control-plane-monitors-off.yaml',
+    ],
+  )
+})
+
 statusViewTest.run()
 
 // renderStatus
@@ -117,6 +152,7 @@ const small: StatusView = {
     { name: 'cert-manager', answering: false, error: 'connection refused' },
     { name: 'opentelemetry-operator', answering: true },
   ],
+  cluster: null,
 }
 
 renderStatusTest('works: three tables, columns aligned, - for what is not known', () => {
@@ -136,6 +172,9 @@ renderStatusTest('works: three tables, columns aligned, - for what is not known'
       'Webhooks',
       '  ✗ cert-manager: connection refused',
       '  ✓ opentelemetry-operator answers',
+      '',
+      'Cluster',
+      '  not read (listing nodes and StorageClasses was refused or failed)',
     ].join('\n'),
   )
 })

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import type { Config } from '../core/config.ts'
 import { StepError } from '../core/errors.ts'
 import { redactCredentials } from '../core/redact.ts'
+import { say, type Text } from '../core/text.ts'
 import type { WebhookId } from '../core/stack.ts'
 import type { Command } from '../tools/exec.ts'
 import {
@@ -32,14 +33,23 @@ export async function applyCertManager(ctx: Context): Promise<void> {
     ns?.metadata.annotations?.[MANIFEST_ANNOTATION] === manifestFingerprint(manifest) &&
     (await deploymentsPresent(ctx))
   ) {
-    ctx.log.ok(`cert-manager ${version}: this manifest is applied already`)
+    ctx.log.ok(
+      say({
+        en: `cert-manager ${version}: this manifest is applied already`,
+        ko: `cert-manager ${version}: 이 매니페스트는 이미 적용되어 있습니다`,
+      }),
+    )
     ctx.outcomes.push({ name: 'cert-manager', action: 'unchanged', detail: version })
     return
   }
   const [apply, mark] = applyCertManagerCmds(ctx.config, ctx.target)
   await ctx.log.status(`kubectl apply -f ${manifest}`, () => ctx.runner.change(apply))
   await ctx.runner.change(mark)
-  ctx.outcomes.push({ name: 'cert-manager', action: 'applied', detail: `${version} from ${manifest}` })
+  ctx.outcomes.push({
+    name: 'cert-manager',
+    action: 'applied',
+    detail: say({ en: `${version} from ${manifest}`, ko: `${version}, ${manifest}` }),
+  })
 }
 
 /** `kubectl apply` of the manifest, then our mark on its namespace: what we apply, teardown may remove. */
@@ -74,21 +84,42 @@ export async function waitForCertManager(ctx: Context): Promise<void> {
 
 /** seed §4's warning as a check: cert-manager installed, and its webhook answering. */
 export async function requireCertManager(ctx: Context): Promise<void> {
-  const run03 =
-    'run scripts/03-cert-manager.mts first (npx zx scripts/03-cert-manager.mts):' +
-    ' the operator needs cert-manager for its webhook certificate'
+  const run03 = (when: Text) =>
+    say({
+      en:
+        `run scripts/03-cert-manager.mts ${when.en} (npx zx scripts/03-cert-manager.mts):` +
+        ' the operator needs cert-manager for its webhook certificate',
+      ko:
+        `scripts/03-cert-manager.mts를 ${when.ko} 실행하세요 (npx zx scripts/03-cert-manager.mts).` +
+        ' 오퍼레이터의 웹훅 인증서에 cert-manager가 필요합니다',
+    })
   const crd = await getObject(ctx.runner, ctx.target, 'customresourcedefinition', undefined, 'issuers.cert-manager.io')
   if (!crd || !(await deploymentsPresent(ctx)))
-    throw new StepError('cert-manager is not installed (nothing was changed)', { hint: run03 })
+    throw new StepError(
+      say({
+        en: 'cert-manager is not installed (nothing was changed)',
+        ko: 'cert-manager가 설치되어 있지 않습니다 (바꾼 것 없음)',
+      }),
+      { hint: run03({ en: 'first', ko: '먼저' }) },
+    )
   const webhook = webhookOf('cert-manager', ctx.config, ctx.target)
   await waitUntilAnswers(
     ctx,
     {
       ...webhook,
       onTimeout: (error) =>
-        new StepError(`cert-manager is installed but its webhook does not answer: ${error}`, {
-          hint: run03.replace('first', 'again (it waits until the webhook answers)'),
-        }),
+        new StepError(
+          say({
+            en: `cert-manager is installed but its webhook does not answer: ${error}`,
+            ko: `cert-manager는 설치되어 있지만 웹훅이 응답하지 않습니다: ${error}`,
+          }),
+          {
+            hint: run03({
+              en: 'again (it waits until the webhook answers)',
+              ko: '다시(웹훅이 응답할 때까지 기다립니다)',
+            }),
+          },
+        ),
     },
     Math.min(ctx.config.timeoutMs, 60_000),
   )
@@ -96,7 +127,8 @@ export async function requireCertManager(ctx: Context): Promise<void> {
 
 /** A webhook's probe (a server-side dry run of an object it admits), and what to say when it does not answer. */
 export interface Webhook {
-  title: string
+  /** what is waited for (`cert-manager webhook to answer`); the dry-run script says it in English */
+  title: Text
   probe: Command
   /** the Service this stack's webhook is served by: another stack's webhook may answer the probe too */
   service: { namespace: string; name: string }
@@ -127,8 +159,9 @@ export function webhookOf(id: WebhookId, config: Pick<Config, 'namespace' | 'cer
 
 function certManagerWebhook(config: Pick<Config, 'certManager'>, target: Target): Webhook {
   const { namespace } = config.certManager
+  const pods = `kubectl get pods,svc,endpoints -n ${namespace} -l app.kubernetes.io/component=webhook`
   return {
-    title: 'cert-manager webhook to answer',
+    title: { en: 'cert-manager webhook to answer', ko: 'cert-manager 웹훅 응답' },
     service: { namespace, name: 'cert-manager-webhook' },
     probe: serverDryRunCmd(
       target,
@@ -140,12 +173,25 @@ function certManagerWebhook(config: Pick<Config, 'certManager'>, target: Target)
       }),
     ),
     onTimeout: (error: string) =>
-      new StepError(`cert-manager webhook did not answer in time: ${error}`, {
-        hint:
-          `check the webhook: kubectl get pods,svc,endpoints -n ${namespace} -l app.kubernetes.io/component=webhook;` +
-          ` kubectl logs -n ${namespace} deploy/cert-manager-webhook;` +
-          ` and the CA injector: kubectl logs -n ${namespace} deploy/cert-manager-cainjector. Then run again.`,
-      }),
+      new StepError(
+        say({
+          en: `cert-manager webhook did not answer in time: ${error}`,
+          ko: `cert-manager 웹훅이 제때 응답하지 않았습니다: ${error}`,
+        }),
+        {
+          hint: say({
+            en:
+              `check the webhook: ${pods};` +
+              ` kubectl logs -n ${namespace} deploy/cert-manager-webhook;` +
+              ` and the CA injector: kubectl logs -n ${namespace} deploy/cert-manager-cainjector. Then run again.`,
+            ko:
+              `웹훅을 확인하세요: ${pods};` +
+              ` kubectl logs -n ${namespace} deploy/cert-manager-webhook;` +
+              ` CA 인젝터도: kubectl logs -n ${namespace} deploy/cert-manager-cainjector.` +
+              ' 그다음 다시 실행하세요.',
+          }),
+        },
+      ),
   }
 }
 
@@ -165,9 +211,21 @@ export async function waitForWebhook(ctx: Context, id: WebhookId): Promise<void>
   const configurations = await listObjects(ctx.runner, ctx.target, WEBHOOK_CONFIGURATIONS)
   const wrong = notOurWebhook(webhook, configurations)
   if (wrong) {
-    throw new StepError(`the ${webhook.title.replace(/ to answer$/, '')} ${wrong}`, {
-      hint: `see which Services the webhooks call: kubectl get ${WEBHOOK_CONFIGURATIONS} -o yaml | grep -A2 'service:'`,
-    })
+    const ours = `${webhook.service.namespace}/${webhook.service.name}`
+    const others = '이 스택이 아닌 다른 스택의 웹훅입니다'
+    const see = `kubectl get ${WEBHOOK_CONFIGURATIONS} -o yaml | grep -A2 'service:'`
+    throw new StepError(
+      say({
+        en: `the ${webhook.title.en.replace(/ to answer$/, '')} ${wrong}`,
+        ko: `${webhook.title.ko}이 왔지만 ${ours}를 가리키는 웹훅 설정이 없습니다: ${others}`,
+      }),
+      {
+        hint: say({
+          en: `see which Services the webhooks call: ${see}`,
+          ko: `웹훅이 부르는 Service를 확인하세요: ${see}`,
+        }),
+      },
+    )
   }
 }
 
@@ -175,7 +233,7 @@ export async function waitForWebhook(ctx: Context, id: WebhookId): Promise<void>
 function operatorWebhook(config: Pick<Config, 'namespace'>, target: Target): Webhook {
   const namespace = config.namespace
   return {
-    title: 'OpenTelemetry Operator webhook to answer',
+    title: { en: 'OpenTelemetry Operator webhook to answer', ko: 'OpenTelemetry Operator 웹훅 응답' },
     // the chart's `<fullname>-webhook`, and our release name is its fullname
     service: { namespace, name: 'opentelemetry-operator-webhook' },
     probe: serverDryRunCmd(
@@ -188,10 +246,21 @@ function operatorWebhook(config: Pick<Config, 'namespace'>, target: Target): Web
       }),
     ),
     onTimeout: (error: string) =>
-      new StepError(`OpenTelemetry Operator webhook did not answer in time: ${error}`, {
-        hint:
-          `check its certificate and pod: kubectl get certificate,issuer -n ${namespace};` +
-          ` kubectl logs -n ${namespace} deploy/opentelemetry-operator. Then run again.`,
-      }),
+      new StepError(
+        say({
+          en: `OpenTelemetry Operator webhook did not answer in time: ${error}`,
+          ko: `OpenTelemetry Operator 웹훅이 제때 응답하지 않았습니다: ${error}`,
+        }),
+        {
+          hint: say({
+            en:
+              `check its certificate and pod: kubectl get certificate,issuer -n ${namespace};` +
+              ` kubectl logs -n ${namespace} deploy/opentelemetry-operator. Then run again.`,
+            ko:
+              `인증서와 파드를 확인하세요: kubectl get certificate,issuer -n ${namespace};` +
+              ` kubectl logs -n ${namespace} deploy/opentelemetry-operator. 그다음 다시 실행하세요.`,
+          }),
+        },
+      ),
   }
 }

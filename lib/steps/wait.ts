@@ -4,6 +4,7 @@
 // failure throws a StepError carrying a diagnosis (pods, reasons, last events, what to try).
 import { sleep } from 'zx'
 import { StepError } from '../core/errors.ts'
+import { say, type Text } from '../core/text.ts'
 import { lastLine, type Command, type Runner } from '../tools/exec.ts'
 import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kubectl.ts'
 import { isUnreachable } from '../tools/reachability.ts'
@@ -51,8 +52,9 @@ export async function waitForWorkloads(
   if (!refs.length) return
   const now = opts.now ?? Date.now
   const deadline = now() + opts.timeoutMs
-  const notReady = `${title} not ready after ${formatDuration(opts.timeoutMs)}`
-  await ctx.log.status(`Waiting ≤ ${formatDuration(opts.timeoutMs)} for ${title}`, async (status) => {
+  const limit = formatDuration(opts.timeoutMs)
+  const notReady = say({ en: `${title} not ready after ${limit}`, ko: `${title}: ${limit} 후에도 준비 안 됨` })
+  await ctx.log.status(waiting({ en: title, ko: title }, opts.timeoutMs), async (status) => {
     const stuckSince = new Map<string, number>()
     // Taken once: the judging below runs from timers and watch events, where a throw (the run
     // stopping its watches on a signal) would crash the script instead of ending the wait.
@@ -69,11 +71,15 @@ export async function waitForWorkloads(
       const waiting = states.filter((s) => !s.status.ready)
       if (!waiting.length) return 'ready'
       // while the API server does not answer, the watches know nothing: no workload is "not created yet"
+      const rest = waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')
+      const ready = `${states.length - waiting.length}/${states.length}`
       status.update(
         api.down
-          ? 'the API server is not answering; the watches retry'
-          : `${states.length - waiting.length}/${states.length} ready — waiting for ` +
-              waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', '),
+          ? say({
+              en: 'the API server is not answering; the watches retry',
+              ko: 'API 서버가 응답하지 않아 watch가 재시도 중',
+            })
+          : say({ en: `${ready} ready — waiting for ${rest}`, ko: `${ready} 준비됨 — 대기 중: ${rest}` }),
       )
       if (api.outlasted) return 'unreachable'
       const clock = { afterMs: opts.stuckAfterMs, now: now() }
@@ -102,14 +108,29 @@ export async function waitForWorkloads(
     if (outage) throw outage
     const diagnosis = await diagnose(ctx, refs)
     throw new StepError(
-      verdict === 'stuck' ? `${title}: a pod is stuck and will not become ready by waiting` : notReady,
+      verdict === 'stuck'
+        ? say({
+            en: `${title}: a pod is stuck and will not become ready by waiting`,
+            ko: `${title}: 파드가 멈춰 있어 기다려도 준비되지 않습니다`,
+          })
+        : notReady,
       {
         output: diagnosis.join('\n'),
         hint:
           verdict === 'timeout'
-            ? 'pods may still be pulling images on a slow network:' +
-              ' run the same command again (it picks up where it stopped), or give more time with --timeout=20m'
-            : 'fix the cause above, then run the same command again: finished releases are skipped',
+            ? say({
+                en:
+                  'pods may still be pulling images on a slow network:' +
+                  ' run the same command again (it picks up where it stopped), or give more time with --timeout=20m',
+                ko:
+                  '느린 네트워크라 아직 이미지를 받는 중일 수 있습니다:' +
+                  ' 같은 명령을 다시 실행하거나(멈춘 곳부터 이어 갑니다)' +
+                  ' --timeout=20m으로 시간을 더 주세요',
+              })
+            : say({
+                en: 'fix the cause above, then run the same command again: finished releases are skipped',
+                ko: '원인을 고치고 같은 명령을 다시 실행하세요: 끝난 릴리스는 건너뜁니다',
+              }),
       },
     )
   })
@@ -158,7 +179,12 @@ export function watchHookJobs(ctx: WatchContext, release: ReleaseRef, stuckAfter
 async function hookError(ctx: WatchContext, release: ReleaseRef, found: StuckHook): Promise<StepError> {
   const job = found.job.metadata.name
   const hook = found.job.metadata.annotations?.['helm.sh/hook']
-  const lines = [`job/${job} in ${release.namespace} (helm hook ${hook}): ${found.reason}`]
+  const lines = [
+    say({
+      en: `job/${job} in ${release.namespace} (helm hook ${hook}): ${found.reason}`,
+      ko: `${release.namespace}의 job/${job} (helm 훅 ${hook}): ${found.reason}`,
+    }),
+  ]
   try {
     const [pods, events] = await Promise.all([
       listObjects(ctx.runner, ctx.target, 'pods', { namespace: release.namespace }),
@@ -170,10 +196,16 @@ async function hookError(ctx: WatchContext, release: ReleaseRef, found: StuckHoo
   } catch {
     // the diagnosis is a courtesy: the job and its reason are already named
   }
-  const message = `${release.name}: helm hook job ${job} ${found.reason}; helm would wait for it until --timeout`
+  const message = say({
+    en: `${release.name}: helm hook job ${job} ${found.reason}; helm would wait for it until --timeout`,
+    ko: `${release.name}: helm 훅 job ${job}: ${found.reason}. helm은 --timeout까지 이 job을 기다립니다`,
+  })
   return new StepError(message, {
     output: lines.join('\n'),
-    hint: `fix the cause above, then run the same command again: the release is healed and installed again`,
+    hint: say({
+      en: 'fix the cause above, then run the same command again: the release is healed and installed again',
+      ko: '원인을 고치고 같은 명령을 다시 실행하세요: 릴리스를 복구해 다시 설치합니다',
+    }),
   })
 }
 
@@ -228,9 +260,15 @@ export async function diagnose(ctx: { runner: Runner; target: Target }, refs: Wo
     for (const { ref, obj } of workloads) {
       const status = workloadStatus(obj)
       if (status.ready) continue
-      lines.push(`${ref.kind.toLowerCase()}/${ref.name} in ${namespace}: ${status.detail}`)
+      const workload = `${ref.kind.toLowerCase()}/${ref.name}`
+      lines.push(
+        say({
+          en: `${workload} in ${namespace}: ${status.detail}`,
+          ko: `${namespace}의 ${workload}: ${status.detail}`,
+        }),
+      )
       const mine = pods.filter((p) => selects(obj?.spec?.selector, p.metadata.labels))
-      if (!mine.length) lines.push('  no pods yet')
+      if (!mine.length) lines.push(say({ en: '  no pods yet', ko: '  아직 파드 없음' }))
       for (const pod of mine) lines.push(...describePod(pod, events).map((l) => `  ${l}`))
     }
   }
@@ -243,11 +281,12 @@ export async function diagnose(ctx: { runner: Runner; target: Target }, refs: Wo
  */
 export async function waitUntilAnswers(
   ctx: { runner: Runner; log: Log },
-  what: { title: string; probe: Command; onTimeout: (lastError: string) => StepError },
+  what: { title: Text; probe: Command; onTimeout: (lastError: string) => StepError },
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  await ctx.log.status(`Waiting ≤ ${formatDuration(timeoutMs)} for ${what.title}`, async (status) => {
+  const title = say(what.title)
+  await ctx.log.status(waiting(what.title, timeoutMs), async (status) => {
     let pause = 1000
     for (let attempt = 1; ; attempt++) {
       const out = await ctx.runner.once(what.probe)
@@ -256,17 +295,29 @@ export async function waitUntilAnswers(
       const outage = ctx.runner.api.failure()
       if (outage) throw outage
       const error = lastLine(out.stderr)
-      const unanswered = isUnreachable(out.stderr) ? 'the API server is not answering' : `attempt ${attempt}`
+      const unanswered = isUnreachable(out.stderr)
+        ? say({ en: 'the API server is not answering', ko: 'API 서버가 응답하지 않음' })
+        : say({ en: `attempt ${attempt}`, ko: `${attempt}번째 시도` })
       status.update(`${unanswered}: ${error}`)
-      ctx.log.verbose(`  ${what.title}: ${unanswered}: ${error}`)
+      ctx.log.verbose(`  ${title}: ${unanswered}: ${error}`)
+      const limit = formatDuration(timeoutMs)
       if (Date.now() + pause >= deadline)
         throw (
           ctx.runner.api.error(
-            `${what.title.replace(/ to answer$/, '')}: no answer within ${formatDuration(timeoutMs)}`,
+            say({
+              en: `${what.title.en.replace(/ to answer$/, '')}: no answer within ${limit}`,
+              ko: `${what.title.ko}: ${limit} 안에 응답 없음`,
+            }),
           ) ?? what.onTimeout(error)
         )
       await sleep(pause)
       pause = Math.min(pause * 2, 5000)
     }
   })
+}
+
+/** A wait's status line, naming its deadline: `Waiting ≤ 10m for loki`. */
+function waiting(what: Text, timeoutMs: number): string {
+  const limit = formatDuration(timeoutMs)
+  return say({ en: `Waiting ≤ ${limit} for ${what.en}`, ko: `${what.ko} 대기 중 (최대 ${limit})` })
 }

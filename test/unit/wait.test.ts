@@ -372,7 +372,7 @@ goneTest('a webhook probe refused by the API server fails with the outage, not "
     const probing = waitUntilAnswers(
       ctx,
       {
-        title: 'OpenTelemetry Operator webhook to answer',
+        title: { en: 'OpenTelemetry Operator webhook to answer', ko: 'OpenTelemetry Operator 웹훅 응답' },
         probe: { argv: ['kubectl', 'create', '--dry-run=server', '-f', '-'], input: 'kind: Instrumentation' },
         onTimeout: (error) => new StepError(`OpenTelemetry Operator webhook did not answer in time: ${error}`),
       },

@@ -17,6 +17,7 @@ import { waitCommands } from '../steps/wait.ts'
 import { renderCommand, shellWord as quote, type Command } from '../tools/exec.ts'
 import { repoAddCmd, repoUpdateCmd, uninstallCmd, upgradeInstallCmd } from '../tools/helm.ts'
 import { kubectl, type Target } from '../tools/kubectl.ts'
+import type { Text } from '../core/text.ts'
 
 export interface ScriptOptions {
   /** the command that printed it, named in the header */
@@ -191,11 +192,13 @@ function runFirst(section: StepId): string {
 }
 
 /** A webhook probe retried every 5 s until it answers, or an error at the deadline. */
-function untilAnswers(webhook: { title: string; probe: Command }, timeoutMs: number): string[] {
+function untilAnswers(webhook: { title: Text; probe: Command }, timeoutMs: number): string[] {
   const seconds = Math.ceil(timeoutMs / 1000)
-  const gaveUp = quote(`gave up after ${formatDuration(timeoutMs)} waiting for the ${webhook.title}`)
+  // the script says it in English, whatever the locale that printed it
+  const title = webhook.title.en
+  const gaveUp = quote(`gave up after ${formatDuration(timeoutMs)} waiting for the ${title}`)
   return [
-    `# wait ≤ ${formatDuration(timeoutMs)} for the ${webhook.title} (a server-side dry run it must admit)`,
+    `# wait ≤ ${formatDuration(timeoutMs)} for the ${title} (a server-side dry run it must admit)`,
     `deadline=$((SECONDS + ${seconds}))`,
     `until ${silenced(webhook.probe)}`,
     'do',

@@ -1,5 +1,6 @@
 // Pure judgements on Kubernetes objects: is a workload rolled out and ready (as `kubectl rollout
 // status` judges it), which of its pods are stuck and why, and the words that explain it.
+import { INOTIFY_HOST_COMMAND } from '../core/flavours.ts'
 import type { KubeObject } from './kubectl.ts'
 
 export interface WorkloadStatus {
@@ -98,8 +99,99 @@ const STUCK_WAITING = new Set([
 ])
 const CRASH_RESTARTS = 3
 
-/** What keeps a pod from being ready, if anything we can name. */
+/**
+ * Failures seen again and again with this stack, by what they say in a pod's status or events: the
+ * cause, and what fixes it. The first whose pattern matches names the problem's hint.
+ */
+export const knownFailures: { pattern: RegExp; cause: string; remedy: string }[] = [
+  {
+    pattern: /429 Too Many Requests|toomanyrequests/i,
+    cause: 'the registry refuses more pulls for now (rate limit; Docker Hub allows anonymous users 100 per 6 hours)',
+    remedy: 'wait and run again, pull as a logged-in user (an imagePullSecret), or use a registry mirror',
+  },
+  {
+    pattern: /Insufficient cpu/,
+    cause: "the cluster has no room for this pod (the nodes' CPU is all requested)",
+    remedy: 'give the nodes more CPUs (minikube start --cpus 4; Docker Desktop: Settings → Resources) or add a node',
+  },
+  {
+    pattern: /Insufficient memory/,
+    cause: "the cluster has no room for this pod (the nodes' memory is all requested)",
+    remedy:
+      'give the nodes more memory (minikube start --memory 8g; Docker Desktop: Settings → Resources; kind and' +
+      " k3d: the Docker VM's memory) or add a node",
+  },
+  {
+    pattern: /unbound immediate PersistentVolumeClaims/,
+    cause: 'its PersistentVolumeClaim is not bound: no default StorageClass, or its provisioner is not running',
+    remedy:
+      'kubectl get pvc,storageclass -A shows which; install a provisioner (e.g. rancher/local-path-provisioner)' +
+      ' and mark its StorageClass default',
+  },
+  {
+    pattern: /secret "[^"]+" not found/,
+    cause: 'a Secret it mounts does not exist',
+    remedy:
+      "if another release makes it (cert-manager's certificates), see that one is ready; else create it, or" +
+      ' mark the volume optional in the values',
+  },
+  {
+    pattern: /is not a shared or slave mount/,
+    cause: "the node's / is not a shared mount (Docker Desktop), so node-exporter's host mount cannot be made",
+    remedy:
+      'run with --flavour=docker-desktop (node-exporter without the host root), or set' +
+      ' prometheus-node-exporter.hostRootFsMount.enabled=false',
+  },
+  {
+    pattern: /too many open files/i,
+    cause: "the node's inotify limits are spent (log collectors watch every pod's log file)",
+    remedy: `raise them on the host (kind and k3d nodes share its kernel): ${INOTIFY_HOST_COMMAND}`,
+  },
+]
+
+/** `cause: remedy` of the first known failure any of these texts shows. */
+export function knownFailureHint(texts: string[]): string | undefined {
+  const found = knownFailures.find((f) => texts.some((t) => f.pattern.test(t)))
+  return found && `${found.cause}: ${found.remedy}`
+}
+
+/** What keeps a pod from being ready, if anything its status names (the hint: a known failure's, if any). */
 export function podProblem(pod: KubeObject): PodProblem | undefined {
+  return problemWithEvents(pod, [])
+}
+
+/**
+ * The pod's problem, read from its events as well: a known failure there names the hint, and a pod
+ * that waits on a mount (a missing Secret) shows it only in its events.
+ */
+function problemWithEvents(pod: KubeObject, events: KubeObject[]): PodProblem | undefined {
+  const texts = eventsOf(pod, events).map((e: any) => String(e.message ?? ''))
+  const problem = statusProblem(pod) ?? eventProblem(pod, events)
+  const known = problem && knownFailureHint([problem.message, lastMessage(pod), ...texts])
+  return problem && known ? { ...problem, hint: known } : problem
+}
+
+/** A warning event of the pod that names a known failure (a mount that fails), as a problem: terminal. */
+function eventProblem(pod: KubeObject, events: KubeObject[]): PodProblem | undefined {
+  const event: any = eventsOf(pod, events)
+    .reverse()
+    .find((e: any) => e.type === 'Warning' && knownFailureHint([String(e.message ?? '')]))
+  return event && { pod: pod.metadata.name, reason: event.reason, message: event.message, terminal: true, hint: '' }
+}
+
+function eventsOf(pod: KubeObject, events: KubeObject[]): KubeObject[] {
+  return events
+    .filter((e: any) => e.involvedObject?.name === pod.metadata.name)
+    .sort((a: any, b: any) => eventTime(a).localeCompare(eventTime(b)))
+}
+
+/** The message a container left as it ended (its log's tail, with terminationMessagePolicy FallbackToLogsOnError). */
+function lastMessage(pod: KubeObject): string {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
+  return statuses.map((cs: any) => cs.lastState?.terminated?.message ?? '').join('\n')
+}
+
+function statusProblem(pod: KubeObject): PodProblem | undefined {
   const name = pod.metadata.name
   const s = pod.status ?? {}
   const unscheduled = (s.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False')
@@ -222,7 +314,7 @@ export function podReady(pod: KubeObject): boolean {
 
 /** A pod's line in a diagnosis: `monitoring/loki-0 Pending: Unschedulable — 0/1 nodes are available…` */
 export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
-  const problem = podProblem(pod)
+  const problem = problemWithEvents(pod, events)
   const s = pod.status ?? {}
   const state = problem
     ? `: ${problem.reason}` +
@@ -233,9 +325,7 @@ export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
       ? ', ready'
       : ', not ready'
   const head = `${pod.metadata.namespace}/${pod.metadata.name} ${s.phase ?? 'Unknown'}${state}`
-  const mine = events
-    .filter((e: any) => e.involvedObject?.name === pod.metadata.name)
-    .sort((a: any, b: any) => eventTime(a).localeCompare(eventTime(b)))
+  const mine = eventsOf(pod, events)
     .slice(-5)
     .map((e: any) => `    ${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}`)
   return [

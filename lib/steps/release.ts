@@ -4,6 +4,8 @@
 import { releaseNamed, repoNames, type Release } from '../core/config.ts'
 import { profileNames, profiles, type ProfileName } from '../core/stack.ts'
 import { StepError } from '../core/errors.ts'
+import { lang, say } from '../core/text.ts'
+import { messages } from '../ui/i18n.ts'
 import {
   chartRef,
   decideRelease,
@@ -46,28 +48,39 @@ export async function addRepos(ctx: Context, releaseNames: string[]): Promise<vo
   const releases = releaseNames.map((n) => releaseNamed(ctx.config, n)).filter((r) => !r.repoUrl.startsWith('oci://'))
   const repos = repoNames(releases)
   if (!repos.length) return
-  await ctx.log.status(`helm repositories ${repos.join(', ')}`, async () => {
-    const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
-    // One after the other: helm rewrites one repositories.yaml for every add.
-    for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) {
-      await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
-    }
-    if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
-    await ctx.runner.change(repoUpdateCmd(repos))
-    const missing = await missingVersions(ctx, releases)
-    if (missing.length) throw versionsNotFound(missing)
-  })
+  await ctx.log.status(
+    say({ en: `helm repositories ${repos.join(', ')}`, ko: `helm 리포지토리 ${repos.join(', ')}` }),
+    async () => {
+      const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
+      // One after the other: helm rewrites one repositories.yaml for every add.
+      for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) {
+        await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
+      }
+      if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
+      await ctx.runner.change(repoUpdateCmd(repos))
+      const missing = await missingVersions(ctx, releases)
+      if (missing.length) throw versionsNotFound(missing)
+    },
+  )
 }
 
 function versionsNotFound(missing: Release[]): StepError {
   const [first] = missing
   const env = `STACK_${first.name.toUpperCase().replace(/-/g, '_')}_VERSION`
   const found = missing.map((r) => `${r.repo}/${r.chart} ${r.version}`).join(', ')
-  return new StepError(`chart version not found: ${found} (nothing was installed)`, {
-    hint:
-      `list the versions with \`helm search repo ${first.repo}/${first.chart} --versions\` and set one with ` +
-      `--${first.name}-version (or ${env})`,
-  })
+  const search = `helm search repo ${first.repo}/${first.chart} --versions`
+  return new StepError(
+    say({
+      en: `chart version not found: ${found} (nothing was installed)`,
+      ko: `차트 버전을 찾지 못했습니다: ${found} (설치한 것 없음)`,
+    }),
+    {
+      hint: say({
+        en: `list the versions with \`${search}\` and set one with --${first.name}-version (or ${env})`,
+        ko: `\`${search}\`로 버전을 보고 --${first.name}-version(또는 ${env})으로 정하세요`,
+      }),
+    },
+  )
 }
 
 /** No index is read for nothing: helm search loads every repository's index (7 MB upstream, 0.5 s). */
@@ -120,13 +133,20 @@ async function converge(ctx: Context, release: Release): Promise<void> {
     found.kind === 'wait' ? await waitForOperation(ctx, release, found, () => releaseAction(ctx, release)) : found
   // the list releaseAction read (kept until a change): what was there, for the words of what happened
   const change = releaseChange(release, action, await releaseState(ctx, release))
-  const words = `${outcomeOf(action)} ${change}`
+  const words = `${messages[lang].actions[outcomeOf(action)] ?? outcomeOf(action)} ${change}`
   if (action.kind === 'skip') {
     ctx.log.ok(words)
   } else {
     if (action.kind === 'heal') await heal(ctx, release, action)
     if (action.kind === 'replace')
-      await uninstall(ctx, release.name, `${action.reason}: removing it first`, { outcome: false })
+      await uninstall(
+        ctx,
+        release.name,
+        say({ en: `${action.reason}: removing it first`, ko: `${action.reason}: 먼저 제거합니다` }),
+        {
+          outcome: false,
+        },
+      )
     const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version}`
     await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release), { done: words }))
   }
@@ -145,17 +165,23 @@ export function releaseChange(
   const now = `${release.chart} ${release.version}`
   switch (action.kind) {
     case 'skip':
-      return `${now} (revision ${before?.revision})`
+      return say({ en: `${now} (revision ${before?.revision})`, ko: `${now} (리비전 ${before?.revision})` })
     case 'install':
       return now
     case 'upgrade':
       return before && before.version !== release.version
         ? `${release.chart} ${before.version} → ${release.version}`
-        : `${now}, values changed`
+        : say({ en: `${now}, values changed`, ko: `${now}, values 변경` })
     case 'heal':
       return action.how === 'rollback'
-        ? `${now}, after a rollback to revision ${action.revision}`
-        : `${now}, after removing what a failed install left`
+        ? say({
+            en: `${now}, after a rollback to revision ${action.revision}`,
+            ko: `${now}, 리비전 ${action.revision}(으)로 롤백한 뒤`,
+          })
+        : say({
+            en: `${now}, after removing what a failed install left`,
+            ko: `${now}, 실패한 설치가 남긴 것을 지운 뒤`,
+          })
     case 'replace':
       return `${before?.chart} ${before?.version} → ${now}`
   }
@@ -261,11 +287,29 @@ async function waitForOperation<T extends { kind: string }>(
   read: () => Promise<T | OperationWait>,
 ): Promise<Exclude<T, OperationWait>> {
   if (ctx.config.failIfBusy)
-    throw new StepError(`${release.name}: ${first.reason}; nothing done`, {
-      hint: 'run again once that operation has ended, or without --fail-if-busy to wait for it',
-    })
-  ctx.log.warn(`${release.name}: ${first.reason}; waiting for it`)
-  const title = `Waiting ≤ ${formatDuration(first.until - Date.now())} for the helm operation on ${release.name}`
+    throw new StepError(
+      say({
+        en: `${release.name}: ${first.reason}; nothing done`,
+        ko: `${release.name}: ${first.reason}, 아무것도 안 함`,
+      }),
+      {
+        hint: say({
+          en: 'run again once that operation has ended, or without --fail-if-busy to wait for it',
+          ko: '그 작업이 끝난 뒤 다시 실행하거나, 기다리려면 --fail-if-busy 없이 실행하세요',
+        }),
+      },
+    )
+  ctx.log.warn(
+    say({
+      en: `${release.name}: ${first.reason}; waiting for it`,
+      ko: `${release.name}: ${first.reason}, 끝나기를 기다립니다`,
+    }),
+  )
+  const limit = formatDuration(first.until - Date.now())
+  const title = say({
+    en: `Waiting ≤ ${limit} for the helm operation on ${release.name}`,
+    ko: `${release.name}의 helm 작업 대기 중 (최대 ${limit})`,
+  })
   return ctx.log.status(title, async (status) => {
     // bounded by --timeout even if the writer's clock runs ahead of ours
     const deadline = Date.now() + ctx.config.timeoutMs
@@ -277,9 +321,15 @@ async function waitForOperation<T extends { kind: string }>(
       wait = action as OperationWait
       status.update(wait.reason)
       if (Date.now() >= deadline)
-        throw new StepError(`${release.name}: still ${wait.reason}`, {
-          hint: 'check who runs helm on it (`helm history`), then run again',
-        })
+        throw new StepError(
+          say({ en: `${release.name}: still ${wait.reason}`, ko: `${release.name}: 아직 ${wait.reason}` }),
+          {
+            hint: say({
+              en: 'check who runs helm on it (`helm history`), then run again',
+              ko: '누가 이 릴리스에 helm을 실행하는지 확인하고(`helm history`) 다시 실행하세요',
+            }),
+          },
+        )
     }
   })
 }
@@ -297,12 +347,16 @@ function otherPins(active: ProfileName, name: string): ChartPin[] {
  */
 export async function removeOtherProfileReleases(ctx: Context, strays: string[]): Promise<void> {
   const installed = await listReleases(ctx, ctx.config.namespace)
+  const profile = ctx.config.profile
   for (const state of installed.filter((r) => strays.includes(r.name))) {
+    const what = `${state.name} (${state.chart} ${state.version})`
     await uninstall(
       ctx,
       state.name,
-      `release ${state.name} (${state.chart} ${state.version}) belongs to another profile,` +
-        ` not --profile ${ctx.config.profile}: removing it`,
+      say({
+        en: `release ${what} belongs to another profile, not --profile ${profile}: removing it`,
+        ko: `릴리스 ${what}는 --profile ${profile}이 아닌 다른 프로필의 것이라 제거합니다`,
+      }),
     )
   }
 }
@@ -352,11 +406,20 @@ async function changeReleases(ctx: Context, run: () => Promise<unknown>): Promis
 }
 
 async function heal(ctx: Context, release: Release, action: Extract<ReleaseAction, { kind: 'heal' }>): Promise<void> {
-  ctx.log.warn(`${release.name}: ${action.reason}; healing it first (${action.how})`)
+  ctx.log.warn(
+    say({
+      en: `${release.name}: ${action.reason}; healing it first (${action.how})`,
+      ko: `${release.name}: ${action.reason}, 먼저 복구합니다 (${action.how})`,
+    }),
+  )
   if (action.how === 'uninstall') {
     await changeReleases(ctx, () =>
-      ctx.log.status(`helm uninstall ${release.name} (it never finished installing)`, () =>
-        ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace, null)),
+      ctx.log.status(
+        say({
+          en: `helm uninstall ${release.name} (it never finished installing)`,
+          ko: `helm uninstall ${release.name} (설치가 끝나지 않았던 릴리스)`,
+        }),
+        () => ctx.runner.change(uninstallCmd(ctx.target, release.name, release.namespace, null)),
       ),
     )
     return

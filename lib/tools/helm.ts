@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util'
 import path from 'node:path'
 import type { Release } from '../core/config.ts'
 import { formatDuration } from '../core/settings.ts'
+import { say } from '../core/text.ts'
 import { normalizeValues } from '../core/values.ts'
 import type { Command } from './exec.ts'
 import type { KubeObject, Target } from './kubectl.ts'
@@ -220,14 +221,21 @@ export function operationInFlight(
   const changedAt = Math.min(found.changedAt ?? opts.now, opts.now)
   const until = changedAt + opts.helmTimeoutMs
   if (opts.now >= until) return undefined
+  const [ago, timeout, left] = [opts.now - changedAt, opts.helmTimeoutMs, until - opts.now].map(formatDuration)
   return {
     kind: 'wait',
     until,
-    reason:
-      `release is ${state.status} (revision ${state.revision}), last changed` +
-      ` ${formatDuration(opts.now - changedAt)} ago: a helm operation may still be running on it;` +
-      ` it is ${opts.remedy ?? 'healed'} only once that change is older than` +
-      ` --timeout (${formatDuration(opts.helmTimeoutMs)}), in ${formatDuration(until - opts.now)}`,
+    reason: say({
+      en:
+        `release is ${state.status} (revision ${state.revision}), last changed` +
+        ` ${ago} ago: a helm operation may still be running on it;` +
+        ` it is ${opts.remedy ?? 'healed'} only once that change is older than` +
+        ` --timeout (${timeout}), in ${left}`,
+      ko:
+        `릴리스가 ${state.status} 상태입니다 (리비전 ${state.revision}, ${ago} 전 변경):` +
+        ` 아직 helm 작업이 돌고 있을 수 있습니다. 변경이 --timeout(${timeout})보다 오래되면` +
+        ` ${opts.remedy === 'uninstalled' ? '제거' : '복구'}합니다 (${left} 뒤)`,
+    }),
   }
 }
 
@@ -243,11 +251,14 @@ export function decideRelease(
   opts: { desiredValues: unknown; otherPins?: ChartPin[]; now: number; helmTimeoutMs: number },
 ): ReleaseAction {
   const { state, deployedValues, goodRevision } = found
-  if (!state) return { kind: 'install', reason: 'not installed' }
+  if (!state) return { kind: 'install', reason: say({ en: 'not installed', ko: '설치되지 않음' }) }
   const operation = operationInFlight(found, opts)
   if (operation) return operation
   if (inFlight(state.status) || state.status === 'failed') {
-    const reason = `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`
+    const reason = say({
+      en: `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`,
+      ko: `릴리스가 ${state.status} 상태 (리비전 ${state.revision}): 중단되거나 실패한 실행의 흔적`,
+    })
     return goodRevision
       ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason }
       : { kind: 'heal', how: 'uninstall', reason }
@@ -260,15 +271,32 @@ export function decideRelease(
   if (state.chart !== release.chart || otherProfile)
     return {
       kind: 'replace',
-      reason:
-        `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}` +
-        (otherProfile ? ' (another --profile)' : ''),
+      reason: say({
+        en:
+          `deployed is ${state.chart} ${state.version}, want ${release.chart} ${release.version}` +
+          (otherProfile ? ' (another --profile)' : ''),
+        ko:
+          `배포된 것은 ${state.chart} ${state.version}, 필요한 것은 ${release.chart} ${release.version}` +
+          (otherProfile ? ' (다른 --profile)' : ''),
+      }),
     }
   if (state.version !== release.version)
-    return { kind: 'upgrade', reason: `chart version ${state.version} → ${release.version}` }
+    return {
+      kind: 'upgrade',
+      reason: say({
+        en: `chart version ${state.version} → ${release.version}`,
+        ko: `차트 버전 ${state.version} → ${release.version}`,
+      }),
+    }
   if (!isDeepStrictEqual(normalizeValues(deployedValues), normalizeValues(opts.desiredValues)))
-    return { kind: 'upgrade', reason: 'values changed' }
-  return { kind: 'skip', reason: `deployed at ${state.version}, values unchanged (revision ${state.revision})` }
+    return { kind: 'upgrade', reason: say({ en: 'values changed', ko: 'values 변경' }) }
+  return {
+    kind: 'skip',
+    reason: say({
+      en: `deployed at ${state.version}, values unchanged (revision ${state.revision})`,
+      ko: `${state.version} 배포됨, values 그대로 (리비전 ${state.revision})`,
+    }),
+  }
 }
 
 export interface ReleaseWorkload {

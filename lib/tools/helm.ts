@@ -257,7 +257,7 @@ export function decideRelease(
   if (inFlight(state.status) || state.status === 'failed') {
     const reason = say({
       en: `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`,
-      ko: `릴리스가 ${state.status} 상태 (리비전 ${state.revision}): 중단되거나 실패한 실행의 흔적`,
+      ko: `릴리스가 ${state.status} 상태 (리비전 ${state.revision}): 중단·실패한 실행의 흔적`,
     })
     return goodRevision
       ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason }

@@ -4,6 +4,7 @@
 import type { Config, Release } from './config.ts'
 import { UsageError } from './errors.ts'
 import { knownReleaseNames, type StepId, type WebhookId } from './stack.ts'
+import type { Text } from './text.ts'
 
 export interface PlanStep {
   id: string
@@ -136,7 +137,8 @@ export type Action =
 
 /** One node of the plan: a component of the stack, in the section of the seed that installs it. */
 export interface Step extends PlanStep {
-  title: string
+  /** one title in both languages: the run's tags and the summary say it alike, the dry-run script in English */
+  title: Text
   /** the seed section (and script) it belongs to; repositories serve every section with releases */
   section: StepId | 'repos'
   actions: Action[]
@@ -158,7 +160,7 @@ export function stackSteps(config: Config): Step[] {
     {
       id: 'namespace',
       section: 'namespace',
-      title: '§1 namespaces',
+      title: { en: '§1 namespaces', ko: '§1 네임스페이스' },
       needs: [],
       actions: [{ do: 'check-app-namespace' }, { do: 'create-namespace', namespace }],
       check: [{ do: 'require-namespace', namespace }],
@@ -166,7 +168,7 @@ export function stackSteps(config: Config): Step[] {
     {
       id: 'repos',
       section: 'repos',
-      title: '§2.1 helm repositories',
+      title: { en: '§2.1 helm repositories', ko: '§2.1 Helm 리포지토리' },
       needs: [],
       actions: [{ do: 'add-repos', releases: config.releases.map((r) => r.name) }],
     },
@@ -176,7 +178,7 @@ export function stackSteps(config: Config): Step[] {
           {
             id: 'other-profile',
             section: 'lgtm' as const,
-            title: '§2 releases of another --profile',
+            title: { en: '§2 releases of another --profile', ko: '§2 다른 --profile의 릴리스' },
             needs: ['namespace'],
             actions: [{ do: 'remove-releases' as const, releases: strays }],
           },
@@ -186,7 +188,7 @@ export function stackSteps(config: Config): Step[] {
     {
       id: 'cert-manager',
       section: 'cert-manager',
-      title: '§3 cert-manager',
+      title: { en: '§3 cert-manager', ko: '§3 cert-manager' },
       needs: [],
       actions: [{ do: 'apply-cert-manager' }, { do: 'wait-cert-manager' }, { do: 'webhook', webhook: 'cert-manager' }],
       check: [{ do: 'require-cert-manager' }],
@@ -198,7 +200,7 @@ export function stackSteps(config: Config): Step[] {
     {
       id: 'verify',
       section: 'verify',
-      title: '§5 checkpoint report',
+      title: { en: '§5 checkpoint report', ko: '§5 체크포인트 리포트' },
       needs: steps.map((s) => s.id),
       always: true,
       actions: [{ do: 'report' }],
@@ -209,7 +211,7 @@ export function stackSteps(config: Config): Step[] {
     return {
       id: r.name,
       section: r.step,
-      title: `${r.seed} ${r.name}`,
+      title: { en: `${r.seed} ${r.name}`, ko: `${r.seed} ${r.name}` },
       needs: ['namespace', 'repos', ...(r.step === 'lgtm' && strays.length ? ['other-profile'] : []), ...r.needs],
       actions: [
         { do: 'install', release: r.name },
@@ -238,7 +240,15 @@ export function planFor(config: Config, scope: StepId[] | 'all'): Step[] {
   const requirers = chosen.filter((c) => !c.always)
   const checked = steps
     .filter((s) => !ids.has(s.id) && s.check && requirers.some((c) => c.needs.includes(s.id)))
-    .map((s): Step => ({ id: s.id, section: s.section, title: `${s.title} (checked)`, needs: [], actions: s.check! }))
+    .map(
+      (s): Step => ({
+        id: s.id,
+        section: s.section,
+        title: { en: `${s.title.en} (checked)`, ko: `${s.title.ko} (확인만)` },
+        needs: [],
+        actions: s.check!,
+      }),
+    )
   const first = checked.map((s) => s.id)
   const own = [...repos, ...chosen].map((s) => ({
     ...s,

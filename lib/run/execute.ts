@@ -7,7 +7,7 @@ import type { Context } from '../steps/context.ts'
 import { checkAppNamespace, ensureNamespace, requireNamespace } from '../steps/namespaces.ts'
 import { addRepos, installRelease, removeOtherProfileReleases, waitForRelease } from '../steps/release.ts'
 import { verifyStack } from '../steps/verify.ts'
-import { stepTitle } from '../ui/summary.ts'
+import { say } from '../core/text.ts'
 
 export async function runAction(ctx: Context, action: Action): Promise<void> {
   switch (action.do) {
@@ -53,7 +53,7 @@ export async function executePlan(
   return runPlan(
     steps,
     (step) =>
-      ctx.log.step(stepTitle(step.id, step.title, ctx.log.lang), () =>
+      ctx.log.step(say(step.title), () =>
         onStep(step, async () => {
           for (const action of step.actions) await runAction(ctx, action)
         }),

@@ -46,7 +46,7 @@ export function renderScript(config: Config, target: Target, steps: Step[], opts
     ...(opts.fromOwnFolder ? ['cd "$(dirname "${BASH_SOURCE[0]}")"  # the values files are beside this script'] : []),
   ]
   for (const step of sequence(steps)) {
-    lines.push('', `# ${step.title}${sectionNote(step)}`)
+    lines.push('', `# ${step.title.en}${sectionNote(step)}`)
     for (const action of step.actions) lines.push(...actionLines(config, target, action, opts.cwd))
   }
   return `${lines.join('\n')}\n`

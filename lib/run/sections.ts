@@ -4,6 +4,7 @@ import { repoNames, type Config } from '../core/config.ts'
 import { ExitError } from '../core/errors.ts'
 import { planFor, type Action, type Step } from '../core/plan.ts'
 import type { StepId } from '../core/stack.ts'
+import { say } from '../core/text.ts'
 import type { Context } from '../steps/context.ts'
 import type { Target } from '../tools/kubectl.ts'
 
@@ -63,7 +64,7 @@ async function runSteps(ctx: Context, steps: Step[], opts: { summary: boolean })
   if (!changes) await noteLiveLock(ctx)
   const results = changes ? await withLease(ctx, execute) : await execute()
   if (opts.summary) {
-    const titled = results.map((result) => ({ result, title: steps.find((s) => s.id === result.id)!.title }))
+    const titled = results.map((result) => ({ result, title: say(steps.find((s) => s.id === result.id)!.title) }))
     for (const line of renderSummary(ctx, titled, startedAt, ctx.log.c, ctx.log.lang)) ctx.log.info(line)
   }
   const code = planExitCode(results)

@@ -25,8 +25,6 @@ export interface Messages {
   allPassed(total: number): string
   someFailed(failed: number, total: number): string
   summary: string
-  /** the steps of `npm run all` by id, when the language has its own words for them */
-  steps: Record<string, string>
   total(time: string): string
   notRun: string
   changed: string
@@ -64,7 +62,6 @@ export const messages: Record<Lang, Messages> = {
     allPassed: (total) => `All ${total} checks passed.`,
     someFailed: (failed, total) => `${failed} of ${total} checks failed.`,
     summary: 'Summary',
-    steps: {},
     total: (time) => `total ${time}`,
     notRun: 'not run',
     changed: 'changed',
@@ -95,14 +92,6 @@ export const messages: Record<Lang, Messages> = {
     allPassed: (total) => `점검 ${total}개 모두 통과했습니다.`,
     someFailed: (failed, total) => `점검 ${total}개 중 ${failed}개가 실패했습니다.`,
     summary: '요약',
-    steps: {
-      namespace: '§1 사전 준비',
-      repos: '§2.1 Helm 리포지토리 추가',
-      lgtm: '§2 LGTM 스택 설치',
-      'cert-manager': '§3 cert-manager 설치',
-      'otel-operator': '§4 OpenTelemetry Operator 설치',
-      verify: '§5 설치 확인',
-    },
     total: (time) => `전체 ${time}`,
     notRun: '실행 안 함',
     changed: '변경됨',

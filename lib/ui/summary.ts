@@ -20,7 +20,7 @@ export function renderSummary(
   const lines = ['', c.bold(m.summary)]
   for (const { result, title } of results) {
     const time = result.status === 'skipped' ? c.dim(m.notRun) : c.dim(`${(result.ms / 1000).toFixed(1)}s`)
-    lines.push(`  ${mark[result.status]} ${padColumns(stepTitle(result.id, title, lang), 34)} ${time}`)
+    lines.push(`  ${mark[result.status]} ${padColumns(title, 34)} ${time}`)
   }
   lines.push(`  ${c.dim(m.total(elapsed(startedAt)))}`)
   const changed = ctx.outcomes.filter((o) => !['unchanged', 'exists', 'checked'].includes(o.action))
@@ -29,11 +29,6 @@ export function renderSummary(
   else lines.push(allOk ? `  ${c.green(m.nothingToDo)}` : `  ${m.nothingChanged}`)
   if (allOk) lines.push(...nextSteps(ctx.config.namespace, c, lang))
   return lines
-}
-
-/** A step's title in the locale's language, when it has its own words for it: the run's lines and the summary agree. */
-export function stepTitle(id: string, title: string, lang: Lang): string {
-  return messages[lang].steps[id] ?? title
 }
 
 function describe(o: Outcome, actions: Record<string, string>): string {

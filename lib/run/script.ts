@@ -57,7 +57,7 @@ function flavourNote(config: Config): string[] {
   if (!config.adapt) return ['# No adaptations to the cluster (--no-adapt).']
   if (!config.flavourUsed)
     return ["# For the cluster's flavour, a run adds overlays from values/flavours/: --flavour=kind (…) prints them."]
-  const files = config.adaptations.map((a) => a.file).join(', ')
+  const files = config.adaptations.map((a) => `values/${a.file}`).join(', ')
   return [`# Cluster flavour ${config.flavourUsed}: ${files ? `adapted with ${files}` : 'nothing to adapt'}.`]
 }
 
@@ -130,7 +130,7 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
       return [
         ...config.adaptations
           .filter((a) => a.release === action.release)
-          .map((a) => `# adapted for ${flavourTitles[config.flavourUsed!]}: ${a.file} — ${a.why}`),
+          .map((a) => `# adapted for ${flavourTitles[config.flavourUsed!]}: values/${a.file} — ${a.why}`),
         sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd })),
       ]
     case 'wait-release':

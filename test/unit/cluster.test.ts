@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert'
 import { buildConfig, releaseNamed, settingDefs } from '../../lib/core/config.ts'
 import { parseSettings } from '../../lib/core/settings.ts'
 import { flavourTitles } from '../../lib/core/flavours.ts'
+import { planFor } from '../../lib/core/plan.ts'
+import { projectRoot } from '../../lib/core/values.ts'
+import { renderScript } from '../../lib/run/script.ts'
 import { adaptationLines, clusterWarnings } from '../../lib/steps/cluster.ts'
 import { bytes, clusterLine, cpuMilli, parseClusterInfo } from '../../lib/tools/cluster.ts'
 
@@ -316,3 +319,35 @@ adapt('the real overlay files: the chart keys they switch off', () => {
 })
 
 adapt.run()
+
+// the dry run
+
+const dryRun = suite('the dry run names the adaptations')
+
+const script = (...argv: string[]) => {
+  const config = configWith(...argv)
+  return renderScript(config, {}, planFor(config, 'all'), { printedBy: 'test', cwd: projectRoot })
+}
+
+dryRun('--flavour=kind: the overlay as a -f after the release own file, with why, and in the header', () => {
+  const text = script('--flavour=kind')
+  assert.match(text, /^# Cluster flavour kind: adapted with values\/flavours\/kube-prometheus-stack\.control-plane/m)
+  assert.match(
+    text,
+    /^# adapted for kind: values\/flavours\/kube-prometheus-stack\.control-plane-monitors-off\.yaml — /m,
+  )
+  assert.match(
+    text,
+    / -f values\/grafana-values\.yaml -f values\/flavours\/kube-prometheus-stack\.control-plane-monitors-off\.yaml$/m,
+  )
+})
+
+dryRun('auto: none, and how to print them; --no-adapt: said; a flavour with nothing to adapt: said', () => {
+  assert.match(script(), /^# For the cluster's flavour, a run adds overlays from values\/flavours\/: --flavour=kind/m)
+  assert.not.match(script(), /-f values\/flavours\//)
+  assert.match(script('--flavour=kind', '--no-adapt'), /^# No adaptations to the cluster \(--no-adapt\)\.$/m)
+  assert.not.match(script('--flavour=kind', '--no-adapt'), /-f values\/flavours\//)
+  assert.match(script('--flavour=aws'), /^# Cluster flavour aws: nothing to adapt\.$/m)
+})
+
+dryRun.run()

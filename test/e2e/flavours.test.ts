@@ -1,0 +1,119 @@
+// Each kind of cluster read and adapted to, under helm 3 (v32 layer) and helm 4 (v35 layer): the
+// simulator plays kind, minikube, k3d, Docker Desktop and EKS; `npm run status` names the flavour and
+// the overlays it gets; on Docker Desktop the whole stack installs with both overlays in
+// kube-prometheus-stack's values (and their objects absent), a re-run leaves it alone, and --no-adapt
+// takes them out again. Assertions read the cluster, not only our output.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { playFlavour, type SimFlavourName } from 'kube-sim/flavours'
+import {
+  helm,
+  kubectl,
+  kubectlJson,
+  layers,
+  releases,
+  runScript,
+  startCluster,
+  startSuite,
+  suiteLayers,
+  type Suite,
+} from './harness.ts'
+
+const controlPlane = 'flavours/kube-prometheus-stack.control-plane-monitors-off.yaml'
+const rootMount = 'flavours/kube-prometheus-stack.node-exporter-no-root-mount.yaml'
+
+/** What each simulated flavour is read as, and the overlays it gets. */
+const expected: Record<SimFlavourName, { flavour: string; adaptations: string[]; inotify: boolean }> = {
+  kind: { flavour: 'kind', adaptations: [controlPlane], inotify: true },
+  minikube: { flavour: 'minikube', adaptations: [controlPlane], inotify: false },
+  k3d: { flavour: 'k3s', adaptations: [controlPlane], inotify: true },
+  'docker-desktop': { flavour: 'docker-desktop', adaptations: [controlPlane, rootMount], inotify: false },
+  eks: { flavour: 'aws', adaptations: [], inotify: false },
+}
+
+const helmValues = async (c: Parameters<typeof helm>[0]) =>
+  JSON.parse((await helm(c, 'get', 'values', 'kube-prometheus-stack', '-n', 'monitoring', '-o', 'json')).stdout)
+
+for (const layer of suiteLayers) {
+  const test = suite(`flavours, ${layer} (helm ${layers[layer].helmMajor})`)
+  let s: Suite
+
+  test.before(async () => {
+    s = await startSuite(layer)
+  })
+  test.after(async () => {
+    await s?.stop()
+  })
+
+  test('each flavour: status names it with its overlays; kind and k3d warn of inotify with the host command', async () => {
+    for (const [name, want] of Object.entries(expected) as [SimFlavourName, (typeof expected)[SimFlavourName]][]) {
+      const c = await startCluster(s, { nodes: 1 })
+      try {
+        playFlavour(c.sim, name)
+        const run = await runScript(c, 'status.mts', ['--json'])
+        assert.is(run.exitCode, 0, run.output)
+        const { cluster } = JSON.parse(run.stdout)
+        assert.is(cluster.flavour, want.flavour, name)
+        assert.equal(cluster.adaptations, want.adaptations, name)
+        assert.match(run.stderr, new RegExp(`^Cluster: .*, 1 node, `, 'm'))
+        for (const file of want.adaptations) assert.match(run.stderr, new RegExp(`Adapted for .*: values/${file}`))
+        assert.is(/sudo sysctl fs\.inotify\.max_user_instances=512/.test(run.stderr), want.inotify, name)
+      } finally {
+        await c.stop()
+      }
+    }
+  })
+
+  test('Docker Desktop: all installs with both overlays, green; again: unchanged; --no-adapt: taken out', async () => {
+    const c = await startCluster(s, { nodes: 1 })
+    try {
+      playFlavour(c.sim, 'docker-desktop')
+      await kubectl(c, 'create', 'namespace', 'ticketing')
+      const run = await runScript(c, 'all.mts')
+      assert.is(run.exitCode, 0, run.output)
+      assert.match(run.stdout, /All \d+ checks passed/)
+      for (const file of [controlPlane, rootMount])
+        assert.match(run.stderr, new RegExp(`Adapted for Docker Desktop: values/${file} — `))
+      const values = await helmValues(c)
+      for (const key of ['kubeControllerManager', 'kubeScheduler', 'kubeProxy', 'kubeEtcd'])
+        assert.is(values[key]?.enabled, false, key)
+      assert.is(values['prometheus-node-exporter']?.hostRootFsMount?.enabled, false)
+      const monitors = (await kubectlJson(c, 'get', 'servicemonitors', '-n', 'monitoring')).items.map(
+        (m: any) => m.metadata.name,
+      )
+      assert.not.ok(monitors.includes('kube-prometheus-stack-kube-controller-manager'), monitors.join(', '))
+      const exporter = await kubectlJson(
+        c,
+        'get',
+        'daemonset',
+        'kube-prometheus-stack-prometheus-node-exporter',
+        '-n',
+        'monitoring',
+      )
+      const mounts = exporter.spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath)
+      assert.not.ok(mounts.includes('/host/root'), mounts.join(', '))
+
+      const before = await releases(c)
+      const again = await runScript(c, '02-lgtm.mts')
+      assert.is(again.exitCode, 0, again.output)
+      assert.equal(
+        (await releases(c)).map((r) => [r.name, r.revision]),
+        before.map((r) => [r.name, r.revision]),
+      )
+
+      const off = await runScript(c, '02-lgtm.mts', ['--no-adapt'])
+      assert.is(off.exitCode, 0, off.output)
+      assert.match(off.stderr, /Adaptations: off \(--no-adapt\)/)
+      const plain = await helmValues(c)
+      assert.is(plain.kubeControllerManager, undefined)
+      const after = (await kubectlJson(c, 'get', 'servicemonitors', '-n', 'monitoring')).items.map(
+        (m: any) => m.metadata.name,
+      )
+      assert.ok(after.includes('kube-prometheus-stack-kube-controller-manager'), after.join(', '))
+    } finally {
+      await c.stop()
+    }
+  })
+
+  test.run()
+}

@@ -104,7 +104,7 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     assert.is(checks['datasource/tempo'].ok, false)
     assert.match(
       checks['datasource/tempo'].detail,
-      /tempo\.elsewhere.*want http:\/\/tempo\.monitoring\.svc\.cluster\.local:3200/,
+      /^→ service tempo in namespace elsewhere: not found; want service tempo:3200 in namespace monitoring /,
     )
   })
 

@@ -139,6 +139,8 @@ function actionSettings(config: Config, action: Action): string[] {
       return [
         'namespace',
         'values-dir',
+        'flavour',
+        'adapt',
         `${action.release}-version`,
         ...(action.release === 'opentelemetry-operator' ? ['collector-image'] : []),
       ]

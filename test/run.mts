@@ -38,8 +38,10 @@ const e2eLayered = [
   'teardown-status',
   'profile-switch',
   'grafana',
+  'namespace',
+  'flavours',
 ]
-const e2eOnce = ['demo', 'screen']
+const e2eOnce = ['demo', 'screen', 'korean']
 
 if (suiteLayers.length === 0)
   fail(

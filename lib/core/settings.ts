@@ -2,6 +2,7 @@
 // argv and env (flags win), validated all at once, and rendered as --help. It knows nothing of
 // our releases: the table itself lives in config.ts.
 import { minimist } from 'zx'
+import { say, type Text } from './text.ts'
 
 export type SettingKind = 'string' | 'boolean' | 'duration'
 
@@ -10,7 +11,7 @@ export interface SettingDef {
   flag: string
   kind: SettingKind
   default: string | boolean
-  help: string
+  help: Text
   /** a good value, shown in errors and --help */
   example?: string
   /** returns a problem (what is wrong) or undefined */
@@ -37,9 +38,21 @@ export function parseSettings(defs: SettingDef[], rawArgv: string[], env: NodeJS
     boolean: [...booleans, 'color'],
     string: defs.filter((d) => d.kind !== 'boolean').map((d) => d.flag),
     unknown: (arg: string) => {
-      if (!arg.startsWith('-')) problems.push(`unexpected argument "${arg}": this script takes only flags (see --help)`)
+      if (!arg.startsWith('-'))
+        problems.push(
+          say({
+            en: `unexpected argument "${arg}": this script takes only flags (see --help)`,
+            ko: `예상하지 못한 인자 "${arg}": 이 스크립트는 플래그만 받습니다 (--help 참고)`,
+          }),
+        )
       else if (!known.has(flagName(arg) ?? '') && !/^--(no-)?color$/.test(arg)) {
-        problems.push(`unknown flag ${arg.split('=')[0]}: see --help for the flags this script takes`)
+        const flag = arg.split('=')[0]
+        problems.push(
+          say({
+            en: `unknown flag ${flag}: see --help for the flags this script takes`,
+            ko: `알 수 없는 플래그 ${flag}: 이 스크립트가 받는 플래그는 --help로 보세요`,
+          }),
+        )
       }
       return false
     },
@@ -57,7 +70,9 @@ export function parseSettings(defs: SettingDef[], rawArgv: string[], env: NodeJS
     const { value, problem } = typed(def, raw)
     if (problem) {
       const assignment = source?.startsWith('--') || !source ? `--${def.flag}=` : `${envName(def.flag)}=`
-      const example = def.example ? ` (for example ${assignment}${def.example})` : ''
+      const example = def.example
+        ? say({ en: ` (for example ${assignment}${def.example})`, ko: ` (예: ${assignment}${def.example})` })
+        : ''
       problems.push(`${source ?? `--${def.flag}`}: ${problem}${example}`)
     }
     values[def.flag] = value
@@ -77,13 +92,30 @@ function typed(def: SettingDef, raw: unknown): { value: SettingValue; problem?: 
     const s = String(raw).toLowerCase()
     if (['1', 'true', 'yes'].includes(s)) return { value: true }
     if (['0', 'false', 'no', ''].includes(s)) return { value: false }
-    return { value: false, problem: `"${raw}" is not a yes/no value; use true or false` }
+    return {
+      value: false,
+      problem: say({
+        en: `"${raw}" is not a yes/no value; use true or false`,
+        ko: `"${raw}"는 예/아니오 값이 아닙니다. true나 false를 쓰세요`,
+      }),
+    }
   }
-  if (Array.isArray(raw)) return { value: String(raw.at(-1)), problem: 'given more than once; give it once' }
+  if (Array.isArray(raw))
+    return {
+      value: String(raw.at(-1)),
+      problem: say({
+        en: 'given more than once; give it once',
+        ko: '여러 번 주어졌습니다. 한 번만 주세요',
+      }),
+    }
   const s = raw === undefined ? '' : String(raw)
   if (def.kind === 'duration') {
     const ms = parseDuration(s)
-    return ms === undefined ? { value: 0, problem: `"${s}" is not a duration like 90s, 5m or 1h30m` } : { value: ms }
+    const problem = say({
+      en: `"${s}" is not a duration like 90s, 5m or 1h30m`,
+      ko: `"${s}"는 90s, 5m, 1h30m 같은 시간 길이가 아닙니다`,
+    })
+    return ms === undefined ? { value: 0, problem } : { value: ms }
   }
   const problem = s === '' && def.default === '' ? undefined : def.validate?.(s)
   return { value: s, problem }
@@ -120,19 +152,33 @@ export function renderHelp(script: string, summary: string, defs: SettingDef[], 
     .filter((d) => all || !d.advanced)
     .map((d) => {
       const flag = d.kind === 'boolean' ? `--${d.flag}` : `--${d.flag}=${d.example ?? 'VALUE'}`
-      const dflt = d.kind === 'boolean' ? '' : d.default === '' ? '' : ` [default: ${d.default}]`
-      return `  ${flag}\n      ${d.help}${dflt}\n      env: ${envName(d.flag)}`
+      const dflt =
+        d.kind === 'boolean' || d.default === ''
+          ? ''
+          : say({ en: ` [default: ${d.default}]`, ko: ` [기본값: ${d.default}]` })
+      return `  ${flag}\n      ${say(d.help)}${dflt}\n      env: ${envName(d.flag)}`
     })
   // --help-all itself is advanced: it is worth naming only when it would show more
   const hidden = defs.filter((d) => d.advanced && d.flag !== 'help-all').length
   return [
-    `Usage: npx zx ${script} [flags]`,
+    say({ en: `Usage: npx zx ${script} [flags]`, ko: `사용법: npx zx ${script} [플래그]` }),
     '',
     summary,
     '',
-    'Flags (each also read from the environment variable shown; a flag wins over the environment):',
+    say({
+      en: 'Flags (each also read from the environment variable shown; a flag wins over the environment):',
+      ko: '플래그 (각각 아래 환경 변수로도 줄 수 있고, 둘 다 있으면 플래그가 이깁니다):',
+    }),
     ...rows,
-    ...(all || !hidden ? [] : ['', `  … and ${hidden} more (chart versions, repository URLs): --help-all`]),
+    ...(all || !hidden
+      ? []
+      : [
+          '',
+          say({
+            en: `  … and ${hidden} more (chart versions, repository URLs): --help-all`,
+            ko: `  … 그 밖에 ${hidden}개 (차트 버전, 리포지토리 URL): --help-all`,
+          }),
+        ]),
     '',
   ].join('\n')
 }
@@ -142,48 +188,71 @@ export function renderHelp(script: string, summary: string, defs: SettingDef[], 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 export function dns1123Label(value: string): string | undefined {
-  if (value.length > 63) return `"${value}" is longer than 63 characters`
+  if (value.length > 63)
+    return say({ en: `"${value}" is longer than 63 characters`, ko: `"${value}"는 63자보다 깁니다` })
   if (!DNS1123_LABEL.test(value))
-    return (
-      `"${value}" is not a valid name:` +
-      " lower-case letters, digits and '-', starting and ending with a letter or digit"
-    )
+    return say({
+      en: `"${value}" is not a valid name: lower-case letters, digits and '-', starting and ending with a letter or \
+digit`,
+      ko: `"${value}"는 올바른 이름이 아닙니다: 소문자, 숫자, '-'만 쓰고 문자나 숫자로 \
+시작하고 끝나야 합니다`,
+    })
   return undefined
 }
 
 export function kubeContextName(value: string): string | undefined {
   return /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(value)
     ? undefined
-    : `"${value}" is not a context name: letters, digits and . _ : @ / + - only`
+    : say({
+        en: `"${value}" is not a context name: letters, digits and . _ : @ / + - only`,
+        ko: `"${value}"는 컨텍스트 이름이 아닙니다: 문자, 숫자, . _ : @ / + -만 씁니다`,
+      })
 }
 
 export function chartVersion(value: string): string | undefined {
   return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(value)
     ? undefined
-    : `"${value}" is not a version like 1.2.3`
+    : say({ en: `"${value}" is not a version like 1.2.3`, ko: `"${value}"는 1.2.3 같은 버전이 아닙니다` })
 }
 
 export function repositoryUrl(value: string): string | undefined {
   const url = safeUrl(value)
   return url && ['http:', 'https:', 'oci:'].includes(url.protocol) && !/\s/.test(value)
     ? undefined
-    : `"${value}" is not a chart repository URL (http://, https:// or oci://)`
+    : say({
+        en: `"${value}" is not a chart repository URL (http://, https:// or oci://)`,
+        ko: `"${value}"는 차트 리포지토리 URL(http://, https://, oci://)이 아닙니다`,
+      })
 }
 
 /** A manifest location is an http(s) URL or a path to an existing file. */
 export function manifestLocation(exists: (p: string) => boolean) {
   return (value: string): string | undefined => {
     if (/^https?:\/\//.test(value))
-      return safeUrl(value) && !/\s/.test(value) ? undefined : `"${value}" is not a valid URL`
-    if (/[\n\r;`$]/.test(value)) return `"${value}" has characters a file path here may not have`
-    return exists(value) ? undefined : `no file at "${value}": give a path to the manifest or an https:// URL`
+      return safeUrl(value) && !/\s/.test(value)
+        ? undefined
+        : say({ en: `"${value}" is not a valid URL`, ko: `"${value}"는 올바른 URL이 아닙니다` })
+    if (/[\n\r;`$]/.test(value))
+      return say({
+        en: `"${value}" has characters a file path here may not have`,
+        ko: `"${value}"에 여기 파일 경로로 쓸 수 없는 문자가 있습니다`,
+      })
+    return exists(value)
+      ? undefined
+      : say({
+          en: `no file at "${value}": give a path to the manifest or an https:// URL`,
+          ko: `"${value}"에 파일이 없습니다: 매니페스트 경로나 https:// URL을 주세요`,
+        })
   }
 }
 
 export function imageRepository(value: string): string | undefined {
   return /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(value)
     ? undefined
-    : `"${value}" is not an image repository like otel/opentelemetry-collector-k8s`
+    : say({
+        en: `"${value}" is not an image repository like otel/opentelemetry-collector-k8s`,
+        ko: `"${value}"는 otel/opentelemetry-collector-k8s 같은 이미지 리포지토리가 아닙니다`,
+      })
 }
 
 function safeUrl(value: string): URL | undefined {

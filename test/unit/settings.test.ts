@@ -18,15 +18,26 @@ import {
 
 /** A small table like config.ts's: one of each kind, one advanced. */
 const defs: SettingDef[] = [
-  { flag: 'dry-run', kind: 'boolean', default: false, help: 'print the commands, change nothing' },
-  { flag: 'timeout', kind: 'duration', default: '10m', example: '15m', help: 'how long each wait may take' },
+  {
+    flag: 'dry-run',
+    kind: 'boolean',
+    default: false,
+    help: { en: 'print the commands, change nothing', ko: '명령만 출력하고 아무것도 바꾸지 않음' },
+  },
+  {
+    flag: 'timeout',
+    kind: 'duration',
+    default: '10m',
+    example: '15m',
+    help: { en: 'how long each wait may take', ko: '대기 하나에 허용하는 시간' },
+  },
   {
     flag: 'namespace',
     kind: 'string',
     default: 'monitoring',
     example: 'monitoring',
     validate: dns1123Label,
-    help: 'namespace for the stack',
+    help: { en: 'namespace for the stack', ko: '스택의 네임스페이스' },
   },
   {
     flag: 'context',
@@ -34,7 +45,7 @@ const defs: SettingDef[] = [
     default: '',
     example: 'kind-kind',
     validate: kubeContextName,
-    help: 'kubeconfig context',
+    help: { en: 'kubeconfig context', ko: 'kubeconfig 컨텍스트' },
   },
   {
     flag: 'tempo-version',
@@ -42,7 +53,7 @@ const defs: SettingDef[] = [
     default: '1.24.4',
     example: '1.24.4',
     validate: chartVersion,
-    help: 'tempo chart version',
+    help: { en: 'tempo chart version', ko: 'tempo 차트 버전' },
     advanced: true,
   },
 ]
@@ -282,7 +293,7 @@ renderHelpTest('works: every non-advanced flag with its env variable', () => {
   for (const d of defs.filter((d) => !d.advanced)) {
     assert.ok(help.includes(`--${d.flag}`), `--${d.flag} in\n${help}`)
     assert.ok(help.includes(`env: ${envName(d.flag)}`), `${envName(d.flag)} in\n${help}`)
-    assert.ok(help.includes(d.help), d.help)
+    assert.ok(help.includes(d.help.en), d.help.en)
   }
 })
 
@@ -306,7 +317,7 @@ renderHelpTest('advanced flags are hidden and counted, unless all', () => {
   assert.ok(short.includes('… and 1 more (chart versions, repository URLs): --help-all'), short)
   const withHelpAll = [
     ...defs,
-    { flag: 'help-all', kind: 'boolean' as const, default: false, help: 'all', advanced: true },
+    { flag: 'help-all', kind: 'boolean' as const, default: false, help: { en: 'all', ko: '모두' }, advanced: true },
   ]
   assert.ok(renderHelp('s.mts', '', withHelpAll).includes('… and 1 more'), 'counted --help-all')
   const noneHidden = renderHelp(

@@ -6,8 +6,10 @@ import { flavourTitles } from '../../lib/core/flavours.ts'
 import { planFor } from '../../lib/core/plan.ts'
 import { projectRoot } from '../../lib/core/values.ts'
 import { renderScript } from '../../lib/run/script.ts'
-import { adaptationLines, clusterWarnings } from '../../lib/steps/cluster.ts'
+import { adaptationLines, clusterWarnings, noteCluster, readClusterAnswer } from '../../lib/steps/cluster.ts'
+import { createContext } from '../../lib/steps/context.ts'
 import { bytes, clusterLine, cpuMilli, parseClusterInfo } from '../../lib/tools/cluster.ts'
+import { captureLog } from './builders.ts'
 
 /** A Node as the API server lists it, with what each flavour's kubelet and installer put on it. */
 function aNode(o: {
@@ -351,3 +353,52 @@ dryRun('auto: none, and how to print them; --no-adapt: said; a flavour with noth
 })
 
 dryRun.run()
+
+// the preflight's notes
+
+const noted = suite('readClusterAnswer, noteCluster')
+
+const ctxWith = (...argv: string[]) => {
+  const captured = captureLog()
+  return { ctx: createContext(configWith(...argv), captured.log), err: captured.err }
+}
+
+noted('not allowed to list nodes: one warning, nothing adapted, the run goes on', () => {
+  const { ctx, err } = ctxWith()
+  const stderr = 'Error from server (Forbidden): nodes is forbidden: User "dev" cannot list resource "nodes"'
+  const info = readClusterAnswer(ctx, { exitCode: 1, stdout: '', stderr })
+  noteCluster(ctx, info)
+  assert.is(info, undefined)
+  assert.is(ctx.cluster, undefined)
+  assert.equal(ctx.config.adaptations, [])
+  assert.match(
+    err(),
+    /^! Cluster: not read \(Error from server \(Forbidden\): nodes is forbidden: .*--flavour names it\)$/m,
+  )
+})
+
+noted("auto: the cluster's flavour adds its overlays to the config and says so; an explicit --flavour wins", () => {
+  const { ctx, err } = ctxWith()
+  noteCluster(ctx, readClusterAnswer(ctx, { exitCode: 0, stdout: JSON.stringify(dockerDesktop), stderr: '' }))
+  assert.is(ctx.cluster?.flavour, 'docker-desktop')
+  assert.equal(
+    ctx.config.adaptations.map((a) => a.id),
+    ['control-plane-monitors-off', 'node-exporter-no-root-mount'],
+  )
+  assert.is(releaseNamed(ctx.config, 'kube-prometheus-stack').valuesFiles.length, 3)
+  assert.match(err(), /^Cluster: Docker Desktop, 1 node, /m)
+  assert.match(err(), /^Adapted for Docker Desktop: values\/flavours\/kube-prometheus-stack\.node-exporter-no-root/m)
+
+  const pinned = ctxWith('--flavour=aws')
+  noteCluster(pinned.ctx, readClusterAnswer(pinned.ctx, { exitCode: 0, stdout: JSON.stringify(kind), stderr: '' }))
+  assert.is(pinned.ctx.cluster?.flavour, 'kind', 'read as it is')
+  assert.equal(pinned.ctx.config.adaptations, [], "adapted as --flavour says: aws's none")
+})
+
+noted('an answer that is no JSON: a warning, nothing adapted', () => {
+  const { ctx, err } = ctxWith()
+  assert.is(readClusterAnswer(ctx, { exitCode: 0, stdout: 'not json', stderr: '' }), undefined)
+  assert.match(err(), /no JSON list of nodes/)
+})
+
+noted.run()

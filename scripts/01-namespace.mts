@@ -7,9 +7,9 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(
-  ['namespace'],
-  'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.',
-)
+export const script = sectionScript(['namespace'], {
+  en: 'Seed §1: check the app namespace (ticketing) and create the monitoring namespace.',
+  ko: 'Seed §1: 앱 네임스페이스(ticketing)를 확인하고 monitoring 네임스페이스를 만듭니다.',
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -11,10 +11,13 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(
-  ['lgtm'],
-  'Seed §2: install kube-prometheus-stack, loki (loki-stack) and ' +
+export const script = sectionScript(['lgtm'], {
+  en:
+    'Seed §2: install kube-prometheus-stack, loki (loki-stack) and ' +
     'tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).',
-)
+  ko:
+    'Seed §2: monitoring 네임스페이스에 kube-prometheus-stack, loki(loki-stack), tempo를 설치합니다' +
+    ' (--profile current: 커뮤니티 loki, alloy, 커뮤니티 tempo).',
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -7,9 +7,9 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(
-  ['cert-manager'],
-  'Seed §3: apply the cert-manager manifest and wait until its webhook answers.',
-)
+export const script = sectionScript(['cert-manager'], {
+  en: 'Seed §3: apply the cert-manager manifest and wait until its webhook answers.',
+  ko: 'Seed §3: cert-manager 매니페스트를 적용하고 웹훅이 응답할 때까지 기다립니다.',
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

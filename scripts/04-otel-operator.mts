@@ -8,9 +8,9 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(
-  ['otel-operator'],
-  'Seed §4: install the OpenTelemetry Operator (needs cert-manager from scripts/03-cert-manager.mts).',
-)
+export const script = sectionScript(['otel-operator'], {
+  en: 'Seed §4: install the OpenTelemetry Operator (needs cert-manager from scripts/03-cert-manager.mts).',
+  ko: 'Seed §4: OpenTelemetry Operator를 설치합니다 (scripts/03-cert-manager.mts의 cert-manager 필요).',
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

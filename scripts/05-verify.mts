@@ -6,9 +6,10 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(
-  ['verify'],
-  'Seed §5: check every checkpoint (pods, releases, webhooks, ' + 'Grafana datasources); exit 1 if any fails.',
-)
+export const script = sectionScript(['verify'], {
+  en: 'Seed §5: check every checkpoint (pods, releases, webhooks, Grafana datasources); exit 1 if any fails.',
+  ko: `Seed §5: 모든 체크포인트(파드, 릴리스, 웹훅, Grafana 데이터소스)를 점검합니다. \
+하나라도 실패하면 exit 1.`,
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

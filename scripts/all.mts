@@ -6,10 +6,11 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
-export const script = sectionScript(
-  'all',
-  'Seed §1–§5 in one run: namespaces, LGTM stack, cert-manager, ' +
-    'OpenTelemetry Operator, then the checkpoint report.',
-)
+export const script = sectionScript('all', {
+  en: `Seed §1–§5 in one run: namespaces, LGTM stack, cert-manager, OpenTelemetry Operator, then the checkpoint \
+report.`,
+  ko: `Seed §1–§5를 한 번에: 네임스페이스, LGTM 스택, cert-manager, OpenTelemetry Operator, 그리고 \
+체크포인트 리포트.`,
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -4,9 +4,14 @@
 import { exportScript } from '../lib/run/export.ts'
 import { isMain, main } from '../lib/run/main.ts'
 
-export const script = exportScript(
-  'Write each step of seed 05 as a bash script into --export-dir (default ./steps), ' +
+export const script = exportScript({
+  en:
+    'Write each step of seed 05 as a bash script into --export-dir (default ./steps), ' +
     'with the values files; the same commands --dry-run prints.',
-)
+  ko:
+    'seed 05의 각 단계를 values 파일과 함께 bash 스크립트로' +
+    ' --export-dir(기본값 ./steps)에 씁니다.' +
+    ' --dry-run이 출력하는 것과 같은 명령입니다.',
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -7,9 +7,12 @@ import { readSnapshot } from '../lib/steps/verify.ts'
 import { renderStatus } from '../lib/ui/status.ts'
 
 export const script = {
-  summary:
-    'Show the state of the stack (releases, ready pods per workload, webhooks); changes nothing. ' +
-    '--json for machines.',
+  summary: {
+    en: `Show the state of the stack (releases, ready pods per workload, webhooks); changes nothing. --json for \
+machines.`,
+    ko: `스택의 상태(릴리스, 워크로드별 준비된 파드, 웹훅)를 보여 줍니다. 아무것도 \
+바꾸지 않습니다. 기계용은 --json.`,
+  },
   settings: () => [...frameSettings, 'namespace', 'json'],
   async run(ctx) {
     // one round of reads, the same the checkpoint report uses

@@ -7,8 +7,10 @@
 import { isMain, main } from '../lib/run/main.ts'
 import { teardownScript } from '../lib/run/teardown.ts'
 
-export const script = teardownScript(
-  'Remove what the scripts installed, in reverse order ' + '(--purge: also the CRDs and the monitoring namespace).',
-)
+export const script = teardownScript({
+  en: 'Remove what the scripts installed, in reverse order (--purge: also the CRDs and the monitoring namespace).',
+  ko: `스크립트가 설치한 것을 역순으로 제거합니다 (--purge: CRD와 monitoring \
+네임스페이스까지).`,
+})
 
 if (isMain(import.meta)) await main(import.meta, script)

@@ -12,11 +12,12 @@ import { manifestObjects, readManifest } from '../steps/teardown.ts'
 import { frameSettings, type Script } from './sections.ts'
 import { renderScript } from './script.ts'
 import { renderTeardownScript } from './teardown-script.ts'
+import { say, type Text } from '../core/text.ts'
 
 /** Written into the folder: it tells a person what the files are, and export that the folder is its own. */
 const README = 'README.txt'
 
-export function exportScript(summary: string): Script {
+export function exportScript(summary: Text): Script {
   return {
     summary,
     offline: true,
@@ -51,8 +52,13 @@ async function exportSteps(ctx: Context): Promise<void> {
     const manifest = manifestObjects(await readManifest(config.certManager.manifest))
     files.set('teardown.sh', renderTeardownScript(config, ctx.target, manifest, printedBy))
   } catch (error) {
+    const why = (error as Error).message
     ctx.log.warn(
-      `teardown.sh not written: ${(error as Error).message} (npm run --silent teardown -- --dry-run prints it)`,
+      say({
+        en: `teardown.sh not written: ${why} (npm run --silent teardown -- --dry-run prints it)`,
+        ko: `teardown.sh를 쓰지 못했습니다: ${why} (npm run --silent teardown -- --dry-run으로 출력할 \
+수 있습니다)`,
+      }),
     )
   }
   fs.mkdirSync(path.join(dir, 'values'), { recursive: true })
@@ -61,18 +67,29 @@ async function exportSteps(ctx: Context): Promise<void> {
   }
   for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 })
   fs.writeFileSync(path.join(dir, README), readme([...files.keys()]))
-  ctx.log.ok(`wrote ${[...files.keys()].join(', ')} and values/ to ${path.relative(process.cwd(), dir) || '.'}`)
+  const [written, where] = [[...files.keys()].join(', '), path.relative(process.cwd(), dir) || '.']
+  ctx.log.ok(say({ en: `wrote ${written} and values/ to ${where}`, ko: `${where}에 ${written}, values/를 씀` }))
 }
 
 /** Files of a person's own are never overwritten: the folder is new, empty, or one export wrote. */
 function refuseForeignFolder(dir: string): void {
   if (!fs.existsSync(dir)) return
-  if (!fs.statSync(dir).isDirectory()) throw new UsageError([`--export-dir: ${dir} is a file, not a folder`])
+  if (!fs.statSync(dir).isDirectory())
+    throw new UsageError([
+      say({
+        en: `--export-dir: ${dir} is a file, not a folder`,
+        ko: `--export-dir: ${dir}는 폴더가 아니라 파일입니다`,
+      }),
+    ])
   const entries = fs.readdirSync(dir)
   if (entries.length && !entries.includes(README)) {
     throw new UsageError([
-      `--export-dir: ${dir} holds files export did not write; choose a new folder ` +
-        '(for example --export-dir=./steps-export)',
+      say({
+        en: `--export-dir: ${dir} holds files export did not write; choose a new folder (for example \
+--export-dir=./steps-export)`,
+        ko: `--export-dir: ${dir}에 export가 쓰지 않은 파일이 있습니다. 새 폴더를 고르세요 (예: \
+--export-dir=./steps-export)`,
+      }),
     ])
   }
 }

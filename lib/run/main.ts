@@ -15,6 +15,7 @@ import { messages } from '../ui/i18n.ts'
 import type { Script } from './sections.ts'
 import { createLog, type Log } from '../ui/log.ts'
 import { renderHelp } from '../core/settings.ts'
+import { say } from '../core/text.ts'
 import { hangupIgnored, watchParent } from './parent.ts'
 
 /** The signals that end a run, each with its exit code: 128 + its number, as a shell reports it. */
@@ -72,7 +73,7 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
       process.stdout.write(
         renderHelp(
           file,
-          script.summary,
+          say(script.summary),
           settingDefs.filter((d) => used.has(d.flag)),
           config.helpAll,
         ),
@@ -123,10 +124,17 @@ export function interruptedLines(what: {
   stopped: string[]
 }): string[] {
   const signal = what.cause ? `${what.signal}: ${what.cause}` : what.signal
+  const during = what.during.join('; ')
+  const stopped = what.stopped.join('; ')
   return [
-    `\nInterrupted (${signal})${what.during.length ? ` during: ${what.during.join('; ')}` : ''}.`,
-    ...(what.stopped.length ? [`Stopped: ${what.stopped.join('; ')}.`] : []),
-    'Nothing is left that the next run does not repair: run the same command again to resume.',
+    `\n${say({ en: `Interrupted (${signal})`, ko: `중단됨 (${signal})` })}` +
+      (during ? say({ en: ` during: ${during}.`, ko: `, 진행 중이던 것: ${during}` }) : '.'),
+    ...(stopped ? [say({ en: `Stopped: ${stopped}.`, ko: `멈춘 명령: ${stopped}` })] : []),
+    say({
+      en: 'Nothing is left that the next run does not repair: run the same command again to resume.',
+      ko: `다음 실행이 고치지 못할 것은 남지 않았습니다: 같은 명령을 다시 실행하면 \
+이어서 진행합니다.`,
+    }),
   ]
 }
 

@@ -4,13 +4,14 @@ import { repoNames, type Config } from '../core/config.ts'
 import { ExitError } from '../core/errors.ts'
 import { planFor, type Action, type Step } from '../core/plan.ts'
 import type { StepId } from '../core/stack.ts'
-import { say } from '../core/text.ts'
+import { say, type Text } from '../core/text.ts'
 import type { Context } from '../steps/context.ts'
 import type { Target } from '../tools/kubectl.ts'
 
 export interface Script {
   /** what --help says the script does */
-  summary: string
+  /** what --help says the script does */
+  summary: Text
   /** the flags its --help lists (the frame's own are always listed) */
   settings(config: Config): string[]
   run(ctx: Context): Promise<void>
@@ -25,7 +26,7 @@ export interface Script {
  * executors, the summary and the error printer load after the preflight: a script reaches the
  * cluster before it has read them.
  */
-export function sectionScript(scope: StepId[] | 'all', summary: string): Script {
+export function sectionScript(scope: StepId[] | 'all', summary: Text): Script {
   return {
     summary,
     settings: (config) => settingsOf(config, planFor(config, scope)),

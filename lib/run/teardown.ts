@@ -5,14 +5,16 @@ import {
   describeInventory,
   inventory,
   manifestObjects,
+  namespaceLine,
   readManifest,
   refuseForeignResources,
   removeAll,
 } from '../steps/teardown.ts'
 import { frameSettings, lockSettings, locked, type Script } from './sections.ts'
+import { say, type Text } from '../core/text.ts'
 import { renderTeardownScript } from './teardown-script.ts'
 
-export function teardownScript(summary: string): Script {
+export function teardownScript(summary: Text): Script {
   // one run at a time per cluster and stack: the whole teardown holds the lock
   return locked({
     summary,
@@ -33,14 +35,20 @@ export function teardownScript(summary: string): Script {
       refuseForeignResources(ctx.config, found)
       const what = describeInventory(ctx.config, found)
       if (!what.length) {
-        ctx.log.ok('nothing to remove: none of what these scripts install is in the cluster')
+        ctx.log.ok(
+          say({
+            en: 'nothing to remove: none of what these scripts install is in the cluster',
+            ko: '지울 것 없음: 이 스크립트가 설치하는 것이 클러스터에 하나도 없습니다',
+          }),
+        )
         return
       }
-      ctx.log.info(`To delete:\n${what.map((w) => `  - ${w}`).join('\n')}`)
+      ctx.log.info(`${say({ en: 'To delete', ko: '지울 것' })}:\n${what.map((w) => `  - ${w}`).join('\n')}`)
       await confirm(ctx, found)
       // each removed and waited on until gone; a failure does not stop the others
       const stayed = await removeAll(ctx, found)
-      ctx.log.ok(`removed: ${what.filter((w) => !stayed.some((ns) => w === `namespace ${ns}`)).join('; ')}`)
+      const removed = what.filter((w) => !stayed.some((ns) => w === namespaceLine(ns))).join('; ')
+      ctx.log.ok(`${say({ en: 'removed', ko: '제거됨' })}: ${removed}`)
     },
     async print(config, target, printedBy) {
       const manifest = manifestObjects(await readManifest(config.certManager.manifest))

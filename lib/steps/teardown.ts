@@ -26,6 +26,7 @@ import {
   type Ours,
   releaseLeftovers,
 } from './ownership.ts'
+import { say } from '../core/text.ts'
 
 export interface Component {
   id: string
@@ -157,7 +158,13 @@ export async function inventory(ctx: Context): Promise<Inventory> {
   const { config } = ctx
   const listed = await listReleases(ctx, config.namespace)
   for (const r of listed.filter((r) => knownReleaseNames.includes(r.name) && !isOurRelease(r)))
-    ctx.log.info(`helm release ${r.name} (chart ${r.chart}) was not installed by these scripts: it is left alone`)
+    ctx.log.info(
+      say({
+        en: `helm release ${r.name} (chart ${r.chart}) was not installed by these scripts: it is left alone`,
+        ko: `helm 릴리스 ${r.name}(차트 ${r.chart})는 이 스크립트가 설치한 것이 아니라 그대로 \
+둡니다`,
+      }),
+    )
   const ours = (name: string) => listed.some((r) => r.name === name && isOurRelease(r))
   const certManager = await certManagerState(ctx)
   const present = teardownOrder(config).filter((c) => (c.kind === 'release' ? ours(c.id) : certManager.ours))
@@ -201,7 +208,12 @@ async function certManagerState(ctx: Context): Promise<{ ours: boolean; foreign:
     Boolean(ns) && !ours && Boolean(await getObject(ctx.runner, ctx.target, 'deployment', namespace, deployments[0]))
   if (foreign)
     ctx.log.info(
-      `cert-manager in namespace ${namespace} was not installed by these scripts: it is left alone, with its CRDs`,
+      say({
+        en: `cert-manager in namespace ${namespace} was not installed by these scripts: it is left alone, with its \
+CRDs`,
+        ko: `네임스페이스 ${namespace}의 cert-manager는 이 스크립트가 설치한 것이 아니라 CRD와 \
+함께 그대로 둡니다`,
+      }),
     )
   return { ours, foreign }
 }
@@ -266,7 +278,10 @@ export async function removeAll(ctx: Context, found: Inventory): Promise<string[
       await attempt(ctx, failures, `helm uninstall ${c.id}`, () => [uninstall])
       continue
     }
-    const title = `cert-manager ${config.certManager.version}${config.purge ? ' (with its CRDs)' : ' (its CRDs stay)'}`
+    const crds = config.purge
+      ? say({ en: ' (with its CRDs)', ko: ' (CRD 포함)' })
+      : say({ en: ' (its CRDs stay)', ko: ' (CRD는 남김)' })
+    const title = `cert-manager ${config.certManager.version}${crds}`
     const deletes = deleteManifestCmds(ctx.target, found.manifest, { withCrds: config.purge, timeout })
     // when that fails, what is left of it stays ours (and marked) until the next teardown
     if (await attempt(ctx, failures, title, () => deletes)) await removeNamespace(config.certManager.namespace)
@@ -277,10 +292,19 @@ export async function removeAll(ctx: Context, found: Inventory): Promise<string[
     ])
   if (found.namespaces.some((n) => n.name === config.namespace)) await removeNamespace(config.namespace)
   if (failures.length)
-    throw new StepError(`teardown could not remove everything (${failures.length} failed)`, {
-      output: failures.join('\n'),
-      hint: 'run the teardown again: it removes what is left',
-    })
+    throw new StepError(
+      say({
+        en: `teardown could not remove everything (${failures.length} failed)`,
+        ko: `teardown이 모두 지우지는 못했습니다 (${failures.length}개 실패)`,
+      }),
+      {
+        output: failures.join('\n'),
+        hint: say({
+          en: 'run the teardown again: it removes what is left',
+          ko: 'teardown을 다시 실행하세요: 남은 것을 지웁니다',
+        }),
+      },
+    )
   return stayed
 }
 
@@ -308,23 +332,40 @@ async function deleteNamespaceIfOurs(ctx: Context, found: Inventory, name: strin
   }
   if (now) ctx.log.warn(now)
   // cert-manager is gone and its namespace stays: nothing in it is ours to remove any more
-  if (name === ctx.config.certManager.namespace)
-    await attempt(ctx, failures, `our mark off namespace ${name}`, () => [unmarkCertManagerCmd(ctx.target, name)])
+  if (name === ctx.config.certManager.namespace) {
+    const unmark = say({ en: `our mark off namespace ${name}`, ko: `네임스페이스 ${name}에서 표시 제거` })
+    await attempt(ctx, failures, unmark, () => [unmarkCertManagerCmd(ctx.target, name)])
+  }
   return false
 }
 
 export async function readManifest(location: string): Promise<string> {
   if (!/^https?:\/\//.test(location)) return fs.readFileSync(location, 'utf8')
   const response = await fetch(location).catch((e: Error) => {
-    throw new StepError(`cannot download ${location}: ${e.message}`, {
-      hint: 'offline? pass the manifest as a local file with --cert-manager-manifest',
+    throw new StepError(cannotDownload(location, e.message), {
+      hint: say({
+        en: 'offline? pass the manifest as a local file with --cert-manager-manifest',
+        ko: '오프라인인가요? --cert-manager-manifest로 매니페스트를 로컬 파일로 주세요',
+      }),
     })
   })
   if (!response.ok)
-    throw new StepError(`cannot download ${location}: HTTP ${response.status}`, {
-      hint: 'pass the manifest as a local file with --cert-manager-manifest',
+    throw new StepError(cannotDownload(location, `HTTP ${response.status}`), {
+      hint: say({
+        en: 'pass the manifest as a local file with --cert-manager-manifest',
+        ko: '--cert-manager-manifest로 매니페스트를 로컬 파일로 주세요',
+      }),
     })
   return response.text()
+}
+
+function cannotDownload(location: string, why: string): string {
+  return say({ en: `cannot download ${location}: ${why}`, ko: `${location}를 받을 수 없습니다: ${why}` })
+}
+
+/** How the teardown names a namespace it deletes. */
+export function namespaceLine(name: string): string {
+  return say({ en: `namespace ${name}`, ko: `네임스페이스 ${name}` })
 }
 
 /** The lines that say what the teardown is about to delete. */
@@ -334,13 +375,27 @@ export function describeInventory(config: Config, found: Inventory): string[] {
   return [
     ...found.components.map((c) =>
       c.kind === 'release'
-        ? `helm release ${c.id} (namespace ${config.namespace})`
-        : `cert-manager ${version} (namespace ${namespace}${deleted(namespace) ? '' : ', which stays'})` +
-          (config.purge ? ' with its CRDs' : ', its CRDs stay'),
+        ? say({
+            en: `helm release ${c.id} (namespace ${config.namespace})`,
+            ko: `helm 릴리스 ${c.id} (네임스페이스 ${config.namespace})`,
+          })
+        : say({
+            en:
+              `cert-manager ${version} (namespace ${namespace}${deleted(namespace) ? '' : ', which stays'})` +
+              (config.purge ? ' with its CRDs' : ', its CRDs stay'),
+            ko:
+              `cert-manager ${version} (네임스페이스 ${namespace}${deleted(namespace) ? '' : ', 남김'})` +
+              (config.purge ? ', CRD 포함' : ', CRD는 남김'),
+          }),
     ),
     ...found.crds.map((name) => `CRD ${name}`),
-    ...found.foreignResources.map((r) => `${r}: NOT created by these scripts, goes with its CRD`),
-    ...(deleted(config.namespace) ? [`namespace ${config.namespace}`] : []),
+    ...found.foreignResources.map((r) =>
+      say({
+        en: `${r}: NOT created by these scripts, goes with its CRD`,
+        ko: `${r}: 이 스크립트가 만든 것이 아님, CRD와 함께 지워짐`,
+      }),
+    ),
+    ...(deleted(config.namespace) ? [namespaceLine(config.namespace)] : []),
   ]
 }
 
@@ -352,13 +407,22 @@ export function refuseForeignResources(config: Pick<Config, 'purgeForeignResourc
   const foreign = found.foreignResources
   if (!foreign.length || config.purgeForeignResources) return
   throw new StepError(
-    `--purge would delete, with their CRDs, ${foreign.length} custom resources these scripts did not create` +
-      ' (nothing was deleted)',
+    say({
+      en: `--purge would delete, with their CRDs, ${foreign.length} custom resources these scripts did not create \
+(nothing was deleted)`,
+      ko: `--purge는 이 스크립트가 만들지 않은 커스텀 리소스 ${foreign.length}개를 CRD와 함께 \
+지우게 됩니다 (지운 것 없음)`,
+    }),
     {
       output: foreign.map((r) => `- ${r}`).join('\n'),
-      hint:
-        'move or delete them yourself first; or run the teardown without --purge (the CRDs stay);' +
-        ' or pass --purge-foreign-resources to delete them too',
+      hint: say({
+        en:
+          'move or delete them yourself first; or run the teardown without --purge (the CRDs stay);' +
+          ' or pass --purge-foreign-resources to delete them too',
+        ko:
+          '먼저 직접 옮기거나 지우세요. 또는 --purge 없이 teardown을 실행하거나(CRD는 남음),' +
+          ' 그것까지 지우려면 --purge-foreign-resources를 주세요',
+      }),
     },
   )
 }
@@ -371,16 +435,27 @@ export async function confirm(ctx: Context, found: Inventory): Promise<void> {
   if (ctx.config.yes) return
   if (!process.stdin.isTTY)
     throw new UsageError([
-      'teardown deletes from the cluster and needs confirmation: run it on a terminal, or pass --yes',
+      say({
+        en: 'teardown deletes from the cluster and needs confirmation: run it on a terminal, or pass --yes',
+        ko: `teardown은 클러스터에서 지우므로 확인이 필요합니다: 터미널에서 실행하거나 \
+--yes를 주세요`,
+      }),
     ])
-  await ask(ctx, 'Delete all of the above? [y/N] ')
+  await ask(ctx, say({ en: 'Delete all of the above? [y/N] ', ko: '위의 것을 모두 지울까요? [y/N] ' }))
   const foreign = found.foreignResources.length
-  if (foreign) await ask(ctx, `Also the ${foreign} custom resources above that these scripts did not create? [y/N] `)
+  if (foreign)
+    await ask(
+      ctx,
+      say({
+        en: `Also the ${foreign} custom resources above that these scripts did not create? [y/N] `,
+        ko: `이 스크립트가 만들지 않은 위의 커스텀 리소스 ${foreign}개도 지울까요? [y/N] `,
+      }),
+    )
 }
 
 async function ask(ctx: Context, prompt: string): Promise<void> {
   const answer = await question(prompt)
   if (/^y(es)?$/i.test(answer.trim())) return
-  ctx.log.info('Cancelled: nothing was deleted.')
+  ctx.log.info(say({ en: 'Cancelled: nothing was deleted.', ko: '취소했습니다: 지운 것 없음.' }))
   throw new ExitError(1)
 }

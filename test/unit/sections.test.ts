@@ -44,7 +44,7 @@ settingsTest('05-verify takes no lock and lists neither', () => {
 })
 
 settingsTest('teardown holds the lock and lists both', () => {
-  const settings = teardownScript('teardown').settings(aConfig())
+  const settings = teardownScript({ en: 'teardown', ko: 'teardown' }).settings(aConfig())
   for (const flag of lockSettings) assert.ok(settings.includes(flag), flag)
 })
 

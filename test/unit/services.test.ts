@@ -5,8 +5,10 @@ import * as assert from 'uvu/assert'
 import { YAML } from 'zx'
 import { buildConfig, releaseNamed, settingDefs } from '../../lib/core/config.ts'
 import { moveToNamespace, parseUrl, serviceOfUrl } from '../../lib/core/services.ts'
+import { planFor } from '../../lib/core/plan.ts'
 import { parseSettings } from '../../lib/core/settings.ts'
 import { namespaceSet, projectRoot, setToValues } from '../../lib/core/values.ts'
+import { renderScript } from '../../lib/run/script.ts'
 
 // serviceOfUrl
 
@@ -168,6 +170,20 @@ configTest("the current profile's Alloy pushes to the Loki of its own release's 
   assert.match(
     (alloy.values as any).alloy.configMap.content,
     /url = "http:\/\/loki\.\{\{ \.Release\.Namespace \}\}\.svc/,
+  )
+})
+
+configTest('the dry-run script carries it: the step a person copies moves the URLs as the run does', () => {
+  const config = configFor(['--namespace=observability'])
+  const script = renderScript(config, {}, planFor(config, ['lgtm']), { printedBy: 'test', cwd: projectRoot })
+  const install = script.split('\n').find((l) => l.startsWith('helm upgrade --install kube-prometheus-stack '))
+  assert.ok(install?.includes(' -f values/grafana-values.yaml '), install)
+  assert.ok(
+    install?.endsWith(
+      " --set-string 'grafana.additionalDataSources[0].url=http://loki.observability.svc.cluster.local:3100'" +
+        " --set-string 'grafana.additionalDataSources[1].url=http://tempo.observability.svc.cluster.local:3200'",
+    ),
+    install,
   )
 })
 

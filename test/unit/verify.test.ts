@@ -336,7 +336,8 @@ buildReportTest('each datasource followed to its Service: the port and the ready
   assert.is(
     check({}, 'datasource/loki').detail,
     '→ service loki in namespace monitoring: port 3100, 1 ready endpoint ' +
-      '(http://loki.monitoring.svc.cluster.local:3100, configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml))',
+      '(http://loki.monitoring.svc.cluster.local:3100,' +
+      ' configmap/kube-prometheus-stack-grafana-datasource (datasource.yaml))',
   )
 })
 
@@ -373,7 +374,7 @@ buildReportTest("a datasource at another stack's Service: found and ready, but n
   assert.is(c.ok, false)
   assert.match(
     c.detail,
-    /^→ service tempo in namespace monitoring: port 3200, 1 ready endpoint; want service tempo:3200 in namespace observability/,
+    /^→ service tempo in namespace monitoring: port 3200, 1 ready endpoint; want service tempo:3200 in namespace obs/,
   )
   assert.match(c.hint ?? '', /^point it at the stack in namespace observability/)
 })

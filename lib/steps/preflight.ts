@@ -10,10 +10,18 @@ import { readClusterCmd } from '../tools/cluster.ts'
 import { versionCmd } from '../tools/kubectl.ts'
 import { adaptationLines, noteCluster, readClusterAnswer } from './cluster.ts'
 import type { Context } from '../steps/context.ts'
+import { say } from '../core/text.ts'
 
 /** What a person without a cluster can do instead, said wherever the cluster is missing. */
-const WITHOUT_A_CLUSTER =
-  'To try without a cluster: `npm run demo` runs everything on a simulated one, and --dry-run prints the commands.'
+const WITHOUT_A_CLUSTER = say({
+  en: 'To try without a cluster: `npm run demo` runs everything on a simulated one, and --dry-run prints the commands.',
+  ko: `클러스터 없이 해 보려면: \`npm run demo\`는 모든 것을 시뮬레이션 클러스터에서 \
+실행하고, --dry-run은 명령을 출력합니다.`,
+})
+const EMPTY_CLUSTER = say({
+  en: 'nothing is changed, and the commands assume an empty cluster',
+  ko: '아무것도 바꾸지 않으며, 명령은 빈 클러스터를 가정합니다',
+})
 
 /**
  * Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s.
@@ -34,8 +42,14 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   )
   if (missing.length && !offline) throw missing[0]
   if (missing.length) {
-    for (const e of missing) log.warn(`${e.message} — not needed to print the commands, needed to run them`)
-    log.info('Target: unknown — nothing is changed, and the commands assume an empty cluster')
+    for (const e of missing)
+      log.warn(
+        say({
+          en: `${e.message} — not needed to print the commands, needed to run them`,
+          ko: `${e.message}: 명령을 출력하는 데는 필요 없지만 실행하려면 필요합니다`,
+        }),
+      )
+    log.info(say({ en: `Target: unknown — ${EMPTY_CLUSTER}`, ko: `대상: 알 수 없음. ${EMPTY_CLUSTER}` }))
     return
   }
   // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
@@ -54,11 +68,20 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
   if (!helm || helm.major < 3)
     throw new EnvironmentError(
-      `helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`,
-      'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)',
+      say({
+        en: `helm at ${helmPath} is ${helm?.version ?? 'too old or broken'}; helm 3 or 4 is needed`,
+        ko: `${helmPath}의 helm은 ${helm?.version ?? '너무 오래되었거나 망가진 것'}입니다. helm 3 \
+또는 4가 필요합니다`,
+      }),
+      say({
+        en: 'install helm 3 or 4: https://helm.sh/docs/intro/install/ (helm 2 and its Tiller are not supported)',
+        ko: `helm 3 또는 4를 설치하세요: https://helm.sh/docs/intro/install/ (helm 2와 Tiller는 \
+지원하지 않음)`,
+      }),
     )
   ctx.helmMajor = (helm.major >= 4 ? 4 : 3) as HelmMajor
-  const client = safeJson(kubectlVersion.stdout)?.clientVersion?.gitVersion ?? 'unknown version'
+  const client =
+    safeJson(kubectlVersion.stdout)?.clientVersion?.gitVersion ?? say({ en: 'unknown version', ko: '버전 모름' })
   log.info(
     `${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ` +
       `${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`,
@@ -67,17 +90,24 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   const view: KubeconfigView = safeJson(kubeconfig.stdout) ?? {}
   const context = resolveContext(ctx, view, offline)
   if (!version) {
+    const named = log.c.bold(context ?? say({ en: '(none)', ko: '(없음)' }))
     log.info(
-      `Target: context ${log.c.bold(context ?? '(none)')}` +
-        ' — nothing is changed, and the commands assume an empty cluster',
+      say({
+        en: `Target: context ${named} — ${EMPTY_CLUSTER}`,
+        ko: `대상: 컨텍스트 ${named}. ${EMPTY_CLUSTER}`,
+      }),
     )
     for (const line of adaptationLines(ctx)) log.info(line)
     return
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
   if (version.exitCode !== 0 || !server) throw unreachable(context, lastLine(version.stderr))
+  const url = serverUrl(view, context) ?? say({ en: 'unknown server', ko: '서버 모름' })
   log.info(
-    `Target: context ${log.c.bold(context)} (${serverUrl(view, context) ?? 'unknown server'}), Kubernetes ${server}`,
+    say({
+      en: `Target: context ${log.c.bold(context)} (${url}), Kubernetes ${server}`,
+      ko: `대상: 컨텍스트 ${log.c.bold(context)} (${url}), Kubernetes ${server}`,
+    }),
   )
   noteCluster(ctx, nodes && readClusterAnswer(ctx, nodes))
 }
@@ -89,12 +119,27 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
 export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): EnvironmentError {
   const install =
     tool === 'kubectl'
-      ? 'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)'
-      : 'install helm 3 or 4: https://helm.sh/docs/intro/install/'
-  const bundledHint =
-    `npm install brought ${bundled.tools} for Linux x64: add --use-bundled-tools ` +
-    `(or set STACK_USE_BUNDLED_TOOLS=1) to use them; or ${install}`
-  return new EnvironmentError(`${tool} was not found on PATH`, bundledOffered ? bundledHint : install)
+      ? say({
+          en: 'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)',
+          ko: `설치하세요: https://kubernetes.io/docs/tasks/tools/ (minikube 사용자는 \`minikube kubectl \
+--\`도 됩니다)`,
+        })
+      : say({
+          en: 'install helm 3 or 4: https://helm.sh/docs/intro/install/',
+          ko: 'helm 3 또는 4를 설치하세요: https://helm.sh/docs/intro/install/',
+        })
+  const bundledHint = say({
+    en:
+      `npm install brought ${bundled.tools} for Linux x64: add --use-bundled-tools ` +
+      `(or set STACK_USE_BUNDLED_TOOLS=1) to use them; or ${install}`,
+    ko:
+      `npm install이 Linux x64용 ${bundled.tools}를 가져왔습니다: 쓰려면 --use-bundled-tools를 주세요` +
+      ` (또는 STACK_USE_BUNDLED_TOOLS=1). 아니면 ${install}`,
+  })
+  return new EnvironmentError(
+    say({ en: `${tool} was not found on PATH`, ko: `PATH에 ${tool}가 없습니다` }),
+    bundledOffered ? bundledHint : install,
+  )
 }
 
 /**
@@ -127,8 +172,14 @@ function resolveContext(ctx: Context, view: KubeconfigView, offline: boolean): s
     if (contexts.includes(ctx.config.context)) return ctx.config.context
     if (offline) return ctx.config.context
     throw new EnvironmentError(
-      `context "${ctx.config.context}" is not in your kubeconfig`,
-      `known contexts: ${contexts.join(', ') || 'none'}; pick one with --context or STACK_CONTEXT`,
+      say({
+        en: `context "${ctx.config.context}" is not in your kubeconfig`,
+        ko: `컨텍스트 "${ctx.config.context}"가 kubeconfig에 없습니다`,
+      }),
+      say({
+        en: `known contexts: ${contexts.join(', ') || 'none'}; pick one with --context or STACK_CONTEXT`,
+        ko: `있는 컨텍스트: ${contexts.join(', ') || '없음'}. --context나 STACK_CONTEXT로 고르세요`,
+      }),
     )
   }
   const current = view['current-context']
@@ -137,23 +188,46 @@ function resolveContext(ctx: Context, view: KubeconfigView, offline: boolean): s
   throw noCurrentContext(contexts)
 }
 
+const CREATE = 'kind create cluster, minikube start, k3d cluster create'
+
 /** No context chosen: the one to choose, or (none at all) how to get a cluster, or to try without one. */
 export function noCurrentContext(contexts: string[]): EnvironmentError {
   return new EnvironmentError(
-    'kubectl has no current context (no kubeconfig, or none selected)',
+    say({
+      en: 'kubectl has no current context (no kubeconfig, or none selected)',
+      ko: 'kubectl에 현재 컨텍스트가 없습니다 (kubeconfig가 없거나 선택되지 않음)',
+    }),
     contexts.length
-      ? `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})`
-      : `create a cluster first (kind create cluster, minikube start, k3d cluster create) or set KUBECONFIG. ` +
-          WITHOUT_A_CLUSTER,
+      ? say({
+          en: `choose one: kubectl config use-context ${contexts[0]} (or --context ${contexts[0]})`,
+          ko: `하나를 고르세요: kubectl config use-context ${contexts[0]} (또는 --context ${contexts[0]})`,
+        })
+      : say({
+          en: `create a cluster first (${CREATE}) or set KUBECONFIG. ${WITHOUT_A_CLUSTER}`,
+          ko: `먼저 클러스터를 만들거나(${CREATE}) KUBECONFIG를 설정하세요. ${WITHOUT_A_CLUSTER}`,
+        }),
   )
 }
 
 /** The context's cluster did not answer: what to start, and how to try without a cluster. */
 export function unreachable(context: string | undefined, stderrLine: string): EnvironmentError {
   return new EnvironmentError(
-    `the cluster of context "${context}" is not reachable: ${stderrLine || 'no answer within 4s'}`,
-    'start the cluster (kind create cluster, minikube start, k3d cluster create) or pick another with --context; ' +
-      `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`,
+    say({
+      en: `the cluster of context "${context}" is not reachable: ${stderrLine || 'no answer within 4s'}`,
+      ko: `컨텍스트 "${context}"의 클러스터에 닿지 않습니다: ${
+        stderrLine ||
+        '4초 안에 응답 \
+없음'
+      }`,
+    }),
+    say({
+      en:
+        `start the cluster (${CREATE}) or pick another with --context; ` +
+        `\`kubectl cluster-info\` shows what kubectl is talking to. ${WITHOUT_A_CLUSTER}`,
+      ko:
+        `클러스터를 시작하거나(${CREATE}) --context로 다른 것을 고르세요.` +
+        ` \`kubectl cluster-info\`로 kubectl이 어디와 통신하는지 볼 수 있습니다. ${WITHOUT_A_CLUSTER}`,
+    }),
   )
 }
 

@@ -40,6 +40,15 @@ export const adaptations: Adaptation[] = [
     flavours: ['kind', 'minikube', 'docker-desktop', 'k3s'],
   },
   {
+    id: 'managed-control-plane-monitors-off',
+    release: 'kube-prometheus-stack',
+    file: 'flavours/kube-prometheus-stack.managed-control-plane-monitors-off.yaml',
+    why:
+      'controller manager, scheduler and etcd monitors and their alerts off: the cloud runs them out of reach,' +
+      ' so their "Down" alerts would fire at once',
+    flavours: ['aws', 'gce', 'azure'],
+  },
+  {
     id: 'node-exporter-no-root-mount',
     release: 'kube-prometheus-stack',
     file: 'flavours/kube-prometheus-stack.node-exporter-no-root-mount.yaml',

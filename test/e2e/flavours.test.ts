@@ -20,6 +20,7 @@ import {
 } from './harness.ts'
 
 const controlPlane = 'flavours/kube-prometheus-stack.control-plane-monitors-off.yaml'
+const managedControlPlane = 'flavours/kube-prometheus-stack.managed-control-plane-monitors-off.yaml'
 const rootMount = 'flavours/kube-prometheus-stack.node-exporter-no-root-mount.yaml'
 
 /** What each simulated flavour is read as, and the overlays it gets. */
@@ -28,7 +29,7 @@ const expected: Record<SimFlavourName, { flavour: string; adaptations: string[];
   minikube: { flavour: 'minikube', adaptations: [controlPlane], inotify: false },
   k3d: { flavour: 'k3s', adaptations: [controlPlane], inotify: true },
   'docker-desktop': { flavour: 'docker-desktop', adaptations: [controlPlane, rootMount], inotify: false },
-  eks: { flavour: 'aws', adaptations: [], inotify: false },
+  eks: { flavour: 'aws', adaptations: [managedControlPlane], inotify: false },
 }
 
 const helmValues = async (c: Parameters<typeof helm>[0]) =>

@@ -285,13 +285,19 @@ adapt('kind, minikube, k3s: the control-plane overlay after the release own file
   assert.is(other.valuesFiles.length, 1, 'other releases keep their files')
 })
 
-adapt('Docker Desktop: both overlays; a cloud and other: none', () => {
-  assert.equal(
-    configWith('--flavour=docker-desktop').adaptations.map((a) => a.id),
-    ['control-plane-monitors-off', 'node-exporter-no-root-mount'],
-  )
-  for (const flavour of ['aws', 'gce', 'azure', 'other'])
-    assert.equal(configWith(`--flavour=${flavour}`).adaptations, [])
+adapt('Docker Desktop: both overlays; a cloud: its managed control plane unmonitored; other: none', () => {
+  const ids = (flavour: string) => configWith(`--flavour=${flavour}`).adaptations.map((a) => a.id)
+  assert.equal(ids('docker-desktop'), ['control-plane-monitors-off', 'node-exporter-no-root-mount'])
+  for (const flavour of ['aws', 'gce', 'azure']) assert.equal(ids(flavour), ['managed-control-plane-monitors-off'])
+  assert.equal(ids('other'), [])
+})
+
+adapt('a managed control plane: kube-proxy, which runs on the nodes, stays monitored', () => {
+  const config = buildConfig(parseSettings(settingDefs, ['--flavour=gce'], {}).values)
+  const values = releaseNamed(config, 'kube-prometheus-stack').values as any
+  for (const key of ['kubeControllerManager', 'kubeScheduler', 'kubeEtcd']) assert.is(values[key].enabled, false, key)
+  assert.is(values.kubeProxy, undefined)
+  assert.is(values.defaultRules.rules.kubeProxy, undefined)
 })
 
 adapt('--no-adapt (or STACK_ADAPT=false): no overlay, and the output says adaptations are off', () => {
@@ -349,7 +355,7 @@ dryRun('auto: none, and how to print them; --no-adapt: said; a flavour with noth
   assert.not.match(script(), /-f values\/flavours\//)
   assert.match(script('--flavour=kind', '--no-adapt'), /^# No adaptations to the cluster \(--no-adapt\)\.$/m)
   assert.not.match(script('--flavour=kind', '--no-adapt'), /-f values\/flavours\//)
-  assert.match(script('--flavour=aws'), /^# Cluster flavour aws: nothing to adapt\.$/m)
+  assert.match(script('--flavour=other'), /^# Cluster flavour other: nothing to adapt\.$/m)
 })
 
 dryRun.run()
@@ -389,10 +395,10 @@ noted("auto: the cluster's flavour adds its overlays to the config and says so; 
   assert.match(err(), /^Cluster: Docker Desktop, 1 node, /m)
   assert.match(err(), /^Adapted for Docker Desktop: values\/flavours\/kube-prometheus-stack\.node-exporter-no-root/m)
 
-  const pinned = ctxWith('--flavour=aws')
+  const pinned = ctxWith('--flavour=other')
   noteCluster(pinned.ctx, readClusterAnswer(pinned.ctx, { exitCode: 0, stdout: JSON.stringify(kind), stderr: '' }))
   assert.is(pinned.ctx.cluster?.flavour, 'kind', 'read as it is')
-  assert.equal(pinned.ctx.config.adaptations, [], "adapted as --flavour says: aws's none")
+  assert.equal(pinned.ctx.config.adaptations, [], 'adapted as --flavour says: none for other')
 })
 
 noted('an answer that is no JSON: a warning, nothing adapted', () => {

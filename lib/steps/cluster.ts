@@ -13,6 +13,7 @@ import {
 } from '../core/flavours.ts'
 import { clusterLine, parseClusterInfo, type ClusterInfo } from '../tools/cluster.ts'
 import type { Context } from './context.ts'
+import { say } from '../core/text.ts'
 
 /**
  * `kubectl get nodes,storageclasses -o json`'s answer, noted: undefined when it could not be read
@@ -20,16 +21,26 @@ import type { Context } from './context.ts'
  */
 export function readClusterAnswer(ctx: Context, answer: { exitCode: number | null; stdout: string; stderr: string }) {
   if (answer.exitCode !== 0) {
+    const why = answer.stderr.trim().split('\n').at(-1) || `kubectl exited ${answer.exitCode}`
     ctx.log.warn(
-      `Cluster: not read (${answer.stderr.trim().split('\n').at(-1) || `kubectl exited ${answer.exitCode}`});` +
-        ' its flavour is not known, so nothing is adapted to it (--flavour names it)',
+      say({
+        en: `Cluster: not read (${why}); its flavour is not known, so nothing is adapted to it (--flavour names it)`,
+        ko: `클러스터: 읽지 못함 (${why}). 종류를 몰라 아무것도 맞추지 않습니다 (--flavour로 \
+지정할 수 있음)`,
+      }),
     )
     return undefined
   }
   try {
     return parseClusterInfo(JSON.parse(answer.stdout))
   } catch {
-    ctx.log.warn('Cluster: kubectl answered with no JSON list of nodes; nothing is adapted to it')
+    ctx.log.warn(
+      say({
+        en: 'Cluster: kubectl answered with no JSON list of nodes; nothing is adapted to it',
+        ko: `클러스터: kubectl이 노드 목록 JSON을 주지 않았습니다. 아무것도 맞추지 \
+않습니다`,
+      }),
+    )
     return undefined
   }
 }
@@ -52,35 +63,77 @@ export function noteCluster(ctx: Context, info: ClusterInfo | undefined): void {
 /** What the run adds for the flavour, or why nothing. */
 export function adaptationLines(ctx: Pick<Context, 'config'>): string[] {
   const { config } = ctx
-  if (!config.adapt) return ['Adaptations: off (--no-adapt): the values files are used as they are']
+  if (!config.adapt)
+    return [
+      say({
+        en: 'Adaptations: off (--no-adapt): the values files are used as they are',
+        ko: '클러스터 맞춤: 꺼짐 (--no-adapt): values 파일을 그대로 씁니다',
+      }),
+    ]
   const flavour = flavourTitles[config.flavourUsed!]
-  return config.adaptations.map((a) => `Adapted for ${flavour}: values/${a.file} — ${a.why}`)
+  return config.adaptations.map((a) =>
+    say({
+      en: `Adapted for ${flavour}: values/${a.file} — ${a.why}`,
+      ko: `${flavour}에 맞춤: values/${a.file} — ${a.why}`,
+    }),
+  )
 }
 
 /** Too little room for the stack, no default StorageClass, low inotify limits where nodes share the host's. */
 export function clusterWarnings(info: ClusterInfo, profile: keyof typeof stackNeeds): string[] {
   const needs = stackNeeds[profile]
   const warnings: string[] = []
+  const cpu = formatCpu(info.allocatable.cpuMilli)
   if (info.allocatable.cpuMilli && info.allocatable.cpuMilli < needs.cpuMilli)
     warnings.push(
-      `the nodes offer ${formatCpu(info.allocatable.cpuMilli)}; the stack wants about ${formatCpu(needs.cpuMilli)}:` +
-        ' pods may stay Pending (Insufficient cpu). Give the cluster more CPUs (e.g. minikube start --cpus 4)',
+      say({
+        en:
+          `the nodes offer ${cpu}; the stack wants about ${formatCpu(needs.cpuMilli)}:` +
+          ' pods may stay Pending (Insufficient cpu). Give the cluster more CPUs (e.g. minikube start --cpus 4)',
+        ko:
+          `노드가 ${cpu}를 주는데 스택은 약 ${formatCpu(needs.cpuMilli)}가 필요합니다:` +
+          ` 파드가 Pending(Insufficient cpu)에 머물 수 있습니다. CPU를 늘리세요 (예: minikube start \
+--cpus 4)`,
+      }),
     )
   if (info.allocatable.memoryBytes && info.allocatable.memoryBytes < needs.memoryBytes)
     warnings.push(
-      `the nodes offer ${formatBytes(info.allocatable.memoryBytes)}; the stack wants about ` +
-        `${formatBytes(needs.memoryBytes)}: pods may stay Pending (Insufficient memory) or be OOM-killed.` +
-        " Give the cluster more memory (minikube start --memory 4g, Docker Desktop's Resources settings)",
+      say({
+        en:
+          `the nodes offer ${formatBytes(info.allocatable.memoryBytes)}; the stack wants about ` +
+          `${formatBytes(needs.memoryBytes)}: pods may stay Pending (Insufficient memory) or be OOM-killed.` +
+          " Give the cluster more memory (minikube start --memory 4g, Docker Desktop's Resources settings)",
+        ko:
+          `노드가 ${formatBytes(info.allocatable.memoryBytes)}를 주는데 스택은 약 ` +
+          `${formatBytes(needs.memoryBytes)}가 필요합니다:` +
+          ' 파드가 Pending(Insufficient memory)에 머물거나' +
+          ` OOM으로 죽을 수 있습니다. 메모리를 늘리세요 (minikube start --memory 4g, Docker \
+Desktop의 Resources 설정)`,
+      }),
     )
   if (!info.defaultStorageClass)
     warnings.push(
-      'no default StorageClass: a PersistentVolumeClaim without storageClassName stays Pending.' +
-        ' Install one (e.g. rancher/local-path-provisioner) and mark it default',
+      say({
+        en:
+          'no default StorageClass: a PersistentVolumeClaim without storageClassName stays Pending.' +
+          ' Install one (e.g. rancher/local-path-provisioner) and mark it default',
+        ko:
+          '기본 StorageClass가 없습니다:' +
+          ' storageClassName 없는 PersistentVolumeClaim은 Pending에 머뭅니다.' +
+          ' 하나 설치하고(예: rancher/local-path-provisioner) 기본으로 지정하세요',
+      }),
     )
   if (INOTIFY_FLAVOURS.includes(info.flavour))
     warnings.push(
-      `${flavourTitles[info.flavour]} nodes share the host's inotify limits; log collectors (promtail, Alloy)` +
-        ` then fail with "too many open files". If they do, on the host: ${INOTIFY_HOST_COMMAND}`,
+      say({
+        en:
+          `${flavourTitles[info.flavour]} nodes share the host's inotify limits; log collectors (promtail, Alloy)` +
+          ` then fail with "too many open files". If they do, on the host: ${INOTIFY_HOST_COMMAND}`,
+        ko:
+          `${flavourTitles[info.flavour]} 노드는 호스트의 inotify 한도를 나눠 씁니다.` +
+          ' 로그 수집기(promtail, Alloy)가' +
+          ` "too many open files"로 실패하면 호스트에서: ${INOTIFY_HOST_COMMAND}`,
+      }),
     )
   return warnings
 }
@@ -88,6 +141,13 @@ export function clusterWarnings(info: ClusterInfo, profile: keyof typeof stackNe
 /** An overlay that cannot be read stops the run before any change: the plan would not be the one printed. */
 function readOverlay(file: string): Record<string, unknown> {
   const { values, problem } = readValuesFile(file)
-  if (problem) throw new EnvironmentError(problem, 'restore it (git checkout -- values/flavours) or pass --no-adapt')
+  if (problem)
+    throw new EnvironmentError(
+      problem,
+      say({
+        en: 'restore it (git checkout -- values/flavours) or pass --no-adapt',
+        ko: '되돌리거나(git checkout -- values/flavours) --no-adapt를 주세요',
+      }),
+    )
   return values
 }

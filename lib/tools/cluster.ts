@@ -4,6 +4,7 @@
 import { formatBytes, formatCpu, type Flavour } from '../core/flavours.ts'
 import { kubectl, type Target } from './kubectl.ts'
 import type { Command } from './exec.ts'
+import { say } from '../core/text.ts'
 
 export interface ClusterInfo {
   flavour: Flavour
@@ -144,13 +145,23 @@ export function bytes(quantity: string | undefined): number {
 
 /** The one line the preflight prints. */
 export function clusterLine(info: ClusterInfo, titles: Record<Flavour, string>): string {
-  const runtime = info.runtimes.map((r) => r.replace('://', ' ')).join(', ') || 'unknown runtime'
-  const storage = info.defaultStorageClass
-    ? `default StorageClass ${info.defaultStorageClass.name} (${info.defaultStorageClass.provisioner})`
-    : 'no default StorageClass'
-  return (
-    `Cluster: ${titles[info.flavour]}, ${info.nodes} node${info.nodes === 1 ? '' : 's'}, ` +
-    `${info.kubernetesVersion}, ${runtime}, ${info.architectures.join('/') || 'unknown architecture'}, ` +
-    `${formatCpu(info.allocatable.cpuMilli)} / ${formatBytes(info.allocatable.memoryBytes)} allocatable, ${storage}`
-  )
+  const runtime =
+    info.runtimes.map((r) => r.replace('://', ' ')).join(', ') || say({ en: 'unknown runtime', ko: '런타임 모름' })
+  const sc = info.defaultStorageClass
+  const storage = sc
+    ? say({
+        en: `default StorageClass ${sc.name} (${sc.provisioner})`,
+        ko: `기본 StorageClass ${sc.name} (${sc.provisioner})`,
+      })
+    : say({ en: 'no default StorageClass', ko: '기본 StorageClass 없음' })
+  const arch = info.architectures.join('/') || say({ en: 'unknown architecture', ko: '아키텍처 모름' })
+  const room = `${formatCpu(info.allocatable.cpuMilli)} / ${formatBytes(info.allocatable.memoryBytes)}`
+  const flavour = titles[info.flavour]
+  return say({
+    en:
+      `Cluster: ${flavour}, ${info.nodes} node${info.nodes === 1 ? '' : 's'}, ` +
+      `${info.kubernetesVersion}, ${runtime}, ${arch}, ${room} allocatable, ${storage}`,
+    ko: `클러스터: ${flavour}, 노드 ${info.nodes}개, ${info.kubernetesVersion}, ${runtime}, ${arch}, 할당 \
+가능 ${room}, ${storage}`,
+  })
 }

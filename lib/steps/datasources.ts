@@ -73,6 +73,8 @@ export function collectDatasources(objects: KubeObject[]): {
 export interface NamespaceServices {
   services: KubeObject[]
   endpointSlices: KubeObject[]
+  /** why they could not be read (e.g. not allowed to list them there) */
+  unreadable?: string
 }
 
 /** What the checks expect: Grafana's namespace (a bare host's), and the stack's, which holds its backends. */
@@ -173,6 +175,7 @@ export function judgeService(
   target: ServiceTarget,
   ns: NamespaceServices | undefined,
 ): { ok: boolean; detail: string } {
+  if (ns?.unreadable) return { ok: false, detail: `could not be read: ${ns.unreadable}` }
   const svc = ns?.services.find((s) => s.metadata.name === target.service)
   if (!svc) return { ok: false, detail: 'not found' }
   if (svc.spec?.type === 'ExternalName')

@@ -1,5 +1,6 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
 import { releaseNamed, type Config } from '../core/config.ts'
+import { InterruptedError } from '../core/errors.ts'
 import { stackSteps } from '../core/plan.ts'
 import { grafanaDatasourceLabel, section06, sections, stackDatasources, type WebhookId } from '../core/stack.ts'
 import { lastLine, type Command } from '../tools/exec.ts'
@@ -88,20 +89,21 @@ async function readServices(
   datasources: ProvisionedDatasource[],
 ): Promise<Record<string, NamespaceServices>> {
   const namespaces = namespacesOf(datasources, ctx.config.namespace)
-  const lists = await Promise.all(
-    namespaces.map((namespace) =>
-      listObjects(ctx.runner, ctx.target, 'services,endpointslices.discovery.k8s.io', { namespace }),
-    ),
-  )
-  return Object.fromEntries(
-    namespaces.map((namespace, i) => [
-      namespace,
-      {
-        services: lists[i].filter((o) => o.kind === 'Service'),
-        endpointSlices: lists[i].filter((o) => o.kind === 'EndpointSlice'),
-      },
-    ]),
-  )
+  const read = async (namespace: string): Promise<NamespaceServices> => {
+    try {
+      const list = await listObjects(ctx.runner, ctx.target, 'services,endpointslices.discovery.k8s.io', { namespace })
+      return {
+        services: list.filter((o) => o.kind === 'Service'),
+        endpointSlices: list.filter((o) => o.kind === 'EndpointSlice'),
+      }
+    } catch (error) {
+      // a namespace only a datasource names may be one we may not read: its datasources say so
+      if (error instanceof InterruptedError) throw error
+      return { services: [], endpointSlices: [], unreadable: (error as Error).message }
+    }
+  }
+  const lists = await Promise.all(namespaces.map(read))
+  return Object.fromEntries(namespaces.map((namespace, i) => [namespace, lists[i]]))
 }
 
 async function answers(ctx: Context, probe: Command): Promise<string | true> {

@@ -294,6 +294,14 @@ judgeServiceTest('a port without a name: matched by the slice port without one',
   assert.equal(judgeService(lokiTarget, { services: [svc], endpointSlices: [slice] }).ok, true)
 })
 
+judgeServiceTest('Services not readable in that namespace: failed, saying why', () => {
+  const forbidden = 'services is forbidden: User "dev" cannot list resource "services" in the namespace "team"'
+  assert.equal(judgeService(lokiTarget, lokiIn({ unreadable: forbidden })), {
+    ok: false,
+    detail: `could not be read: ${forbidden}`,
+  })
+})
+
 judgeServiceTest('an ExternalName Service: not followed, not failed', () => {
   const svc = { ...aService('loki', {}), spec: { type: 'ExternalName', externalName: 'loki.example.com' } }
   assert.equal(judgeService(lokiTarget, { services: [svc], endpointSlices: [] }), {

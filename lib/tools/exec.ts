@@ -7,6 +7,7 @@ import { InterruptedError, StepError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
 import { ApiReachability, isUnreachable } from './reachability.ts'
 import { endChild, feed, signalChild } from './children.ts'
+import { say } from '../core/text.ts'
 
 export interface Command {
   argv: string[]
@@ -184,7 +185,9 @@ export class Runner {
       if (isUnreachable(out.stderr)) {
         const outage = this.api.failure()
         if (outage) throw outage
-        this.log.verbose(`  retrying in ${UNREACHABLE_PACE_MS / 1000}s: ${lastLine(out.stderr)}`)
+        const pace = UNREACHABLE_PACE_MS / 1000
+        const retrying = say({ en: `retrying in ${pace}s`, ko: `${pace}초 뒤 재시도` })
+        this.log.verbose(`  ${retrying}: ${lastLine(out.stderr)}`)
         await this.clock.sleep(UNREACHABLE_PACE_MS)
         continue
       }
@@ -233,11 +236,21 @@ export class Runner {
   }
 
   private notStarted(cmd: Command): InterruptedError {
-    return new InterruptedError(`not started, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`)
+    return new InterruptedError(
+      say({
+        en: `not started, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`,
+        ko: `시작 안 함, 실행이 중단됨 (${this.interruptedBy}): ${commandName(cmd)}`,
+      }),
+    )
   }
 
   private ended(cmd: Command): InterruptedError {
-    return new InterruptedError(`ended, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`)
+    return new InterruptedError(
+      say({
+        en: `ended, the run was interrupted (${this.interruptedBy}): ${commandName(cmd)}`,
+        ko: `끝남, 실행이 중단됨 (${this.interruptedBy}): ${commandName(cmd)}`,
+      }),
+    )
   }
 }
 
@@ -248,7 +261,10 @@ export function commandName(cmd: Pick<Command, 'argv'>): string {
 
 export function failure(cmd: Command, out: ProcessOutput): StepError {
   return new StepError(
-    `${cmd.argv.slice(0, 3).join(' ')} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`,
+    say({
+      en: `${cmd.argv.slice(0, 3).join(' ')} failed: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`,
+      ko: `${cmd.argv.slice(0, 3).join(' ')} 실패: ${lastLine(out.stderr) || `종료 코드 ${out.exitCode}`}`,
+    }),
     {
       command: renderCommand({ argv: cmd.argv }),
       exitCode: out.exitCode,

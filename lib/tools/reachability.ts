@@ -6,6 +6,7 @@
 import { StepError } from '../core/errors.ts'
 import { formatDuration } from '../core/settings.ts'
 import type { Log } from '../ui/log.ts'
+import { say } from '../core/text.ts'
 
 /** Go's and kubectl's words for a server that cannot be reached at all (no answer, not an error answer). */
 const UNREACHABLE = new RegExp(
@@ -92,9 +93,13 @@ export class ApiReachability {
     }
     this.outage = { since: this.now(), server: serverIn(stderr), lastError }
     const until = clockTime(this.outage.since + this.limitMs)
+    const stopped = this.stoppedAnswering(this.outage)
+    const limit = `--api-unreachable-after=${formatDuration(this.limitMs)}`
     this.log.warn(
-      `${this.stoppedAnswering(this.outage)} (${lastError}); retrying until ${until}` +
-        ` (--api-unreachable-after=${formatDuration(this.limitMs)})`,
+      say({
+        en: `${stopped} (${lastError}); retrying until ${until} (${limit})`,
+        ko: `${stopped} (${lastError}). ${until}까지 재시도합니다 (${limit})`,
+      }),
     )
   }
 
@@ -103,9 +108,12 @@ export class ApiReachability {
     if (!this.outage) return
     const { since, server } = this.outage
     this.outage = undefined
+    const [at, ago] = [clockTime(since), formatDuration(this.now() - since)]
     this.log.ok(
-      `${apiServer(server)} answers again (it stopped answering at ${clockTime(since)},` +
-        ` ${formatDuration(this.now() - since)} ago)`,
+      say({
+        en: `${apiServer(server)} answers again (it stopped answering at ${at}, ${ago} ago)`,
+        ko: `${apiServer(server)}가 다시 응답합니다 (${at}, ${ago} 전에 응답을 멈췄었음)`,
+      }),
     )
   }
 
@@ -133,24 +141,38 @@ export class ApiReachability {
     const outage = this.outage
     if (!outage) return undefined
     const silentFor = formatDuration(this.now() - outage.since)
-    const stopped = `${this.stoppedAnswering(outage)} and has not answered for ${silentFor}`
+    const stopped = say({
+      en: `${this.stoppedAnswering(outage)} and has not answered for ${silentFor}`,
+      ko: `${this.stoppedAnswering(outage)}, ${silentFor} 동안 응답이 없습니다`,
+    })
     const message = during ? `${during}: ${stopped}` : stopped
     if (outage.explained) return new StepError(message)
     outage.explained = true
     return new StepError(message, {
       output: outage.lastError,
-      hint:
-        'check that the cluster is up (`kubectl cluster-info`; kind, minikube: is its node container running?),' +
-        ' then run the same command again: it picks up where it stopped. A control plane that takes longer to' +
-        ' restart: --api-unreachable-after=5m',
+      hint: say({
+        en:
+          'check that the cluster is up (`kubectl cluster-info`; kind, minikube: is its node container running?),' +
+          ' then run the same command again: it picks up where it stopped. A control plane that takes longer to' +
+          ' restart: --api-unreachable-after=5m',
+        ko:
+          '클러스터가 떠 있는지 확인하고' +
+          '(`kubectl cluster-info`, kind/minikube라면 노드 컨테이너가 도는지)' +
+          ' 같은 명령을 다시 실행하세요: 멈춘 곳부터 이어 갑니다.' +
+          ' 재시작이 더 오래 걸리는 컨트롤 플레인이면' +
+          ' --api-unreachable-after=5m',
+      }),
     })
   }
 
   private stoppedAnswering(outage: Outage): string {
-    return `${apiServer(outage.server)} stopped answering at ${clockTime(outage.since)}`
+    const [server, at] = [apiServer(outage.server), clockTime(outage.since)]
+    return say({ en: `${server} stopped answering at ${at}`, ko: `${server}가 ${at}에 응답을 멈췄습니다` })
   }
 }
 
 function apiServer(server: string | undefined): string {
-  return server ? `the API server ${server}` : 'the API server'
+  return server
+    ? say({ en: `the API server ${server}`, ko: `API 서버 ${server}` })
+    : say({ en: 'the API server', ko: 'API 서버' })
 }

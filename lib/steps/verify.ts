@@ -20,6 +20,7 @@ import {
   type ProvisionedDatasource,
 } from './datasources.ts'
 import { listReleases } from './release.ts'
+import { say } from '../core/text.ts'
 
 export interface NamespaceSnapshot {
   workloads: KubeObject[]
@@ -255,9 +256,11 @@ function webhookCheck(group: WebhookId, title: string, answer: string | true, sc
 
 /** seed §5 `kubectl get pods -n monitoring` and the checkpoint: the report, printed; returned. */
 export async function verifyStack(ctx: Context): Promise<Report> {
-  const report = await ctx.log.status('Reading the cluster for the checkpoint report', async () =>
-    buildReport(ctx.config, await readSnapshot(ctx)),
-  )
+  const reading = say({
+    en: 'Reading the cluster for the checkpoint report',
+    ko: '체크포인트 리포트를 위해 클러스터를 읽는 중',
+  })
+  const report = await ctx.log.status(reading, async () => buildReport(ctx.config, await readSnapshot(ctx)))
   ctx.log.print(renderReport(report, { json: ctx.config.json, c: ctx.log.c, lang: ctx.log.lang }))
   return report
 }

@@ -2,6 +2,7 @@
 // status` judges it), which of its pods are stuck and why, and the words that explain it.
 import { INOTIFY_HOST_COMMAND } from '../core/flavours.ts'
 import type { KubeObject } from './kubectl.ts'
+import { say } from '../core/text.ts'
 
 export interface WorkloadStatus {
   ready: boolean
@@ -318,20 +319,23 @@ export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
   const s = pod.status ?? {}
   const state = problem
     ? `: ${problem.reason}` +
-      (problem.container ? ` in container ${problem.container}` : '') +
-      (problem.image ? ` (image ${problem.image})` : '') +
+      (problem.container
+        ? say({ en: ` in container ${problem.container}`, ko: ` (컨테이너 ${problem.container})` })
+        : '') +
+      (problem.image ? say({ en: ` (image ${problem.image})`, ko: ` (이미지 ${problem.image})` }) : '') +
       (problem.message ? ` — ${problem.message}` : '')
     : podReady(pod)
-      ? ', ready'
-      : ', not ready'
+      ? say({ en: ', ready', ko: ', 준비됨' })
+      : say({ en: ', not ready', ko: ', 준비 안 됨' })
   const head = `${pod.metadata.namespace}/${pod.metadata.name} ${s.phase ?? 'Unknown'}${state}`
   const mine = eventsOf(pod, events)
     .slice(-5)
     .map((e: any) => `    ${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}`)
+  const lastEvents = say({ en: 'last events', ko: '최근 이벤트' })
   return [
     head,
-    ...(mine.length ? ['    last events:', ...mine.map((l) => `  ${l}`)] : []),
-    ...(problem ? [`    try: ${problem.hint}`] : []),
+    ...(mine.length ? [`    ${lastEvents}:`, ...mine.map((l) => `  ${l}`)] : []),
+    ...(problem ? [`    ${say({ en: 'try', ko: '해 볼 것' })}: ${problem.hint}`] : []),
   ]
 }
 

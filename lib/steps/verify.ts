@@ -238,7 +238,7 @@ function workloadCheck(
     detail: `${ref} ${status.detail}${cause}`,
     hint: status.ready
       ? undefined
-      : (problem?.hint ??
+      : (problem?.hint.en ??
         `wait a minute and run the verify again, or see: kubectl describe ${ref} -n ${obj.metadata.namespace}`),
   }
 }

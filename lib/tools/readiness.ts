@@ -2,7 +2,7 @@
 // status` judges it), which of its pods are stuck and why, and the words that explain it.
 import { INOTIFY_HOST_COMMAND } from '../core/flavours.ts'
 import type { KubeObject } from './kubectl.ts'
-import { say } from '../core/text.ts'
+import { say, type Text } from '../core/text.ts'
 
 export interface WorkloadStatus {
   ready: boolean
@@ -86,7 +86,8 @@ export interface PodProblem {
   message: string
   /** true when waiting longer will not help (the step may fail now, before its deadline) */
   terminal: boolean
-  hint: string
+  /** in both languages: the report's JSON carries the English */
+  hint: Text
 }
 
 /** Reasons a pod will not become ready by itself. */
@@ -104,56 +105,110 @@ const CRASH_RESTARTS = 3
  * Failures seen again and again with this stack, by what they say in a pod's status or events: the
  * cause, and what fixes it. The first whose pattern matches names the problem's hint.
  */
-export const knownFailures: { pattern: RegExp; cause: string; remedy: string }[] = [
+export const knownFailures: { pattern: RegExp; cause: Text; remedy: Text }[] = [
   {
     pattern: /429 Too Many Requests|toomanyrequests/i,
-    cause: 'the registry refuses more pulls for now (rate limit; Docker Hub allows anonymous users 100 per 6 hours)',
-    remedy: 'wait and run again, pull as a logged-in user (an imagePullSecret), or use a registry mirror',
+    cause: {
+      en: 'the registry refuses more pulls for now (rate limit; Docker Hub allows anonymous users 100 per 6 hours)',
+      ko: `레지스트리가 지금은 pull을 더 받지 않습니다 (rate limit, Docker Hub는 익명 \
+사용자에게 6시간에 100번)`,
+    },
+    remedy: {
+      en: 'wait and run again, pull as a logged-in user (an imagePullSecret), or use a registry mirror',
+      ko: `기다렸다 다시 실행하거나, 로그인한 사용자로 pull하거나(imagePullSecret), \
+레지스트리 미러를 쓰세요`,
+    },
   },
   {
     pattern: /Insufficient cpu/,
-    cause: "the cluster has no room for this pod (the nodes' CPU is all requested)",
-    remedy: 'give the nodes more CPUs (minikube start --cpus 4; Docker Desktop: Settings → Resources) or add a node',
+    cause: {
+      en: "the cluster has no room for this pod (the nodes' CPU is all requested)",
+      ko: '클러스터에 이 파드를 놓을 자리가 없습니다 (노드의 CPU가 모두 요청됨)',
+    },
+    remedy: {
+      en: 'give the nodes more CPUs (minikube start --cpus 4; Docker Desktop: Settings → Resources) or add a node',
+      ko: `노드에 CPU를 더 주거나(minikube start --cpus 4, Docker Desktop: Settings → Resources) 노드를 \
+추가하세요`,
+    },
   },
   {
     pattern: /Insufficient memory/,
-    cause: "the cluster has no room for this pod (the nodes' memory is all requested)",
-    remedy:
-      'give the nodes more memory (minikube start --memory 8g; Docker Desktop: Settings → Resources; kind and' +
-      " k3d: the Docker VM's memory) or add a node",
+    cause: {
+      en: "the cluster has no room for this pod (the nodes' memory is all requested)",
+      ko: '클러스터에 이 파드를 놓을 자리가 없습니다 (노드의 메모리가 모두 요청됨)',
+    },
+    remedy: {
+      en:
+        'give the nodes more memory (minikube start --memory 8g; Docker Desktop: Settings → Resources; kind and' +
+        " k3d: the Docker VM's memory) or add a node",
+      ko:
+        '노드에 메모리를 더 주거나(minikube start --memory 8g, Docker Desktop: Settings → Resources,' +
+        ' kind와 k3d: Docker VM의 메모리) 노드를 추가하세요',
+    },
   },
   {
     pattern: /unbound immediate PersistentVolumeClaims/,
-    cause: 'its PersistentVolumeClaim is not bound: no default StorageClass, or its provisioner is not running',
-    remedy:
-      'kubectl get pvc,storageclass -A shows which; install a provisioner (e.g. rancher/local-path-provisioner)' +
-      ' and mark its StorageClass default',
+    cause: {
+      en: 'its PersistentVolumeClaim is not bound: no default StorageClass, or its provisioner is not running',
+      ko: `PersistentVolumeClaim이 바인딩되지 않았습니다: 기본 StorageClass가 없거나 \
+프로비저너가 돌지 않습니다`,
+    },
+    remedy: {
+      en:
+        'kubectl get pvc,storageclass -A shows which; install a provisioner (e.g. rancher/local-path-provisioner)' +
+        ' and mark its StorageClass default',
+      ko:
+        'kubectl get pvc,storageclass -A로 어느 쪽인지 보고, 프로비저너를 설치해' +
+        '(예: rancher/local-path-provisioner) 그 StorageClass를 기본으로 지정하세요',
+    },
   },
   {
     pattern: /secret "[^"]+" not found/,
-    cause: 'a Secret it mounts does not exist',
-    remedy:
-      "if another release makes it (cert-manager's certificates), see that one is ready; else create it, or" +
-      ' mark the volume optional in the values',
+    cause: { en: 'a Secret it mounts does not exist', ko: '마운트할 Secret이 없습니다' },
+    remedy: {
+      en:
+        "if another release makes it (cert-manager's certificates), see that one is ready; else create it, or" +
+        ' mark the volume optional in the values',
+      ko:
+        '다른 릴리스가 만드는 것이면(cert-manager의 인증서) 그것이 준비되었는지 보고,' +
+        ' 아니면 만들거나 values에서 그 볼륨을 optional로 하세요',
+    },
   },
   {
     pattern: /is not a shared or slave mount/,
-    cause: "the node's / is not a shared mount (Docker Desktop), so node-exporter's host mount cannot be made",
-    remedy:
-      'run with --flavour=docker-desktop (node-exporter without the host root), or set' +
-      ' prometheus-node-exporter.hostRootFsMount.enabled=false',
+    cause: {
+      en: "the node's / is not a shared mount (Docker Desktop), so node-exporter's host mount cannot be made",
+      ko: `노드의 /가 shared 마운트가 아니라(Docker Desktop) node-exporter의 호스트 마운트를 \
+만들 수 없습니다`,
+    },
+    remedy: {
+      en:
+        'run with --flavour=docker-desktop (node-exporter without the host root), or set' +
+        ' prometheus-node-exporter.hostRootFsMount.enabled=false',
+      ko:
+        '--flavour=docker-desktop로 실행하거나(호스트 루트 없는 node-exporter),' +
+        ' prometheus-node-exporter.hostRootFsMount.enabled=false로 설정하세요',
+    },
   },
   {
     pattern: /too many open files/i,
-    cause: "the node's inotify limits are spent (log collectors watch every pod's log file)",
-    remedy: `raise them on the host (kind and k3d nodes share its kernel): ${INOTIFY_HOST_COMMAND}`,
+    cause: {
+      en: "the node's inotify limits are spent (log collectors watch every pod's log file)",
+      ko: `노드의 inotify 한도가 바닥났습니다 (로그 수집기가 모든 파드의 로그 파일을 \
+지켜봄)`,
+    },
+    remedy: {
+      en: `raise them on the host (kind and k3d nodes share its kernel): ${INOTIFY_HOST_COMMAND}`,
+      ko: `호스트에서 한도를 올리세요 (kind와 k3d 노드는 호스트 커널을 나눠 씀): \
+${INOTIFY_HOST_COMMAND}`,
+    },
   },
 ]
 
 /** `cause: remedy` of the first known failure any of these texts shows. */
-export function knownFailureHint(texts: string[]): string | undefined {
+export function knownFailureHint(texts: string[]): Text | undefined {
   const found = knownFailures.find((f) => texts.some((t) => f.pattern.test(t)))
-  return found && `${found.cause}: ${found.remedy}`
+  return found && { en: `${found.cause.en}: ${found.remedy.en}`, ko: `${found.cause.ko}: ${found.remedy.ko}` }
 }
 
 /** What keeps a pod from being ready, if anything its status names (the hint: a known failure's, if any). */
@@ -177,7 +232,7 @@ function eventProblem(pod: KubeObject, events: KubeObject[]): PodProblem | undef
   const event: any = eventsOf(pod, events)
     .reverse()
     .find((e: any) => e.type === 'Warning' && knownFailureHint([String(e.message ?? '')]))
-  return event && { pod: pod.metadata.name, reason: event.reason, message: event.message, terminal: true, hint: '' }
+  return event && { pod: pod.metadata.name, reason: event.reason, message: event.message, terminal: true, hint: noHint }
 }
 
 function eventsOf(pod: KubeObject, events: KubeObject[]): KubeObject[] {
@@ -238,15 +293,31 @@ function statusProblem(pod: KubeObject): PodProblem | undefined {
   return undefined
 }
 
+const noHint: Text = { en: '', ko: '' }
+
 const hints = {
-  Unschedulable:
-    'the cluster has no room for this pod: give the node more CPU/memory' +
-    ' (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
-  image:
-    'check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a mirror)',
-  crash: (pod: KubeObject, container: string) =>
-    `read its log: kubectl logs -n ${pod.metadata.namespace} ${pod.metadata.name} -c ${container} --previous`,
-  failed: 'describe the pod: kubectl describe pod -n <namespace> <pod>',
+  Unschedulable: {
+    en:
+      'the cluster has no room for this pod: give the node more CPU/memory' +
+      ' (kind, minikube and k3d need about 4 CPUs and 8 GiB for this stack) or add a node',
+    ko:
+      '클러스터에 이 파드를 놓을 자리가 없습니다: 노드에 CPU/메모리를 더 주거나' +
+      ' (kind, minikube, k3d는 이 스택에 CPU 4개와 8 GiB쯤 필요) 노드를 추가하세요',
+  },
+  image: {
+    en: `check the image name and tag, and that the nodes can reach the registry (behind a proxy or offline, use a \
+mirror)`,
+    ko: `이미지 이름과 태그, 노드가 레지스트리에 닿는지 확인하세요 (프록시 뒤나 \
+오프라인이면 미러를 쓰세요)`,
+  },
+  crash: (pod: KubeObject, container: string): Text => {
+    const logs = `kubectl logs -n ${pod.metadata.namespace} ${pod.metadata.name} -c ${container} --previous`
+    return { en: `read its log: ${logs}`, ko: `로그를 보세요: ${logs}` }
+  },
+  failed: {
+    en: 'describe the pod: kubectl describe pod -n <namespace> <pod>',
+    ko: '파드를 살펴보세요: kubectl describe pod -n <namespace> <pod>',
+  },
 }
 
 /** A Job helm runs as a hook of this release (by the chart's instance label or its name). */
@@ -335,7 +406,7 @@ export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
   return [
     head,
     ...(mine.length ? [`    ${lastEvents}:`, ...mine.map((l) => `  ${l}`)] : []),
-    ...(problem ? [`    ${say({ en: 'try', ko: '해 볼 것' })}: ${problem.hint}`] : []),
+    ...(problem ? [`    ${say({ en: 'try', ko: '해 볼 것' })}: ${say(problem.hint)}`] : []),
   ]
 }
 

@@ -26,22 +26,28 @@ test('a rate-limited pull (429 Too Many Requests, toomanyrequests): wait, log in
       },
     ],
   })
-  assert.match(podProblem(pod)?.hint ?? '', /^the registry refuses more pulls for now .*: wait and run again, .*mirror/)
-  assert.match(knownFailureHint(['toomanyrequests: Rate exceeded']) ?? '', /rate limit/)
+  assert.match(
+    podProblem(pod)?.hint.en ?? '',
+    /^the registry refuses more pulls for now .*: wait and run again, .*mirror/,
+  )
+  assert.match(knownFailureHint(['toomanyrequests: Rate exceeded'])?.en ?? '', /rate limit/)
 })
 
 test('Insufficient cpu and Insufficient memory: which of the two, and how to give more', () => {
   const cpu = podProblem(aPod({ unschedulable: { message: '0/1 nodes are available: 1 Insufficient cpu.' } }))
-  assert.match(cpu?.hint ?? '', /CPU is all requested\): give the nodes more CPUs \(minikube start --cpus 4/)
+  assert.match(cpu?.hint.en ?? '', /CPU is all requested\): give the nodes more CPUs \(minikube start --cpus 4/)
   const memory = podProblem(aPod({ unschedulable: { message: '0/2 nodes are available: 2 Insufficient memory.' } }))
-  assert.match(memory?.hint ?? '', /memory is all requested\): give the nodes more memory \(minikube start --memory 8g/)
+  assert.match(
+    memory?.hint.en ?? '',
+    /memory is all requested\): give the nodes more memory \(minikube start --memory 8g/,
+  )
   assert.is(memory?.terminal, true)
 })
 
 test('an unbound PVC: no default StorageClass, or its provisioner is not running', () => {
   const message = '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes'
   const problem = podProblem(aPod({ name: 'loki-0', unschedulable: { message } }))
-  assert.match(problem?.hint ?? '', /PersistentVolumeClaim is not bound: no default StorageClass.*kubectl get pvc/)
+  assert.match(problem?.hint.en ?? '', /PersistentVolumeClaim is not bound: no default StorageClass.*kubectl get pvc/)
 })
 
 test('a missing Secret volume: the pod waits in ContainerCreating, its FailedMount event names it', () => {
@@ -78,7 +84,7 @@ test("mount propagation (Docker Desktop's /): node-exporter without the host roo
       },
     ],
   })
-  assert.match(podProblem(pod)?.hint ?? '', /not a shared mount \(Docker Desktop\).*--flavour=docker-desktop/)
+  assert.match(podProblem(pod)?.hint.en ?? '', /not a shared mount \(Docker Desktop\).*--flavour=docker-desktop/)
   const byEvent = aPod({ name: 'ne', phase: 'Pending', containers: [{ waiting: { reason: 'ContainerCreating' } }] })
   const failed = anEvent({
     pod: 'ne',
@@ -101,7 +107,10 @@ test('a crash whose last log says "too many open files": the host command for th
       message: 'level=error msg="error creating promtail" error="too many open files"',
     },
   }
-  assert.match(podProblem(pod)?.hint ?? '', /inotify limits are spent.*sudo sysctl fs\.inotify\.max_user_instances=512/)
+  assert.match(
+    podProblem(pod)?.hint.en ?? '',
+    /inotify limits are spent.*sudo sysctl fs\.inotify\.max_user_instances=512/,
+  )
 })
 
 test('an unknown failure keeps the generic hint; a Normal event that mentions nothing known is no problem', () => {
@@ -109,7 +118,7 @@ test('an unknown failure keeps the generic hint; a Normal event that mentions no
     name: 'x',
     containers: [{ name: 'c', waiting: { reason: 'CrashLoopBackOff' }, restartCount: 3 }],
   })
-  assert.is(podProblem(crash)?.hint, 'read its log: kubectl logs -n monitoring x -c c --previous')
+  assert.is(podProblem(crash)?.hint.en, 'read its log: kubectl logs -n monitoring x -c c --previous')
   const creating = aPod({ name: 'y', phase: 'Pending', containers: [{ waiting: { reason: 'ContainerCreating' } }] })
   assert.equal(
     describePod(creating, [anEvent({ pod: 'y' })]).at(-1),

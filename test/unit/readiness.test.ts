@@ -308,7 +308,7 @@ podProblemTest('works: ImagePullBackOff is terminal, with the container and imag
     terminal: true,
     hint: undefined,
   })
-  assert.match(problem?.hint ?? '', /image name and tag/)
+  assert.match(problem?.hint.en ?? '', /image name and tag/)
 })
 
 podProblemTest('ErrImagePull is not terminal yet (the kubelet retries; it becomes ImagePullBackOff)', () => {
@@ -340,7 +340,7 @@ podProblemTest('CrashLoopBackOff with 3 restarts is terminal, and the hint reads
   assert.is(problem?.reason, 'CrashLoopBackOff')
   assert.is(problem?.terminal, true)
   assert.is(problem?.message, 'back-off 40s restarting failed container=loki; 3 restarts')
-  assert.is(problem?.hint, 'read its log: kubectl logs -n monitoring loki-0 -c loki --previous')
+  assert.is(problem?.hint.en, 'read its log: kubectl logs -n monitoring loki-0 -c loki --previous')
 })
 
 podProblemTest('CrashLoopBackOff after 1 restart is not terminal yet', () => {
@@ -383,7 +383,7 @@ podProblemTest("Unschedulable (PodScheduled False) is terminal, with the schedul
     terminal: true,
     hint: '',
   })
-  assert.match(problem?.hint ?? '', /no room for this pod/)
+  assert.match(problem?.hint.en ?? '', /no room for this pod/)
 })
 
 podProblemTest('PodScheduled False for another reason: named, not terminal', () => {

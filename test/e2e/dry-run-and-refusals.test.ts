@@ -84,8 +84,9 @@ for (const layer of suiteLayers) {
     withCluster(async (c) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'export-'))
       try {
-        // no cluster needed to write them
-        const exported = await runScript(c, 'export.mts', [`--export-dir=${dir}/steps`], {
+        // no cluster needed to write them; the simulated cluster reads as kind, so the files are written for kind,
+        // as their first lines tell a user to (else a later npm run all adds the kind overlays: an upgrade)
+        const exported = await runScript(c, 'export.mts', [`--export-dir=${dir}/steps`, '--flavour=kind'], {
           env: { KUBECONFIG: '/nonexistent/kubeconfig' },
         })
         assert.is(exported.exitCode, 0, exported.output)

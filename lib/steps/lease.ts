@@ -28,6 +28,7 @@ import {
   type Lock,
 } from '../tools/lease.ts'
 import type { Context } from './context.ts'
+import { say } from '../core/text.ts'
 
 /** Runs `work` holding this stack's lock: taken first (waiting for another run), released after. */
 export async function withLease<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
@@ -65,14 +66,20 @@ export async function releaseInterrupted(ctx: Context, runner: Pick<Runner, 'onc
 export async function noteLiveLock(ctx: Context): Promise<void> {
   const lease = await readLease(ctx).catch((error) => {
     if (error instanceof InterruptedError) throw error
-    ctx.log.verbose(`could not read this stack's lock: ${error}`)
+    ctx.log.verbose(
+      say({ en: `could not read this stack's lock: ${error}`, ko: `이 스택의 잠금을 읽지 못함: ${error}` }),
+    )
     return undefined
   })
   const lock = lease && parseLock(lease, ctx.config.namespace)
   if (!lock || lockState(lock, Date.now(), here()).kind !== 'live') return
+  const holder = describeHolder(lock.holder, Date.now())
   ctx.log.warn(
-    `${describeHolder(lock.holder, Date.now())} is changing this stack now: what follows shows it part-way` +
-      ' (run again once it has ended)',
+    say({
+      en: `${holder} is changing this stack now: what follows shows it part-way (run again once it has ended)`,
+      ko: `${holder}가 지금 이 스택을 바꾸는 중입니다: 아래는 중간 상태입니다 (끝난 뒤 \
+다시 실행하세요)`,
+    }),
   )
 }
 
@@ -127,15 +134,35 @@ type Attempt = { held: KubeObject } | { busy: Lock }
 async function acquire(ctx: Context, me: Holder): Promise<KubeObject> {
   const first = await tryAcquire(ctx, me)
   if ('held' in first) return first.held
-  const where = `lease ${LEASE_NAMESPACE}/${leaseName(ctx.config.namespace)}`
+  const ns = ctx.config.namespace
+  const where = `lease ${LEASE_NAMESPACE}/${leaseName(ns)}`
   const holder = describeHolder(first.busy.holder, Date.now())
   if (ctx.config.failIfBusy)
-    throw new StepError(`another run is changing stack ${ctx.config.namespace}: ${holder} (${where}); nothing done`, {
-      hint: 'run again once it has ended, or without --fail-if-busy to wait for it (at most --timeout)',
-    })
-  ctx.log.warn(`another run is changing stack ${ctx.config.namespace}: ${holder} (${where}); waiting for it to end`)
+    throw new StepError(
+      say({
+        en: `another run is changing stack ${ns}: ${holder} (${where}); nothing done`,
+        ko: `다른 실행이 스택 ${ns}를 바꾸는 중입니다: ${holder} (${where}). 아무것도 안 함`,
+      }),
+      {
+        hint: say({
+          en: 'run again once it has ended, or without --fail-if-busy to wait for it (at most --timeout)',
+          ko: `그것이 끝난 뒤 다시 실행하거나, 기다리려면(최대 --timeout) --fail-if-busy 없이 \
+실행하세요`,
+        }),
+      },
+    )
+  ctx.log.warn(
+    say({
+      en: `another run is changing stack ${ns}: ${holder} (${where}); waiting for it to end`,
+      ko: `다른 실행이 스택 ${ns}를 바꾸는 중입니다: ${holder} (${where}). 끝나기를 기다립니다`,
+    }),
+  )
   const { timeoutMs, leaseDurationMs } = ctx.config
-  const title = `Waiting ≤ ${formatDuration(timeoutMs)} for the lock on stack ${ctx.config.namespace}`
+  const limit = formatDuration(timeoutMs)
+  const title = say({
+    en: `Waiting ≤ ${limit} for the lock on stack ${ns}`,
+    ko: `스택 ${ns}의 잠금 대기 중 (최대 ${limit})`,
+  })
   return ctx.log.status(title, async (status) => {
     const deadline = Date.now() + timeoutMs
     for (;;) {
@@ -143,15 +170,26 @@ async function acquire(ctx: Context, me: Holder): Promise<KubeObject> {
       await sleep(Math.min(2000, leaseDurationMs / 3))
       const attempt = await tryAcquire(ctx, me)
       if ('held' in attempt) return attempt.held
-      status.update(`held by ${describeHolder(attempt.busy.holder, Date.now())}`)
+      const busy = describeHolder(attempt.busy.holder, Date.now())
+      status.update(say({ en: `held by ${busy}`, ko: `잡고 있는 실행: ${busy}` }))
+      const lease = `--lease-duration ${formatDuration(leaseDurationMs)}`
       if (Date.now() >= deadline)
         throw new StepError(
-          `another run still holds the lock on stack ${ctx.config.namespace} after ` +
-            `${formatDuration(timeoutMs)}: ${describeHolder(attempt.busy.holder, Date.now())} (${where}); nothing done`,
+          say({
+            en: `another run still holds the lock on stack ${ns} after ${limit}: ${busy} (${where}); nothing done`,
+            ko: `${limit}가 지나도 다른 실행이 스택 ${ns}의 잠금을 잡고 있습니다: ${busy} \
+(${where}). 아무것도 안 함`,
+          }),
           {
-            hint:
-              'wait for it to end, or stop it if it hangs (a lock whose run died is taken over once it expires,' +
-              ` --lease-duration ${formatDuration(leaseDurationMs)}); --timeout sets how long to wait`,
+            hint: say({
+              en:
+                'wait for it to end, or stop it if it hangs (a lock whose run died is taken over once it expires,' +
+                ` ${lease}); --timeout sets how long to wait`,
+              ko:
+                '끝나기를 기다리거나, 멈춰 있으면 중지하세요' +
+                ' (실행이 죽은 잠금은 만료되면 넘겨받습니다,' +
+                ` ${lease}). 얼마나 기다릴지는 --timeout으로 정합니다`,
+            }),
           },
         )
     }
@@ -173,9 +211,21 @@ async function tryAcquire(ctx: Context, me: Holder): Promise<Attempt> {
     if (!lease) continue // released between the two calls
     const lock = parseLock(lease, namespace)
     if (!lock)
-      throw new StepError(`lease ${LEASE_NAMESPACE}/${lease.metadata.name} exists but was not made by these scripts`, {
-        hint: `these scripts lock stack ${namespace} with it: rename or delete that Lease, or use another --namespace`,
-      })
+      throw new StepError(
+        say({
+          en: `lease ${LEASE_NAMESPACE}/${lease.metadata.name} exists but was not made by these scripts`,
+          ko: `lease ${LEASE_NAMESPACE}/${lease.metadata.name}가 있지만 이 스크립트가 만든 것이 \
+아닙니다`,
+        }),
+        {
+          hint: say({
+            en: `these scripts lock stack ${namespace} with it: rename or delete that Lease, or use another \
+--namespace`,
+            ko: `이 스크립트는 그 이름으로 스택 ${namespace}를 잠급니다: 그 Lease의 이름을 \
+바꾸거나 지우거나, 다른 --namespace를 쓰세요`,
+          }),
+        },
+      )
     const state = lockState(lock, Date.now(), here())
     if (state.kind === 'live') return { busy: lock }
     const next = leaseObject({
@@ -188,8 +238,19 @@ async function tryAcquire(ctx: Context, me: Holder): Promise<Attempt> {
     const taken = await ctx.runner.probe(replaceLeaseCmd(ctx.target, next))
     if (taken.exitCode === 0) {
       const why =
-        state.kind === 'ended' ? 'its process has ended' : `its lease expired ${formatDuration(state.agoMs)} ago`
-      ctx.log.warn(`took over the lock on stack ${namespace} from ${describeHolder(lock.holder, Date.now())}: ${why}`)
+        state.kind === 'ended'
+          ? say({ en: 'its process has ended', ko: '그 프로세스가 끝났음' })
+          : say({
+              en: `its lease expired ${formatDuration(state.agoMs)} ago`,
+              ko: `lease가 ${formatDuration(state.agoMs)} 전에 만료됨`,
+            })
+      const from = describeHolder(lock.holder, Date.now())
+      ctx.log.warn(
+        say({
+          en: `took over the lock on stack ${namespace} from ${from}: ${why}`,
+          ko: `스택 ${namespace}의 잠금을 ${from}에게서 넘겨받았습니다: ${why}`,
+        }),
+      )
       return { held: taken.json() }
     }
     // another run took it over first, or its holder released it: look again
@@ -209,10 +270,23 @@ async function readLease(ctx: Context): Promise<KubeObject | undefined> {
 function lockFailure(cmd: Command, out: ProcessOutput): StepError {
   const { message, details } = failure(cmd, out)
   const hint = /forbidden/i.test(out.stderr)
-    ? `the scripts hold a Lease in namespace ${LEASE_NAMESPACE} while they change the cluster: ` +
-      'your user needs to get, create, update and delete leases.coordination.k8s.io there'
+    ? say({
+        en:
+          `the scripts hold a Lease in namespace ${LEASE_NAMESPACE} while they change the cluster: ` +
+          'your user needs to get, create, update and delete leases.coordination.k8s.io there',
+        ko:
+          `이 스크립트는 클러스터를 바꾸는 동안 ${LEASE_NAMESPACE}에 Lease를 둡니다:` +
+          ` 사용자에게 그곳의 leases.coordination.k8s.io에 대한 get, create, update, delete 권한이 \
+필요합니다`,
+      })
     : details.hint
-  return new StepError(`could not take the lock on this stack: ${message}`, { ...details, hint })
+  return new StepError(
+    say({
+      en: `could not take the lock on this stack: ${message}`,
+      ko: `이 스택의 잠금을 잡지 못했습니다: ${message}`,
+    }),
+    { ...details, hint },
+  )
 }
 
 /**
@@ -221,6 +295,7 @@ function lockFailure(cmd: Command, out: ProcessOutput): StepError {
  * said once, and no longer renewed or released. `stop` returns the Lease still held, if any.
  */
 function keepRenewed(ctx: Context, me: Holder, held: KubeObject) {
+  const ns = ctx.config.namespace
   let current: KubeObject | undefined = held
   let renewing: Promise<void> | undefined
   const renew = async (lease: KubeObject) => {
@@ -238,15 +313,22 @@ function keepRenewed(ctx: Context, me: Holder, held: KubeObject) {
     }
     if (leaseRefusal(out.stderr)) {
       current = undefined
+      const why = lastLine(out.stderr)
       ctx.log.warn(
-        `this run lost its lock on stack ${ctx.config.namespace} (${lastLine(out.stderr)}): another run may now` +
-          ' change the stack alongside it',
+        say({
+          en: `this run lost its lock on stack ${ns} (${why}): another run may now change the stack alongside it`,
+          ko: `이 실행이 스택 ${ns}의 잠금을 잃었습니다 (${why}): 이제 다른 실행이 함께 \
+스택을 바꿀 수 있습니다`,
+        }),
       )
       return
     }
+    const [why, pace] = [lastLine(out.stderr), formatDuration(ctx.config.leaseDurationMs / 3)]
     ctx.log.warn(
-      `could not renew this run's lock on stack ${ctx.config.namespace} (${lastLine(out.stderr)}); trying again` +
-        ` in ${formatDuration(ctx.config.leaseDurationMs / 3)}`,
+      say({
+        en: `could not renew this run's lock on stack ${ns} (${why}); trying again in ${pace}`,
+        ko: `스택 ${ns}의 잠금을 갱신하지 못했습니다 (${why}). ${pace} 뒤 다시 시도합니다`,
+      }),
     )
   }
   const timer = setInterval(() => {
@@ -254,7 +336,13 @@ function keepRenewed(ctx: Context, me: Holder, held: KubeObject) {
     renewing = renew(current)
       // interrupted: the run is ending, and a renewal is the last thing to report
       .catch((error) => {
-        if (!(error instanceof InterruptedError)) ctx.log.warn(`could not renew this run's lock: ${error}`)
+        if (!(error instanceof InterruptedError))
+          ctx.log.warn(
+            say({
+              en: `could not renew this run's lock: ${error}`,
+              ko: `잠금을 갱신하지 못함: ${error}`,
+            }),
+          )
       })
       .finally(() => (renewing = undefined))
   }, ctx.config.leaseDurationMs / 3)
@@ -291,8 +379,15 @@ async function release(
     why = String(error)
   }
   ctx.log.warn(
-    `could not release the lock on stack ${ctx.config.namespace} (${why}): the next run takes it over once it` +
-      ` expires, within ${formatDuration(ctx.config.leaseDurationMs)}`,
+    say({
+      en:
+        `could not release the lock on stack ${ctx.config.namespace} (${why}): the next run takes it over once it` +
+        ` expires, within ${formatDuration(ctx.config.leaseDurationMs)}`,
+      ko:
+        `스택 ${ctx.config.namespace}의 잠금을 풀지 못했습니다 (${why}):` +
+        ' 만료되면 다음 실행이 넘겨받습니다' +
+        ` (${formatDuration(ctx.config.leaseDurationMs)} 안에)`,
+    }),
   )
   return true
 }

@@ -7,6 +7,7 @@ import { formatDuration } from '../core/settings.ts'
 import { redactCredentials } from '../core/redact.ts'
 import type { Command } from './exec.ts'
 import { getCmd, kubectl, type KubeObject, type Target } from './kubectl.ts'
+import { say } from '../core/text.ts'
 
 /**
  * Where the lock lives. `default` is there in every cluster before our first step: the stack's
@@ -144,8 +145,15 @@ export function lockState(
 
 /** The holder as a person reads it: `scripts/all.mts` (pid 4242 on laptop, started 40s ago). */
 export function describeHolder(holder: Holder, now: number): string {
-  const started = Number.isNaN(holder.startedAt) ? '' : `, started ${formatDuration(now - holder.startedAt)} ago`
-  return `\`${holder.command || 'a run'}\` (pid ${holder.pid} on ${holder.host || 'an unknown host'}${started})`
+  const ago = formatDuration(now - holder.startedAt)
+  const command = holder.command || say({ en: 'a run', ko: '어떤 실행' })
+  const host = holder.host || say({ en: 'an unknown host', ko: '알 수 없는 호스트' })
+  return Number.isNaN(holder.startedAt)
+    ? say({ en: `\`${command}\` (pid ${holder.pid} on ${host})`, ko: `\`${command}\` (${host}의 pid ${holder.pid})` })
+    : say({
+        en: `\`${command}\` (pid ${holder.pid} on ${host}, started ${ago} ago)`,
+        ko: `\`${command}\` (${host}의 pid ${holder.pid}, ${ago} 전에 시작)`,
+      })
 }
 
 /**

@@ -12,12 +12,8 @@ import { isMain, main } from '../lib/run/main.ts'
 import { sectionScript } from '../lib/run/sections.ts'
 
 export const script = sectionScript(['lgtm'], {
-  en:
-    'Seed §2: install kube-prometheus-stack, loki (loki-stack) and ' +
-    'tempo into the monitoring namespace (--profile current: community loki, alloy, community tempo).',
-  ko:
-    'Seed §2: monitoring 네임스페이스에 kube-prometheus-stack, loki(loki-stack), tempo를 설치합니다' +
-    ' (--profile current: 커뮤니티 loki, alloy, 커뮤니티 tempo).',
+  en: 'Seed §2: install kube-prometheus-stack, loki (loki-stack), tempo (--profile current: community ones, alloy).',
+  ko: 'Seed §2: kube-prometheus-stack, loki(loki-stack), tempo 설치 (--profile current: 커뮤니티 차트, alloy)',
 })
 
 if (isMain(import.meta)) await main(import.meta, script)

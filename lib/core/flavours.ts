@@ -2,6 +2,7 @@
 // under values/flavours/, added to a release's values files. Data and pure functions: the cluster is
 // read in lib/tools/cluster.ts, the overlays are applied to the config in config.ts.
 import type { ProfileName } from './stack.ts'
+import type { Text } from './text.ts'
 
 export const flavourNames = ['kind', 'minikube', 'k3s', 'docker-desktop', 'aws', 'gce', 'azure', 'other'] as const
 export type Flavour = (typeof flavourNames)[number]
@@ -24,8 +25,8 @@ export interface Adaptation {
   release: string
   /** the overlay, relative to the values folder */
   file: string
-  /** what it does and why, in one line of the output */
-  why: string
+  /** what it does and why, in one line of the output (the dry-run script says it in English) */
+  why: Text
   flavours: Flavour[]
 }
 
@@ -34,25 +35,40 @@ export const adaptations: Adaptation[] = [
     id: 'control-plane-monitors-off',
     release: 'kube-prometheus-stack',
     file: 'flavours/kube-prometheus-stack.control-plane-monitors-off.yaml',
-    why:
-      'controller manager, scheduler, etcd and kube-proxy monitors and their alerts off: ' +
-      'they listen on 127.0.0.1 (kubeadm) or are no pods (k3s), so their "Down" alerts would fire at once',
+    why: {
+      en:
+        'controller manager, scheduler, etcd and kube-proxy monitors and their alerts off: ' +
+        'they listen on 127.0.0.1 (kubeadm) or are no pods (k3s), so their "Down" alerts would fire at once',
+      ko:
+        'controller manager, scheduler, etcd, kube-proxy 모니터와 그 알림을 끕니다:' +
+        ` 127.0.0.1에서만 듣거나(kubeadm) 파드가 아니어서(k3s) "Down" 알림이 바로 울리기 \
+때문입니다`,
+    },
     flavours: ['kind', 'minikube', 'docker-desktop', 'k3s'],
   },
   {
     id: 'managed-control-plane-monitors-off',
     release: 'kube-prometheus-stack',
     file: 'flavours/kube-prometheus-stack.managed-control-plane-monitors-off.yaml',
-    why:
-      'controller manager, scheduler and etcd monitors and their alerts off: the cloud runs them out of reach,' +
-      ' so their "Down" alerts would fire at once',
+    why: {
+      en:
+        'controller manager, scheduler and etcd monitors and their alerts off: the cloud runs them out of reach,' +
+        ' so their "Down" alerts would fire at once',
+      ko:
+        'controller manager, scheduler, etcd 모니터와 그 알림을 끕니다:' +
+        ' 클라우드가 닿을 수 없는 곳에서 돌리므로 "Down" 알림이 바로 울리기 때문입니다',
+    },
     flavours: ['aws', 'gce', 'azure'],
   },
   {
     id: 'node-exporter-no-root-mount',
     release: 'kube-prometheus-stack',
     file: 'flavours/kube-prometheus-stack.node-exporter-no-root-mount.yaml',
-    why: "node-exporter without the host's / (Docker Desktop's is not a shared mount: the pod would never start)",
+    why: {
+      en: "node-exporter without the host's / (Docker Desktop's is not a shared mount: the pod would never start)",
+      ko: `node-exporter를 호스트의 / 없이 돌립니다 (Docker Desktop의 /는 shared 마운트가 아니라 \
+파드가 뜨지 않음)`,
+    },
     flavours: ['docker-desktop'],
   },
 ]

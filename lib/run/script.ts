@@ -130,7 +130,7 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
       return [
         ...config.adaptations
           .filter((a) => a.release === action.release)
-          .map((a) => `# adapted for ${flavourTitles[config.flavourUsed!]}: values/${a.file} — ${a.why}`),
+          .map((a) => `# adapted for ${flavourTitles[config.flavourUsed!]}: values/${a.file} — ${a.why.en}`),
         sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd })),
       ]
     case 'wait-release':

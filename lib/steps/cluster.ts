@@ -73,8 +73,8 @@ export function adaptationLines(ctx: Pick<Context, 'config'>): string[] {
   const flavour = flavourTitles[config.flavourUsed!]
   return config.adaptations.map((a) =>
     say({
-      en: `Adapted for ${flavour}: values/${a.file} — ${a.why}`,
-      ko: `${flavour}에 맞춤: values/${a.file} — ${a.why}`,
+      en: `Adapted for ${flavour}: values/${a.file} — ${a.why.en}`,
+      ko: `${flavour}에 맞춤: values/${a.file} — ${a.why.ko}`,
     }),
   )
 }

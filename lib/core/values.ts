@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { moveToNamespace } from './services.ts'
+import { say } from './text.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -20,23 +21,42 @@ export function readValuesFile(file: string): { values: Record<string, unknown>;
     const ours = path.join(projectRoot, 'values', path.basename(file))
     const fix =
       path.dirname(file) === path.dirname(ours)
-        ? `restore it: git checkout -- values/${path.basename(file)}`
-        : `copy it from ${ours}`
-    return { values: {}, problem: `values file ${shown} is missing: ${fix}` }
+        ? say({
+            en: `restore it: git checkout -- values/${path.basename(file)}`,
+            ko: `되돌리세요: git checkout -- values/${path.basename(file)}`,
+          })
+        : say({ en: `copy it from ${ours}`, ko: `${ours}에서 복사하세요` })
+    return {
+      values: {},
+      problem: say({
+        en: `values file ${shown} is missing: ${fix}`,
+        ko: `values 파일 ${shown}이 없습니다: ${fix}`,
+      }),
+    }
   }
   // helm reads values as YAML 1.1 (yes/on are booleans, 0755 is octal): so must we, to compare.
   const doc = YAML.parseDocument(text, { version: '1.1' })
   const error = doc.errors[0]
   if (error) {
     const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0]
-    return { values: {}, problem: `${shown}:${line}:${col}: invalid YAML: ${error.message.split('\n')[0]}` }
+    const why = error.message.split('\n')[0]
+    return {
+      values: {},
+      problem: say({
+        en: `${shown}:${line}:${col}: invalid YAML: ${why}`,
+        ko: `${shown}:${line}:${col}: 잘못된 YAML: ${why}`,
+      }),
+    }
   }
   const values = doc.toJS() ?? {}
+  const found = Array.isArray(values) ? say({ en: 'a list', ko: '리스트' }) : typeof values
   if (typeof values !== 'object' || Array.isArray(values))
     return {
       values: {},
-      problem:
-        `${shown}: must be a YAML mapping (key: value),` + ` found ${Array.isArray(values) ? 'a list' : typeof values}`,
+      problem: say({
+        en: `${shown}: must be a YAML mapping (key: value), found ${found}`,
+        ko: `${shown}: YAML 매핑(key: value)이어야 합니다 (${found})`,
+      }),
     }
   return { values }
 }

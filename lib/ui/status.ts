@@ -3,7 +3,9 @@
 // The view is built by lib/steps/status.ts; this module prints it.
 import { stripVTControlCharacters } from 'node:util'
 import { flavourTitles, formatBytes, formatCpu, type Flavour } from '../core/flavours.ts'
+import { say, type Text } from '../core/text.ts'
 import type { Log } from './log.ts'
+import { padColumns } from './i18n.ts'
 
 export const STATUS_VERSION = 1
 
@@ -32,16 +34,39 @@ export interface ClusterView {
 }
 
 function renderCluster(cluster: ClusterView | null): string[] {
-  if (!cluster) return ['  not read (listing nodes and StorageClasses was refused or failed)']
+  if (!cluster)
+    return [
+      say({
+        en: '  not read (listing nodes and StorageClasses was refused or failed)',
+        ko: '  읽지 못함 (노드와 StorageClass 목록 조회가 거부되었거나 실패함)',
+      }),
+    ]
   const { allocatable: a, stackNeeds: needs, defaultStorageClass: storage } = cluster
+  const unknown = say({ en: 'unknown', ko: '모름' })
+  const [runtimes, archs] = [cluster.runtimes, cluster.architectures].map((l) => l.join(', ') || unknown)
+  const [has, wants] = [a, needs].map((r) => `${formatCpu(r.cpuMilli)} / ${formatBytes(r.memoryBytes)}`)
+  const row = (label: Text, value: string) => `  ${padColumns(say(label), 14)}${value}`
   return [
-    `  flavour       ${flavourTitles[cluster.flavour]} (${cluster.evidence})`,
-    `  nodes         ${cluster.nodes}, Kubernetes ${cluster.kubernetesVersion}`,
-    `  runtime       ${cluster.runtimes.join(', ') || 'unknown'} on ${cluster.architectures.join(', ') || 'unknown'}`,
-    `  allocatable   ${formatCpu(a.cpuMilli)} / ${formatBytes(a.memoryBytes)}` +
-      ` (the stack wants about ${formatCpu(needs.cpuMilli)} / ${formatBytes(needs.memoryBytes)})`,
-    `  storage       ${storage ? `default StorageClass ${storage.name} (${storage.provisioner})` : 'none default'}`,
-    `  adaptations   ${cluster.adaptations.map((f) => `values/${f}`).join(', ') || 'none'}`,
+    row({ en: 'flavour', ko: '종류' }, `${flavourTitles[cluster.flavour]} (${cluster.evidence})`),
+    row({ en: 'nodes', ko: '노드' }, `${cluster.nodes}, Kubernetes ${cluster.kubernetesVersion}`),
+    row({ en: 'runtime', ko: '런타임' }, say({ en: `${runtimes} on ${archs}`, ko: `${runtimes}, ${archs}` })),
+    row(
+      { en: 'allocatable', ko: '할당 가능' },
+      say({ en: `${has} (the stack wants about ${wants})`, ko: `${has} (스택에 필요한 양 약 ${wants})` }),
+    ),
+    row(
+      { en: 'storage', ko: '스토리지' },
+      storage
+        ? say({
+            en: `default StorageClass ${storage.name} (${storage.provisioner})`,
+            ko: `기본 StorageClass ${storage.name} (${storage.provisioner})`,
+          })
+        : say({ en: 'none default', ko: '기본값 없음' }),
+    ),
+    row(
+      { en: 'adaptations', ko: '맞춤' },
+      cluster.adaptations.map((f) => `values/${f}`).join(', ') || say({ en: 'none', ko: '없음' }),
+    ),
   ]
 }
 
@@ -55,8 +80,9 @@ export function renderStatus(view: StatusView, c: Log['c']): string {
       .map((l, n) => (n === 0 ? c.dim(l) : l))
   }
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'))
+  const answers = say({ en: ' answers', ko: ' 응답함' })
   return [
-    c.bold('Releases'),
+    c.bold(say({ en: 'Releases', ko: '릴리스' })),
     ...table([
       ['RELEASE', 'CHART', 'VERSION', 'STATUS', 'REVISION'],
       ...view.releases.map((r) => [
@@ -68,7 +94,7 @@ export function renderStatus(view: StatusView, c: Log['c']): string {
       ]),
     ]),
     '',
-    c.bold('Workloads'),
+    c.bold(say({ en: 'Workloads', ko: '워크로드' })),
     ...table([
       ['', 'NAMESPACE', 'WORKLOAD', 'READY'],
       ...view.workloads.map((w) => [
@@ -79,10 +105,10 @@ export function renderStatus(view: StatusView, c: Log['c']): string {
       ]),
     ]),
     '',
-    c.bold('Webhooks'),
-    ...view.webhooks.map((w) => `  ${mark(w.answering)} ${w.name}${w.answering ? ' answers' : `: ${w.error}`}`),
+    c.bold(say({ en: 'Webhooks', ko: '웹훅' })),
+    ...view.webhooks.map((w) => `  ${mark(w.answering)} ${w.name}${w.answering ? answers : `: ${w.error}`}`),
     '',
-    c.bold('Cluster'),
+    c.bold(say({ en: 'Cluster', ko: '클러스터' })),
     ...renderCluster(view.cluster),
   ].join('\n')
 }

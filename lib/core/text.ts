@@ -3,7 +3,10 @@
 // problems, `--help` texts and step titles are made in core, below the ui floor, and a catalogue of
 // ids far from its call sites would need its parameters typed twice. A pair is typed: a missing
 // Korean sentence is a compile error at the very line that says the English one.
-// What machines read (`--json`, the dry-run's script, commands and names) never goes through here.
+// What machines read (`--json`, the dry-run's script, commands and names) never goes through here:
+// where a sentence also lands there, the data carries the pair and that output takes `.en`.
+// A Korean sentence longer than a line is split by a template literal's line continuation (`\` at
+// the end of a line): the formatter joins `'…' + '…'` back into one line, over 120 bytes in Hangul.
 
 export type Lang = 'en' | 'ko'
 

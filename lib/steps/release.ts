@@ -4,7 +4,7 @@
 import { releaseNamed, repoNames, type Release } from '../core/config.ts'
 import { profileNames, profiles, type ProfileName } from '../core/stack.ts'
 import { StepError } from '../core/errors.ts'
-import { lang, say } from '../core/text.ts'
+import { say } from '../core/text.ts'
 import { messages } from '../ui/i18n.ts'
 import {
   chartRef,
@@ -133,7 +133,9 @@ async function converge(ctx: Context, release: Release): Promise<void> {
     found.kind === 'wait' ? await waitForOperation(ctx, release, found, () => releaseAction(ctx, release)) : found
   // the list releaseAction read (kept until a change): what was there, for the words of what happened
   const change = releaseChange(release, action, await releaseState(ctx, release))
-  const words = `${messages[lang].actions[outcomeOf(action)] ?? outcomeOf(action)} ${change}`
+  const outcome = outcomeOf(action)
+  // the summary's word for it; Korean says it after what changed (`tempo 1.24.4 설치됨`)
+  const words = say({ en: `${outcome} ${change}`, ko: `${change} ${messages.ko.actions[outcome] ?? outcome}` })
   if (action.kind === 'skip') {
     ctx.log.ok(words)
   } else {
@@ -143,9 +145,7 @@ async function converge(ctx: Context, release: Release): Promise<void> {
         ctx,
         release.name,
         say({ en: `${action.reason}: removing it first`, ko: `${action.reason}: 먼저 제거합니다` }),
-        {
-          outcome: false,
-        },
+        { outcome: false },
       )
     const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version}`
     await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release), { done: words }))

@@ -36,7 +36,9 @@ heuristic('works: an English sentence is found, Korean with names, commands and 
 
 heuristic.run()
 
-for (const layer of suiteLayers) {
+// once, with the demo's own tool set (helm 4) unless E2E_LAYERS leaves it out: the words do not depend on it
+const layer = suiteLayers.includes('v35') ? 'v35' : suiteLayers[0]
+if (layer) {
   const test = suite(`Korean throughout, ${layer}`)
   let s: Suite
   let c: Cluster
@@ -53,7 +55,7 @@ for (const layer of suiteLayers) {
     const env = Object.fromEntries(
       Object.entries({ ...process.env, CI: 'true', NO_COLOR: '1', ...korean }).filter(([, v]) => v !== undefined),
     )
-    const demo = await run(['npm', 'run', '--silent', 'demo', '--', '--fast'], env)
+    const demo = await run(['npm', 'run', '--silent', 'demo', '--', '--fast', `--layer=${layer}`], env)
     assert.is(demo.code, 0, demo.output)
     assert.match(demo.output, /시뮬레이션 클러스터/)
     noEnglish(demo.output)

@@ -203,7 +203,7 @@ function aFedStream() {
  * (`at(ms)`: that much after the wait began, then a watch event). `gaveUpAt`: when the wait asked
  * the cluster for its diagnosis, which it does once it has given up.
  */
-function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }) {
+function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }, cluster: KubeObject[] = []) {
   const start = Date.UTC(2026, 0, 10, 10, 0, 0)
   let now = start
   const streams = { StatefulSet: aFedStream(), Pod: aFedStream() }
@@ -211,18 +211,22 @@ function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }) {
   const { log } = captureLog()
   const runner = new Runner(log, {})
   let gaveUpAt: number | undefined
-  runner.query = async () => {
+  // what the diagnosis reads: `kubectl get <resource> -n monitoring -o json`
+  runner.query = async (cmd) => {
     gaveUpAt ??= now - start
-    return anOutput(0, { items: [] })
+    const kind = { pods: 'Pod', events: 'Event', statefulsets: 'StatefulSet' }[cmd.argv[2]]
+    return anOutput(0, { items: cluster.filter((o) => o.kind === kind) })
   }
   const ctx = { runner, log, target: {}, watches }
-  const waiting = waitForWorkloads(ctx, 'tempo', [tempo], { ...opts, now: () => now }).then(
-    () => 'ready',
-    (e: Error) => e.message,
+  const failed = waitForWorkloads(ctx, 'tempo', [tempo], { ...opts, now: () => now }).then(
+    () => undefined,
+    (e: StepError) => e,
   )
+  const waiting = failed.then((e) => e?.message ?? 'ready')
   return {
     streams,
     waiting,
+    failed,
     gaveUpAt: () => gaveUpAt,
     async at(ms: number) {
       now = start + ms
@@ -253,6 +257,36 @@ waitTest('a pod stuck pulling its image fails the wait once stuck for --stuck-af
   await wait.at(60_000)
   assert.is(await wait.waiting, 'tempo: a pod is stuck and will not become ready by waiting')
   assert.is(wait.gaveUpAt(), 60_000)
+})
+
+waitTest("its diagnosis at --timeout: each workload not ready, its pods (no one else's), what to try", async () => {
+  const pending = aPod({ name: 'tempo-0', phase: 'Pending', containers: [{ ready: false }] })
+  const othersPod = aPod({ name: 'loki-0', labels: { 'app.kubernetes.io/name': 'loki' } })
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 60_000 }, [tempoNotReady, pending, othersPod])
+  await wait.at(0)
+  await wait.at(600_000)
+  const error = await wait.failed
+  assert.is(
+    error?.details.output,
+    'statefulset/tempo in monitoring: 0/1 ready\n  monitoring/tempo-0 Pending, not ready',
+  )
+  assert.match(error?.details.hint ?? '', /pods may still be pulling images .* --timeout=20m$/)
+})
+
+waitTest('a workload not created by its deadline: said, with no pods yet', async () => {
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 60_000 })
+  await wait.at(0)
+  await wait.at(600_000)
+  assert.is((await wait.failed)?.details.output, 'statefulset/tempo in monitoring: not created yet\n  no pods yet')
+})
+
+waitTest('a stuck pod: its reason in the diagnosis, and the cause to fix rather than more time', async () => {
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 0 }, [tempoNotReady, tempoPulling])
+  await wait.at(0)
+  wait.streams.Pod.put(tempoPulling)
+  const error = await wait.failed
+  assert.match(error?.details.output ?? '', /^ {2}monitoring\/tempo-0 Pending: ImagePullBackOff in container tempo/m)
+  assert.match(error?.details.hint ?? '', /^fix the cause above, then run the same command again/)
 })
 
 waitTest('ready before the deadline: done, nothing asked of the cluster', async () => {

@@ -203,6 +203,12 @@ for (const [name, obj, ready, detail] of [
     '2/2 ready, rolling out',
   ],
   [
+    'DaemonSet: no node matches its selector (counted: none wanted)',
+    aDaemonSet({ status: { observedGeneration: 1, desiredNumberScheduled: 0 } }),
+    true,
+    '0/0 ready',
+  ],
+  [
     'DaemonSet: its controller has not counted the nodes yet',
     { ...aDaemonSet(), metadata: { name: 'loki-promtail', namespace: 'monitoring' }, status: {} },
     false,
@@ -620,6 +626,17 @@ stuckHookJobTest('a failed Job is named at once, with its condition', () => {
     { afterMs: 60_000, now: 0 },
   )
   assert.is(found?.reason, 'failed: BackoffLimitExceeded — Job has reached the specified backoff limit')
+})
+
+stuckHookJobTest('a Job that completed, or whose Failed condition is False, has not failed', () => {
+  const job = aHookJob()
+  job.status = {
+    conditions: [
+      { type: 'Failed', status: 'False', reason: 'BackoffLimitExceeded' },
+      { type: 'Complete', status: 'True', reason: 'Done' },
+    ],
+  }
+  assert.is(stuckHookJob([job], [], new Map(), { afterMs: 60_000, now: 0 }), undefined)
 })
 
 stuckHookJobTest("a stuck pod of another Job is not this Job's", () => {

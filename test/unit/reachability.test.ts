@@ -88,6 +88,7 @@ for (const [name, argv, asks] of [
   ['kubectl version: the server is asked too', ['kubectl', 'version', '-o', 'json'], true],
   ['kubectl with a context, then its verb', ['kubectl', '--context', 'kind-kind', 'get', 'ns'], true],
   ['helm list', ['helm', 'list', '--namespace', 'monitoring', '--output', 'json'], true],
+  ['another tool than kubectl and helm: it may', ['curl', '--fail', 'https://127.0.0.1:6443/version'], true],
 ] as const) {
   asksTest(`${name} → ${asks}`, () => {
     assert.is(asksApiServer(argv), asks)
@@ -177,6 +178,18 @@ reachabilityTest('an error answer from the server ends an outage; a failure that
   assert.ok(api.down, 'a local failure says nothing of the server')
   api.observe({ exitCode: 1, stderr: 'Error from server (NotFound): namespaces "monitoring" not found' })
   assert.not.ok(api.down)
+  api.observe({ exitCode: 1, stderr: 'Error: INSTALLATION FAILED: chart requires kubeVersion' })
+  assert.not.ok(api.down, 'nor does it begin one')
+})
+
+reachabilityTest("an outage names the error's last line, not the lines before it", () => {
+  const { api, err } = aTracker()
+  api.observe({
+    exitCode: 1,
+    stderr: `W1130 10:00:00 memcache.go:265] couldn't get current server API group list\n  ${refusedByKubectl}\n`,
+  })
+  assert.match(err(), new RegExp(`at 10:00:00 \\(${refusedByKubectl.replace(/[?]/g, '\\?')}\\); retrying`))
+  assert.is(api.error()?.details.output, refusedByKubectl)
 })
 
 reachabilityTest('a new outage after one ended: said again, timed from its own start', () => {

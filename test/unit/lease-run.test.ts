@@ -228,6 +228,17 @@ withLeaseTest('a release that fails is said, never thrown over the run', async (
   assert.match(said(), /could not release the lock on stack monitoring \(Unable to connect to the server\)/)
 })
 
+withLeaseTest('a release whose call throws (the API server gone) is said too', async () => {
+  const api = leaseApi()
+  const { ctx, said } = aRun(api)
+  ctx.runner.probe = async (cmd) => {
+    if (!cmd.argv.includes('delete')) return api.answer(cmd)
+    throw new StepError('the API server 127.0.0.1:6443 stopped answering at 10:00:00 and has not answered for 1m')
+  }
+  assert.is(await withLease(ctx, async () => 'done'), 'done')
+  assert.match(said(), /could not release the lock on stack monitoring \(Error: the API server \S+ stopped answering/)
+})
+
 withLeaseTest('no right to create a Lease: the step fails saying which right is missing', async () => {
   const api = leaseApi()
   const { ctx } = aRun(api)
@@ -266,6 +277,16 @@ noteTest('a Lease that cannot be read never fails a read-only run', async () => 
     throw new StepError('the API server stopped answering')
   }
   await noteLiveLock(ctx)
+  assert.is(said(), '')
+})
+
+noteTest('interrupted while it reads the lock: the interruption goes on to the frame, unsaid here', async () => {
+  const { ctx, said } = aRun(leaseApi())
+  ctx.runner.probe = async () => {
+    throw new InterruptedError('not started, the run was interrupted (SIGINT)')
+  }
+  const stopped = await noteLiveLock(ctx).catch((e) => e)
+  assert.instance(stopped, InterruptedError)
   assert.is(said(), '')
 })
 

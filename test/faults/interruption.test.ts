@@ -1,11 +1,11 @@
-// Issue 6 cases 1 and 2: `npm run all` stopped at 11 distinct points — SIGINT to the script (as
+// `npm run all` stopped at 11 distinct points — SIGINT to the script (as
 // `kill -INT`; it must end its helm/kubectl children itself) or SIGKILL to the script and every
 // child (a closed laptop) — then run again. Each time the next run converges to a green report,
 // nothing is left pending-*, no child outlives the script, and a release left pending or failed
 // is healed with the report saying so. Slow API answers and slow pods hold each point open long
-// enough to be hit; they are cleared before the next run. Issue 18 item 4 adds the signals that
-// went wrong: SIGHUP to the script alone (its kubectl watches were left running), SIGTERM to the
-// `npm run` in front of it (the script finished the install in the background), SIGINT to the
+// enough to be hit; they are cleared before the next run. Then the signals that are easy to get
+// wrong: SIGHUP to the script alone (its kubectl watches must end too), SIGTERM to the
+// `npm run` in front of it (the script must not finish the install in the background), SIGINT to the
 // whole process group (helm ended by it too); signals.test.ts tries them all at random instants.
 // A run ended by a signal releases its lock on the way out: the next run need not wait for it.
 import fs from 'node:fs'

@@ -1,4 +1,4 @@
-// Issue 18 item 4 as a property: a signal at any instant of `npm run all` — SIGINT, SIGTERM or
+// A property: a signal at any instant of `npm run all` — SIGINT, SIGTERM or
 // SIGHUP to the script, to its process group (a terminal's Ctrl-C, a closed terminal), or SIGTERM
 // to npm in front of it (a CI runner cancelling the job) — ends the helm and kubectl it runs, says
 // what was interrupted and how to resume, exits 130/143/129 (the code npm's caller sees), prints no

@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert'
 import { $ } from 'zx'
 import { startSim, type Sim, type SimOptions } from '../index.ts'
 import { extractLayer, layerNames, type LayerName } from '../tools.ts'
+import { helm as helmIn, type World } from '../world.ts'
 
 export const LAYERS = layerNames
 export type Layer = LayerName
@@ -42,6 +43,17 @@ export function chartFile(relative: string): string {
   const file = path.join(chartsDir(), relative)
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: CHARTS_DIR=${process.env.CHARTS_DIR} must hold it`)
   return file
+}
+
+/**
+ * `helm install --wait` of a chart of the charts folder into a world's namespace, with these values
+ * (YAML or JSON); a failed install fails the test with helm's words.
+ */
+export async function installChart(world: World, ns: string, name: string, chart: string, values = '{}') {
+  const file = path.join(world.dir, `${name}.yaml`)
+  fs.writeFileSync(file, values)
+  const out = await helmIn(world, 'install', name, chartFile(chart), '-n', ns, '-f', file, '--wait', '--timeout=120s')
+  assert.is(out.exitCode, 0, `${name}: ${out.stderr}`)
 }
 
 export interface Env {

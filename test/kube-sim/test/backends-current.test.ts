@@ -1,14 +1,11 @@
 // The backends behind the `current` profile's real charts (grafana-community/loki 18.11.0 as one
 // Monolithic pod, grafana-community/tempo 2.2.4, grafana/alloy 1.11.1 as the log shipper): each
 // chart's pods get the backend their image stands for, and Alloy ships to the Loki its config names.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { helm, kubectl, startWorld, type World } from '../world.ts'
-import { chartsDir, eventually, toolBin } from './api-harness.ts'
+import { kubectl, startWorld, type World } from '../world.ts'
+import { eventually, installChart, toolBin } from './api-harness.ts'
 
-const charts = chartsDir()
 const ns = 'monitoring'
 const svc = (name: string, rest: string) => `/api/v1/namespaces/${ns}/services/${name}/proxy${rest}`
 
@@ -86,23 +83,7 @@ test.before(async (ctx) => {
   ctx.world = await startWorld({ bin: await toolBin('v35'), helmMajor: 4 })
   const created = await kubectl(ctx.world, 'create', 'namespace', ns)
   assert.is(created.exitCode, 0, created.stderr)
-  const install = async (name: string, chart: string, values: string) => {
-    const file = path.join(ctx.world.dir, `${name}.yaml`)
-    fs.writeFileSync(file, values)
-    const out = await helm(
-      ctx.world,
-      'install',
-      name,
-      path.join(charts, chart),
-      '-n',
-      ns,
-      '-f',
-      file,
-      '--wait',
-      '--timeout=120s',
-    )
-    assert.is(out.exitCode, 0, `${name}: ${out.stderr}`)
-  }
+  const install = (name: string, chart: string, values?: string) => installChart(ctx.world, ns, name, chart, values)
   await Promise.all([
     install('loki', 'grafana-community/loki-18.11.0.tgz', lokiValues),
     install('tempo', 'grafana-community/tempo-2.2.4.tgz', '{}'),

@@ -3,15 +3,12 @@
 // real kubectl: the real Prometheus answers `up` for its operator-generated jobs, a line pushed to
 // Loki and a span sent to Tempo come back, promtail ships the pods' lines, Grafana signs in with
 // its chart's Secret and finds each provisioned datasource healthy; and each fails as it would.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { $, type ProcessPromise } from 'zx'
-import { helm, kubectl, kubectlIn, kubectlJson, startWorld, type World } from '../world.ts'
-import { chartsDir, eventually, toolBin } from './api-harness.ts'
+import { kubectl, kubectlIn, kubectlJson, startWorld, type World } from '../world.ts'
+import { eventually, installChart, toolBin } from './api-harness.ts'
 
-const charts = chartsDir()
 const ns = 'monitoring'
 const svc = (name: string, rest: string) => `/api/v1/namespaces/${ns}/services/${name}/proxy${rest}`
 
@@ -32,23 +29,7 @@ test.before(async (ctx) => {
   ctx.world = await startWorld({ bin: await toolBin('v35'), helmMajor: 4 })
   const created = await kubectl(ctx.world, 'create', 'namespace', ns)
   assert.is(created.exitCode, 0, created.stderr)
-  const install = async (name: string, chart: string, values = '{}') => {
-    const file = path.join(ctx.world.dir, `${name}.yaml`)
-    fs.writeFileSync(file, values)
-    const out = await helm(
-      ctx.world,
-      'install',
-      name,
-      path.join(charts, chart),
-      '-n',
-      ns,
-      '-f',
-      file,
-      '--wait',
-      '--timeout=120s',
-    )
-    assert.is(out.exitCode, 0, `${name}: ${out.stderr}`)
-  }
+  const install = (name: string, chart: string, values?: string) => installChart(ctx.world, ns, name, chart, values)
   await Promise.all([
     install('kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack-88.5.3.tgz', kpsValues),
     install('loki', 'grafana/loki-stack-2.10.3.tgz', lokiValues),

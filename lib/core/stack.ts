@@ -57,6 +57,11 @@ export interface ReleaseSpec {
   workloads: ExpectedWorkload[]
   /** API groups of the CRDs the chart installs (removed only by teardown --purge) */
   crdGroups: string[]
+  /**
+   * The chart's CRDs (its crds/ folders, which helm installs once and never upgrades) are applied
+   * server-side before an upgrade from another chart version: else the new operator runs on the old CRDs.
+   */
+  crdsBeforeUpgrade?: boolean
 }
 
 const kubePrometheusStack: ReleaseSpec = {
@@ -69,6 +74,9 @@ const kubePrometheusStack: ReleaseSpec = {
   seed: '§2.2',
   needs: [],
   crdGroups: ['monitoring.coreos.com'],
+  // the Prometheus Operator's CRDs are in crds/ (its `crds` subchart); the OpenTelemetry Operator's chart
+  // renders its CRDs as templates, which helm upgrades with the release
+  crdsBeforeUpgrade: true,
   workloads: [
     {
       kind: 'Deployment',

@@ -34,9 +34,11 @@ import {
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
 import { listObjects } from '../tools/kubectl.ts'
+import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sleep } from 'zx'
 import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
+import { applyChartCrds } from './crds.ts'
 
 /**
  * seed §2.1 / §4 `helm repo add …` + `helm repo update`, for the charts of these releases, and
@@ -132,7 +134,8 @@ async function converge(ctx: Context, release: Release): Promise<void> {
   const action =
     found.kind === 'wait' ? await waitForOperation(ctx, release, found, () => releaseAction(ctx, release)) : found
   // the list releaseAction read (kept until a change): what was there, for the words of what happened
-  const change = releaseChange(release, action, await releaseState(ctx, release))
+  const before = await releaseState(ctx, release)
+  const change = releaseChange(release, action, before)
   const outcome = outcomeOf(action)
   // the summary's word for it; Korean says it after what changed (`tempo 1.24.4 설치됨`)
   const words = say({ en: `${outcome} ${change}`, ko: `${change} ${messages.ko.actions[outcome] ?? outcome}` })
@@ -147,6 +150,8 @@ async function converge(ctx: Context, release: Release): Promise<void> {
         say({ en: `${action.reason}: removing it first`, ko: `${action.reason}: 먼저 제거합니다` }),
         { outcome: false },
       )
+    // decided from the list already read: a release at its pin costs no call here
+    if (crdsToApply(release, before)) await applyChartCrds(ctx, release, before)
     const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version}`
     await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release), { done: words }))
   }

@@ -14,6 +14,7 @@ import { dataPathCommands } from '../steps/datapath.ts'
 import { createOwnNamespaceCmd } from '../steps/namespaces.ts'
 import { expectedWorkloads } from '../steps/release.ts'
 import { waitCommands } from '../steps/wait.ts'
+import { crdsBeforeUpgradeLines } from '../tools/crds.ts'
 import { renderCommand, shellWord as quote, type Command } from '../tools/exec.ts'
 import { repoAddCmd, repoUpdateCmd, uninstallCmd, upgradeInstallCmd } from '../tools/helm.ts'
 import { kubectl, type Target } from '../tools/kubectl.ts'
@@ -131,6 +132,7 @@ export function actionLines(config: Config, target: Target, action: Action, cwd:
         ...config.adaptations
           .filter((a) => a.release === action.release)
           .map((a) => `# adapted for ${flavourTitles[config.flavourUsed!]}: values/${a.file} — ${a.why.en}`),
+        ...crdsBeforeUpgradeLines(target, releaseNamed(config, action.release), sh),
         sh(upgradeInstallCmd(target, releaseNamed(config, action.release), { timeout, cwd })),
       ]
     case 'wait-release':

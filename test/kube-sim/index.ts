@@ -38,7 +38,7 @@ export interface SimOptions {
 }
 
 export interface SimFaults {
-  /** pod faults by pod-name pattern: imagePull, crashLoop, unschedulable, neverReady, delay */
+  /** pod faults by pod-name pattern: imagePull, crashLoop, unschedulable, rootNotShared, neverReady, delay */
   pods: WorkloadFaults
   /** request faults: 500 / 429 / connection reset for a share of requests, added latency */
   http: HttpFaults
@@ -83,7 +83,16 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       ),
     )
   const network = new PodNetwork()
-  const server = await startApiServer({ store, registry, admission, allocateIP, stats, faults: httpFaults, network })
+  const server = await startApiServer({
+    store,
+    registry,
+    admission,
+    allocateIP,
+    stats,
+    faults: httpFaults,
+    network,
+    logs: controllers.logs,
+  })
   const kubeconfig = writeKubeconfig(
     opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kube-sim-')),
     opts.context ?? 'kube-sim',

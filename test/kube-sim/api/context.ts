@@ -1,5 +1,6 @@
 // What every handler is given, and the shapes they answer with.
 import type { KObject, ResourceId, Store } from '../store.ts'
+import type { ContainerLogs } from '../controllers/logs.ts'
 import type { Admission } from './admission.ts'
 import type { Registry, ResourceDef } from './registry.ts'
 import { apiVersionOf } from './registry.ts'
@@ -11,6 +12,8 @@ export interface ApiContext {
   admission: Admission
   /** the next free ClusterIP in 10.96.0.0/16 */
   allocateIP(): string
+  /** what the simulated containers wrote (the controllers keep it) */
+  logs?: ContainerLogs
 }
 
 export interface Reply {

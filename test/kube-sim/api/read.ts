@@ -16,7 +16,7 @@ export function getObject(ctx: ApiContext, call: Call): Reply {
     case 'scale':
       return json(200, scaleOf(obj))
     case 'log':
-      return podLog(obj, req.query.get('container'))
+      return podLog(ctx, obj, req.query)
     default:
       throw pathNotFound()
   }
@@ -73,10 +73,13 @@ export function scaleOf(obj: KObject): KObject {
   }
 }
 
-/** There are no real containers: a started one has an empty log, a waiting one has none yet. */
-function podLog(pod: KObject, container: string | null): Reply {
+/**
+ * There are no real containers: a started one has an empty log, a waiting one has none yet, and one
+ * that ended (`previous`, or a crash loop's between runs) has what its fault says it wrote.
+ */
+function podLog(ctx: ApiContext, pod: KObject, query: URLSearchParams): Reply {
   const containers: any[] = pod.spec?.containers ?? []
-  const name = container ?? (containers.length === 1 ? containers[0].name : undefined)
+  const name = query.get('container') ?? (containers.length === 1 ? containers[0].name : undefined)
   if (!name) {
     throw badRequest(
       `a container name must be specified for pod ${pod.metadata.name}, ` +
@@ -84,10 +87,23 @@ function podLog(pod: KObject, container: string | null): Reply {
     )
   }
   const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === name)
+  const ended = () => ctx.logs?.lastEnded(pod.metadata.uid!, name) ?? ''
+  if (query.get('previous') === 'true') {
+    if (!status?.lastState?.terminated)
+      throw badRequest(`previous terminated container "${name}" in pod "${pod.metadata.name}" not found`)
+    return textReply(ended(), query)
+  }
   const reason: string | undefined = status ? status.state?.waiting?.reason : 'ContainerCreating'
   if (reason && reason !== 'CrashLoopBackOff') {
     const why = reason === 'ImagePullBackOff' || reason === 'ErrImagePull' ? 'trying and failing to pull image' : reason
     throw badRequest(`container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${why}`)
   }
-  return { status: 200, body: '', contentType: 'text/plain' }
+  // between runs the kubelet serves the log of the run that ended
+  return textReply(reason ? ended() : '', query)
+}
+
+function textReply(text: string, query: URLSearchParams): Reply {
+  const tail = Number(query.get('tailLines') ?? NaN)
+  const lines = text.split(/(?<=\n)/)
+  return { status: 200, body: Number.isNaN(tail) ? text : lines.slice(-tail).join(''), contentType: 'text/plain' }
 }

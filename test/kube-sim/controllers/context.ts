@@ -3,6 +3,7 @@ import type { DelayProfile } from './types.ts'
 import type { Store, StoreEvent } from '../store.ts'
 import type { Recorder } from './events.ts'
 import type { FaultBook } from './faults.ts'
+import type { ContainerLogs } from './logs.ts'
 import type { Loop } from './loop.ts'
 
 export interface Ctx {
@@ -10,6 +11,7 @@ export interface Ctx {
   loop: Loop
   recorder: Recorder
   faults: FaultBook
+  logs: ContainerLogs
   profile: DelayProfile
 }
 

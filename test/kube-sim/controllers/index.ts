@@ -14,6 +14,7 @@ import { FaultBook } from './faults.ts'
 import { GarbageCollector } from './gc.ts'
 import { Jobs } from './jobs.ts'
 import { Kubelet } from './kubelet.ts'
+import { ContainerLogs } from './logs.ts'
 import { Loop } from './loop.ts'
 import { NamespaceDefaults } from './namespace-defaults.ts'
 import { Namespaces } from './namespaces.ts'
@@ -27,11 +28,13 @@ import { Volumes } from './volumes.ts'
 export { fastProfile, realisticProfile } from './profile.ts'
 export { applyDefaults } from './defaults.ts'
 export type { Controllers, DelayProfile, PodDelays, PodFault, WorkloadFaults } from './types.ts'
+export type { ContainerLogs } from './logs.ts'
 
 export function startControllers(store: Store, opts: { nodes: number; profile?: DelayProfile }): Controllers {
   const loop = new Loop()
   const faults = new FaultBook()
-  const ctx: Ctx = { store, loop, faults, recorder: new Recorder(store), profile: opts.profile ?? fastProfile }
+  const logs = new ContainerLogs()
+  const ctx: Ctx = { store, loop, faults, logs, recorder: new Recorder(store), profile: opts.profile ?? fastProfile }
   // The garbage collector first: its owner index must see an object before anyone acts on it.
   const controllers: Controller[] = [
     new GarbageCollector(ctx),
@@ -56,6 +59,7 @@ export function startControllers(store: Store, opts: { nodes: number; profile?: 
   ensureNodes(store, opts.nodes)
   return {
     faults,
+    logs,
     stop() {
       unsubscribe()
       loop.stop()

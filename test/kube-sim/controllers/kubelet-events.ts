@@ -81,7 +81,7 @@ export function podEvents(ctx: Ctx, pod: KObject, run: PodRun) {
         say(kubelet, {
           type: 'Warning',
           reason: 'Failed',
-          message: `Failed to pull image "${c.image}": ${pullErrorMessage(c.image)}`,
+          message: `Failed to pull image "${c.image}": ${pullErrorMessage(c.image, run.pullRefusal)}`,
           fieldPath: c.fieldPath,
         })
         return { type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull', fieldPath: c.fieldPath }
@@ -123,6 +123,14 @@ export function podEvents(ctx: Ctx, pod: KObject, run: PodRun) {
         type: 'Warning',
         reason: 'Unhealthy',
         message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        fieldPath: c.fieldPath,
+      })),
+    /** the runtime refused to start them (ContainerCannotRun): the kubelet's event quotes its error */
+    failedStart: (error: string) =>
+      each(mains, (c) => ({
+        type: 'Warning',
+        reason: 'Failed',
+        message: `Error: failed to start container "${c.name}": Error response from daemon: ${error}`,
         fieldPath: c.fieldPath,
       })),
     crashBackOff: () =>

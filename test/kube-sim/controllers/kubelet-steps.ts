@@ -5,6 +5,7 @@ import type { Ctx } from './context.ts'
 import type { podEvents } from './kubelet-events.ts'
 import { R } from './objects.ts'
 import { failedMounts } from './mounts.ts'
+import { unboundClaims } from './volumes.ts'
 import { listNodes } from './nodes.ts'
 import type { PodRun } from './podstatus.ts'
 import { place } from './scheduler.ts'
@@ -39,8 +40,10 @@ export interface Step {
 
 export const steps: Record<Action, (s: Step) => void> = {
   schedule(s) {
+    const noRoom = s.ctx.faults.find(s.run.name, 'unschedulable')
     const placed = place(s.pod, listNodes(s.ctx.store), s.turn, {
-      noRoom: s.ctx.faults.has(s.run.name, 'unschedulable'),
+      lacking: noRoom && (noRoom.insufficient ?? ['cpu', 'memory']),
+      unboundClaims: unboundClaims(s.ctx.store, s.pod).length > 0,
     })
     if ('reason' in placed) {
       s.run.stage = 'unschedulable'
@@ -69,7 +72,9 @@ export const steps: Record<Action, (s: Step) => void> = {
   },
   pulled(s) {
     s.run.sandbox = true
-    if (s.ctx.faults.has(s.run.name, 'imagePull')) {
+    const refused = s.ctx.faults.find(s.run.name, 'imagePull')
+    if (refused) {
+      s.run.pullRefusal = refused.refusal
       s.run.stage = 'pullFailed'
       s.run.pullFailures++
       return s.events.pullFailed()
@@ -97,7 +102,16 @@ export const steps: Record<Action, (s: Step) => void> = {
     s.events.unhealthy()
   },
   crash(s) {
-    const ended = { exitCode: 1, reason: 'Error', startedAt: s.run.startedAt ?? s.time, finishedAt: s.time }
+    const log = s.ctx.faults.find(s.run.name, 'crashLoop')?.log
+    for (const c of s.pod.spec?.containers ?? []) if (log) s.ctx.logs.record(s.run.uid, c.name, log)
+    const ended = {
+      exitCode: 1,
+      reason: 'Error',
+      // the kubelet's fallback: the log's last 80 lines, at most 2 KiB, when the container wrote no message
+      ...(log && fallsBackToLogs(s.pod) ? { message: log.split('\n').slice(-80).join('\n').slice(-2048) } : {}),
+      startedAt: s.run.startedAt ?? s.time,
+      finishedAt: s.time,
+    }
     if (s.pod.spec?.restartPolicy === 'Never') {
       s.run.stage = 'failed'
       s.run.finished = ended
@@ -116,6 +130,23 @@ export const steps: Record<Action, (s: Step) => void> = {
 }
 
 function run(s: Step, restart: boolean): void {
+  const refused = s.ctx.faults.has(s.run.name, 'rootNotShared') && propagatedHostPaths(s.pod)[0]
+  if (refused) {
+    // docker checks the source's propagation as it makes the bind mount (the host's /, /proc, /sys are
+    // mount points of their own): the container never runs
+    const error = `path ${refused} is mounted on ${refused} but it is not a shared or slave mount`
+    s.run.stage = 'crashed'
+    s.run.lastTermination = {
+      exitCode: 128,
+      reason: 'ContainerCannotRun',
+      message: error,
+      startedAt: s.time,
+      finishedAt: s.time,
+    }
+    s.run.restarts++
+    s.events.failedStart(error)
+    return s.events.crashBackOff()
+  }
   s.run.stage = 'running'
   s.run.startedAt = s.time
   s.events.started(restart)
@@ -125,4 +156,21 @@ function run(s: Step, restart: boolean): void {
 function exit(s: Step): void {
   s.run.stage = 'succeeded'
   s.run.finished = { exitCode: 0, reason: 'Completed', startedAt: s.run.startedAt ?? s.time, finishedAt: s.time }
+}
+
+/** Host paths the pod's containers mount with propagation (HostToContainer is rslave, Bidirectional rshared). */
+function propagatedHostPaths(pod: KObject): string[] {
+  const hostPaths = new Map<string, string>(
+    (pod.spec?.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath.path]),
+  )
+  return (pod.spec?.containers ?? []).flatMap((c: any) =>
+    (c.volumeMounts ?? [])
+      .filter((m: any) => hostPaths.has(m.name) && m.mountPropagation && m.mountPropagation !== 'None')
+      .map((m: any) => hostPaths.get(m.name)!),
+  )
+}
+
+/** Every main container asks for its log as the termination message when it writes none. */
+function fallsBackToLogs(pod: KObject): boolean {
+  return (pod.spec?.containers ?? []).some((c: any) => c.terminationMessagePolicy === 'FallbackToLogsOnError')
 }

@@ -61,6 +61,7 @@ export class Kubelet implements Controller {
   }
 
   private forget(uid: string): void {
+    this.ctx.logs.forget(uid)
     this.ctx.loop.cancelPrefix(`kubelet:${uid}`)
     this.runs.delete(uid)
   }

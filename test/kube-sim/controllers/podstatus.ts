@@ -21,6 +21,8 @@ export type Stage =
 export interface Termination {
   exitCode: number
   reason: string
+  /** the runtime's error (a container that could not run), or the log's tail (FallbackToLogsOnError) */
+  message?: string
   startedAt: string
   finishedAt: string
 }
@@ -43,6 +45,8 @@ export interface PodRun {
   lastTermination?: Termination
   restarts: number
   pullFailures: number
+  /** why the registry refused the last pull */
+  pullRefusal?: PullRefusal
   /** failed volume set-ups so far (the kubelet retries them with a back-off) */
   mountFailures?: number
   unschedulable?: string
@@ -227,17 +231,32 @@ function initStatus(run: PodRun, c: any) {
 }
 
 function pullWaiting(run: PodRun, image: string): [string, string] {
+  const error = pullErrorMessage(image, run.pullRefusal)
   return run.stage === 'pullFailed'
-    ? ['ErrImagePull', pullErrorMessage(image)]
-    : ['ImagePullBackOff', `Back-off pulling image "${image}": ErrImagePull: ${pullErrorMessage(image)}`]
+    ? ['ErrImagePull', error]
+    : ['ImagePullBackOff', `Back-off pulling image "${image}": ErrImagePull: ${error}`]
 }
 
-/** containerd's message for an image that does not exist in the registry. */
-export function pullErrorMessage(image: string): string {
+export type PullRefusal = 'notFound' | 'rateLimited'
+
+/**
+ * containerd's message for an image the registry does not have, or will not serve now: Docker Hub
+ * answers HEAD requests past the rate limit, so the 429 comes with the manifest's GET, by digest.
+ */
+export function pullErrorMessage(image: string, refusal: PullRefusal = 'notFound'): string {
   const ref = imageRef(image)
+  if (refusal === 'notFound')
+    return (
+      `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": ` +
+      `failed to resolve reference "${ref}": ${ref}: not found`
+    )
+  const [host, ...path] = ref.replace(/:[^/:@]+$/, '').split('/')
+  const registry = host === 'docker.io' ? 'registry-1.docker.io' : host
   return (
-    `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": ` +
-    `failed to resolve reference "${ref}": ${ref}: not found`
+    `rpc error: code = Unknown desc = failed to pull and unpack image "${ref}": failed to copy: ` +
+    `httpReadSeeker: failed open: unexpected status code https://${registry}/v2/${path.join('/')}/manifests/` +
+    `sha256:${sha(ref)}: 429 Too Many Requests - Server message: toomanyrequests: You have reached your ` +
+    'unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit'
   )
 }
 

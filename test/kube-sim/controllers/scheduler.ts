@@ -4,11 +4,25 @@ import type { KObject } from '../store.ts'
 
 export type Placement = { node: KObject } | { reason: 'Unschedulable'; message: string }
 
-export function place(pod: KObject, nodes: KObject[], turn: number, opts: { noRoom?: boolean } = {}): Placement {
+/**
+ * `lacking`: what no node has room for (a test's fault: the sim keeps no account of requests);
+ * `unboundClaims`: a PersistentVolumeClaim of the pod will not be bound (no class to provision it).
+ */
+export function place(
+  pod: KObject,
+  nodes: KObject[],
+  turn: number,
+  opts: { lacking?: ('cpu' | 'memory')[]; unboundClaims?: boolean } = {},
+): Placement {
   const total = nodes.length
-  if (opts.noRoom)
+  if (opts.unboundClaims)
     return unschedulable(
-      `0/${total} nodes are available: ${total} Insufficient cpu, ${total} Insufficient memory. ` +
+      `0/${total} nodes are available: pod has unbound immediate PersistentVolumeClaims. ` +
+        `preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,
+    )
+  if (opts.lacking?.length)
+    return unschedulable(
+      `0/${total} nodes are available: ${opts.lacking.map((r) => `${total} Insufficient ${r}`).join(', ')}. ` +
         `preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
     )
   const pinned = pinnedNode(pod)

@@ -11,6 +11,8 @@ export { R }
 export interface TestCluster {
   store: Store
   controllers: Controllers
+  /** the pod faults, where a Sim has them (`playFlavour` sets Docker Desktop's) */
+  faults: { pods: Controllers['faults'] }
   /** creates with the apiserver's defaults, as the API layer would */
   create(res: ResourceId, obj: KObject): KObject
   get(res: ResourceId, name: string, namespace?: string): KObject | undefined
@@ -25,6 +27,7 @@ export function startCluster(opts: { nodes?: number; profile?: DelayProfile } = 
   return {
     store,
     controllers,
+    faults: { pods: controllers.faults },
     create: (res, obj) => store.create(res, applyDefaults(res, obj)),
     get: (res, name, namespace = 'default') => store.get(res, namespace, name) ?? store.get(res, undefined, name),
     list: (res, namespace) => store.list(res, namespace).items,

@@ -95,5 +95,26 @@ for (const layer of LAYERS) {
     assert.is(recovered.exitCode, 0, recovered.stderr)
   })
 
+  test('logs --previous: what the crashed run wrote (its tail with --tail); refused where no run ended', async ({
+    sim,
+    kubectl,
+  }) => {
+    const log =
+      'level=info msg="Starting Promtail"\nlevel=error msg="error creating promtail" error="too many open files"\n'
+    sim.faults.pods.set('^db-0$', { kind: 'crashLoop', log })
+    await kubectl(['apply', '-f', '-'], workloads.split('---')[1])
+    await kubectl(['wait', '--for=create', 'pod/db-0', '--timeout=20s'])
+    await kubectl(['wait', '--for=jsonpath={.status.containerStatuses[0].restartCount}=1', 'pod/db-0', '--timeout=20s'])
+    const previous = await kubectl(['logs', 'db-0', '--previous'])
+    assert.is(previous.stdout, log, previous.stderr)
+    const tail = await kubectl(['logs', 'db-0', '--previous', '--tail=1'])
+    assert.is(tail.stdout, 'level=error msg="error creating promtail" error="too many open files"\n')
+    // a pod none of whose runs ended has no previous log
+    await kubectl(['apply', '-f', '-'], workloads.split('---')[0])
+    await kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])
+    const none = await kubectl(['logs', 'deployment/web', '--previous'])
+    assert.match(none.stderr, /previous terminated container "main" in pod "web-\S+" not found/)
+  })
+
   test.run()
 }

@@ -1,5 +1,6 @@
 // The simulator playing kind, minikube, k3d, Docker Desktop and EKS: the nodes and the default
-// StorageClass each shows, and pods still scheduled onto the renamed nodes.
+// StorageClass each shows, kubeadm's control-plane pods with their loopback bind flags where kubeadm
+// runs it, Docker Desktop's private /, and pods still scheduled onto the renamed nodes.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { aDaemonSet, condition, R, startCluster, waitFor, type TestCluster } from '../controllers/testing.ts'
@@ -67,6 +68,72 @@ test("a DaemonSet's pods land on the flavour's nodes", async (ctx) => {
       .sort(),
     ['k3d-dev-agent-0', 'k3d-dev-server-0'],
   )
+})
+
+test("kubeadm's control plane (kind, minikube, Docker Desktop): its pods bind their metrics to 127.0.0.1", async () => {
+  const controlPlane = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']
+  for (const name of Object.keys(simFlavours) as SimFlavourName[]) {
+    const one = startCluster({ nodes: 2 })
+    try {
+      playFlavour(one, name)
+      const kubeadm = 'kubeadm' in simFlavours[name]
+      const node = simFlavours[name].nodeName(1)
+      const staticPods = one.list(R.pods, 'kube-system').filter((p) => p.metadata.labels?.tier === 'control-plane')
+      assert.equal(
+        staticPods.map((p) => p.metadata.name).sort(),
+        kubeadm ? controlPlane.map((c) => `${c}-${node}`) : [],
+        name,
+      )
+      if (!kubeadm) {
+        assert.is(one.get(R.daemonsets, 'kube-proxy', 'kube-system'), undefined, name)
+        continue
+      }
+      const command = (component: string) =>
+        one.get(R.pods, `${component}-${node}`, 'kube-system')!.spec.containers[0].command as string[]
+      assert.ok(command('kube-controller-manager').includes('--bind-address=127.0.0.1'), name)
+      assert.ok(command('kube-scheduler').includes('--bind-address=127.0.0.1'), name)
+      assert.ok(command('etcd').includes('--listen-metrics-urls=http://127.0.0.1:2381'), name)
+      assert.match(one.get(R.configmaps, 'kube-proxy', 'kube-system')!.data['config.conf'], /^metricsBindAddress: ""$/m)
+      await waitFor(one.store, `${name}: a kube-proxy pod on each node, and the static pods running`, () => {
+        const pods = one.list(R.pods, 'kube-system')
+        return (
+          pods.filter((p) => p.metadata.name.startsWith('kube-proxy-') && condition(p, 'Ready')?.status === 'True')
+            .length === 2 &&
+          staticPods.every(
+            (p) => condition(one.get(R.pods, p.metadata.name, 'kube-system'), 'Ready')?.status === 'True',
+          )
+        )
+      })
+    } finally {
+      one.stop()
+    }
+  }
+})
+
+test("Docker Desktop's / is private: a pod mounting it with propagation cannot start; on kind it can", async () => {
+  for (const [name, refused] of [
+    ['docker-desktop', true],
+    ['kind', false],
+  ] as const) {
+    const one = startCluster({ nodes: 1 })
+    try {
+      playFlavour(one, name)
+      const exporter = aDaemonSet({ name: 'node-exporter', namespace: 'default' })
+      exporter.spec.template.spec.volumes = [{ name: 'root', hostPath: { path: '/' } }]
+      exporter.spec.template.spec.containers[0].volumeMounts = [
+        { name: 'root', mountPath: '/host/root', mountPropagation: 'HostToContainer' },
+      ]
+      one.create(R.daemonsets, exporter)
+      const pod = await waitFor(one.store, `${name}: the exporter ready or refused`, () => {
+        const p = one.list(R.pods, 'default')[0]
+        const cs = p?.status?.containerStatuses?.[0]
+        return (cs?.ready || cs?.lastState?.terminated) && p
+      })
+      assert.is(pod.status.containerStatuses[0].lastState?.terminated?.reason === 'ContainerCannotRun', refused, name)
+    } finally {
+      one.stop()
+    }
+  }
 })
 
 test.run()

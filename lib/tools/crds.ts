@@ -56,7 +56,7 @@ export function crdsBeforeUpgradeLines(target: Target, release: Release, render:
   // helm list -o json spells it `"chart":"<chart>-<version>"`, without spaces
   const chart = `"chart":"${release.chart}-`
   return [
-    `# CRDs follow the chart (helm never upgrades them): at another ${release.chart} version, apply ${release.version}'s`,
+    `# CRDs follow the chart (helm never upgrades them): installed at another version, ${release.version}'s first`,
     `case "$(${render(list)})" in`,
     `  *'${chart}${release.version}"'*) ;;`,
     `  *'${chart}'*)`,

@@ -89,7 +89,7 @@ for (const layer of suiteLayers) {
     assert.not.equal(crd, shape(pinned))
   })
 
-  test(`02-lgtm applies the ${kps.version} CRDs server-side before the upgrade, and the upgrade goes through`, async () => {
+  test(`02-lgtm applies the ${kps.version} CRDs server-side first, then the upgrade goes through`, async () => {
     const order: string[] = []
     const stop = c.sim.store.onAny((e) => {
       if (e.object.metadata.name === CRD) order.push('crd')
@@ -98,9 +98,10 @@ for (const layer of suiteLayers) {
     const run = await runScript(c, '02-lgtm.mts').finally(stop)
     assert.is(run.exitCode, 0, run.output)
     assert.ok(run.output.includes(pipeline), run.output)
+    const move = `${kps.chart} ${OLD} → ${kps.version}`
     assert.match(
       run.output,
-      `applied the CRDs of ${kps.chart} ${kps.version} server-side, before the upgrade (${kps.chart} ${OLD} → ${kps.version})`,
+      `applied the CRDs of ${kps.chart} ${kps.version} server-side, before the upgrade (${move})`,
     )
     // the server's refusal when a field manager's conflict is not forced
     assert.not.match(run.output, /Apply failed|conflict with/, run.output)

@@ -13,6 +13,8 @@ import { $, YAML } from 'zx'
 import { profiles } from '../../lib/core/stack.ts'
 import {
   extractLayer,
+  helm,
+  kubectlIn,
   kubectlJson,
   layers,
   releases,
@@ -136,6 +138,23 @@ for (const layer of suiteLayers) {
     const lines = run.stdout.split('\n').map((l) => l.trim())
     assert.ok(lines.includes(`${pipeline} ;;`), run.stdout)
     assert.ok(lines.includes(`*'"chart":"${kps.chart}-${kps.version}"'*) ;;`), run.stdout)
+  })
+
+  test('the dry run, run by bash on a release back at the old pin: the CRDs follow too', async () => {
+    const old = path.join(dir, `${kps.chart}-${OLD}.tgz`)
+    const back = await helm(c, 'rollback', kps.name, '1', '--namespace', 'monitoring')
+    assert.is(back.exitCode, 0, back.stderr)
+    const oldCrds = (await $`${helm3} show crds ${old}`.quiet()).stdout
+    const reset = await kubectlIn(c, oldCrds, 'apply', '--server-side', '--force-conflicts', '-f', '-')
+    assert.is(reset.exitCode, 0, reset.stderr)
+    assert.not.equal(shape(await kubectlJson(c, 'get', 'crd', CRD)), shape(pinned))
+    const dry = await runScript(c, '02-lgtm.mts', ['--dry-run'])
+    assert.is(dry.exitCode, 0, dry.output)
+    const bash = await $({ cwd: root, env: c.env, input: dry.stdout, quiet: true, nothrow: true })`bash -euo pipefail`
+    assert.is(bash.exitCode, 0, bash.stderr)
+    assert.equal(shape(await kubectlJson(c, 'get', 'crd', CRD)), shape(pinned))
+    const release = (await releases(c)).find((r) => r.name === kps.name)
+    assert.equal([release?.chart, release?.status], [`${kps.chart}-${kps.version}`, 'deployed'])
   })
 
   test.run()

@@ -487,24 +487,48 @@ export interface Config {
  * Throws one UsageError listing every problem.
  */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  return configFrom(readSettings(argv, env))
+}
+
+/** The settings from env and argv (flags win), checked: no values file is read yet. */
+export interface Settings {
+  values: SettingValues
+  problems: string[]
+  /**
+   * the config as the settings alone make it: what the preflight starts with (the context, the
+   * tools, the deadlines). Its releases carry no values yet: configFrom's do.
+   */
+  config: Config
+}
+
+export function readSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings {
   const { values, problems } = parseSettings(settingDefs, argv, env)
-  const config = buildConfig(values, (file) => {
+  const config = buildConfig(values, () => ({}))
+  return { values, config, problems: [...problems, ...namespaceProblems(config), ...purgeProblems(config)] }
+}
+
+/** The config, its values files read: throws one UsageError listing every problem, the settings' and the files'. */
+export function configFrom(settings: Settings): Config {
+  const problems = [...settings.problems]
+  const config = buildConfig(settings.values, (file) => {
     if (!fs.existsSync(path.dirname(file))) return {} // the folder itself is reported already
     const { values, problem } = readValuesFile(file)
     if (problem) problems.push(problem)
     return values
   })
-  problems.push(...namespaceProblems(config))
-  if (config.purgeForeignResources && !config.purge)
-    problems.push(
-      say({
-        en: '--purge-foreign-resources goes with --purge: without it, teardown deletes no CRD',
-        ko: `--purge-foreign-resources는 --purge와 함께 씁니다: 없으면 teardown은 CRD를 지우지 \
-않습니다`,
-      }),
-    )
   if (problems.length) throw new UsageError(problems)
   return config
+}
+
+function purgeProblems(config: Pick<Config, 'purge' | 'purgeForeignResources'>): string[] {
+  if (!config.purgeForeignResources || config.purge) return []
+  return [
+    say({
+      en: '--purge-foreign-resources goes with --purge: without it, teardown deletes no CRD',
+      ko: `--purge-foreign-resources는 --purge와 함께 씁니다: 없으면 teardown은 CRD를 지우지 \
+않습니다`,
+    }),
+  ]
 }
 
 /**

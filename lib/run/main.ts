@@ -6,7 +6,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { preflight } from '../steps/preflight.ts'
-import { loadConfig, settingDefs } from '../core/config.ts'
+import { configFrom, readSettings, settingDefs } from '../core/config.ts'
 import { createContext, type Context } from '../steps/context.ts'
 import { Runner } from '../tools/exec.ts'
 import { exitCodeOf } from '../core/errors.ts'
@@ -70,8 +70,10 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     ? watchParent(() => void stop('SIGHUP', 'the process that started this script is gone'))
     : () => {}
   try {
-    const config = loadConfig(argv)
-    if (config.help || config.helpAll) {
+    const settings = readSettings(argv)
+    // a setting at fault, or --help: the values files at once, so that every problem is listed together
+    if (settings.problems.length || settings.config.help || settings.config.helpAll) {
+      const config = configFrom(settings)
       const used = new Set(script.settings(config))
       process.stdout.write(
         renderHelp(
@@ -83,9 +85,13 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
       )
       return
     }
-    log = createLog(config.verbosity)
-    ctx = createContext(config, log)
-    await preflight(ctx, { offline: Boolean(script.offline || (config.dryRun && script.print)) })
+    const { dryRun, verbosity } = settings.config
+    log = createLog(verbosity)
+    ctx = createContext(settings.config, log)
+    // the values files are read while the preflight's processes run: they need only the settings
+    const offline = Boolean(script.offline || (dryRun && script.print))
+    await preflight(ctx, { offline, configure: () => configFrom(settings) })
+    const { config } = ctx
     if (config.dryRun && script.print) {
       log.print(await script.print(config, ctx.target, `npx zx ${[file, ...argv].join(' ')}`))
       log.info(log.c.yellow(messages[log.lang].dryRun))

@@ -10,6 +10,7 @@ import { readClusterCmd } from '../tools/cluster.ts'
 import { versionCmd } from '../tools/kubectl.ts'
 import { adaptationLines, noteCluster, readClusterAnswer } from './cluster.ts'
 import type { Context } from '../steps/context.ts'
+import type { Config } from '../core/config.ts'
 import { say } from '../core/text.ts'
 
 /** What a person without a cluster can do instead, said wherever the cluster is missing. */
@@ -26,8 +27,10 @@ const EMPTY_CLUSTER = say({
 /**
  * Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s.
  * Offline (a dry run, an export) the cluster is not asked, and a missing tool is only a warning.
+ * `configure` gives the whole config (ctx's has no values files read yet): it is called once the
+ * processes have started, so that their start waits for no file, and its UsageError ends them.
  */
-export async function preflight(ctx: Context, opts: { offline: boolean }): Promise<void> {
+export async function preflight(ctx: Context, opts: { offline: boolean; configure?: () => Config }): Promise<void> {
   const { log } = ctx
   const { offline } = opts
   // first on this process's PATH, which every command and watch of the run inherits
@@ -40,8 +43,10 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
   const missing = [!kubectlPath && missingTool('kubectl', offered), !helmPath && missingTool('helm', offered)].filter(
     (e): e is EnvironmentError => Boolean(e),
   )
+  const round = missing.length ? undefined : startRound(ctx, offline)
+  if (opts.configure) await configureDuring(ctx, opts.configure, round)
   if (missing.length && !offline) throw missing[0]
-  if (missing.length) {
+  if (!round) {
     for (const e of missing)
       log.warn(
         say({
@@ -52,17 +57,7 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
     log.info(say({ en: `Target: unknown — ${EMPTY_CLUSTER}`, ko: `대상: 알 수 없음. ${EMPTY_CLUSTER}` }))
     return
   }
-  // One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
-  // version (not asked offline) also carries kubectl's own, so kubectl starts once for both;
-  // it is judged only after the context checks, so their errors still come first. It starts first:
-  // each start holds the script ~10 ms, and the server's answer is the one that takes longest.
-  // The nodes and StorageClasses join the round: what the cluster is costs no extra wait.
-  const [version, helmVersion, kubeconfig, nodes] = await Promise.all([
-    offline ? undefined : reachServer(ctx),
-    ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
-    ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
-    offline ? undefined : ctx.runner.once({ ...readClusterCmd(ctx.target), timeoutMs: 5000, unobserved: true }),
-  ])
+  const [version, helmVersion, kubeconfig, nodes] = await round
   const kubectlVersion =
     version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
@@ -110,6 +105,33 @@ export async function preflight(ctx: Context, opts: { offline: boolean }): Promi
     }),
   )
   noteCluster(ctx, nodes && readClusterAnswer(ctx, nodes))
+}
+
+/**
+ * One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
+ * version (not asked offline) also carries kubectl's own, so kubectl starts once for both; it is
+ * judged only after the context checks, so their errors still come first. It starts first: each
+ * start holds the script ~10 ms, and the server's answer is the one that takes longest. The nodes
+ * and StorageClasses join the round: what the cluster is costs no extra wait.
+ */
+function startRound(ctx: Context, offline: boolean) {
+  return Promise.all([
+    offline ? undefined : reachServer(ctx),
+    ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
+    ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
+    offline ? undefined : ctx.runner.once({ ...readClusterCmd(ctx.target), timeoutMs: 5000, unobserved: true }),
+  ])
+}
+
+/** The whole config, built while the round's processes run; a values file at fault ends them before it is thrown. */
+async function configureDuring(ctx: Context, configure: () => Config, round: Promise<unknown> | undefined) {
+  try {
+    ctx.config = configure()
+  } catch (error) {
+    ctx.runner.kill()
+    await round
+    throw error
+  }
 }
 
 /**

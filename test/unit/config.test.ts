@@ -3,7 +3,16 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
-import { buildConfig, loadConfig, releaseNamed, releasesOf, repoUrl, settingDefs } from '../../lib/core/config.ts'
+import {
+  buildConfig,
+  configFrom,
+  loadConfig,
+  readSettings,
+  releaseNamed,
+  releasesOf,
+  repoUrl,
+  settingDefs,
+} from '../../lib/core/config.ts'
 import { projectRoot, readValuesFile } from '../../lib/core/values.ts'
 import { profiles, repoDefaults } from '../../lib/core/stack.ts'
 import { UsageError } from '../../lib/core/errors.ts'
@@ -270,6 +279,60 @@ loadConfigTest('bad repository URL, chart version, image and manifest are all re
 })
 
 loadConfigTest.run()
+
+// readSettings, configFrom: the settings first (what the preflight starts with), the values files after
+
+const readSettingsTest = suite('readSettings')
+
+readSettingsTest('works: the settings checked, and the config they make before any values file is read', () => {
+  const settings = readSettings(['--context=kind-kind', '--verbose'], {})
+  assert.equal(settings.problems, [])
+  assert.is(settings.config.context, 'kind-kind')
+  assert.is(settings.config.verbosity, 'verbose')
+  // values/loki-stack-values.yaml has values: none are read yet
+  assert.equal(releaseNamed(settings.config, 'loki').values, {})
+})
+
+readSettingsTest('a problem of the settings alone is found before any values file is read', () => {
+  const settings = readSettings(['--namespace=kube-system', '--purge-foreign-resources', '--timeout=soon'], {})
+  assert.equal(
+    settings.problems.map((p) => p.split(':')[0]),
+    ['--timeout', '--namespace', '--purge-foreign-resources goes with --purge'],
+  )
+})
+
+readSettingsTest.run()
+
+const configFromTest = suite('configFrom')
+
+configFromTest('works: the values files read into the releases', () => {
+  const config = configFrom(readSettings([], {}))
+  assert.equal(releaseNamed(config, 'loki').values, seedValues('loki-stack-values.yaml'))
+})
+
+configFromTest("the settings' problems and the values files' are listed together", () => {
+  const dir = testdir({
+    'grafana-values.yaml': '{}\n',
+    'loki-stack-values.yaml': '{}\n',
+    'opentelemetry-operator-values.yaml': '{}\n',
+  })
+  try {
+    const settings = readSettings([`--values-dir=${dir.root}`, '--timeout=soon'], {})
+    assert.throws(
+      () => configFrom(settings),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.problems.length === 2 &&
+        e.problems[0].startsWith('--timeout') &&
+        e.problems[1].startsWith(`values file ${dir.path('tempo-values.yaml')} is missing`),
+    )
+    assert.is(settings.problems.length, 1, 'the settings were not changed')
+  } finally {
+    dir.remove()
+  }
+})
+
+configFromTest.run()
 
 // readValuesFile
 

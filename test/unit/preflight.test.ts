@@ -15,6 +15,7 @@ import {
 } from '../../lib/steps/preflight.ts'
 import { createContext } from '../../lib/steps/context.ts'
 import { bundledToolsOffered } from '../../lib/tools/bundled.ts'
+import { UsageError } from '../../lib/core/errors.ts'
 import { projectRoot } from '../../lib/core/values.ts'
 import { aConfig, anOutput, captureLog } from './builders.ts'
 
@@ -150,3 +151,83 @@ bundledTest('works: a PATH without kubectl and helm finds the bundled ones, firs
 })
 
 bundledTest.run()
+
+// the values files are read while the round's processes run
+
+const configureTest = suite('preflight configure')
+
+/** kubectl and helm first on PATH (which() finds them; the runner is stubbed, so they never run), for `body`. */
+async function withTools(body: () => Promise<void>) {
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'tools-'))
+  for (const tool of ['kubectl', 'helm']) fs.writeFileSync(path.join(dir, tool), '#!/bin/sh\nexit 1\n', { mode: 0o755 })
+  const saved = process.env.PATH
+  process.env.PATH = `${dir}${path.delimiter}${saved}`
+  try {
+    await body()
+  } finally {
+    process.env.PATH = saved
+    fs.rmSync(dir, { recursive: true })
+  }
+}
+
+/** A context whose runner notes each command it is asked to run and answers as a reachable cluster does. */
+function recordingContext() {
+  const { log, err } = captureLog()
+  const ctx = createContext(aConfig(), log)
+  const calls: string[] = []
+  const answer = (argv: string[]) => {
+    const flag = argv.findIndex((a) => a.startsWith('-'))
+    calls.push(argv.slice(0, flag < 0 ? undefined : flag).join(' '))
+    return anOutput(0, {})
+  }
+  ctx.runner.once = async (cmd) => answer(cmd.argv)
+  ctx.runner.probe = async (cmd) => answer(cmd.argv)
+  ctx.runner.kill = () => void calls.push('kill')
+  return { ctx, calls, err }
+}
+
+configureTest(
+  'works: the round of processes starts first, then the whole config is read into the context',
+  async () => {
+    await withTools(async () => {
+      const { ctx, calls } = recordingContext()
+      const whole = aConfig({ namespace: 'observability' })
+      await preflight(ctx, {
+        offline: false,
+        configure: () => {
+          calls.push('configure')
+          return whole
+        },
+      }).catch(() => undefined) // the stubbed answers are no helm's: only the order is looked at
+      assert.equal(calls, [
+        'kubectl version',
+        'helm version',
+        'kubectl config view',
+        'kubectl get nodes,storageclasses',
+        'configure',
+      ])
+      assert.is(ctx.config, whole)
+    })
+  },
+)
+
+configureTest('a values file at fault: the round is ended, and its UsageError thrown, nothing judged', async () => {
+  await withTools(async () => {
+    const { ctx, calls, err } = recordingContext()
+    const fault = new UsageError(['values file values/tempo-values.yaml is missing'])
+    const thrown = await preflight(ctx, {
+      offline: false,
+      configure: () => {
+        throw fault
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    assert.is(thrown, fault)
+    assert.equal(calls.slice(-1), ['kill'])
+    assert.not.match(err(), /Target/)
+  })
+})
+
+configureTest.run()

@@ -7,6 +7,7 @@ import { bundled, bundledToolsDir, bundledToolsOffered } from '../tools/bundled.
 import { isTransient, lastLine } from '../tools/exec.ts'
 import { parseHelmVersion, type HelmMajor } from '../tools/helm.ts'
 import { readClusterCmd } from '../tools/cluster.ts'
+import { readKubeconfig, type KubeconfigView } from '../tools/kubeconfig.ts'
 import { versionCmd } from '../tools/kubectl.ts'
 import { adaptationLines, noteCluster, readClusterAnswer } from './cluster.ts'
 import type { Context } from '../steps/context.ts'
@@ -57,7 +58,8 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
     log.info(say({ en: `Target: unknown — ${EMPTY_CLUSTER}`, ko: `대상: 알 수 없음. ${EMPTY_CLUSTER}` }))
     return
   }
-  const [version, helmVersion, kubeconfig, nodes] = await round
+  const view = readKubeconfig()
+  const [version, helmVersion, nodes] = await round
   const kubectlVersion =
     version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
@@ -82,7 +84,6 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
       `${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`,
   )
 
-  const view: KubeconfigView = safeJson(kubeconfig.stdout) ?? {}
   const context = resolveContext(ctx, view, offline)
   if (!version) {
     const named = log.c.bold(context ?? say({ en: '(none)', ko: '(없음)' }))
@@ -112,13 +113,13 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
  * version (not asked offline) also carries kubectl's own, so kubectl starts once for both; it is
  * judged only after the context checks, so their errors still come first. It starts first: each
  * start holds the script ~10 ms, and the server's answer is the one that takes longest. The nodes
- * and StorageClasses join the round: what the cluster is costs no extra wait.
+ * and StorageClasses join the round: what the cluster is costs no extra wait. The kubeconfig is
+ * read here (lib/tools/kubeconfig.ts), not by a `kubectl config view` in the round: one binary less.
  */
 function startRound(ctx: Context, offline: boolean) {
   return Promise.all([
     offline ? undefined : reachServer(ctx),
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
-    ctx.runner.probe({ argv: ['kubectl', 'config', 'view', '-o', 'json'], timeoutMs: 5000 }),
     offline ? undefined : ctx.runner.once({ ...readClusterCmd(ctx.target), timeoutMs: 5000, unobserved: true }),
   ])
 }
@@ -179,13 +180,6 @@ export function answeredWithAStumble(stderr: string): boolean {
   return (
     isTransient(stderr) && !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(stderr)
   )
-}
-
-/** What `kubectl config view -o json` shows of the (merged) kubeconfig. */
-interface KubeconfigView {
-  'current-context'?: string
-  contexts?: { name: string; context?: { cluster?: string } }[]
-  clusters?: { name: string; cluster?: { server?: string } }[]
 }
 
 function resolveContext(ctx: Context, view: KubeconfigView, offline: boolean): string | undefined {

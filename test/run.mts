@@ -40,6 +40,8 @@ const e2eLayered = [
   'grafana',
   'namespace',
   'flavours',
+  'upgrade',
+  'chart-traps',
 ]
 const e2eOnce = ['demo', 'screen', 'korean']
 

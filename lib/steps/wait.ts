@@ -13,6 +13,7 @@ import type { Log } from '../ui/log.ts'
 import {
   describePod,
   isHookOf,
+  podProblem,
   stuckPodProblem,
   selects,
   stuckHookJob,
@@ -57,10 +58,14 @@ export async function waitForWorkloads(
   await ctx.log.status(waiting({ en: title, ko: title }, opts.timeoutMs), async (status) => {
     const stuckSince = new Map<string, number>()
     // Taken once: the judging below runs from timers and watch events, where a throw (the run
-    // stopping its watches on a signal) would crash the script instead of ending the wait.
+    // stopping its watches on a signal) would crash the script instead of ending the wait. The
+    // events: a pod waiting for a mount (a missing Secret) says why only there.
     const byKey = new Map<string, WatchStream>(
       refs.flatMap((r) =>
-        [r.kind, 'Pod' as const].map((kind) => [`${kind}/${r.namespace}`, ctx.watches.stream(kind, r.namespace)]),
+        [r.kind, 'Pod' as const, 'Event' as const].map((kind) => [
+          `${kind}/${r.namespace}`,
+          ctx.watches.stream(kind, r.namespace),
+        ]),
       ),
     )
     const stream: StreamOf = (kind, namespace) => byKey.get(`${kind}/${namespace}`)!
@@ -233,9 +238,10 @@ function stuckPods(
   const stuck: string[] = []
   for (const ref of refs) {
     const workload = stream(ref.kind, ref.namespace).get(ref.name)
+    const events = stream('Event', ref.namespace).all()
     for (const pod of stream('Pod', ref.namespace).all()) {
       if (!selects(workload?.spec?.selector, pod.metadata.labels)) continue
-      if (stuckPodProblem(pod, since, clock)) stuck.push(pod.metadata.name)
+      if (stuckPodProblem(pod, since, clock, events)) stuck.push(pod.metadata.name)
     }
   }
   return stuck
@@ -269,10 +275,32 @@ export async function diagnose(ctx: { runner: Runner; target: Target }, refs: Wo
       )
       const mine = pods.filter((p) => selects(obj?.spec?.selector, p.metadata.labels))
       if (!mine.length) lines.push(say({ en: '  no pods yet', ko: '  아직 파드 없음' }))
-      for (const pod of mine) lines.push(...describePod(pod, events).map((l) => `  ${l}`))
+      for (const pod of mine) {
+        const log = await previousLog(ctx, pod, events)
+        lines.push(...describePod(pod, events, log).map((l) => `  ${l}`))
+      }
     }
   }
   return lines
+}
+
+/**
+ * The log of the run that ended, of the container whose problem the pod shows: a crash's cause is
+ * often only there (promtail's "too many open files"), as charts rarely set FallbackToLogsOnError.
+ */
+async function previousLog(
+  ctx: { runner: Runner; target: Target },
+  pod: KubeObject,
+  events: KubeObject[],
+): Promise<string> {
+  const container = podProblem(pod, events)?.container
+  const statuses: { name: string; lastState?: { terminated?: object } }[] = pod.status?.containerStatuses ?? []
+  const ended = statuses.some((cs) => cs.name === container && cs.lastState?.terminated)
+  if (!ended) return ''
+  const { namespace, name } = pod.metadata
+  const args = ['logs', '-n', namespace!, name, '-c', container!, '--previous', '--tail=20']
+  const out = await ctx.runner.probe(kubectl(ctx.target, ...args))
+  return out.exitCode === 0 ? out.stdout : ''
 }
 
 /**

@@ -211,28 +211,27 @@ export function knownFailureHint(texts: string[]): Text | undefined {
   return found && { en: `${found.cause.en}: ${found.remedy.en}`, ko: `${found.cause.ko}: ${found.remedy.ko}` }
 }
 
-/** What keeps a pod from being ready, if anything its status names (the hint: a known failure's, if any). */
-export function podProblem(pod: KubeObject): PodProblem | undefined {
-  return problemWithEvents(pod, [])
-}
-
 /**
- * The pod's problem, read from its events as well: a known failure there names the hint, and a pod
- * that waits on a mount (a missing Secret) shows it only in its events.
+ * What keeps a pod from being ready, if anything: its status names it, or (a pod waiting for a mount
+ * that cannot be made) its newest event. A known failure there, in its events or in the log its
+ * crashed container left (`log`, read by the caller) names the hint.
  */
-function problemWithEvents(pod: KubeObject, events: KubeObject[]): PodProblem | undefined {
+export function podProblem(pod: KubeObject, events: KubeObject[] = [], log = ''): PodProblem | undefined {
   const texts = eventsOf(pod, events).map((e: any) => String(e.message ?? ''))
   const problem = statusProblem(pod) ?? eventProblem(pod, events)
-  const known = problem && knownFailureHint([problem.message, lastMessage(pod), ...texts])
+  const known = problem && knownFailureHint([problem.message, lastMessage(pod), log, ...texts])
   return problem && known ? { ...problem, hint: known } : problem
 }
 
-/** A warning event of the pod that names a known failure (a mount that fails), as a problem: terminal. */
+/**
+ * A Pending pod's newest event, when it is a warning that names a known failure (a Secret a volume
+ * needs): terminal. The kubelet repeats it at each attempt, so it stays the newest while it lasts.
+ */
 function eventProblem(pod: KubeObject, events: KubeObject[]): PodProblem | undefined {
-  const event: any = eventsOf(pod, events)
-    .reverse()
-    .find((e: any) => e.type === 'Warning' && knownFailureHint([String(e.message ?? '')]))
-  return event && { pod: pod.metadata.name, reason: event.reason, message: event.message, terminal: true, hint: noHint }
+  if (pod.status?.phase !== 'Pending') return undefined
+  const newest: any = eventsOf(pod, events).at(-1)
+  if (newest?.type !== 'Warning' || !knownFailureHint([String(newest.message ?? '')])) return undefined
+  return { pod: pod.metadata.name, reason: newest.reason, message: newest.message, terminal: true, hint: noHint }
 }
 
 function eventsOf(pod: KubeObject, events: KubeObject[]): KubeObject[] {
@@ -365,8 +364,9 @@ export function stuckPodProblem(
   pod: KubeObject,
   since: Map<string, number>,
   clock: { afterMs: number; now: number },
+  events: KubeObject[] = [],
 ): PodProblem | undefined {
-  const problem = podProblem(pod)
+  const problem = podProblem(pod, events)
   if (!problem) {
     since.delete(pod.metadata.name)
     return undefined
@@ -384,9 +384,12 @@ export function podReady(pod: KubeObject): boolean {
   )
 }
 
-/** A pod's line in a diagnosis: `monitoring/loki-0 Pending: Unschedulable — 0/1 nodes are available…` */
-export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
-  const problem = problemWithEvents(pod, events)
+/**
+ * A pod's lines in a diagnosis: `monitoring/loki-0 Pending: Unschedulable — 0/1 nodes are available…`,
+ * its last events, the tail of `log` (its crashed container's, when the caller read it), what to try.
+ */
+export function describePod(pod: KubeObject, events: KubeObject[], log = ''): string[] {
+  const problem = podProblem(pod, events, log)
   const s = pod.status ?? {}
   const state = problem
     ? `: ${problem.reason}` +
@@ -403,9 +406,12 @@ export function describePod(pod: KubeObject, events: KubeObject[]): string[] {
     .slice(-5)
     .map((e: any) => `    ${e.type ?? ''} ${e.reason ?? ''}: ${String(e.message ?? '').trim()}`)
   const lastEvents = say({ en: 'last events', ko: '최근 이벤트' })
+  const logTail = log.trimEnd().split('\n').filter(Boolean).slice(-5)
+  const logTitle = say({ en: 'its log before it ended', ko: '끝나기 전 로그' })
   return [
     head,
     ...(mine.length ? [`    ${lastEvents}:`, ...mine.map((l) => `  ${l}`)] : []),
+    ...(logTail.length ? [`    ${logTitle}:`, ...logTail.map((l) => `      ${l}`)] : []),
     ...(problem ? [`    ${say({ en: 'try', ko: '해 볼 것' })}: ${say(problem.hint)}`] : []),
   ]
 }

@@ -17,6 +17,7 @@ export const resourceOf = {
   DaemonSet: 'daemonsets',
   Pod: 'pods',
   Job: 'jobs',
+  Event: 'events',
 } as const
 
 export type Kind = keyof typeof resourceOf

@@ -70,6 +70,21 @@ test('a missing Secret volume: the pod waits in ContainerCreating, its FailedMou
   assert.match(tryLine(lines), /^ {4}try: a Secret it mounts does not exist: if another release makes it/)
 })
 
+test('a FailedMount that is no longer the newest event (the Secret came, the image is pulling): no problem', () => {
+  const pod = aPod({ name: 'op', phase: 'Pending', containers: [{ waiting: { reason: 'ContainerCreating' } }] })
+  const failedMount = anEvent({
+    pod: 'op',
+    type: 'Warning',
+    reason: 'FailedMount',
+    message: 'MountVolume.SetUp failed for volume "cert" : secret "op-cert" not found',
+    at: '2025-01-10T10:00:00Z',
+  })
+  assert.is(podProblem(pod, [failedMount])?.reason, 'FailedMount')
+  assert.is(podProblem(pod, [failedMount, anEvent({ pod: 'op', at: '2025-01-10T10:00:05Z' })]), undefined)
+  const running = aPod({ name: 'op', containers: [{ ready: false }] })
+  assert.is(podProblem(running, [failedMount]), undefined, 'a pod past Pending has mounted its volumes')
+})
+
 test("mount propagation (Docker Desktop's /): node-exporter without the host root", () => {
   const pod = aPod({
     name: 'kube-prometheus-stack-prometheus-node-exporter-7xk2p',
@@ -111,6 +126,24 @@ test('a crash whose last log says "too many open files": the host command for th
     podProblem(pod)?.hint.en ?? '',
     /inotify limits are spent.*sudo sysctl fs\.inotify\.max_user_instances=512/,
   )
+})
+
+test('a crash whose cause only its log says (no FallbackToLogsOnError): the log read by the caller names it', () => {
+  const pod = aPod({
+    name: 'loki-promtail-8zq4d',
+    containers: [{ name: 'promtail', waiting: { reason: 'CrashLoopBackOff' }, restartCount: 4 }],
+  })
+  assert.match(podProblem(pod)?.hint.en ?? '', /^read its log: kubectl logs .* --previous$/)
+  const log =
+    'level=error caller=main.go:169 msg="error creating promtail" error="failed to make file target manager:' +
+    ' too many open files"\n'
+  assert.match(podProblem(pod, [], log)?.hint.en ?? '', /inotify limits are spent/)
+  const lines = describePod(pod, [], `level=info msg="Starting Promtail"\n${log}`)
+  assert.equal(lines.slice(1, 4), [
+    '    its log before it ended:',
+    '      level=info msg="Starting Promtail"',
+    `      ${log.trim()}`,
+  ])
 })
 
 test('an unknown failure keeps the generic hint; a Normal event that mentions nothing known is no problem', () => {

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { JsonStreamSplitter, Watches } from '../../lib/tools/watch.ts'
 import { waitCommands, waitForWorkloads, waitUntilAnswers, type WorkloadRef } from '../../lib/steps/wait.ts'
 import { StepError } from '../../lib/core/errors.ts'
-import { anOutput, aPod, aStatefulSet, captureLog } from './builders.ts'
+import { anEvent, anOutput, aPod, aStatefulSet, captureLog } from './builders.ts'
 
 // JsonStreamSplitter
 
@@ -203,11 +203,11 @@ function aFedStream() {
  * (`at(ms)`: that much after the wait began, then a watch event). `gaveUpAt`: when the wait asked
  * the cluster for its diagnosis, which it does once it has given up.
  */
-function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }, cluster: KubeObject[] = []) {
+function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }, cluster: KubeObject[] = [], previousLog = '') {
   const start = Date.UTC(2026, 0, 10, 10, 0, 0)
   let now = start
-  const streams = { StatefulSet: aFedStream(), Pod: aFedStream() }
-  const watches = { stream: (kind: 'StatefulSet' | 'Pod') => streams[kind] } as unknown as Watches
+  const streams = { StatefulSet: aFedStream(), Pod: aFedStream(), Event: aFedStream() }
+  const watches = { stream: (kind: keyof typeof streams) => streams[kind] } as unknown as Watches
   const { log } = captureLog()
   const runner = new Runner(log, {})
   let gaveUpAt: number | undefined
@@ -216,6 +216,12 @@ function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }, cluster: 
     gaveUpAt ??= now - start
     const kind = { pods: 'Pod', events: 'Event', statefulsets: 'StatefulSet' }[cmd.argv[2]]
     return anOutput(0, { items: cluster.filter((o) => o.kind === kind) })
+  }
+  // the previous log of a crashed container: `kubectl logs … --previous`
+  const logs: string[][] = []
+  runner.probe = async (cmd) => {
+    logs.push(cmd.argv)
+    return { ...anOutput(0, {}), stdout: previousLog } as Awaited<ReturnType<Runner['probe']>>
   }
   const ctx = { runner, log, target: {}, watches }
   const failed = waitForWorkloads(ctx, 'tempo', [tempo], { ...opts, now: () => now }).then(
@@ -228,6 +234,7 @@ function aTimedWait(opts: { timeoutMs: number; stuckAfterMs: number }, cluster: 
     waiting,
     failed,
     gaveUpAt: () => gaveUpAt,
+    logs,
     async at(ms: number) {
       now = start + ms
       streams.StatefulSet.put(streams.StatefulSet.get('tempo') ?? tempoNotReady)
@@ -287,6 +294,52 @@ waitTest('a stuck pod: its reason in the diagnosis, and the cause to fix rather 
   const error = await wait.failed
   assert.match(error?.details.output ?? '', /^ {2}monitoring\/tempo-0 Pending: ImagePullBackOff in container tempo/m)
   assert.match(error?.details.hint ?? '', /^fix the cause above, then run the same command again/)
+})
+
+waitTest("a pod waiting for a Secret's mount: its FailedMount event fails the wait at --stuck-after", async () => {
+  const creating = aPod({
+    name: 'tempo-0',
+    phase: 'Pending',
+    containers: [{ name: 'tempo', waiting: { reason: 'ContainerCreating' } }],
+  })
+  const failedMount = anEvent({
+    type: 'Warning',
+    reason: 'FailedMount',
+    message: 'MountVolume.SetUp failed for volume "tls" : secret "tempo-tls" not found',
+  })
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 60_000 }, [tempoNotReady, creating, failedMount])
+  await wait.at(0)
+  wait.streams.Pod.put(creating)
+  await wait.at(30_000)
+  wait.streams.Event.put(failedMount)
+  await wait.at(89_999)
+  assert.is(wait.gaveUpAt(), undefined, 'judged stuck before --stuck-after')
+  await wait.at(90_000)
+  const judged = wait.gaveUpAt()
+  await wait.at(1_200_000) // a wait that overstays gives up here at the latest, so the test ends
+  assert.is(judged, 90_000, 'not judged stuck at --stuck-after')
+  assert.is(await wait.waiting, 'tempo: a pod is stuck and will not become ready by waiting')
+  const output = (await wait.failed)?.details.output ?? ''
+  assert.match(output, /tempo-0 Pending: FailedMount — MountVolume\.SetUp failed for volume "tls"/)
+  assert.match(output, /try: a Secret it mounts does not exist: /)
+})
+
+waitTest("a crash loop: the diagnosis reads the crashed run's log, and its cause names the remedy", async () => {
+  const crashing = aPod({
+    name: 'tempo-0',
+    containers: [{ name: 'tempo', waiting: { reason: 'CrashLoopBackOff' }, restartCount: 3 }],
+  })
+  crashing.status.containerStatuses[0].lastState = { terminated: { exitCode: 1, reason: 'Error' } }
+  const log = 'level=info msg="starting"\nlevel=error msg="error creating promtail" error="too many open files"\n'
+  const wait = aTimedWait({ timeoutMs: 600_000, stuckAfterMs: 0 }, [tempoNotReady, crashing], log)
+  await wait.at(0)
+  wait.streams.Pod.put(crashing)
+  const output = (await wait.failed)?.details.output ?? ''
+  assert.equal(wait.logs, [
+    ['kubectl', 'logs', '-n', 'monitoring', 'tempo-0', '-c', 'tempo', '--previous', '--tail=20'],
+  ])
+  assert.match(output, /its log before it ended:\n {8}level=info msg="starting"\n {8}level=error msg="error creating/)
+  assert.match(output, /try: the node's inotify limits are spent .*: raise them on the host/)
 })
 
 waitTest('ready before the deadline: done, nothing asked of the cluster', async () => {

@@ -1,8 +1,10 @@
 // Each kind of cluster read and adapted to, under helm 3 (v32 layer) and helm 4 (v35 layer): the
-// simulator plays kind, minikube, k3d, Docker Desktop and EKS; `npm run status` names the flavour and
-// the overlays it gets; on Docker Desktop the whole stack installs with both overlays in
-// kube-prometheus-stack's values (and their objects absent), a re-run leaves it alone, and --no-adapt
-// takes them out again. Assertions read the cluster, not only our output.
+// simulator plays kind, minikube, k3d, Docker Desktop and EKS (with kubeadm's control-plane pods bound
+// to 127.0.0.1 where kubeadm runs it, and Docker Desktop's / a private mount); `npm run status` names
+// the flavour and the overlays it gets; on Docker Desktop the whole stack installs with both overlays
+// in kube-prometheus-stack's values (and their objects absent), a re-run leaves it alone, and
+// --no-adapt takes them out again: node-exporter then cannot start, and the run says why. Assertions
+// read the cluster, not only our output.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { playFlavour, type SimFlavourName } from 'kube-sim/flavours'
@@ -23,13 +25,34 @@ const controlPlane = 'flavours/kube-prometheus-stack.control-plane-monitors-off.
 const managedControlPlane = 'flavours/kube-prometheus-stack.managed-control-plane-monitors-off.yaml'
 const rootMount = 'flavours/kube-prometheus-stack.node-exporter-no-root-mount.yaml'
 
-/** What each simulated flavour is read as, and the overlays it gets. */
-const expected: Record<SimFlavourName, { flavour: string; adaptations: string[]; inotify: boolean }> = {
-  kind: { flavour: 'kind', adaptations: [controlPlane], inotify: true },
-  minikube: { flavour: 'minikube', adaptations: [controlPlane], inotify: false },
-  k3d: { flavour: 'k3s', adaptations: [controlPlane], inotify: true },
-  'docker-desktop': { flavour: 'docker-desktop', adaptations: [controlPlane, rootMount], inotify: false },
-  eks: { flavour: 'aws', adaptations: [managedControlPlane], inotify: false },
+/**
+ * What each simulated flavour is read as, the overlays it gets, and the control-plane pods the monitors
+ * would scrape (kubeadm's, metrics on 127.0.0.1; none on k3s or a managed cloud: nothing to scrape).
+ */
+const expected: Record<
+  SimFlavourName,
+  { flavour: string; adaptations: string[]; inotify: boolean; loopbackControlPlane: boolean }
+> = {
+  kind: { flavour: 'kind', adaptations: [controlPlane], inotify: true, loopbackControlPlane: true },
+  minikube: { flavour: 'minikube', adaptations: [controlPlane], inotify: false, loopbackControlPlane: true },
+  k3d: { flavour: 'k3s', adaptations: [controlPlane], inotify: true, loopbackControlPlane: false },
+  'docker-desktop': {
+    flavour: 'docker-desktop',
+    adaptations: [controlPlane, rootMount],
+    inotify: false,
+    loopbackControlPlane: true,
+  },
+  eks: { flavour: 'aws', adaptations: [managedControlPlane], inotify: false, loopbackControlPlane: false },
+}
+
+/** The kube-system pods' bind flags, as a person checks why the "Down" alerts fire. */
+const loopbackBinds = async (c: Parameters<typeof kubectlJson>[0]) => {
+  const pods = (await kubectlJson(c, 'get', 'pods', '-n', 'kube-system', '-l', 'tier=control-plane')).items
+  return pods.flatMap((p: any) =>
+    (p.spec.containers[0].command as string[]).filter((f) =>
+      /^--(bind-address|listen-metrics-urls)=.*127\.0\.0\.1/.test(f),
+    ),
+  )
 }
 
 const helmValues = async (c: Parameters<typeof helm>[0]) =>
@@ -59,6 +82,13 @@ for (const layer of suiteLayers) {
         assert.match(run.stderr, /^Cluster: .*, 1 node, /m)
         for (const file of want.adaptations) assert.match(run.stderr, new RegExp(`Adapted for .*: values/${file}`))
         assert.is(/sudo sysctl fs\.inotify\.max_user_instances=512/.test(run.stderr), want.inotify, name)
+        assert.equal(
+          (await loopbackBinds(c)).sort(),
+          want.loopbackControlPlane
+            ? ['--bind-address=127.0.0.1', '--bind-address=127.0.0.1', '--listen-metrics-urls=http://127.0.0.1:2381']
+            : [],
+          name,
+        )
       } finally {
         await c.stop()
       }
@@ -102,9 +132,16 @@ for (const layer of suiteLayers) {
         before.map((r) => [r.name, r.revision]),
       )
 
+      // without its overlay node-exporter mounts the host's / with propagation, which Docker Desktop refuses
       const off = await runScript(c, '02-lgtm.mts', ['--no-adapt'])
-      assert.is(off.exitCode, 0, off.output)
+      assert.is(off.exitCode, 1, off.output)
       assert.match(off.stderr, /Adaptations: off \(--no-adapt\)/)
+      assert.match(off.stderr, /node-exporter-\S+ Running: CrashLoopBackOff in container node-exporter/)
+      assert.match(
+        off.stderr,
+        /Error response from daemon: path \/ is mounted on \/ but it is not a shared or slave mount/,
+      )
+      assert.match(off.stderr, /try: the node's \/ is not a shared mount \(Docker Desktop\)/)
       const plain = await helmValues(c)
       assert.is(plain.kubeControllerManager, undefined)
       const after = (await kubectlJson(c, 'get', 'servicemonitors', '-n', 'monitoring')).items.map(

@@ -44,6 +44,7 @@ export const simFlavours = {
       'minikube.k8s.io/name': 'minikube',
       'minikube.k8s.io/primary': String(name === 'minikube'),
       'minikube.k8s.io/version': 'v1.36.0',
+      ...(name === 'minikube' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
     }),
     kubeletVersion: 'v1.33.1',
     containerRuntimeVersion: 'docker://28.1.1',

@@ -27,3 +27,13 @@ export const lang: Lang = languageOf()
 export function say(text: Text, language: Lang = lang): string {
   return text[language]
 }
+
+/** Words that stay as they are in both languages: a name, a command, a tool's own output. */
+export function asIs(words: string): Text {
+  return { en: words, ko: words }
+}
+
+/** A pair made in each language by the same recipe (pairs joined, a suffix added). */
+export function inBoth(make: (language: Lang) => string): Text {
+  return { en: make('en'), ko: make('ko') }
+}

@@ -147,10 +147,14 @@ export function webhookServices(configurations: KubeObject[]): string[] {
 }
 
 /** Why the answer was not this stack's webhook, or undefined when a configuration points at its Service. */
-export function notOurWebhook(webhook: Webhook, configurations: KubeObject[]): string | undefined {
+export function notOurWebhook(webhook: Webhook, configurations: KubeObject[]): Text | undefined {
   const ours = `${webhook.service.namespace}/${webhook.service.name}`
   if (webhookServices(configurations).includes(ours)) return undefined
-  return `answered, but no webhook configuration points at service ${ours}: another stack's webhook, not this one's`
+  return {
+    en: `answered, but no webhook configuration points at service ${ours}: another stack's webhook, not this one's`,
+    ko: `응답했지만 ${ours} 서비스를 가리키는 웹훅 설정이 없습니다: \
+이 스택이 아닌 다른 스택의 웹훅입니다`,
+  }
 }
 
 export function webhookOf(id: WebhookId, config: Pick<Config, 'namespace' | 'certManager'>, target: Target): Webhook {
@@ -211,13 +215,11 @@ export async function waitForWebhook(ctx: Context, id: WebhookId): Promise<void>
   const configurations = await listObjects(ctx.runner, ctx.target, WEBHOOK_CONFIGURATIONS)
   const wrong = notOurWebhook(webhook, configurations)
   if (wrong) {
-    const ours = `${webhook.service.namespace}/${webhook.service.name}`
-    const others = '이 스택이 아닌 다른 스택의 웹훅입니다'
     const see = `kubectl get ${WEBHOOK_CONFIGURATIONS} -o yaml | grep -A2 'service:'`
     throw new StepError(
       say({
-        en: `the ${webhook.title.en.replace(/ to answer$/, '')} ${wrong}`,
-        ko: `${webhook.title.ko}이 왔지만 ${ours}를 가리키는 웹훅 설정이 없습니다: ${others}`,
+        en: `the ${webhook.title.en.replace(/ to answer$/, '')} ${wrong.en}`,
+        ko: `${webhook.title.ko.replace(/ 응답$/, '')}이 ${wrong.ko}`,
       }),
       {
         hint: say({

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { YAML, sleep } from 'zx'
 import type { Config } from '../core/config.ts'
 import { InterruptedError } from '../core/errors.ts'
+import { asIs, inBoth, type Text } from '../core/text.ts'
 import { expectedScrapeJobs, grafanaAdminSecret, sections, stackServices, type ServicePort } from '../core/stack.ts'
 import {
   adminCredentials,
@@ -35,6 +36,7 @@ import {
 import { lastLine, type Command } from '../tools/exec.ts'
 import { getObject, kubectl, type Target } from '../tools/kubectl.ts'
 import {
+  ProxyError,
   servicePath,
   withServiceProxy,
   type HttpRequest,
@@ -50,7 +52,7 @@ export const READ_BACK_MS = 30_000
 /** How often it is asked for meanwhile. */
 const PACE_MS = 1000
 /** How far back the log shipper's lines are looked for. */
-const SHIPPED = { ms: 3_600_000, text: 'hour' }
+const SHIPPED = { ms: 3_600_000, text: { en: 'hour', ko: '1시간' } }
 /** What the line and the span we leave behind are labelled with. */
 const PROBE_SOURCE = 'monitoring-stack-verify'
 
@@ -84,10 +86,14 @@ function proxyFailed(error: unknown): Check[] {
     {
       id: 'data/service-proxy',
       group: 'data',
-      title: "API server's service proxy",
+      title: { en: "API server's service proxy", ko: 'API 서버의 서비스 프록시' },
       ok: false,
-      detail: (error as Error).message,
-      hint: 'the data-path checks go through `kubectl proxy`: see --verbose, or skip them with --skip-data-checks',
+      detail: error instanceof ProxyError ? error.text : asIs((error as Error).message),
+      hint: {
+        en: 'the data-path checks go through `kubectl proxy`: see --verbose, or skip them with --skip-data-checks',
+        ko: `데이터 경로 점검은 \`kubectl proxy\`를 거칩니다: --verbose로 보거나, \
+--skip-data-checks로 건너뛰세요`,
+      },
     },
   ]
 }
@@ -100,10 +106,19 @@ async function prometheusChecks(send: Send, at: At, config: Config): Promise<Che
     (verdicts) => Object.values(verdicts).some((v) => v.retry),
   )
   const targets = `kubectl get --raw '${servicePath(prometheus, '/api/v1/targets?state=active')}'`
+  const hint = {
+    en: `see each target's last error: ${targets}`,
+    ko: `타깃마다 마지막 오류를 보세요: ${targets}`,
+  }
   return [
-    check('data/prometheus-ready', 'Prometheus ready', ready, logsHint(config, 'Prometheus')),
+    check(
+      'data/prometheus-ready',
+      { en: 'Prometheus ready', ko: 'Prometheus 준비' },
+      ready,
+      logsHint(config, 'Prometheus'),
+    ),
     ...expectedScrapeJobs.map((job) =>
-      check(`data/up/${job}`, `${job} targets up`, up[job], `see each target's last error: ${targets}`),
+      check(`data/up/${job}`, { en: `${job} targets up`, ko: `${job} 타깃 정상` }, up[job], hint),
     ),
   ]
 }
@@ -120,16 +135,22 @@ async function lokiChecks(send: Send, at: At, config: Config): Promise<Check[]> 
         return judgeShipper(await send(loki, lokiQuery('{namespace=~".+"}', now - SHIPPED.ms, now, 10)), SHIPPED.text)
       }),
   ])
+  const hint = logsHint(config, 'Loki')
   return [
-    check('data/loki-ready', 'Loki ready', ready, logsHint(config, 'Loki')),
-    check('data/loki-roundtrip', 'Loki: a log line in and out', roundTrip, logsHint(config, 'Loki')),
+    check('data/loki-ready', { en: 'Loki ready', ko: 'Loki 준비' }, ready, hint),
+    check(
+      'data/loki-roundtrip',
+      { en: 'Loki: a log line in and out', ko: 'Loki: 로그 한 줄 넣고 읽기' },
+      roundTrip,
+      hint,
+    ),
     ...(shipper && shipped
       ? [
           check(
             'data/log-shipper',
-            `${shipper.title} ships the pods' logs`,
+            { en: `${shipper.title} ships the pods' logs`, ko: `${shipper.title}: 파드 로그 전송` },
             shipped,
-            `see its log: kubectl logs -n ${config.namespace} daemonset/${shipper.name}`,
+            seeLog(`kubectl logs -n ${config.namespace} daemonset/${shipper.name}`),
           ),
         ]
       : []),
@@ -144,7 +165,7 @@ async function lokiRoundTrip(send: Send, loki: ServiceRef): Promise<Verdict> {
   const line = `data-path check ${id}`
   const sentAt = Date.now()
   return (
-    judgeWritten(await send(loki, lokiPush(labels, line, sentAt)), 'the push') ??
+    judgeWritten(await send(loki, lokiPush(labels, line, sentAt)), { en: 'the push', ko: '푸시' }) ??
     pollVerdict(async () => {
       const res = await send(loki, lokiQuery(query, sentAt - 60_000, Date.now() + 1000, 10))
       return judgeReadBack(res, line, query)
@@ -159,12 +180,19 @@ async function tempoChecks(send: Send, at: At, config: Config): Promise<Check[]>
   const span = { traceId, spanId: randomBytes(8).toString('hex'), name: `data-path check ${traceId}` }
   const ready = judgeReady(await send(tempo, { path: '/ready' }))
   const sent = await send(otlp, otlpSpan({ ...span, service: PROBE_SOURCE, nowMs: Date.now() }))
+  const port = otlp.port
   const roundTrip =
-    judgeWritten(sent, `the span (OTLP/HTTP, port ${otlp.port})`) ??
+    judgeWritten(sent, { en: `the span (OTLP/HTTP, port ${port})`, ko: `스팬(OTLP/HTTP, 포트 ${port})` }) ??
     (await pollVerdict(async () => judgeTrace(await send(tempo, traceById(traceId)), span)))
+  const hint = logsHint(config, 'Tempo')
   return [
-    check('data/tempo-ready', 'Tempo ready', ready, logsHint(config, 'Tempo')),
-    check('data/tempo-roundtrip', `Tempo: a span in (${otlp.port}) and out`, roundTrip, logsHint(config, 'Tempo')),
+    check('data/tempo-ready', { en: 'Tempo ready', ko: 'Tempo 준비' }, ready, hint),
+    check(
+      'data/tempo-roundtrip',
+      { en: `Tempo: a span in (${port}) and out`, ko: `Tempo: 스팬 넣고(${port}) 읽기` },
+      roundTrip,
+      hint,
+    ),
   ]
 }
 
@@ -173,24 +201,31 @@ async function grafanaChecks(
   send: Send,
   at: At,
   config: Config,
-  credentials: Promise<Credentials | string>,
+  credentials: Promise<Credentials | Text>,
 ): Promise<Check[]> {
   const grafana = at(stackServices.grafana)
   const secret = `Secret ${config.namespace}/${grafanaAdminSecret}`
   const health = judgeHealth(await send(grafana, { path: '/api/health' }))
-  const checks = [check('grafana/health', 'Grafana healthy', health, logsHint(config, 'Grafana'))]
+  const checks = [
+    check('grafana/health', { en: 'Grafana healthy', ko: 'Grafana 정상' }, health, logsHint(config, 'Grafana')),
+  ]
   const creds = await credentials
-  if (typeof creds === 'string')
-    return [...checks, check('grafana/sign-in', 'Grafana admin sign-in', { ok: false, detail: creds })]
-  const refusedHint =
-    `the admin password in Grafana no longer matches ${secret} (changed in Grafana?):` +
-    ' set it back, or reset it with grafana cli admin reset-admin-password'
+  const signInTitle = { en: 'Grafana admin sign-in', ko: 'Grafana admin 로그인' }
+  if ('en' in creds) return [...checks, check('grafana/sign-in', signInTitle, { ok: false, detail: creds })]
+  const reset = 'grafana cli admin reset-admin-password'
+  const refusedHint = {
+    en:
+      `the admin password in Grafana no longer matches ${secret} (changed in Grafana?):` +
+      ` set it back, or reset it with ${reset}`,
+    ko: `Grafana의 admin 비밀번호가 ${secret}의 것과 달라졌습니다 (Grafana에서 바꿨나요?): \
+되돌리거나 ${reset}로 재설정하세요`,
+  }
   const signedIn = await send(grafana, grafanaLogin(creds))
   const cookie = sessionCookie(signedIn)
   // what Grafana says is shown; the password and the session never are, even if it echoes them
   const shown = (v: Verdict): Verdict => ({ ...v, detail: withoutSecrets(v.detail, [creds.password, cookie ?? '']) })
   const signInHint = signedIn.status === 401 ? refusedHint : logsHint(config, 'Grafana')
-  const signIn = check('grafana/sign-in', 'Grafana admin sign-in', shown(judgeSignIn(signedIn, secret)), signInHint)
+  const signIn = check('grafana/sign-in', signInTitle, shown(judgeSignIn(signedIn, secret)), signInHint)
   checks.push(signIn)
   if (!cookie || !signIn.ok) return checks
   const session: Send = (service, request) => send(service, { ...request, headers: { ...request.headers, cookie } })
@@ -210,16 +245,30 @@ async function datasourceChecks(
   const listed = await ask({ path: '/api/datasources' })
   const datasources = datasourcesOf(listed)
   if (!datasources) {
-    const failed = { ok: false, detail: `GET /api/datasources: ${httpReason(listed)}` }
-    return [check('grafana/datasources', 'Grafana datasources listed', shown(failed))]
+    const failed = { ok: false, detail: inBoth((l) => `GET /api/datasources: ${httpReason(listed)[l]}`) }
+    return [
+      check(
+        'grafana/datasources',
+        {
+          en: 'Grafana datasources listed',
+          ko: 'Grafana 데이터소스 목록',
+        },
+        shown(failed),
+      ),
+    ]
   }
   return Promise.all(
     datasources.map(async (d) => {
       const res = await ask({ path: `/api/datasources/uid/${encodeURIComponent(d.uid)}/health` })
-      const hint = `its URL must name a Service that serves it; try it in Grafana: Data sources → ${d.name} → Test`
+      // Grafana's own menu, as it reads in English
+      const test = `Data sources → ${d.name} → Test`
+      const hint = {
+        en: `its URL must name a Service that serves it; try it in Grafana: ${test}`,
+        ko: `URL이 응답하는 Service를 가리켜야 합니다. Grafana에서 시험해 보세요: ${test}`,
+      }
       return check(
         `grafana/datasource/${d.name.toLowerCase()}`,
-        `${d.name} datasource healthy`,
+        { en: `${d.name} datasource healthy`, ko: `${d.name} 데이터소스 정상` },
         shown(judgeDatasource(res)),
         hint,
       )
@@ -228,39 +277,51 @@ async function datasourceChecks(
 }
 
 /** Grafana's admin user and password from the chart's Secret (the checks and `npm run grafana`), or what is wrong. */
-export async function readAdminCredentials(ctx: Context): Promise<Credentials | string> {
+export async function readAdminCredentials(ctx: Context): Promise<Credentials | Text> {
   const { config, runner, target } = ctx
   const name = `${config.namespace}/${grafanaAdminSecret}`
   try {
     return adminCredentials(await getObject(runner, target, 'secret', config.namespace, grafanaAdminSecret), name)
   } catch (error) {
     if (error instanceof InterruptedError) throw error
-    return `Secret ${name} could not be read: ${(error as Error).message}`
+    const why = (error as Error).message
+    return { en: `Secret ${name} could not be read: ${why}`, ko: `Secret ${name} 읽기 실패 — ${why}` }
   }
 }
 
 /** seed §4 for section 06: the operator admits a collector and an Instrumentation in the app's namespace. */
 async function operatorCheck(ctx: Context): Promise<Check> {
   const { config, runner, target } = ctx
-  const title = 'operator admits section 06 objects'
-  const hint = `run ${sections['otel-operator'].script} (it waits until the operator's webhook answers)`
+  const title = { en: 'operator admits section 06 objects', ko: '오퍼레이터가 06장 객체를 받아들임' }
+  const script = sections['otel-operator'].script
+  const hint = {
+    en: `run ${script} (it waits until the operator's webhook answers)`,
+    ko: `${script}를 실행하세요 (오퍼레이터의 웹훅이 응답할 때까지 기다립니다)`,
+  }
+  const appNamespace = config.appNamespace
   try {
-    const app = await getObject(runner, target, 'namespace', undefined, config.appNamespace)
-    if (!app && config.requireApp)
-      return check('operator/section-06', title, { ok: false, detail: `namespace ${config.appNamespace} not found` })
-    const namespace = app ? config.appNamespace : config.namespace
+    const app = await getObject(runner, target, 'namespace', undefined, appNamespace)
+    if (!app && config.requireApp) {
+      const missing = {
+        en: `namespace ${appNamespace} not found`,
+        ko: `네임스페이스가 없습니다: ${appNamespace}`,
+      }
+      return check('operator/section-06', title, { ok: false, detail: missing })
+    }
+    const namespace = app ? appNamespace : config.namespace
     const out = await runner.probe(section06DryRunCmd(config, target, namespace))
     const verdict = judgeAdmitted(out.exitCode, out.stderr, namespace)
-    const note = app ? '' : `; namespace ${config.appNamespace} does not exist yet, so in ${namespace}`
-    return check(
-      'operator/section-06',
-      title,
-      verdict.ok ? { ...verdict, detail: verdict.detail + note } : verdict,
-      hint,
-    )
+    const note = app
+      ? { en: '', ko: '' }
+      : {
+          en: `; namespace ${appNamespace} does not exist yet, so in ${namespace}`,
+          ko: `; 아직 없는 네임스페이스 ${appNamespace} 대신 ${namespace}에서 확인`,
+        }
+    const noted = verdict.ok ? { ...verdict, detail: inBoth((l) => verdict.detail[l] + note[l]) } : verdict
+    return check('operator/section-06', title, noted, hint)
   } catch (error) {
     if (error instanceof InterruptedError) throw error
-    return check('operator/section-06', title, { ok: false, detail: (error as Error).message }, hint)
+    return check('operator/section-06', title, { ok: false, detail: asIs((error as Error).message) }, hint)
   }
 }
 
@@ -302,13 +363,27 @@ export function section06DryRunCmd(config: Pick<Config, 'namespace'>, target: Ta
   }
 }
 
-/** The dry run's answer: admitted, or why not (kubectl's last line; the CRDs missing said as such). */
+/** The dry run's answer: admitted, or why not. */
 export function judgeAdmitted(exitCode: number | null, stderr: string, namespace: string): Verdict {
-  if (exitCode === 0)
-    return { ok: true, detail: `an OpenTelemetryCollector and an Instrumentation admitted in ${namespace} (dry run)` }
+  if (exitCode !== 0) return { ok: false, detail: dryRunRefusal(exitCode, stderr) }
+  const objects = 'OpenTelemetryCollector'
+  return {
+    ok: true,
+    detail: {
+      en: `an ${objects} and an Instrumentation admitted in ${namespace} (dry run)`,
+      ko: `${namespace}에서 ${objects}와 Instrumentation이 받아들여졌습니다 (드라이 런)`,
+    },
+  }
+}
+
+/** Why a server-side dry run was refused: kubectl's last line, or the CRDs missing said as such. */
+export function dryRunRefusal(exitCode: number | null, stderr: string): Text {
+  // kubectl's last line for an unknown kind is only "ensure CRDs are installed first"
   if (/no matches for kind|resource mapping not found/.test(stderr))
-    return { ok: false, detail: 'not installed (its CRDs are missing)' }
-  return { ok: false, detail: lastLine(stderr) || `exit code ${exitCode}` }
+    return { en: 'not installed (its CRDs are missing)', ko: '설치되지 않음 (CRD가 없습니다)' }
+  const last = lastLine(stderr)
+  if (last) return { en: last, ko: `거부됨 — ${last}` }
+  return { en: `exit code ${exitCode}`, ko: `종료 코드 ${exitCode}` }
 }
 
 /** The DaemonSet that ships the pods' logs in this profile (promtail, or Alloy), from the stack table. */
@@ -334,16 +409,21 @@ async function poll<T>(ask: () => Promise<T>, pending: (answer: T) => boolean): 
 }
 
 /** A check of the group its id names; an answer still pending when the time was up says how long it waited. */
-function check(id: string, title: string, verdict: Verdict, hint?: string): Check {
+function check(id: string, title: Text, verdict: Verdict, hint?: Text): Check {
   const group = id.startsWith('grafana/') ? 'grafana' : id.startsWith('operator/') ? 'section-06' : 'data'
-  const detail = verdict.retry ? `${verdict.detail} after ${READ_BACK_MS / 1000}s` : verdict.detail
+  const waited = { en: ` after ${READ_BACK_MS / 1000}s`, ko: ` (${READ_BACK_MS / 1000}초 기다림)` }
+  const detail = verdict.retry ? inBoth((l) => verdict.detail[l] + waited[l]) : verdict.detail
   return { id, group, title, ok: verdict.ok, detail, hint: verdict.ok ? undefined : hint }
 }
 
 /** `kubectl logs` of the workload the stack table gives this title (Loki → statefulset/loki). */
-function logsHint(config: Config, title: string): string | undefined {
+function logsHint(config: Config, title: string): Text | undefined {
   const w = config.releases.flatMap((r) => r.workloads).find((x) => x.title === title)
-  return w && `see its log: kubectl logs -n ${config.namespace} ${w.kind.toLowerCase()}/${w.name}`
+  return w && seeLog(`kubectl logs -n ${config.namespace} ${w.kind.toLowerCase()}/${w.name}`)
+}
+
+function seeLog(command: string): Text {
+  return { en: `see its log: ${command}`, ko: `로그를 보세요: ${command}` }
 }
 
 /**

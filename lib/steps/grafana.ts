@@ -34,7 +34,7 @@ export async function openGrafana(ctx: Context): Promise<void> {
       { hint: installFirst },
     )
   const credentials = await readAdminCredentials(ctx)
-  if (typeof credentials === 'string') throw new StepError(credentials, { hint: installFirst })
+  if ('en' in credentials) throw new StepError(say(credentials), { hint: installFirst })
   const forward = runner.serve(portForwardCmd(target, config.namespace, service.name, config.grafanaPort))
   try {
     const svc = `svc/${service.name}`

@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.ts'
 import { stackNeeds } from '../core/flavours.ts'
 import type { ClusterInfo } from '../tools/cluster.ts'
+import type { Text } from '../core/text.ts'
 import { workloadStatus } from '../tools/readiness.ts'
 import { STATUS_VERSION, type StatusView } from '../ui/status.ts'
 import type { Snapshot } from './verify.ts'
@@ -33,8 +34,8 @@ export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo
       }),
     ),
     webhooks: [
-      { name: 'cert-manager', ...answer(snap.webhooks['cert-manager'] ?? 'not probed') },
-      { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator ?? 'not probed') },
+      { name: 'cert-manager', ...answer(snap.webhooks['cert-manager']) },
+      { name: 'opentelemetry-operator', ...answer(snap.webhooks.operator) },
     ],
     cluster: cluster
       ? {
@@ -47,6 +48,7 @@ export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo
   }
 }
 
-function answer(a: string | true) {
-  return a === true ? { answering: true } : { answering: false, error: a }
+/** The view is also `--json`: the English of why not. */
+function answer(a: Text | true | undefined) {
+  return a === true ? { answering: true } : { answering: false, error: a?.en ?? 'not probed' }
 }

@@ -1,16 +1,16 @@
 // Seed §5: read the cluster once (in parallel), then judge it with pure functions.
-import { releaseNamed, type Config } from '../core/config.ts'
+import { releaseNamed, type Config, type Release } from '../core/config.ts'
 import { InterruptedError } from '../core/errors.ts'
 import { stackSteps } from '../core/plan.ts'
 import { grafanaDatasourceLabel, section06, sections, stackDatasources, type WebhookId } from '../core/stack.ts'
-import { lastLine, type Command } from '../tools/exec.ts'
+import type { Command } from '../tools/exec.ts'
 import type { ReleaseState } from '../tools/helm.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
 import { podProblem, selects, workloadStatus } from '../tools/readiness.ts'
 import { makeReport, renderReport, type Check, type Report } from '../ui/report.ts'
 import { notOurWebhook, WEBHOOK_CONFIGURATIONS, webhookOf } from './certmanager.ts'
 import type { Context } from './context.ts'
-import { checkDataPath } from './datapath.ts'
+import { checkDataPath, dryRunRefusal } from './datapath.ts'
 import {
   checkDatasourceSet,
   collectDatasources,
@@ -20,7 +20,7 @@ import {
   type ProvisionedDatasource,
 } from './datasources.ts'
 import { listReleases } from './release.ts'
-import { say } from '../core/text.ts'
+import { asIs, inBoth, say, type Text } from '../core/text.ts'
 
 export interface NamespaceSnapshot {
   workloads: KubeObject[]
@@ -34,7 +34,7 @@ export interface Snapshot {
   /** the Services and EndpointSlices of each namespace a datasource names */
   services: Record<string, NamespaceServices>
   /** each webhook of the plan: true when it answered, else why not */
-  webhooks: Partial<Record<WebhookId, string | true>>
+  webhooks: Partial<Record<WebhookId, Text | true>>
   /** data sent through the stack and read back (lib/steps/datapath.ts); none with --skip-data-checks */
   dataPath?: Check[]
 }
@@ -107,13 +107,13 @@ async function readServices(
   return Object.fromEntries(namespaces.map((namespace, i) => [namespace, lists[i]]))
 }
 
-async function answers(ctx: Context, probe: Command): Promise<string | true> {
+async function answers(ctx: Context, probe: Command): Promise<Text | true> {
   const out = await ctx.runner.once(probe)
-  if (out.exitCode === 0) return true
-  // kubectl's last line for an unknown kind is only "ensure CRDs are installed first"
-  if (/no matches for kind|resource mapping not found/.test(out.stderr)) return 'not installed (its CRDs are missing)'
-  return lastLine(out.stderr) || `exit code ${out.exitCode}`
+  return out.exitCode === 0 || dryRunRefusal(out.exitCode, out.stderr)
 }
+
+/** Whose webhook, as the Korean rows name it (the English keeps the id, as `--json` always had it). */
+const webhookNames: Record<WebhookId, string> = { 'cert-manager': 'cert-manager', operator: 'OpenTelemetry Operator' }
 
 /** The seed's checkpoint list, judged: the lines each step of the plan owns, then the datasources. */
 export function buildReport(config: Config, snap: Snapshot): Report {
@@ -124,48 +124,27 @@ export function buildReport(config: Config, snap: Snapshot): Report {
   for (const release of installed) {
     const group = release.step === 'otel-operator' ? 'operator' : 'monitoring'
     for (const w of release.workloads) {
-      checks.push(
-        workloadCheck(
-          group,
-          w.title,
-          w.kind,
-          w.name,
-          snap.namespaces[release.namespace],
-          sections[release.step].script,
-        ),
-      )
+      const ns = snap.namespaces[release.namespace]
+      checks.push(workloadCheck(group, asIs(w.title), w.kind, w.name, ns, sections[release.step].script))
     }
   }
   const cm = config.certManager
   const script03 = sections['cert-manager'].script
   if (actions.some((a) => a.do === 'wait-cert-manager')) {
     for (const name of cm.deployments) {
-      checks.push(workloadCheck('cert-manager', name, 'Deployment', name, snap.namespaces[cm.namespace], script03))
+      checks.push(
+        workloadCheck('cert-manager', asIs(name), 'Deployment', name, snap.namespaces[cm.namespace], script03),
+      )
     }
   }
   for (const a of actions) {
     if (a.do !== 'webhook') continue
     const script = a.webhook === 'cert-manager' ? script03 : sections['otel-operator'].script
-    checks.push(
-      webhookCheck(a.webhook, `${a.webhook} webhook answers`, snap.webhooks[a.webhook] ?? 'not probed', script),
-    )
+    const title = { en: `${a.webhook} webhook answers`, ko: `${webhookNames[a.webhook]} 웹훅 응답` }
+    const notProbed = { en: 'not probed', ko: '확인하지 않음' }
+    checks.push(webhookCheck(a.webhook, title, snap.webhooks[a.webhook] ?? notProbed, script))
   }
-
-  for (const release of installed) {
-    const state = snap.releases.find((r) => r.name === release.name)
-    const ok = state?.status === 'deployed' && state.chart === release.chart && state.version === release.version
-    checks.push({
-      id: `release/${release.name}`,
-      group: 'releases',
-      title: `helm release ${release.name}`,
-      ok,
-      detail: state
-        ? `${state.status}, ${state.chart} ${state.version} (revision ${state.revision})` +
-          (ok ? '' : `; want deployed ${release.chart} ${release.version}`)
-        : 'not installed',
-      hint: ok ? undefined : `run ${sections[release.step].script} (it installs, upgrades or heals the release)`,
-    })
-  }
+  for (const release of installed) checks.push(releaseCheck(release, snap.releases))
 
   const { datasources, problems } = collectDatasources(snap.datasourceObjects)
   checks.push(
@@ -176,34 +155,47 @@ export function buildReport(config: Config, snap: Snapshot): Report {
     }),
   )
   const result = checkDatasourceSet(datasources)
+  const sidecarOff = 'grafana.sidecar.datasources.enabled=false'
   checks.push({
     id: 'datasource/unique-names',
     group: 'datasources',
-    title: 'datasource names unique',
+    title: { en: 'datasource names unique', ko: '데이터소스 이름이 겹치지 않음' },
     ok: result.unique.ok,
     detail: result.unique.detail,
     hint: result.unique.ok
       ? undefined
-      : 'remove the duplicate: another release provisions its own' +
-        ' (loki-stack does unless grafana.sidecar.datasources.enabled=false, see values/loki-stack-values.yaml)',
+      : {
+          en: `remove the duplicate: another release provisions its own (loki-stack does unless ${sidecarOff}, see \
+values/loki-stack-values.yaml)`,
+          ko: `중복을 없애세요: 다른 릴리스가 자기 데이터소스를 프로비저닝합니다 \
+(loki-stack은 ${sidecarOff}가 아니면 그렇게 합니다. values/loki-stack-values.yaml 참고)`,
+        },
   })
   checks.push({
     id: 'datasource/one-default',
     group: 'datasources',
-    title: 'exactly one default datasource',
+    title: { en: 'exactly one default datasource', ko: '기본 데이터소스가 정확히 하나' },
     ok: result.oneDefault.ok,
     detail: result.oneDefault.detail,
     hint: result.oneDefault.ok
       ? undefined
       : datasources.some((d) => d.isDefault)
-        ? 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts'
-        : 'kube-prometheus-stack provisions Prometheus as the default: run scripts/02-lgtm.mts',
+        ? {
+            en: 'set isDefault: false on all but Prometheus (values/*.yaml), then run scripts/02-lgtm.mts',
+            ko: `Prometheus 말고는 모두 isDefault: false로 하고(values/*.yaml) \
+scripts/02-lgtm.mts를 실행하세요`,
+          }
+        : {
+            en: 'kube-prometheus-stack provisions Prometheus as the default: run scripts/02-lgtm.mts',
+            ko: `kube-prometheus-stack이 Prometheus를 기본으로 프로비저닝합니다: \
+scripts/02-lgtm.mts를 실행하세요`,
+          },
   })
   for (const p of problems)
     checks.push({
       id: 'datasource/parse',
       group: 'datasources',
-      title: 'datasource files readable',
+      title: { en: 'datasource files readable', ko: '데이터소스 파일을 읽을 수 있음' },
       ok: false,
       detail: p.message,
     })
@@ -213,7 +205,7 @@ export function buildReport(config: Config, snap: Snapshot): Report {
 
 function workloadCheck(
   group: Check['group'],
-  title: string,
+  title: Text,
   kind: string,
   name: string,
   ns: NamespaceSnapshot | undefined,
@@ -222,35 +214,85 @@ function workloadCheck(
   const obj = ns?.workloads.find((w) => w.kind === kind && w.metadata.name === name)
   const status = workloadStatus(obj)
   const ref = `${kind.toLowerCase()}/${name}`
-  if (!obj)
-    return { id: `workload/${name}`, group, title, ok: false, detail: `${ref} not found`, hint: `run ${script}` }
+  if (!obj) {
+    const hint = { en: `run ${script}`, ko: `${script}를 실행하세요` }
+    return {
+      id: `workload/${name}`,
+      group,
+      title,
+      ok: false,
+      detail: { en: `${ref} not found`, ko: `${ref} 없음` },
+      hint,
+    }
+  }
   const pods = (ns?.pods ?? []).filter((p) => selects(obj.spec?.selector, p.metadata.labels))
-  const problem = pods.map(podProblem).find(Boolean)
+  const problem = pods.map((p) => podProblem(p)).find(Boolean)
+  // the pod's reason and message are Kubernetes' own words, after ` — ` in both languages
   const cause =
     !status.ready && problem
       ? ` — ${problem.pod}: ${problem.reason}${problem.message ? ` (${problem.message})` : ''}`
       : ''
+  const describe = `kubectl describe ${ref} -n ${obj.metadata.namespace}`
   return {
     id: `workload/${name}`,
     group,
     title,
     ok: status.ready,
-    detail: `${ref} ${status.detail}${cause}`,
+    detail: inBoth((l) => `${ref} ${status.detail[l]}${cause}`),
     hint: status.ready
       ? undefined
-      : (problem?.hint.en ??
-        `wait a minute and run the verify again, or see: kubectl describe ${ref} -n ${obj.metadata.namespace}`),
+      : (problem?.hint ?? {
+          en: `wait a minute and run the verify again, or see: ${describe}`,
+          ko: `잠시 기다렸다가 다시 점검하거나, 살펴보세요: ${describe}`,
+        }),
   }
 }
 
-function webhookCheck(group: WebhookId, title: string, answer: string | true, script: string): Check {
+function webhookCheck(group: WebhookId, title: Text, answer: Text | true, script: string): Check {
   return {
     id: `webhook/${group}`,
     group,
     title,
     ok: answer === true,
-    detail: answer === true ? 'a server-side dry-run passed' : answer,
-    hint: answer === true ? undefined : `run ${script}: it waits until the webhook answers`,
+    detail: answer === true ? { en: 'a server-side dry-run passed', ko: '서버 측 드라이 런 통과' } : answer,
+    hint:
+      answer === true
+        ? undefined
+        : {
+            en: `run ${script}: it waits until the webhook answers`,
+            ko: `${script}를 실행하세요: 웹훅이 응답할 때까지 기다립니다`,
+          },
+  }
+}
+
+/** Deployed at the pinned chart and version, or what to run. */
+function releaseCheck(release: Release, states: ReleaseState[]): Check {
+  const state = states.find((r) => r.name === release.name)
+  const ok = state?.status === 'deployed' && state.chart === release.chart && state.version === release.version
+  const script = sections[release.step].script
+  const pinned = `${release.chart} ${release.version}`
+  const found = state && `${state.chart} ${state.version}`
+  const wanted = ok
+    ? { en: '', ko: '' }
+    : { en: `; want deployed ${pinned}`, ko: `; 필요한 것: 상태 deployed, ${pinned}` }
+  // helm's word for the state (deployed, failed, pending-upgrade) stays as `helm list` shows it
+  return {
+    id: `release/${release.name}`,
+    group: 'releases',
+    title: { en: `helm release ${release.name}`, ko: `helm 릴리스 ${release.name}` },
+    ok,
+    detail: state
+      ? {
+          en: `${state.status}, ${found} (revision ${state.revision})${wanted.en}`,
+          ko: `상태 ${state.status}, ${found} (리비전 ${state.revision})${wanted.ko}`,
+        }
+      : { en: 'not installed', ko: '설치되지 않음' },
+    hint: ok
+      ? undefined
+      : {
+          en: `run ${script} (it installs, upgrades or heals the release)`,
+          ko: `${script}를 실행하세요 (릴리스를 설치, 업그레이드하거나 복구합니다)`,
+        },
   }
 }
 

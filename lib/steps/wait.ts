@@ -76,7 +76,7 @@ export async function waitForWorkloads(
       const waiting = states.filter((s) => !s.status.ready)
       if (!waiting.length) return 'ready'
       // while the API server does not answer, the watches know nothing: no workload is "not created yet"
-      const rest = waiting.map((s) => `${s.ref.name} (${s.status.detail})`).join(', ')
+      const rest = waiting.map((s) => `${s.ref.name} (${say(s.status.detail)})`).join(', ')
       const ready = `${states.length - waiting.length}/${states.length}`
       status.update(
         api.down
@@ -269,8 +269,8 @@ export async function diagnose(ctx: { runner: Runner; target: Target }, refs: Wo
       const workload = `${ref.kind.toLowerCase()}/${ref.name}`
       lines.push(
         say({
-          en: `${workload} in ${namespace}: ${status.detail}`,
-          ko: `${namespace}의 ${workload}: ${status.detail}`,
+          en: `${workload} in ${namespace}: ${status.detail.en}`,
+          ko: `${namespace}의 ${workload}: ${status.detail.ko}`,
         }),
       )
       const mine = pods.filter((p) => selects(obj?.spec?.selector, p.metadata.labels))

@@ -7,6 +7,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { ProcessPromise } from 'zx'
+import type { Text } from '../core/text.ts'
 import { endChild } from './children.ts'
 import { lastLine, type Command, type Runner } from './exec.ts'
 import { kubectl, type Target } from './kubectl.ts'
@@ -30,6 +31,15 @@ export interface HttpResponse {
   status: number
   headers: http.IncomingHttpHeaders
   body: string
+  /** status 0 because REQUEST_MS passed (the body says so in English) */
+  timedOut?: boolean
+}
+
+/** `kubectl proxy` did not start: why, in both languages (the report's JSON carries the English). */
+export class ProxyError extends Error {
+  constructor(readonly text: Text) {
+    super(text.en)
+  }
 }
 
 /**
@@ -59,7 +69,7 @@ export function servicePath(service: ServiceRef, rest: string): string {
 
 /**
  * Runs `use` with a sender through a `kubectl proxy` started for it, and ends the proxy after it.
- * Rejects, naming why, when the proxy does not start.
+ * Rejects with a ProxyError, naming why, when the proxy does not start.
  */
 export async function withServiceProxy<T>(runner: Runner, target: Target, use: (send: Send) => Promise<T>): Promise<T> {
   // mkdtemp makes the folder readable by us only: so is the socket in it
@@ -89,10 +99,16 @@ async function serving(child: ProcessPromise): Promise<void> {
         said += chunk
         if (said.includes('Starting to serve')) resolve()
       })
-      void child.then((out) =>
-        reject(new Error(`kubectl proxy ended: ${lastLine(out.stderr) || `exit code ${out.exitCode}`}`)),
-      )
-      timer = setTimeout(() => reject(new Error(`kubectl proxy did not start within ${START_MS / 1000}s`)), START_MS)
+      void child.then((out) => {
+        const why = lastLine(out.stderr) || `exit code ${out.exitCode}`
+        reject(new ProxyError({ en: `kubectl proxy ended: ${why}`, ko: `kubectl proxy가 끝났습니다 — ${why}` }))
+      })
+      const limit = START_MS / 1000
+      const late = {
+        en: `kubectl proxy did not start within ${limit}s`,
+        ko: `kubectl proxy가 ${limit}초 안에 시작하지 않았습니다`,
+      }
+      timer = setTimeout(() => reject(new ProxyError(late)), START_MS)
     })
   } finally {
     clearTimeout(timer)
@@ -103,11 +119,11 @@ function sendVia(socket: string, urlPath: string, request: HttpRequest): Promise
   const signal = AbortSignal.timeout(REQUEST_MS)
   return new Promise((resolve) => {
     const fail = (error: Error) =>
-      resolve({
-        status: 0,
-        headers: {},
-        body: signal.aborted ? `no answer within ${REQUEST_MS / 1000}s` : error.message,
-      })
+      resolve(
+        signal.aborted
+          ? { status: 0, headers: {}, body: `no answer within ${REQUEST_MS / 1000}s`, timedOut: true }
+          : { status: 0, headers: {}, body: error.message },
+      )
     const body = request.body === undefined ? undefined : Buffer.from(request.body)
     const req = http.request(
       {

@@ -2,56 +2,77 @@
 // status` judges it), which of its pods are stuck and why, and the words that explain it.
 import { INOTIFY_HOST_COMMAND } from '../core/flavours.ts'
 import type { KubeObject } from './kubectl.ts'
-import { say, type Text } from '../core/text.ts'
+import { inBoth, say, type Text } from '../core/text.ts'
 
 export interface WorkloadStatus {
   ready: boolean
-  /** e.g. `1/3 ready` or `waiting for the controller to see generation 4` */
-  detail: string
+  /** e.g. `1/3 ready` or `waiting for its controller`, in both languages (the report's JSON carries the English) */
+  detail: Text
   readyCount: number
   wanted: number
 }
 
 export function workloadStatus(obj: KubeObject | undefined): WorkloadStatus {
-  if (!obj) return { ready: false, detail: 'not created yet', readyCount: 0, wanted: 1 }
+  if (!obj)
+    return {
+      ready: false,
+      detail: {
+        en: 'not created yet',
+        ko: '아직 만들어지지 않음',
+      },
+      readyCount: 0,
+      wanted: 1,
+    }
   const s = obj.status ?? {}
   const generation = (obj.metadata as { generation?: number }).generation ?? 0
   if ((s.observedGeneration ?? 0) < generation)
-    return { ready: false, detail: 'waiting for its controller', readyCount: 0, wanted: 1 }
+    return {
+      ready: false,
+      detail: { en: 'waiting for its controller', ko: '컨트롤러가 반영하기를 기다리는 중' },
+      readyCount: 0,
+      wanted: 1,
+    }
   switch (obj.kind) {
     case 'Deployment': {
       const wanted = obj.spec?.replicas ?? 1
       const available = s.availableReplicas ?? 0
       const settled = (s.updatedReplicas ?? 0) >= wanted && (s.replicas ?? 0) <= wanted
-      return counted(available, wanted, settled, 'available')
+      return counted(available, wanted, settled, { en: 'available', ko: '사용 가능' })
     }
     case 'StatefulSet': {
       const wanted = obj.spec?.replicas ?? 1
       const settled =
         (s.updatedReplicas ?? wanted) >= wanted &&
         (!s.updateRevision || s.currentRevision === s.updateRevision || (s.updatedReplicas ?? 0) >= wanted)
-      return counted(s.readyReplicas ?? 0, wanted, settled, 'ready')
+      return counted(s.readyReplicas ?? 0, wanted, settled, readyWord)
     }
     case 'DaemonSet': {
       const wanted = s.desiredNumberScheduled ?? 0
       const settled = (s.updatedNumberScheduled ?? 0) >= wanted
       if (wanted === 0 && s.observedGeneration === undefined)
-        return { ready: false, detail: 'no nodes scheduled yet', readyCount: 0, wanted: 0 }
+        return {
+          ready: false,
+          detail: { en: 'no nodes scheduled yet', ko: '아직 배치된 노드 없음' },
+          readyCount: 0,
+          wanted: 0,
+        }
       // numberAvailable is omitted while 0 (omitempty): with minReadySeconds, Ready pods are not yet available
-      return counted(Math.min(s.numberReady ?? 0, s.numberAvailable ?? 0), wanted, settled, 'ready')
+      return counted(Math.min(s.numberReady ?? 0, s.numberAvailable ?? 0), wanted, settled, readyWord)
     }
     default:
-      return { ready: true, detail: 'exists', readyCount: 1, wanted: 1 }
+      return { ready: true, detail: { en: 'exists', ko: '있음' }, readyCount: 1, wanted: 1 }
   }
 }
 
-function counted(readyCount: number, wanted: number, settled: boolean, word: string): WorkloadStatus {
-  const ready = readyCount >= wanted && settled
+const readyWord: Text = { en: 'ready', ko: '준비됨' }
+
+function counted(readyCount: number, wanted: number, settled: boolean, word: Text): WorkloadStatus {
+  const rolling = settled || readyCount < wanted ? { en: '', ko: '' } : { en: ', rolling out', ko: ', 롤아웃 중' }
   return {
-    ready,
+    ready: readyCount >= wanted && settled,
     readyCount,
     wanted,
-    detail: `${readyCount}/${wanted} ${word}${settled || readyCount < wanted ? '' : ', rolling out'}`,
+    detail: inBoth((language) => `${readyCount}/${wanted} ${word[language]}${rolling[language]}`),
   }
 }
 

@@ -2,7 +2,8 @@
 // sentences (plus releases, datasources and the data path), rendered as a table for people or JSON for machines.
 // Pure: building the checks from a cluster snapshot and rendering them need no process.
 import { seedNamespace, type Section06 } from '../core/stack.ts'
-import { messages, type GroupTitles, type Lang } from './i18n.ts'
+import { say, type Text } from '../core/text.ts'
+import { displayWidth, messages, padColumns, type GroupTitles, type Lang } from './i18n.ts'
 import type { Log } from './log.ts'
 
 export const REPORT_VERSION = 1
@@ -17,7 +18,18 @@ export type CheckGroup =
   | 'grafana'
   | 'section-06'
 
+/** One row of the report: its words in both languages, the table shows the locale's, `--json` the English. */
 export interface Check {
+  id: string
+  group: CheckGroup
+  title: Text
+  ok: boolean
+  detail: Text
+  hint?: Text
+}
+
+/** A check as `--json` writes it: the English words, in the order the JSON has always had. */
+interface JsonCheck {
   id: string
   group: CheckGroup
   title: string
@@ -56,8 +68,14 @@ export function makeReport(
   }
 }
 
+/** The JSON for scripts: English whatever the locale, so a script reading it never depends on it. */
 export function renderJson(report: Report): string {
-  return JSON.stringify(report, null, 2)
+  return JSON.stringify({ ...report, checks: report.checks.map(jsonCheck) }, null, 2)
+}
+
+function jsonCheck(check: Check): JsonCheck {
+  const { id, group, title, ok, detail, hint } = check
+  return { id, group, title: title.en, ok, detail: detail.en, ...(hint ? { hint: hint.en } : {}) }
 }
 
 /** The report as the user asked for it: JSON (the same in every language) or the table. */
@@ -73,15 +91,16 @@ export function renderTable(report: Report, c: Log['c'], lang: Lang = 'en'): str
   const m = messages[lang]
   const titles: GroupTitles = m.groups(report.namespace)
   const lines: string[] = []
-  const width = Math.max(...report.checks.map((k) => k.title.length))
+  const width = Math.max(...report.checks.map((k) => displayWidth(say(k.title, lang))))
   for (const group of Object.keys(titles) as CheckGroup[]) {
     const checks = report.checks.filter((k) => k.group === group)
     if (!checks.length) continue
     const ok = checks.every((k) => k.ok)
     lines.push(`${ok ? '✅' : '❌'} ${c.bold(titles[group])}`)
     for (const k of checks) {
-      lines.push(`   ${k.ok ? '✅' : '❌'} ${k.title.padEnd(width)}  ${k.ok ? c.dim(k.detail) : c.red(k.detail)}`)
-      if (!k.ok && k.hint) lines.push(`      ${' '.repeat(width)}  ${c.yellow(`→ ${k.hint}`)}`)
+      const [title, detail] = [say(k.title, lang), say(k.detail, lang)]
+      lines.push(`   ${k.ok ? '✅' : '❌'} ${padColumns(title, width)}  ${k.ok ? c.dim(detail) : c.red(detail)}`)
+      if (!k.ok && k.hint) lines.push(`      ${' '.repeat(width)}  ${c.yellow(`→ ${say(k.hint, lang)}`)}`)
     }
   }
   const failed = report.checks.filter((k) => !k.ok).length

@@ -122,13 +122,13 @@ for (const [layer, profile] of suiteLayers.flatMap((l) => suiteProfiles.map((p) 
     assert.equal(leakedChildren(c), [])
   })
 
-  test('the table: the three groups, their Korean headings under a Korean locale', async () => {
+  test('the table: the three groups, their Korean headings and rows under a Korean locale', async () => {
     const run = await runScript(c, '05-verify.mts', [], { env: { LANG: 'ko_KR.UTF-8' } })
     assert.is(run.exitCode, 0, run.output)
     assert.match(run.stdout, /✅ Prometheus, Loki, Tempo가 데이터를 받아 돌려준다/)
     assert.match(run.stdout, /✅ Grafana가 정상이고/)
     assert.match(run.stdout, /✅ OpenTelemetry Operator가 06장에서 만들/)
-    assert.match(run.stdout, /✅ Loki: a log line in and out +a line pushed and read back/)
+    assert.match(run.stdout, /✅ Loki: 로그 한 줄 넣고 읽기 +한 줄을 푸시하고 \{.*\}로 다시 읽었습니다/)
   })
 
   test("kubectl proxy's socket folder is gone once the report is out", async () => {

@@ -14,6 +14,7 @@ import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { Log } from '../../lib/ui/log.ts'
 import type { PlanStep } from '../../lib/core/plan.ts'
 import type { Check } from '../../lib/ui/report.ts'
+import type { Text } from '../../lib/core/text.ts'
 import { parseSettings } from '../../lib/core/settings.ts'
 import type { Snapshot } from '../../lib/steps/verify.ts'
 
@@ -474,13 +475,23 @@ export function aStep(id: string, needs: string[] = []): PlanStep {
   return { id, needs }
 }
 
+/** An object with each pair of words (`{ en, ko }`) read in English: what most assertions compare. */
+export type English<T> = {
+  [K in keyof T]: T[K] extends Text ? string : Exclude<T[K], undefined> extends Text ? string | undefined : T[K]
+}
+
+export function english<T extends object>(words: T): English<T> {
+  const isText = (v: unknown): v is Text => typeof v === 'object' && v !== null && 'en' in v && 'ko' in v
+  return Object.fromEntries(Object.entries(words).map(([k, v]) => [k, isText(v) ? v.en : v])) as English<T>
+}
+
 export function aCheck(overrides: Partial<Check> = {}): Check {
   return {
     id: 'workload/tempo',
     group: 'monitoring',
-    title: 'Tempo',
+    title: { en: 'Tempo', ko: 'Tempo' },
     ok: true,
-    detail: 'statefulset/tempo 1/1 ready',
+    detail: { en: 'statefulset/tempo 1/1 ready', ko: 'statefulset/tempo 1/1 준비됨' },
     ...overrides,
   }
 }

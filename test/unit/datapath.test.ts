@@ -33,7 +33,7 @@ import {
   withoutSecrets,
 } from '../../lib/tools/backends.ts'
 import { proxyCmd, servicePath, type HttpResponse } from '../../lib/tools/proxy.ts'
-import { aCheck, aConfig, aSnapshot } from './builders.ts'
+import { aCheck, aConfig, aSnapshot, english } from './builders.ts'
 
 const configOf = (...argv: string[]) => buildConfig(parseSettings(settingDefs, argv, {}).values, () => ({}))
 
@@ -79,21 +79,30 @@ const reasons: [string, HttpResponse, string][] = [
   ['a JSON error', anAnswer(500, { status: 'error', error: 'bad_data' }), 'HTTP 500: bad_data'],
   ['text: its first line', anAnswer(503, 'Ingester not ready: waiting\nmore'), 'HTTP 503: Ingester not ready: waiting'],
   ['nothing said', anAnswer(502), 'HTTP 502'],
-  ['no answer at all', anAnswer(0, 'no answer within 10s'), 'no answer: no answer within 10s'],
+  ['no answer at all', { ...anAnswer(0, 'no answer within 10s'), timedOut: true }, 'no answer: no answer within 10s'],
 ]
-for (const [name, res, want] of reasons) reasonTest(name, () => assert.is(httpReason(res), want))
+for (const [name, res, want] of reasons) reasonTest(name, () => assert.is(httpReason(res).en, want))
+
+reasonTest("in Korean, what the server said follows ' — ' as it is; a timeout is said in Korean", () => {
+  assert.is(httpReason(anAnswer(400, { message: 'entry out of order' })).ko, 'HTTP 400 — entry out of order')
+  assert.is(httpReason(anAnswer(502)).ko, 'HTTP 502')
+  assert.is(httpReason({ ...anAnswer(0, 'no answer within 10s'), timedOut: true }).ko, '10초 안에 응답 없음')
+  const gone = 'connect ENOENT /tmp/x/api.sock'
+  assert.is(httpReason(anAnswer(0, gone)).ko, `응답 없음 — ${gone}`)
+})
 
 reasonTest('judgeReady: 200 is ready, anything else is the reason', () => {
-  assert.equal(judgeReady(anAnswer(200, 'ready')), { ok: true, detail: 'ready' })
-  assert.equal(judgeReady(anAnswer(503, 'Ingester not ready: waiting for 15s after being ready')), {
+  assert.equal(english(judgeReady(anAnswer(200, 'ready'))), { ok: true, detail: 'ready' })
+  assert.equal(english(judgeReady(anAnswer(503, 'Ingester not ready: waiting for 15s after being ready'))), {
     ok: false,
     detail: 'HTTP 503: Ingester not ready: waiting for 15s after being ready',
   })
 })
 
 reasonTest('judgeWritten: 2xx goes on (undefined), a refusal is a ❌ naming what was refused', () => {
-  assert.is(judgeWritten(anAnswer(204), 'the push'), undefined)
-  assert.equal(judgeWritten(anAnswer(429, 'Ingestion rate limit exceeded'), 'the push'), {
+  const push = { en: 'the push', ko: '푸시' }
+  assert.is(judgeWritten(anAnswer(204), push), undefined)
+  assert.equal(english(judgeWritten(anAnswer(429, 'Ingestion rate limit exceeded'), push)!), {
     ok: false,
     detail: 'the push was refused: HTTP 429: Ingestion rate limit exceeded',
   })
@@ -118,7 +127,7 @@ upTest('works: every target of every job up', () => {
     ),
     jobs,
   )
-  assert.equal(verdicts['node-exporter'], { ok: true, detail: '2 of 2 up' })
+  assert.equal(english(verdicts['node-exporter']), { ok: true, detail: '2 of 2 up' })
   assert.ok(Object.values(verdicts).every((v) => v.ok))
 })
 
@@ -132,13 +141,13 @@ upTest('a target down: ❌ for its job, naming the instance; final, not retried'
     ),
     jobs,
   )
-  assert.equal(verdicts['node-exporter'], { ok: false, detail: '1 of 2 down: 10.0.0.4:9100' })
+  assert.equal(english(verdicts['node-exporter']), { ok: false, detail: '1 of 2 down: 10.0.0.4:9100' })
   assert.is(verdicts['kube-state-metrics'].ok, true)
 })
 
 upTest('a job not scraped yet: pending (retry), saying which', () => {
   const verdicts = judgeUp(upAnswer(sample(jobs[0], 'a', '1')), jobs)
-  assert.equal(verdicts['kube-state-metrics'], {
+  assert.equal(english(verdicts['kube-state-metrics']), {
     ok: false,
     retry: true,
     detail: 'no target of job "kube-state-metrics" in up',
@@ -148,7 +157,10 @@ upTest('a job not scraped yet: pending (retry), saying which', () => {
 upTest('the query itself failed: every job ❌ with the reason', () => {
   const verdicts = judgeUp(anAnswer(503, { kind: 'Status', message: 'no endpoints available' }), jobs)
   for (const job of jobs)
-    assert.equal(verdicts[job], { ok: false, detail: 'the query for up failed: HTTP 503: no endpoints available' })
+    assert.equal(english(verdicts[job]), {
+      ok: false,
+      detail: 'the query for up failed: HTTP 503: no endpoints available',
+    })
 })
 
 upTest.run()
@@ -185,7 +197,7 @@ const streams = (...result: unknown[]) => anAnswer(200, { status: 'success', dat
 lokiTest('read back: the very line found; another line or none is pending', () => {
   const q = '{check_id="abc"}'
   const found = streams({ stream: { check_id: 'abc' }, values: [['1', 'data-path check abc']] })
-  assert.equal(judgeReadBack(found, 'data-path check abc', q), {
+  assert.equal(english(judgeReadBack(found, 'data-path check abc', q)), {
     ok: true,
     detail: 'a line pushed and read back by {check_id="abc"}',
   })
@@ -193,21 +205,27 @@ lokiTest('read back: the very line found; another line or none is pending', () =
   assert.is(judgeReadBack(other, 'data-path check abc', q).retry, true)
   assert.is(judgeReadBack(streams(), 'data-path check abc', q).ok, false)
   // a failed query is final: waiting would not change it
-  assert.equal(judgeReadBack(anAnswer(404, { message: 'services "loki:3100" not found' }), 'x', q), {
+  assert.equal(english(judgeReadBack(anAnswer(404, { message: 'services "loki:3100" not found' }), 'x', q)), {
     ok: false,
     detail: 'pushed, but the query failed: HTTP 404: services "loki:3100" not found',
   })
 })
 
+const hour = { en: 'hour', ko: '1시간' }
+
 lokiTest("the shipper: a stream of a pod (namespace and pod labels) counts; our own probe line doesn't", () => {
   const pod = streams({ stream: { namespace: 'monitoring', pod: 'loki-0', container: 'loki' }, values: [] })
-  assert.equal(judgeShipper(pod, 'hour'), {
+  assert.equal(english(judgeShipper(pod, hour)), {
     ok: true,
     detail: 'lines of the pods arrive (the latest from monitoring/loki-0)',
   })
   const ours = streams({ stream: { source: 'monitoring-stack-verify', check_id: 'abc' }, values: [] })
-  assert.equal(judgeShipper(ours, 'hour'), { ok: false, retry: true, detail: 'no line of any pod in the last hour' })
-  assert.equal(judgeShipper(anAnswer(503, 'no endpoints'), 'hour'), {
+  assert.equal(english(judgeShipper(ours, hour)), {
+    ok: false,
+    retry: true,
+    detail: 'no line of any pod in the last hour',
+  })
+  assert.equal(english(judgeShipper(anAnswer(503, 'no endpoints'), hour)), {
     ok: false,
     detail: 'the query failed: HTTP 503: no endpoints',
   })
@@ -253,14 +271,14 @@ for (const [name, trace] of traces)
   tempoTest(`found in ${name}`, () => assert.is(judgeTrace(anAnswer(200, trace), span).ok, true))
 
 tempoTest('404 is pending (not there yet); a trace without the span is not it', () => {
-  assert.equal(judgeTrace(anAnswer(404, 'trace not found'), span), {
+  assert.equal(english(judgeTrace(anAnswer(404, 'trace not found'), span)), {
     ok: false,
     retry: true,
     detail: `sent, but trace ${span.traceId} is not found by id`,
   })
   const other = { batches: [{ scopeSpans: [{ spans: [{ name: 'another' }] }] }] }
   assert.is(judgeTrace(anAnswer(200, other), span).ok, false)
-  assert.equal(judgeTrace(anAnswer(500, 'boom'), span), {
+  assert.equal(english(judgeTrace(anAnswer(500, 'boom'), span)), {
     ok: false,
     detail: 'sent, but reading it back failed: HTTP 500: boom',
   })
@@ -279,11 +297,12 @@ grafanaTest('works: the credentials decoded from the Secret', () => {
 })
 
 grafanaTest('no Secret, or one without the keys: the reason', () => {
-  assert.is(adminCredentials(undefined, 'monitoring/g'), 'Secret monitoring/g not found')
-  assert.is(
-    adminCredentials({ data: { 'admin-user': b64('admin') } }, 'monitoring/g'),
-    'Secret monitoring/g has no admin-user and admin-password',
-  )
+  assert.equal(adminCredentials(undefined, 'monitoring/g'), {
+    en: 'Secret monitoring/g not found',
+    ko: 'Secret을 찾을 수 없습니다: monitoring/g',
+  })
+  const keys = adminCredentials({ data: { 'admin-user': b64('admin') } }, 'monitoring/g')
+  assert.is('en' in keys && keys.en, 'Secret monitoring/g has no admin-user and admin-password')
 })
 
 grafanaTest('the sign-in is a JSON POST to /login with no Authorization header (the API server drops it)', () => {
@@ -310,37 +329,44 @@ grafanaTest('the session cookie among those set; a sign-in without one is not si
 })
 
 grafanaTest('wrong credentials: ❌ saying whose were refused', () => {
-  assert.equal(judgeSignIn(anAnswer(401, { message: 'Invalid username or password' }), 'Secret monitoring/g'), {
-    ok: false,
-    detail: 'Grafana refused the credentials of Secret monitoring/g: HTTP 401: Invalid username or password',
-  })
+  assert.equal(
+    english(judgeSignIn(anAnswer(401, { message: 'Invalid username or password' }), 'Secret monitoring/g')),
+    {
+      ok: false,
+      detail: 'Grafana refused the credentials of Secret monitoring/g: HTTP 401: Invalid username or password',
+    },
+  )
 })
 
 grafanaTest('health: the database ok, or what it says', () => {
-  assert.equal(judgeHealth(anAnswer(200, { database: 'ok', version: '12.1.0' })), {
+  assert.equal(english(judgeHealth(anAnswer(200, { database: 'ok', version: '12.1.0' }))), {
     ok: true,
     detail: 'database ok, Grafana 12.1.0',
   })
-  assert.equal(judgeHealth(anAnswer(503, { database: 'failing' })), { ok: false, detail: 'database failing' })
+  assert.equal(english(judgeHealth(anAnswer(503, { database: 'failing' }))), { ok: false, detail: 'database failing' })
 })
 
 grafanaTest("datasources: Grafana's list; each one's health check, OK or its message", () => {
   const list = [{ uid: 'p1', name: 'Prometheus', type: 'prometheus', url: 'http://x' }, { name: 'no uid' }]
   assert.equal(datasourcesOf(anAnswer(200, list)), [list[0]])
   assert.is(datasourcesOf(anAnswer(401, { message: 'Unauthorized' })), undefined)
-  assert.equal(judgeDatasource(anAnswer(200, { status: 'OK', message: 'Data source is working' })), {
+  assert.equal(english(judgeDatasource(anAnswer(200, { status: 'OK', message: 'Data source is working' }))), {
     ok: true,
     detail: 'Data source is working',
   })
   const unreachable = { status: 'ERROR', message: 'Get "http://loki.monitoring:3100/ready": dial tcp: no such host' }
-  assert.equal(judgeDatasource(anAnswer(400, unreachable)), {
+  assert.equal(english(judgeDatasource(anAnswer(400, unreachable))), {
     ok: false,
     detail: 'ERROR: Get "http://loki.monitoring:3100/ready": dial tcp: no such host',
   })
 })
 
 grafanaTest('secrets never shown: each replaced by ***', () => {
-  assert.is(withoutSecrets('password pw1 and cookie c2; pw1', ['pw1', 'c2', '']), 'password *** and cookie ***; ***')
+  const said = { en: 'password pw1 and cookie c2; pw1', ko: '비밀번호 pw1, 쿠키 c2' }
+  assert.equal(withoutSecrets(said, ['pw1', 'c2', '']), {
+    en: 'password *** and cookie ***; ***',
+    ko: '비밀번호 ***, 쿠키 ***',
+  })
 })
 
 grafanaTest.run()
@@ -364,14 +390,14 @@ operatorTest('works: kubectl apply --dry-run=server of a collector and an Instru
 
 operatorTest("judgeAdmitted: admitted, CRDs missing, or kubectl's last line", () => {
   assert.is(judgeAdmitted(0, '', 'shop').ok, true)
-  assert.equal(judgeAdmitted(1, 'error: resource mapping not found for name: "x"', 'shop'), {
+  assert.equal(english(judgeAdmitted(1, 'error: resource mapping not found for name: "x"', 'shop')), {
     ok: false,
     detail: 'not installed (its CRDs are missing)',
   })
   const noKind = 'error: no matches for kind "Instrumentation" in version "opentelemetry.io/v1alpha1"'
-  assert.is(judgeAdmitted(1, noKind, 'shop').detail, 'not installed (its CRDs are missing)')
+  assert.is(judgeAdmitted(1, noKind, 'shop').detail.en, 'not installed (its CRDs are missing)')
   const refused = 'Error from server (Forbidden): admission webhook "minstrumentation.kb.io" denied the request'
-  assert.equal(judgeAdmitted(1, `warning\n${refused}\n`, 'shop'), { ok: false, detail: refused })
+  assert.equal(english(judgeAdmitted(1, `warning\n${refused}\n`, 'shop')), { ok: false, detail: refused })
 })
 
 operatorTest("the log shipper is the profile's DaemonSet: promtail in seed, Alloy in current", () => {
@@ -430,7 +456,8 @@ bashTest.run()
 const reportTest = suite('the data-path checks in the report')
 
 reportTest('works: after the checks of the seed, and one ❌ among them fails the report', () => {
-  const failed = aCheck({ id: 'data/loki-roundtrip', group: 'data', ok: false, detail: 'the push was refused' })
+  const refused = { en: 'the push was refused', ko: '푸시 거부됨' }
+  const failed = aCheck({ id: 'data/loki-roundtrip', group: 'data', ok: false, detail: refused })
   const report = buildReport(aConfig(), {
     ...aSnapshot(),
     dataPath: [aCheck({ id: 'grafana/health', group: 'grafana' }), failed],

@@ -2,15 +2,15 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { stackDatasources } from '../../lib/core/stack.ts'
 import {
-  checkDatasourceSet,
-  collectDatasources,
-  datasourceChecks,
-  judgeService,
+  checkDatasourceSet as setChecks,
+  collectDatasources as collect,
+  datasourceChecks as checksOf,
+  judgeService as judge,
   namespacesOf,
   type NamespaceServices,
 } from '../../lib/steps/datasources.ts'
-import type { Check } from '../../lib/ui/report.ts'
 import {
+  english,
   aDatasource,
   aDatasourceConfigMap,
   aDatasourceFile,
@@ -22,6 +22,18 @@ import {
   anEndpointSlice,
   stackDatasourceList,
 } from './builders.ts'
+
+// The functions as most assertions read them: in English (the Korean is checked on its own below)
+const collectDatasources = (...a: Parameters<typeof collect>) => {
+  const { datasources, problems } = collect(...a)
+  return { datasources, problems: problems.map(english) }
+}
+const checkDatasourceSet = (...a: Parameters<typeof setChecks>) => {
+  const { unique, oneDefault } = setChecks(...a)
+  return { unique: english(unique), oneDefault: english(oneDefault) }
+}
+const datasourceChecks = (...a: Parameters<typeof checksOf>) => checksOf(...a).map(english)
+const judgeService = (...a: Parameters<typeof judge>) => english(judge(...a))
 
 // What kube-prometheus-stack provisions with grafana-values.yaml (seed §2.2): Prometheus (default)
 // and Alertmanager from the chart, Loki and Tempo from additionalDataSources, all in one file.
@@ -323,7 +335,7 @@ const expectIn = (namespace: string) => ({
 })
 const provisioned = (namespace: string) =>
   collectDatasources([aStackDatasourceConfigMap(stackDatasourceList(namespace))]).datasources
-const verdicts = (checks: Check[]) => checks.map((c) => [c.id, c.ok])
+const verdicts = (checks: { id: string; ok: boolean }[]) => checks.map((c) => [c.id, c.ok])
 
 datasourceChecksTest("works: Prometheus, Loki and Tempo each at the stack's Service, which serves", () => {
   const checks = datasourceChecks(
@@ -450,6 +462,25 @@ datasourceChecksTest('two datasources of one name: each its own check, the secon
     checks[3].detail,
     new RegExp(`^→ service loki in namespace monitoring: .*${lokiStackSource.replace(/[()]/g, '\\$&')}`),
   )
+})
+
+datasourceChecksTest('in Korean: the same facts, in Korean words; names, URLs and sources as they are', () => {
+  const [moved] = checksOf(
+    collect([kpsConfigMap(loki)]).datasources,
+    { observability: aStackServices('observability') },
+    { ...expectIn('observability'), backends: stackDatasources.filter((b) => b.type === 'loki') },
+  )
+  assert.is(moved.title.ko, 'Loki 데이터소스')
+  assert.is(
+    moved.detail.ko,
+    '→ monitoring 네임스페이스의 서비스 loki: 없음; ' +
+      '필요한 것: observability 네임스페이스의 서비스 loki:3100 ' +
+      `(http://loki.monitoring.svc.cluster.local:3100, ${kpsSource})`,
+  )
+  assert.match(moved.hint?.ko ?? '', /스택의 Service는 observability 네임스페이스에 있습니다$/)
+  const { unique, oneDefault } = setChecks(collect([kpsConfigMap(prometheus, loki), lokiStackConfigMap]).datasources)
+  assert.is(unique.detail.ko, `"Loki" 2개 (${kpsSource}, ${lokiStackSource})`)
+  assert.match(oneDefault.detail.ko, /^기본값 2개: .*Grafana는 둘 이상을 거부합니다$/)
 })
 
 datasourceChecksTest.run()

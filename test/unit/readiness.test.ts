@@ -12,12 +12,20 @@ import {
 } from '../../lib/tools/readiness.ts'
 import { aDaemonSet, aDeployment, aHookJob, anEvent, aPod, aStatefulSet } from './builders.ts'
 
+/** a Korean sentence has Hangul in it */
+const hangul = /[\uac00-\ud7a3]/
+
 // workloadStatus
 
 const workloadStatusTest = suite('workloadStatus')
 
 workloadStatusTest('works: a rolled-out Deployment is ready', () => {
-  assert.equal(workloadStatus(aDeployment()), { ready: true, detail: '1/1 available', readyCount: 1, wanted: 1 })
+  assert.equal(workloadStatus(aDeployment()), {
+    ready: true,
+    detail: { en: '1/1 available', ko: '1/1 사용 가능' },
+    readyCount: 1,
+    wanted: 1,
+  })
 })
 
 for (const [name, obj, ready, detail] of [
@@ -217,13 +225,19 @@ for (const [name, obj, ready, detail] of [
 ] as const) {
   workloadStatusTest(`${name} → ${ready ? 'ready' : 'not ready'}, "${detail}"`, () => {
     const status = workloadStatus(obj)
-    assert.is(status.ready, ready, status.detail)
-    assert.is(status.detail, detail)
+    assert.is(status.ready, ready, status.detail.en)
+    assert.is(status.detail.en, detail)
+    assert.match(status.detail.ko, hangul, 'said in Korean too')
   })
 }
 
 workloadStatusTest('undefined: not created yet', () => {
-  assert.equal(workloadStatus(undefined), { ready: false, detail: 'not created yet', readyCount: 0, wanted: 1 })
+  assert.equal(workloadStatus(undefined), {
+    ready: false,
+    detail: { en: 'not created yet', ko: '아직 만들어지지 않음' },
+    readyCount: 0,
+    wanted: 1,
+  })
 })
 
 workloadStatusTest('another kind exists, so it is ready', () => {

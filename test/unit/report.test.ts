@@ -3,6 +3,7 @@ import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { section06 } from '../../lib/core/stack.ts'
+import { asIs } from '../../lib/core/text.ts'
 import { messages } from '../../lib/ui/i18n.ts'
 import { groupTitles, makeReport, renderJson, renderReport, renderTable, REPORT_VERSION } from '../../lib/ui/report.ts'
 import { aCheck, noColor } from './builders.ts'
@@ -10,23 +11,32 @@ import { aCheck, noColor } from './builders.ts'
 const tempo = aCheck({
   id: 'workload/tempo',
   group: 'monitoring',
-  title: 'Tempo',
-  detail: 'statefulset/tempo 1/1 ready',
+  title: asIs('Tempo'),
+  detail: { en: 'statefulset/tempo 1/1 ready', ko: 'statefulset/tempo 1/1 준비됨' },
 })
-const loki = aCheck({ id: 'workload/loki', group: 'monitoring', title: 'Loki', detail: 'statefulset/loki 1/1 ready' })
+const loki = aCheck({
+  id: 'workload/loki',
+  group: 'monitoring',
+  title: asIs('Loki'),
+  detail: { en: 'statefulset/loki 1/1 ready', ko: 'statefulset/loki 1/1 준비됨' },
+})
 const webhook = aCheck({
   id: 'webhook/cert-manager',
   group: 'cert-manager',
-  title: 'cert-manager webhook answers',
-  detail: 'a server-side dry-run passed',
+  title: { en: 'cert-manager webhook answers', ko: 'cert-manager 웹훅 응답' },
+  detail: { en: 'a server-side dry-run passed', ko: '서버 측 드라이 런 통과' },
 })
+const pulling = 'opentelemetry-operator-5d8f-x: ImagePullBackOff'
 const operatorDown = aCheck({
   id: 'workload/opentelemetry-operator',
   group: 'operator',
-  title: 'OpenTelemetry Operator',
+  title: asIs('OpenTelemetry Operator'),
   ok: false,
-  detail: 'deployment/opentelemetry-operator 0/1 available — opentelemetry-operator-5d8f-x: ImagePullBackOff',
-  hint: 'check the image name and tag',
+  detail: {
+    en: `deployment/opentelemetry-operator 0/1 available — ${pulling}`,
+    ko: `deployment/opentelemetry-operator 0/1 사용 가능 — ${pulling}`,
+  },
+  hint: { en: 'check the image name and tag', ko: '이미지 이름과 태그를 확인하세요' },
 })
 
 // makeReport
@@ -92,6 +102,51 @@ renderJsonTest('the namespace, and after a green run the next step as a field', 
   })
 })
 
+renderJsonTest('pinned: English words, the same keys in the same order, whatever the locale', () => {
+  const green = makeReport([tempo, webhook], { namespace: 'observability', next: section06('observability', 'shop') })
+  assert.fixture(
+    renderJson(green),
+    [
+      '{',
+      '  "version": 1,',
+      '  "ok": true,',
+      '  "namespace": "observability",',
+      '  "checks": [',
+      '    {',
+      '      "id": "workload/tempo",',
+      '      "group": "monitoring",',
+      '      "title": "Tempo",',
+      '      "ok": true,',
+      '      "detail": "statefulset/tempo 1/1 ready"',
+      '    },',
+      '    {',
+      '      "id": "webhook/cert-manager",',
+      '      "group": "cert-manager",',
+      '      "title": "cert-manager webhook answers",',
+      '      "ok": true,',
+      '      "detail": "a server-side dry-run passed"',
+      '    }',
+      '  ],',
+      '  "next": {',
+      '    "section": "06",',
+      '    "namespace": "shop",',
+      '    "collector": {',
+      '      "kind": "OpenTelemetryCollector",',
+      '      "name": "otel-collector",',
+      '      "traces": "tempo.observability.svc.cluster.local:4317",',
+      '      "logs": "http://loki.observability.svc.cluster.local:3100/loki/api/v1/push"',
+      '    },',
+      '    "instrumentation": {',
+      '      "kind": "Instrumentation",',
+      '      "name": "my-instrumentation",',
+      '      "endpoint": "http://otel-collector-collector.shop.svc.cluster.local:4317"',
+      '    }',
+      '  }',
+      '}',
+    ].join('\n'),
+  )
+})
+
 renderJsonTest('indented for people reading it too', () => {
   assert.ok(renderJson(makeReport([])).startsWith('{\n  "version": 1,\n  "ok": true,'))
 })
@@ -134,7 +189,7 @@ renderTableTest('a failed check: ❌ on it and its group, its hint below, and th
 })
 
 renderTableTest('a hint is printed only for a failed check', () => {
-  const table = renderTable(makeReport([aCheck({ hint: 'never shown' })]), noColor)
+  const table = renderTable(makeReport([aCheck({ hint: asIs('never shown') })]), noColor)
   assert.not.ok(table.includes('never shown'))
 })
 
@@ -142,7 +197,7 @@ renderTableTest('a group with a failure is ❌ even when its other checks pass',
   const table = renderTable(
     makeReport([
       tempo,
-      aCheck({ id: 'workload/loki', title: 'Loki', ok: false, detail: 'statefulset/loki not found' }),
+      aCheck({ id: 'workload/loki', title: asIs('Loki'), ok: false, detail: asIs('statefulset/loki not found') }),
     ]),
     noColor,
   )
@@ -162,9 +217,8 @@ renderTableTest('with colour, the text is the same once the escapes are removed'
   assert.is(stripVTControlCharacters(coloured), renderTable(report, noColor))
 })
 
-renderTableTest("in Korean: the checkpoint lines are the workshop's sentences, the checks themselves unchanged", () => {
+renderTableTest("in Korean: the checkpoint lines are the workshop's sentences, each check's words Korean", () => {
   const ko = renderTable(makeReport([tempo, operatorDown, webhook]), noColor, 'ko').split('\n')
-  const en = renderTable(makeReport([tempo, operatorDown, webhook]), noColor, 'en').split('\n')
   assert.ok(
     ko.includes('✅ monitoring 네임스페이스에 Prometheus, Grafana, Loki, Tempo 파드가 실행 중이다.'),
     ko.join('\n'),
@@ -172,10 +226,15 @@ renderTableTest("in Korean: the checkpoint lines are the workshop's sentences, t
   assert.ok(ko.includes('❌ monitoring 네임스페이스에 opentelemetry-operator 파드가 실행 중이다.'), ko.join('\n'))
   assert.ok(ko.includes('✅ cert-manager 네임스페이스에 cert-manager 파드가 실행 중이다.'), ko.join('\n'))
   assert.is(ko.at(-1), '점검 3개 중 1개가 실패했습니다.')
+  // the columns line up on screen: a Hangul syllable takes two (`cert-manager 웹훅 응답` is 22 wide)
   assert.equal(
     ko.filter((l) => l.startsWith('   ')),
-    en.filter((l) => l.startsWith('   ')),
-    'check lines and hints as in English',
+    [
+      `   ✅ Tempo${' '.repeat(17)}  statefulset/tempo 1/1 준비됨`,
+      '   ✅ cert-manager 웹훅 응답  서버 측 드라이 런 통과',
+      `   ❌ OpenTelemetry Operator  deployment/opentelemetry-operator 0/1 사용 가능 — ${pulling}`,
+      `      ${' '.repeat(22)}  → 이미지 이름과 태그를 확인하세요`,
+    ],
   )
 })
 

@@ -87,7 +87,14 @@ statusViewTest('only what is there: a missing workload is not listed', () => {
 })
 
 statusViewTest('a webhook not answering: answering false, with the reason', () => {
-  const v = view({ webhooks: { operator: 'not installed (its CRDs are missing)' } })
+  const v = view({
+    webhooks: {
+      operator: {
+        en: 'not installed (its CRDs are missing)',
+        ko: '설치되지 않음 (CRD가 없습니다)',
+      },
+    },
+  })
   assert.equal(v.webhooks, [
     { name: 'cert-manager', answering: true },
     { name: 'opentelemetry-operator', answering: false, error: 'not installed (its CRDs are missing)' },

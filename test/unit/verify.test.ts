@@ -1,7 +1,9 @@
+import fs from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Check } from '../../lib/ui/report.ts'
-import { buildReport } from '../../lib/steps/verify.ts'
+import { releaseNamed } from '../../lib/core/config.ts'
+import { buildReport as build } from '../../lib/steps/verify.ts'
+import { renderJson } from '../../lib/ui/report.ts'
 import {
   aConfig,
   aDatasource,
@@ -18,13 +20,20 @@ import {
   aStatefulSet,
   anEndpointSlice,
   stackDatasourceList,
+  english,
   type SnapshotOptions,
 } from './builders.ts'
+
+/** The report with each check's words in English, as most assertions read them (Korean: its own tests). */
+const buildReport = (...a: Parameters<typeof build>) => {
+  const built = build(...a)
+  return { ...built, checks: built.checks.map(english) }
+}
 
 const report = (o: SnapshotOptions = {}) => buildReport(o.config ?? aConfig(), aSnapshot(o))
 
 /** The one check with this id (fails the test when there is none, or more than one). */
-function check(o: SnapshotOptions, id: string): Check {
+function check(o: SnapshotOptions, id: string) {
   const found = report(o).checks.filter((c) => c.id === id)
   assert.is(found.length, 1, `${found.length} checks with id ${id}`)
   return found[0]
@@ -165,6 +174,35 @@ buildReportTest(
     assert.match(c.hint ?? '', /^check the image name and tag/)
   },
 )
+
+buildReportTest("in Korean: the row's own words Korean, the pod's reason and message as Kubernetes said them", () => {
+  const message = 'Back-off pulling image "ghcr.io/open-telemetry/operator:bad"'
+  const pod = operatorPod({ containers: [{ name: 'manager', waiting: { reason: 'ImagePullBackOff', message } }] })
+  const failed = aReleaseState({ name: 'loki', chart: 'loki-stack', version: '2.10.3', status: 'failed', revision: 2 })
+  const snap = aSnapshot({
+    workloads: [operatorNotAvailable],
+    pods: [pod],
+    notInstalled: ['tempo'],
+    releases: [failed],
+  })
+  const checks = build(aConfig(), snap).checks
+  const operator = checks.find((c) => c.id === 'workload/opentelemetry-operator')!
+  assert.is(
+    operator.detail.ko,
+    'deployment/opentelemetry-operator 0/1 사용 가능 — ' +
+      `opentelemetry-operator-5d8f-x: ImagePullBackOff (${message})`,
+  )
+  assert.match(operator.hint?.ko ?? '', /^이미지 이름과 태그/)
+  const tempo = checks.find((c) => c.id === 'release/tempo')!
+  assert.equal([tempo.title.ko, tempo.detail.ko], ['helm 릴리스 tempo', '설치되지 않음'])
+  assert.match(tempo.hint?.ko ?? '', /^scripts\/02-lgtm\.mts를 실행하세요 \(릴리스를 설치/)
+  // helm's word for the state stays, after a Korean one
+  const loki = checks.find((c) => c.id === 'release/loki')!
+  assert.match(
+    loki.detail.ko,
+    /^상태 failed, loki-stack 2\.10\.3 \(리비전 2\); 필요한 것: 상태 deployed, loki-stack 2\.10\.\d+$/,
+  )
+})
 
 buildReportTest('a pod problem without a message: no empty parentheses', () => {
   const pod = operatorPod({ containers: [{ waiting: { reason: 'ErrImagePull' } }] })
@@ -308,10 +346,11 @@ for (const [webhook, id, script] of [
   ['operator', 'webhook/operator', 'scripts/04-otel-operator.mts'],
 ] as const) {
   buildReportTest(`${id} not answering: the reason as detail, and the script that waits for it`, () => {
-    const answer = 'Error from server (InternalError): failed calling webhook: connection refused'
+    const said = 'Error from server (InternalError): failed calling webhook: connection refused'
+    const answer = { en: said, ko: `거부됨 — ${said}` }
     const c = check({ webhooks: { [webhook]: answer } }, id)
     assert.is(c.ok, false)
-    assert.is(c.detail, answer)
+    assert.is(c.detail, said)
     assert.is(c.hint, `run ${script}: it waits until the webhook answers`)
     assert.equal(failedIds({ webhooks: { [webhook]: answer } }), [id])
   })
@@ -476,7 +515,12 @@ buildReportTest('everything wrong at once: every problem reported, none hides an
   const failed = failedIds({
     missing: ['tempo'],
     notInstalled: ['opentelemetry-operator'],
-    webhooks: { operator: 'not installed (its CRDs are missing)' },
+    webhooks: {
+      operator: {
+        en: 'not installed (its CRDs are missing)',
+        ko: '설치되지 않음 (CRD가 없습니다)',
+      },
+    },
     datasourceObjects: [aStackDatasourceConfigMap([prometheus, loki])],
   })
   assert.equal(failed, ['workload/tempo', 'webhook/operator', 'release/opentelemetry-operator', 'datasource/tempo'])
@@ -499,6 +543,38 @@ buildReportTest('a release added to the table brings its workload and release li
   const left = report({ config: withoutOperator }).checks.map((c) => c.id)
   assert.not.ok(left.includes('webhook/operator') || left.includes('release/opentelemetry-operator'), left.join(' '))
   assert.ok(left.includes('webhook/cert-manager'))
+})
+
+// --json, pinned: scripts read its words, which a Korean locale must not change (nor should anything else, unasked)
+
+buildReportTest('--json says every kind of check as before, byte for byte (test/unit/verify-report.json)', () => {
+  const config = aConfig()
+  const kps = releaseNamed(config, 'kube-prometheus-stack')
+  const pod = operatorPod({
+    containers: [
+      { name: 'manager', waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x:bad"' } },
+    ],
+  })
+  const elsewhere = aDatasource({ name: 'Loki', type: 'loki', url: 'http://loki.elsewhere.svc:3100', isDefault: true })
+  const refused = 'Error from server (InternalError): failed calling webhook'
+  const snap = aSnapshot({
+    missing: ['tempo', 'cert-manager-webhook'],
+    workloads: [operatorNotAvailable],
+    pods: [pod],
+    notInstalled: ['loki'],
+    releases: [aReleaseState({ name: kps.name, chart: kps.chart, version: '80.0.0', status: 'failed' })],
+    webhooks: {
+      'cert-manager': { en: 'not installed (its CRDs are missing)', ko: '설치되지 않음 (CRD가 없습니다)' },
+      operator: { en: refused, ko: `거부됨 — ${refused}` },
+    },
+    datasourceObjects: [
+      aStackDatasourceConfigMap([prometheus, elsewhere, elsewhere]),
+      aDatasourceConfigMap('broken', { 'datasource.yaml': 'datasources:\n  - url: [unclosed\n' }),
+    ],
+  })
+  const pinned = fs.readFileSync(new URL('./verify-report.json', import.meta.url), 'utf8')
+  // the file ends with a newline, as text files do; the JSON printed does not
+  assert.fixture(`${renderJson(build(config, snap))}\n`, pinned)
 })
 
 buildReportTest.run()

@@ -40,10 +40,12 @@ test("our operator's webhook: in the stack's namespace, as the chart names it", 
 
 test("another stack's operator answered: said, naming our Service", () => {
   const theirs = [configuration('MutatingWebhookConfiguration', ['monitoring', 'opentelemetry-operator-webhook'])]
+  const said = notOurWebhook(operator, theirs)
   assert.match(
-    notOurWebhook(operator, theirs) ?? '',
+    said?.en ?? '',
     /no webhook configuration points at service observability\/opentelemetry-operator-webhook/,
   )
+  assert.match(said?.ko ?? '', /operator-webhook 서비스를 가리키는 웹훅 설정이 없습니다/)
 })
 
 test('ours among others: nothing to say', () => {

@@ -91,20 +91,8 @@ if (layer) {
   test.run()
 }
 
-/**
- * Not yet Korean, and so left out here: the report's check rows (`   ✅ title  detail`, `→ hint`). Their
- * words are made in lib/steps/verify.ts, datapath.ts and datasources.ts as plain strings that --json
- * carries too; they become Korean once a Check carries { en, ko } pairs, as a pod's hint does.
- */
-function withoutCheckRows(output: string): string {
-  return output
-    .split('\n')
-    .filter((line) => !/^\s{3,}(✅|❌|→)/.test(line))
-    .join('\n')
-}
-
 function noEnglish(output: string): void {
-  const english = englishSentences(withoutCheckRows(output))
+  const english = englishSentences(output)
   assert.ok(!english.length, `English under a Korean locale:\n${english.join('\n')}\n\nin:\n${output}`)
 }
 

@@ -5,7 +5,8 @@
 // products, Kubernetes kinds and states, which Korean text keeps as they are) neither count nor break
 // a row. A status line that is a command is the command. Quoted tool output is not ours to
 // translate: the lines indented under a command's output or a pod's last events, and an event's or
-// a tool's own message after ` — `.
+// a tool's own message after ` — `. A row of the report (`   ✅ title  detail`) is read as two
+// sentences, its title and its detail: a Korean title must not excuse an English detail.
 import { stripVTControlCharacters } from 'node:util'
 
 /** Names Korean text keeps in their own spelling. */
@@ -23,7 +24,7 @@ const names = new Set(
 export function englishSentences(text: string): string[] {
   const found: string[] = []
   let quotedBelow: number | undefined
-  for (const raw of stripVTControlCharacters(text).split('\n')) {
+  for (const raw of stripVTControlCharacters(text).split('\n').flatMap(reportColumns)) {
     // a step's tag (`§2.4 tempo │ `) and a status mark are not prose
     const line = raw.replace(/^.*? │ /, '').replace(/^[\s✓✗…!-]*/, (m) => ' '.repeat(m.length))
     const indent = /^\s*/.exec(line)![0].length
@@ -51,4 +52,10 @@ export function englishSentences(text: string): string[] {
     if (row >= 3 || (words >= 2 && !/[\uac00-\ud7a3]/.test(prose))) found.push(raw.trim())
   }
   return [...new Set(found)]
+}
+
+/** A report row as its two columns (the title is padded with two spaces or more), any other line as it is. */
+function reportColumns(line: string): string[] {
+  const row = /^(\s*[✅❌] )(.+?) {2,}(\S.*)$/.exec(line)
+  return row ? [`${row[1]}${row[2]}`, `${row[1]}${row[3]}`] : [line]
 }

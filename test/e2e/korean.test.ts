@@ -34,6 +34,18 @@ heuristic('works: an English sentence is found, Korean with names, commands and 
   )
 })
 
+heuristic(
+  "a report row's title and detail are each a sentence: a Korean title does not excuse an English detail",
+  () => {
+    const rows = [
+      '   ✅ cert-manager 웹훅 응답  a server-side dry-run passed',
+      '   ✅ cert-manager 웹훅 응답  서버 측 드라이 런 통과',
+      '   ❌ Tempo 준비              HTTP 503 — no endpoints available for service "tempo:3200"',
+    ]
+    assert.equal(englishSentences(rows.join('\n')), ['✅ a server-side dry-run passed'])
+  },
+)
+
 heuristic.run()
 
 // once, with the demo's own tool set (helm 4) unless E2E_LAYERS leaves it out: the words do not depend on it

@@ -62,6 +62,11 @@ export interface ReleaseSpec {
    * server-side before an upgrade from another chart version: else the new operator runs on the old CRDs.
    */
   crdsBeforeUpgrade?: boolean
+  /**
+   * The annotation its CRDs carry the operator version in: a fresh install over CRDs left in the cluster
+   * (teardown keeps them, and helm skips CRDs that exist) applies the chart's when those are older.
+   */
+  crdVersionAnnotation?: string
 }
 
 const kubePrometheusStack: ReleaseSpec = {
@@ -77,6 +82,7 @@ const kubePrometheusStack: ReleaseSpec = {
   // the Prometheus Operator's CRDs are in crds/ (its `crds` subchart); the OpenTelemetry Operator's chart
   // renders its CRDs as templates, which helm upgrades with the release
   crdsBeforeUpgrade: true,
+  crdVersionAnnotation: 'operator.prometheus.io/version',
   workloads: [
     {
       kind: 'Deployment',

@@ -38,7 +38,7 @@ import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sleep } from 'zx'
 import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
-import { applyChartCrds } from './crds.ts'
+import { applyChartCrds, applyChartCrdsOverLeftovers } from './crds.ts'
 
 /**
  * seed §2.1 / §4 `helm repo add …` + `helm repo update`, for the charts of these releases, and
@@ -152,6 +152,7 @@ async function converge(ctx: Context, release: Release): Promise<void> {
       )
     // decided from the list already read: a release at its pin costs no call here
     if (crdsToApply(release, before)) await applyChartCrds(ctx, release, before)
+    else if (!before) await applyChartCrdsOverLeftovers(ctx, release)
     const title = `helm upgrade --install ${release.name} ${chartRef(release)} ${release.version}`
     await changeReleases(ctx, () => ctx.log.status(title, () => upgradeWatchingHooks(ctx, release), { done: words }))
   }

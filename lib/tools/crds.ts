@@ -64,3 +64,45 @@ export function crdsBeforeUpgradeLines(target: Target, release: Release, render:
     'esac',
   ]
 }
+
+/** Name and version annotation of every CRD in the cluster, one `<name>\t<version>` line each. */
+export function crdVersionsCmd(target: Target, annotation: string): Command {
+  const key = annotation.replaceAll('.', '\\.')
+  return kubectl(
+    target,
+    'get',
+    'crd',
+    '-o',
+    `jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.metadata.annotations.${key}}{"\\n"}{end}`,
+  )
+}
+
+/** The CRDs of these API groups in crdVersionsCmd's output, each with its version ('' when it has none). */
+export function crdVersionsIn(stdout: string, groups: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>()
+  for (const line of stdout.split('\n')) {
+    const [name, version = ''] = line.trim().split('\t')
+    if (name && groups.some((g) => name.endsWith(`.${g}`))) found.set(name, version.trim())
+  }
+  return found
+}
+
+/** The version a chart's CRDs (`helm show crds`) carry in this annotation, from the first that has it. */
+export function chartCrdVersion(crds: string, annotation: string): string | undefined {
+  const key = annotation.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  return new RegExp(`^\\s*${key}:\\s*["']?([^"'\\s]+)`, 'm').exec(crds)?.[1]
+}
+
+/**
+ * CRDs already in the cluster against the chart's: `older` (any of them, or one without a version) are
+ * replaced by the chart's; `newer` ones are not ours to take back (another install may rely on them).
+ */
+export function leftoverCrds(found: Map<string, string>, chart: string): { older: string[]; newer: string[] } {
+  const order = (v: string) => v.replace(/^v/, '')
+  const compare = (v: string) => order(v).localeCompare(order(chart), 'en', { numeric: true })
+  const names = [...found.keys()].sort()
+  return {
+    older: names.filter((n) => !found.get(n) || compare(found.get(n)!) < 0),
+    newer: names.filter((n) => found.get(n) && compare(found.get(n)!) > 0),
+  }
+}

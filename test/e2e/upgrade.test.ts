@@ -1,7 +1,8 @@
 // An upgrade from the old pin: kube-prometheus-stack installed by helm 3 at an older chart version
 // (with older CRDs), then our run with this layer's helm (helm 4 on v35: a release of helm 3 upgraded
 // by helm 4). The chart's CRDs must reach the cluster before the upgrade, server-side, without a
-// conflict with helm 3's field manager; a re-run at the pin makes no CRD call at all.
+// conflict with helm 3's field manager; a re-run at the pin makes no CRD call at all. A fresh install
+// over CRDs a teardown left behind replaces them when they are older, and only then.
 // The charts folder holds only the pinned 88.5.3: the "old" chart is that one repackaged as 67.8.0,
 // its ServiceMonitor CRD made older (the operator version it names, and one field its schema lacks).
 import fs from 'node:fs'
@@ -155,6 +156,33 @@ for (const layer of suiteLayers) {
     assert.equal(shape(await kubectlJson(c, 'get', 'crd', CRD)), shape(pinned))
     const release = (await releases(c)).find((r) => r.name === kps.name)
     assert.equal([release?.chart, release?.status], [`${kps.chart}-${kps.version}`, 'deployed'])
+  })
+
+  // teardown keeps CRDs, helm installs none that exist: a fresh install over older ones left behind
+  const uninstallKeepingCrds = async () => {
+    const out = await helm(c, 'uninstall', kps.name, '--namespace', 'monitoring', '--wait')
+    assert.is(out.exitCode, 0, out.stderr)
+  }
+
+  test("a fresh install over older CRDs left in the cluster: the chart's replace them first", async () => {
+    await uninstallKeepingCrds()
+    const old = path.join(dir, `${kps.chart}-${OLD}.tgz`)
+    const oldCrds = (await $`${helm3} show crds ${old}`.quiet()).stdout
+    const reset = await kubectlIn(c, oldCrds, 'apply', '--server-side', '--force-conflicts', '-f', '-')
+    assert.is(reset.exitCode, 0, reset.stderr)
+    const run = await runScript(c, '02-lgtm.mts')
+    assert.is(run.exitCode, 0, run.output)
+    assert.match(run.output, `applied the CRDs of ${kps.chart} ${kps.version} (${shape(pinned).operator}) server-side`)
+    assert.equal(shape(await kubectlJson(c, 'get', 'crd', CRD)), shape(pinned))
+  })
+
+  test('a fresh install over CRDs of its own version: read, left as they are', async () => {
+    await uninstallKeepingCrds()
+    const before = (await kubectlJson(c, 'get', 'crd', CRD)).metadata.resourceVersion
+    const run = await runScript(c, '02-lgtm.mts', ['--verbose'])
+    assert.is(run.exitCode, 0, run.output)
+    assert.not.match(run.output, /--server-side/)
+    assert.is((await kubectlJson(c, 'get', 'crd', CRD)).metadata.resourceVersion, before)
   })
 
   test.run()

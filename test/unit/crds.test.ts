@@ -4,9 +4,13 @@ import * as assert from 'uvu/assert'
 import { profiles } from '../../lib/core/stack.ts'
 import {
   applyServerSideCmd,
+  chartCrdVersion,
   crdsBeforeUpgradeLines,
   crdsPipeline,
   crdsToApply,
+  crdVersionsCmd,
+  crdVersionsIn,
+  leftoverCrds,
   showCrdsCmd,
 } from '../../lib/tools/crds.ts'
 import { renderCommand } from '../../lib/tools/exec.ts'
@@ -130,3 +134,59 @@ linesTest('a release without crdsBeforeUpgrade: no lines', () => {
 })
 
 linesTest.run()
+
+// CRDs left in the cluster before a fresh install
+
+const leftoversTest = suite('crdVersionsCmd, crdVersionsIn, chartCrdVersion, leftoverCrds')
+const ANNOTATION = 'operator.prometheus.io/version'
+
+leftoversTest('works: every CRD by name and version, the annotation key escaped for jsonpath', () => {
+  const cmd = crdVersionsCmd({}, ANNOTATION)
+  assert.equal(cmd.argv.slice(0, 4), ['kubectl', 'get', 'crd', '-o'])
+  // kubectl reads unescaped dots as steps into the object (the e2e upgrade test runs the real kubectl)
+  assert.ok(cmd.argv[4].includes('{.metadata.annotations.operator\\.prometheus\\.io/version}'), cmd.argv[4])
+})
+
+leftoversTest('only the groups asked for; a CRD without the annotation has version ""', () => {
+  const out = [
+    'servicemonitors.monitoring.coreos.com\t0.79.2',
+    'prometheuses.monitoring.coreos.com\t',
+    'certificates.cert-manager.io\t',
+    'monitoring.coreos.com.example.org\t1.0.0',
+    '',
+  ].join('\n')
+  assert.equal(
+    [...crdVersionsIn(out, ['monitoring.coreos.com'])],
+    [
+      ['servicemonitors.monitoring.coreos.com', '0.79.2'],
+      ['prometheuses.monitoring.coreos.com', ''],
+    ],
+  )
+  assert.is(crdVersionsIn('', ['monitoring.coreos.com']).size, 0)
+})
+
+leftoversTest("the chart's version: the first CRD that carries the annotation, quoted or not", () => {
+  const crds = (v: string) =>
+    `---\napiVersion: apiextensions.k8s.io/v1\nmetadata:\n  annotations:\n    ${ANNOTATION}: ${v}\n`
+  assert.is(chartCrdVersion(crds('0.93.1') + crds('0.1.0'), ANNOTATION), '0.93.1')
+  assert.is(chartCrdVersion(crds('"v0.93.1"'), ANNOTATION), 'v0.93.1')
+  assert.is(chartCrdVersion('kind: CustomResourceDefinition\n', ANNOTATION), undefined)
+  assert.is(chartCrdVersion(crds('0.93.1'), 'operator.prometheus.io/other'), undefined)
+})
+
+leftoversTest('older ones (by number, not by letter; none given counts as older) replaced, newer ones left', () => {
+  const found = new Map([
+    ['a.monitoring.coreos.com', '0.79.2'],
+    ['b.monitoring.coreos.com', '0.93.1'],
+    ['c.monitoring.coreos.com', '0.100.0'],
+    ['d.monitoring.coreos.com', ''],
+    ['e.monitoring.coreos.com', 'v0.9.0'],
+  ])
+  assert.equal(leftoverCrds(found, '0.93.1'), {
+    older: ['a.monitoring.coreos.com', 'd.monitoring.coreos.com', 'e.monitoring.coreos.com'],
+    newer: ['c.monitoring.coreos.com'],
+  })
+  assert.equal(leftoverCrds(new Map([['b.monitoring.coreos.com', 'v0.93.1']]), '0.93.1'), { older: [], newer: [] })
+})
+
+leftoversTest.run()

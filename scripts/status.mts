@@ -4,7 +4,7 @@ import { isMain, main } from '../lib/run/main.ts'
 import { frameSettings, type Script } from '../lib/run/sections.ts'
 import { statusView } from '../lib/steps/status.ts'
 import { readSnapshot } from '../lib/steps/verify.ts'
-import { renderStatus } from '../lib/ui/status.ts'
+import { renderStatus, statusJson } from '../lib/ui/status.ts'
 
 export const script = {
   summary: {
@@ -17,7 +17,7 @@ machines.`,
   async run(ctx) {
     // one round of reads, the same the checkpoint report uses
     const view = statusView(ctx.config, await readSnapshot(ctx), ctx.cluster)
-    ctx.log.print(ctx.config.json ? JSON.stringify(view, null, 2) : renderStatus(view, ctx.log.c))
+    ctx.log.print(ctx.config.json ? statusJson(view) : renderStatus(view, ctx.log.c))
   },
 } satisfies Script
 

@@ -189,7 +189,7 @@ export const profiles = {
       seed: '§2.3',
       needs: [],
       crdGroups: [],
-      workloads: [{ kind: 'DaemonSet', name: 'alloy', title: 'Alloy (pod logs)', seedPod: 'alloy-...' }],
+      workloads: [{ kind: 'DaemonSet', name: 'alloy', title: 'Alloy', seedPod: 'alloy-...' }],
     },
     {
       name: 'tempo',

@@ -389,8 +389,7 @@ export function dryRunRefusal(exitCode: number | null, stderr: string): Text {
 /** The DaemonSet that ships the pods' logs in this profile (promtail, or Alloy), from the stack table. */
 export function logShipper(config: Pick<Config, 'releases'>): { name: string; title: string } | undefined {
   const daemonSet = config.releases.flatMap((r) => r.workloads).find((w) => w.kind === 'DaemonSet')
-  // the table's title may say what it is for: "Alloy (pod logs)"
-  return daemonSet && { name: daemonSet.name, title: daemonSet.title.replace(/ \(.*\)$/, '') }
+  return daemonSet && { name: daemonSet.name, title: daemonSet.title }
 }
 
 /** A verdict asked for again while it may still change. */

@@ -48,7 +48,7 @@ export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo
   }
 }
 
-/** The view is also `--json`: the English of why not. */
+/** Why not, in both languages (`--json` writes the English). */
 function answer(a: Text | true | undefined) {
-  return a === true ? { answering: true } : { answering: false, error: a?.en ?? 'not probed' }
+  return a === true ? { answering: true } : { answering: false, error: a ?? { en: 'not probed', ko: '확인하지 않음' } }
 }

@@ -13,7 +13,8 @@ export interface StatusView {
   version: number
   releases: { name: string; chart: string; version: string; status: string; revision: number | null }[]
   workloads: { namespace: string; kind: string; name: string; ready: number; wanted: number; ok: boolean }[]
-  webhooks: { name: string; answering: boolean; error?: string }[]
+  /** why a webhook does not answer, in both languages (`--json` writes the English) */
+  webhooks: { name: string; answering: boolean; error?: Text }[]
   /** what the preflight read of the cluster; null when it could not list the nodes */
   cluster: ClusterView | null
 }
@@ -31,6 +32,12 @@ export interface ClusterView {
   defaultStorageClass: { name: string; provisioner: string } | null
   /** the overlays the flavour gets (values/flavours/), [] with --no-adapt */
   adaptations: string[]
+}
+
+/** `npm run status --json`: the view as machines read it, in English whatever the locale. */
+export function statusJson(view: StatusView): string {
+  const webhooks = view.webhooks.map(({ error, ...w }) => (error ? { ...w, error: error.en } : w))
+  return JSON.stringify({ ...view, webhooks }, null, 2)
 }
 
 function renderCluster(cluster: ClusterView | null): string[] {
@@ -106,7 +113,9 @@ export function renderStatus(view: StatusView, c: Log['c']): string {
     ]),
     '',
     c.bold(say({ en: 'Webhooks', ko: '웹훅' })),
-    ...view.webhooks.map((w) => `  ${mark(w.answering)} ${w.name}${w.answering ? answers : `: ${w.error}`}`),
+    ...view.webhooks.map(
+      (w) => `  ${mark(w.answering)} ${w.name}${w.answering ? answers : `: ${say(w.error ?? { en: '?', ko: '?' })}`}`,
+    ),
     '',
     c.bold(say({ en: 'Cluster', ko: '클러스터' })),
     ...renderCluster(view.cluster),

@@ -2,7 +2,7 @@ import { stripVTControlCharacters } from 'node:util'
 import { Chalk } from 'chalk'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { renderStatus, STATUS_VERSION, type StatusView } from '../../lib/ui/status.ts'
+import { renderStatus, STATUS_VERSION, statusJson, type StatusView } from '../../lib/ui/status.ts'
 import { statusView } from '../../lib/steps/status.ts'
 import { adaptations, stackNeeds } from '../../lib/core/flavours.ts'
 import {
@@ -97,12 +97,21 @@ statusViewTest('a webhook not answering: answering false, with the reason', () =
   })
   assert.equal(v.webhooks, [
     { name: 'cert-manager', answering: true },
-    { name: 'opentelemetry-operator', answering: false, error: 'not installed (its CRDs are missing)' },
+    {
+      name: 'opentelemetry-operator',
+      answering: false,
+      error: { en: 'not installed (its CRDs are missing)', ko: '설치되지 않음 (CRD가 없습니다)' },
+    },
   ])
 })
 
-statusViewTest('JSON of the view carries its version', () => {
-  assert.is(JSON.parse(JSON.stringify(view())).version, 1)
+statusViewTest("JSON of the view carries its version, and a webhook's reason in English whatever the locale", () => {
+  const json = JSON.parse(statusJson(view({ webhooks: { operator: { en: 'connection refused', ko: '연결 거부' } } })))
+  assert.is(json.version, 1)
+  assert.equal(json.webhooks, [
+    { name: 'cert-manager', answering: true },
+    { name: 'opentelemetry-operator', answering: false, error: 'connection refused' },
+  ])
 })
 
 statusViewTest('the cluster as the preflight read it, with the estimate for the profile and the overlays used', () => {
@@ -156,7 +165,7 @@ const small: StatusView = {
     { namespace: 'cert-manager', kind: 'Deployment', name: 'cert-manager-webhook', ready: 0, wanted: 1, ok: false },
   ],
   webhooks: [
-    { name: 'cert-manager', answering: false, error: 'connection refused' },
+    { name: 'cert-manager', answering: false, error: { en: 'connection refused', ko: '연결이 거부됨' } },
     { name: 'opentelemetry-operator', answering: true },
   ],
   cluster: null,

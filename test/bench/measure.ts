@@ -108,14 +108,16 @@ export interface WaitLoad {
  * opens with `… title` and closes with `✓ title (…)` or `✗ title (…)`.
  */
 export function waitLoad(marks: Mark[]): WaitLoad {
-  const open = new Set<string>()
+  // what each step (by its tag; untagged lines by their title) has open: the closing line says what
+  // happened (`✓ installed loki-stack 2.10.3`), not the opening title, so it closes its step's status
+  const open = new Map<string, string>()
   let seconds = 0
   let requests = 0
   let operator = 0
   const by = new Map<string, number>()
   for (let i = 1; i < marks.length; i++) {
     const [prev, mark] = [marks[i - 1], marks[i]]
-    const waiting = [...open].some(isWait) && [...open].every(isWait)
+    const waiting = [...open.values()].some(isWait) && [...open.values()].every(isWait)
     if (waiting && !prev.busy.length && !mark.busy.length) {
       seconds += (mark.at - prev.at) / 1000
       operator += mark.inProcess - prev.inProcess
@@ -126,9 +128,12 @@ export function waitLoad(marks: Mark[]): WaitLoad {
       }
     }
     // a step's lines carry its tag first (`§2.3 loki │ … Waiting ≤ 10m for loki`)
-    const status = /^(?:.*? │ )?(…|✓|✗) (.*?)(?: \(\d[\dms.]*\)(?: — .*)?)?$/.exec(mark.line ?? '')
-    if (status?.[1] === '…') open.add(status[2])
-    else if (status) open.delete(status[2])
+    const status = /^(?:(.*?) │ )?(…|✓|✗) (.*?)(?: \(\d[\dms.]*\)(?: — .*)?)?$/.exec(mark.line ?? '')
+    if (status) {
+      const [, tag, sign, title] = status
+      if (sign === '…') open.set(tag ?? title, title)
+      else open.delete(tag ?? title)
+    }
   }
   return { seconds, requests, operator, byVerbResource: [...by].sort((a, b) => b[1] - a[1]) }
 }

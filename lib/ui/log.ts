@@ -4,7 +4,7 @@
 // Steps of a plan run side by side: every line a step writes carries its title (`§2.3 loki │ ✓ …`),
 // and the live area shows each running step with its elapsed time first.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import chalk, { Chalk, type ChalkInstance } from 'chalk'
+import { chalk } from 'zx'
 import type { Verbosity } from '../core/config.ts'
 import { redactCredentials } from '../core/redact.ts'
 import { displayWidth, languageOf, type Lang } from './i18n.ts'
@@ -48,8 +48,13 @@ export interface StatusOptions {
   done?: string
 }
 
+/** Chalk as zx has it loaded already (the chalk package again would cost every script's start ~20 ms). */
+export type Colours = typeof chalk
+/** zx's chalk without colours: a new instance from its constructor, level 0 */
+const plain: Colours = new (chalk.constructor as new (options: { level: 0 }) => Colours)({ level: 0 })
+
 export class Log {
-  readonly c: ChalkInstance
+  readonly c: Colours
   readonly lang: Lang
   private readonly err
   private readonly out
@@ -62,7 +67,7 @@ export class Log {
   private silenced = false
 
   constructor(readonly opts: LogOptions) {
-    this.c = opts.color ? chalk : new Chalk({ level: 0 })
+    this.c = opts.color ? chalk : plain
     this.lang = opts.lang ?? 'en'
     this.err = opts.err ?? process.stderr
     this.out = opts.out ?? process.stdout

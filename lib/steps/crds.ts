@@ -59,8 +59,9 @@ export async function applyChartCrdsOverLeftovers(ctx: Context, release: Release
           `${newer.length} CRD(s) of ${release.crdGroups.join(', ')} in the cluster are newer than ${release.chart} ` +
           `${release.version}'s (${version}); left as they are: ${newer.join(', ')}`,
         ko:
-          `클러스터의 ${release.crdGroups.join(', ')} CRD ${newer.length}개가 ${release.chart} ${release.version}의 ` +
-          `CRD(${version})보다 새것이라 그대로 둡니다: ${newer.join(', ')}`,
+          `클러스터의 ${release.crdGroups.join(', ')} CRD ${newer.length}개가 ` +
+          `${release.chart} ${release.version}의 CRD(${version})보다 새것이라 그대로 둡니다: ` +
+          newer.join(', '),
       }),
     )
   if (older.length === 0) return
@@ -69,8 +70,9 @@ export async function applyChartCrdsOverLeftovers(ctx: Context, release: Release
       `applied the CRDs of ${release.chart} ${release.version} (${version}) server-side over ${older.length} older ` +
       'one(s) left in the cluster, which helm would have kept',
     ko:
-      `클러스터에 남아 있던 오래된 CRD ${older.length}개 위에 ${release.chart} ${release.version}의 CRD(${version})를 ` +
-      'server-side로 적용함 (helm은 그대로 두었을 것)',
+      `클러스터에 남아 있던 오래된 CRD ${older.length}개 위에 ` +
+      `${release.chart} ${release.version}의 CRD(${version})를 server-side로 적용함 ` +
+      '(helm은 그대로 두었을 것)',
   })
   await ctx.log.status(crdsPipeline(ctx.target, release, renderCommand), () => applyCrds(ctx, release, crds), { done })
   ctx.outcomes.push({ name: `crds/${release.name}`, action: 'applied', detail: `${release.chart} ${release.version}` })

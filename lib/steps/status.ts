@@ -50,5 +50,6 @@ export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo
 
 /** Why not, in both languages (`--json` writes the English). */
 function answer(a: Text | true | undefined) {
-  return a === true ? { answering: true } : { answering: false, error: a ?? { en: 'not probed', ko: '확인하지 않음' } }
+  const notProbed = { en: 'not probed', ko: '확인하지 않음' }
+  return a === true ? { answering: true } : { answering: false, error: a ?? notProbed }
 }

@@ -4,8 +4,10 @@
 // itself (sim, operators, homes) is kube-sim's (kube-sim/world); the settings that point the
 // scripts at it are ours.
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import path from 'node:path'
+import YAML from 'yaml'
 import { $, type ProcessOutput } from 'zx'
 import type { DelayProfile } from 'kube-sim'
 import { startChartRepo, type ChartRepoServer } from 'kube-sim/chart-repo'
@@ -27,6 +29,19 @@ export interface Suite {
   /** the real charts' folder (test/fixtures/charts.ts) */
   charts: string
   stop(): Promise<void>
+}
+
+/**
+ * A copy of values/ in `dir`/`name` with `change` made to one file's parsed values: what a user's own
+ * values folder holds. Parsed, not appended to, so a change lands under the key it names.
+ */
+export function valuesCopy(dir: string, name: string, file: string, change: (values: any) => void): string {
+  const out = path.join(dir, name)
+  fs.cpSync(path.join(root, 'values'), out, { recursive: true })
+  const values = YAML.parse(fs.readFileSync(path.join(out, file), 'utf8'))
+  change(values)
+  fs.writeFileSync(path.join(out, file), YAML.stringify(values))
+  return out
 }
 
 export async function startSuite(layer: LayerName): Promise<Suite> {

@@ -23,6 +23,7 @@ import {
   suiteLayers,
   type Cluster,
   type Suite,
+  valuesCopy,
   writesBesidesTheLock,
 } from '../e2e/harness.ts'
 
@@ -206,9 +207,9 @@ for (const layer of suiteLayers) {
   slowCase('secrets: a failing install of a custom Grafana password, with --verbose, never shows it', async () => {
     const password = `S3cret-${Math.random().toString(36).slice(2)}`
     knownSecrets.push(password)
-    const dir = path.join(c.dir, 'secret-values')
-    fs.cpSync(path.join(root, 'values'), dir, { recursive: true })
-    fs.appendFileSync(path.join(dir, 'grafana-values.yaml'), `  adminPassword: ${password}\n`)
+    const dir = valuesCopy(c.dir, 'secret-values', 'grafana-values.yaml', (v) => {
+      v.grafana.adminPassword = password
+    })
     c.sim.faults.pods.set('^kube-prometheus-stack-grafana-', { kind: 'crashLoop' })
     const run = await runScript(c, 'all.mts', ['--verbose', `--values-dir=${dir}`])
     c.sim.faults.pods.clear()

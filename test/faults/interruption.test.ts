@@ -8,8 +8,6 @@
 // `npm run` in front of it (the script must not finish the install in the background), SIGINT to the
 // whole process group (helm ended by it too); signals.test.ts tries them all at random instants.
 // A run ended by a signal releases its lock on the way out: the next run need not wait for it.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
@@ -17,12 +15,12 @@ import {
   layers,
   leakedChildren,
   releases,
-  root,
   runScript,
   startCluster,
   startScript,
   startSuite,
   suiteLayers,
+  valuesCopy,
   until,
   type Cluster,
   type Suite,
@@ -169,13 +167,10 @@ const points: KillPoint[] = [
 ]
 
 /** A copy of values/ with one change, so kube-prometheus-stack has something to upgrade. */
-function changedValues(dir: string): string {
-  const out = path.join(dir, 'values-changed')
-  fs.cpSync(path.join(root, 'values'), out, { recursive: true })
-  const file = path.join(out, 'grafana-values.yaml')
-  fs.appendFileSync(file, '  adminUser: workshop\n')
-  return out
-}
+const changedValues = (dir: string) =>
+  valuesCopy(dir, 'values-changed', 'grafana-values.yaml', (v) => {
+    v.grafana.adminUser = 'workshop'
+  })
 
 for (const layer of suiteLayers) {
   const test = suite(`interrupted runs, ${layer} (helm ${layers[layer].helmMajor})`)

@@ -5,24 +5,21 @@
 // limit, a PersistentVolumeClaim no default StorageClass provisions, node-exporter's host mount on
 // Docker Desktop, and promtail crashing on "too many open files" (said only in its log). The
 // simulator plays each as the scheduler, the kubelet and the PV controller write it.
-import fs from 'node:fs'
-import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import YAML from 'yaml'
 import { playFlavour } from 'kube-sim/flavours'
 import {
   kubectl,
   kubectlJson,
   layers,
   releases,
-  root,
   runScript,
   startCluster,
   startSuite,
   suiteLayers,
   type Cluster,
   type Suite,
+  valuesCopy,
 } from '../e2e/harness.ts'
 
 /** What a stuck verdict says, where a timeout would say `… not ready after 10m` and offer more time. */
@@ -68,16 +65,6 @@ for (const layer of suiteLayers) {
     return run
   }
 
-  /** A copy of values/ with `change` made to one file's values: what a user's own values folder holds. */
-  function valuesWith(c: Cluster, file: string, change: (values: any) => void): string {
-    const dir = path.join(c.dir, 'my-values')
-    fs.cpSync(path.join(root, 'values'), dir, { recursive: true })
-    const values = YAML.parse(fs.readFileSync(path.join(dir, file), 'utf8'))
-    change(values)
-    fs.writeFileSync(path.join(dir, file), YAML.stringify(values))
-    return dir
-  }
-
   const podOf = (c: Cluster, name: string) => kubectlJson(c, 'get', 'pod', name, '-n', 'monitoring')
   const statuses = async (c: Cluster) => (await releases(c)).map((r) => `${r.name} ${r.status}`)
 
@@ -98,7 +85,7 @@ for (const layer of suiteLayers) {
 
   test("a Secret Grafana's volume names does not exist: its FailedMount event, named before --timeout", () =>
     withCluster(async (c) => {
-      const dir = valuesWith(c, 'grafana-values.yaml', (v) => {
+      const dir = valuesCopy(c.dir, 'my-values', 'grafana-values.yaml', (v) => {
         v.grafana.extraSecretMounts = [{ name: 'ldap', secretName: 'grafana-ldap', mountPath: '/etc/ldap' }]
       })
       const run = await stuckRun(c, [`--values-dir=${dir}`])
@@ -153,7 +140,7 @@ for (const layer of suiteLayers) {
       const standard = await kubectlJson(c, 'get', 'storageclass', 'standard')
       assert.is(standard.metadata.annotations['storageclass.kubernetes.io/is-default-class'], 'true')
       await kubectl(c, 'annotate', 'storageclass', 'standard', 'storageclass.kubernetes.io/is-default-class-')
-      const dir = valuesWith(c, 'loki-stack-values.yaml', (v) => {
+      const dir = valuesCopy(c.dir, 'my-values', 'loki-stack-values.yaml', (v) => {
         v.loki.persistence = { enabled: true, size: '1Gi' }
       })
       const run = await stuckRun(c, [`--values-dir=${dir}`])

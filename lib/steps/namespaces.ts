@@ -24,7 +24,7 @@ export async function checkAppNamespace(ctx: Context): Promise<void> {
   }
   const message = say({
     en: `namespace ${name} not found: the workshop app is not deployed yet (section 04, 04-app-deploy.md)`,
-    ko: `네임스페이스 ${name}가 없습니다: 워크숍 앱이 아직 배포되지 않았습니다 (04장)`,
+    ko: `${name} 네임스페이스가 없습니다: 워크숍 앱이 아직 배포되지 않았습니다 (04장)`,
   })
   if (ctx.config.requireApp)
     throw new StepError(message, {
@@ -87,7 +87,7 @@ export async function requireNamespace(ctx: Context, name: string): Promise<void
     throw new StepError(
       say({
         en: `namespace ${name} does not exist (nothing was changed)`,
-        ko: `네임스페이스 ${name}가 없습니다 (바꾼 것 없음)`,
+        ko: `${name} 네임스페이스가 없습니다 (바꾼 것 없음)`,
       }),
       {
         hint: say({

@@ -160,7 +160,7 @@ export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): 
       ` 그것을 쓰려면 --use-bundled-tools(또는 STACK_USE_BUNDLED_TOOLS=1)를 주세요. 아니면 ${install}`,
   })
   return new EnvironmentError(
-    say({ en: `${tool} was not found on PATH`, ko: `PATH에 ${tool}가 없습니다` }),
+    say({ en: `${tool} was not found on PATH`, ko: `PATH에 ${tool} 명령이 없습니다` }),
     bundledOffered ? bundledHint : install,
   )
 }

@@ -29,6 +29,7 @@ import {
 } from '../tools/lease.ts'
 import type { Context } from './context.ts'
 import { say } from '../core/text.ts'
+import type { StatusHandle } from '../ui/log.ts'
 
 /** Runs `work` holding this stack's lock: taken first (waiting for another run), released after. */
 export async function withLease<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
@@ -163,7 +164,8 @@ async function acquire(ctx: Context, me: Holder): Promise<KubeObject> {
     en: `Waiting ≤ ${limit} for the lock on stack ${ns}`,
     ko: `스택 ${ns}의 잠금 대기 중 (최대 ${limit})`,
   })
-  return ctx.log.status(title, async (status) => {
+  const taken = say({ en: `lock on stack ${ns} taken`, ko: `스택 ${ns}의 잠금을 잡음` })
+  const waitForLock = async (status: StatusHandle): Promise<KubeObject> => {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       // every 2 s, or a third of a shorter lease: a lock released or expired is taken soon after
@@ -193,7 +195,8 @@ async function acquire(ctx: Context, me: Holder): Promise<KubeObject> {
           },
         )
     }
-  })
+  }
+  return ctx.log.status(title, waitForLock, { done: taken })
 }
 
 /**

@@ -6,6 +6,7 @@ import { profileNames, profiles, type ProfileName } from '../core/stack.ts'
 import { StepError } from '../core/errors.ts'
 import { say } from '../core/text.ts'
 import { messages } from '../ui/i18n.ts'
+import type { StatusHandle } from '../ui/log.ts'
 import {
   chartRef,
   decideRelease,
@@ -316,7 +317,8 @@ async function waitForOperation<T extends { kind: string }>(
     en: `Waiting ≤ ${limit} for the helm operation on ${release.name}`,
     ko: `${release.name}의 helm 작업 대기 중 (최대 ${limit})`,
   })
-  return ctx.log.status(title, async (status) => {
+  const ended = say({ en: `the helm operation on ${release.name} ended`, ko: `${release.name}의 helm 작업 끝남` })
+  const waitForIt = async (status: StatusHandle): Promise<Exclude<T, OperationWait>> => {
     // bounded by --timeout even if the writer's clock runs ahead of ours
     const deadline = Date.now() + ctx.config.timeoutMs
     for (let wait = first; ; ) {
@@ -337,7 +339,8 @@ async function waitForOperation<T extends { kind: string }>(
           },
         )
     }
-  })
+  }
+  return ctx.log.status(title, waitForIt, { done: ended })
 }
 
 /** The charts other profiles pin for this release name (a profile switch replaces the release). */

@@ -302,7 +302,12 @@ export async function verifyStack(ctx: Context): Promise<Report> {
     en: 'Reading the cluster for the checkpoint report',
     ko: '체크포인트 리포트를 위해 클러스터를 읽는 중',
   })
-  const report = await ctx.log.status(reading, async () => buildReport(ctx.config, await readSnapshot(ctx)))
+  const read = say({
+    en: 'Cluster read for the checkpoint report',
+    ko: '체크포인트 리포트용 클러스터 읽음',
+  })
+  const readAndJudge = async () => buildReport(ctx.config, await readSnapshot(ctx))
+  const report = await ctx.log.status(reading, readAndJudge, { done: read })
   ctx.log.print(renderReport(report, { json: ctx.config.json, c: ctx.log.c, lang: ctx.log.lang }))
   return report
 }

@@ -9,7 +9,7 @@ import { lastLine, type Command, type Runner } from '../tools/exec.ts'
 import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kubectl.ts'
 import { isUnreachable } from '../tools/reachability.ts'
 import { resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
-import type { Log } from '../ui/log.ts'
+import type { Log, StatusHandle } from '../ui/log.ts'
 import {
   describePod,
   isHookOf,
@@ -55,7 +55,8 @@ export async function waitForWorkloads(
   const deadline = now() + opts.timeoutMs
   const limit = formatDuration(opts.timeoutMs)
   const notReady = say({ en: `${title} not ready after ${limit}`, ko: `${title}: ${limit} 후에도 준비 안 됨` })
-  await ctx.log.status(waiting({ en: title, ko: title }, opts.timeoutMs), async (status) => {
+  const allReady = say({ en: `${title} ready`, ko: `${title} 준비됨` })
+  const watchUntilReady = async (status: StatusHandle): Promise<void> => {
     const stuckSince = new Map<string, number>()
     // Taken once: the judging below runs from timers and watch events, where a throw (the run
     // stopping its watches on a signal) would crash the script instead of ending the wait. The
@@ -138,7 +139,8 @@ export async function waitForWorkloads(
               }),
       },
     )
-  })
+  }
+  await ctx.log.status(waiting({ en: title, ko: title }, opts.timeoutMs), watchUntilReady, { done: allReady })
 }
 
 type WatchContext = { log: Log; runner: Runner; target: Target; watches: Watches }
@@ -314,7 +316,8 @@ export async function waitUntilAnswers(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   const title = say(what.title)
-  await ctx.log.status(waiting(what.title, timeoutMs), async (status) => {
+  const answered = say({ en: `${what.title.en.replace(/ to answer$/, '')} answers`, ko: `${what.title.ko} 확인` })
+  const probeUntilAnswer = async (status: StatusHandle): Promise<void> => {
     let pause = 1000
     for (let attempt = 1; ; attempt++) {
       const out = await ctx.runner.once(what.probe)
@@ -341,7 +344,8 @@ export async function waitUntilAnswers(
       await sleep(pause)
       pause = Math.min(pause * 2, 5000)
     }
-  })
+  }
+  await ctx.log.status(waiting(what.title, timeoutMs), probeUntilAnswer, { done: answered })
 }
 
 /** A wait's status line, naming its deadline: `Waiting ≤ 10m for loki`. */

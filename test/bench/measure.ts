@@ -131,8 +131,9 @@ export function waitLoad(marks: Mark[]): WaitLoad {
     const status = /^(?:(.*?) │ )?(…|✓|✗) (.*?)(?: \(\d[\dms.]*\)(?: — .*)?)?$/.exec(mark.line ?? '')
     if (status) {
       const [, tag, sign, title] = status
-      if (sign === '…') open.set(tag ?? title, title)
-      else open.delete(tag ?? title)
+      // one status at a time per step, and one at a time outside them (the preflight, the lock)
+      if (sign === '…') open.set(tag ?? '', title)
+      else open.delete(tag ?? '')
     }
   }
   return { seconds, requests, operator, byVerbResource: [...by].sort((a, b) => b[1] - a[1]) }

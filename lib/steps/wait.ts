@@ -295,7 +295,7 @@ async function previousLog(
   pod: KubeObject,
   events: KubeObject[],
 ): Promise<string> {
-  const container = podProblem(pod, events)?.container
+  const container = podProblem(pod, { events })?.container
   const statuses: { name: string; lastState?: { terminated?: object } }[] = pod.status?.containerStatuses ?? []
   const ended = statuses.some((cs) => cs.name === container && cs.lastState?.terminated)
   if (!ended) return ''

@@ -237,7 +237,10 @@ export function knownFailureHint(texts: string[]): Text | undefined {
  * that cannot be made) its newest event. A known failure there, in its events or in the log its
  * crashed container left (`log`, read by the caller) names the hint.
  */
-export function podProblem(pod: KubeObject, events: KubeObject[] = [], log = ''): PodProblem | undefined {
+export function podProblem(
+  pod: KubeObject,
+  { events = [], log = '' }: { events?: KubeObject[]; log?: string } = {},
+): PodProblem | undefined {
   const texts = eventsOf(pod, events).map((e: any) => String(e.message ?? ''))
   const problem = statusProblem(pod) ?? eventProblem(pod, events)
   const known = problem && knownFailureHint([problem.message, lastMessage(pod), log, ...texts])
@@ -387,7 +390,7 @@ export function stuckPodProblem(
   clock: { afterMs: number; now: number },
   events: KubeObject[] = [],
 ): PodProblem | undefined {
-  const problem = podProblem(pod, events)
+  const problem = podProblem(pod, { events })
   if (!problem) {
     since.delete(pod.metadata.name)
     return undefined
@@ -410,7 +413,7 @@ export function podReady(pod: KubeObject): boolean {
  * its last events, the tail of `log` (its crashed container's, when the caller read it), what to try.
  */
 export function describePod(pod: KubeObject, events: KubeObject[], log = ''): string[] {
-  const problem = podProblem(pod, events, log)
+  const problem = podProblem(pod, { events, log })
   const s = pod.status ?? {}
   const state = problem
     ? `: ${problem.reason}` +

@@ -79,10 +79,10 @@ test('a FailedMount that is no longer the newest event (the Secret came, the ima
     message: 'MountVolume.SetUp failed for volume "cert" : secret "op-cert" not found',
     at: '2025-01-10T10:00:00Z',
   })
-  assert.is(podProblem(pod, [failedMount])?.reason, 'FailedMount')
-  assert.is(podProblem(pod, [failedMount, anEvent({ pod: 'op', at: '2025-01-10T10:00:05Z' })]), undefined)
+  assert.is(podProblem(pod, { events: [failedMount] })?.reason, 'FailedMount')
+  assert.is(podProblem(pod, { events: [failedMount, anEvent({ pod: 'op', at: '2025-01-10T10:00:05Z' })] }), undefined)
   const running = aPod({ name: 'op', containers: [{ ready: false }] })
-  assert.is(podProblem(running, [failedMount]), undefined, 'a pod past Pending has mounted its volumes')
+  assert.is(podProblem(running, { events: [failedMount] }), undefined, 'a pod past Pending has mounted its volumes')
 })
 
 test("mount propagation (Docker Desktop's /): node-exporter without the host root", () => {
@@ -137,7 +137,7 @@ test('a crash whose cause only its log says (no FallbackToLogsOnError): the log 
   const log =
     'level=error caller=main.go:169 msg="error creating promtail" error="failed to make file target manager:' +
     ' too many open files"\n'
-  assert.match(podProblem(pod, [], log)?.hint.en ?? '', /inotify limits are spent/)
+  assert.match(podProblem(pod, { log })?.hint.en ?? '', /inotify limits are spent/)
   const lines = describePod(pod, [], `level=info msg="Starting Promtail"\n${log}`)
   assert.equal(lines.slice(1, 4), [
     '    its log before it ended:',

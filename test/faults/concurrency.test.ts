@@ -104,7 +104,10 @@ for (const layer of suiteLayers) {
         waiter.stderr,
         new RegExp(`another run is changing stack monitoring: \`scripts/all\\.mts\` \\(pid ${holder.pid} on `),
       )
-      assert.match(waiter.stderr, /… Waiting ≤ 1m30s for the lock on stack monitoring\n(.*\n)*✓ lock on stack monitoring taken \(/)
+      assert.match(
+        waiter.stderr,
+        /… Waiting ≤ 1m30s for the lock on stack monitoring\n(.*\n)*✓ lock on stack monitoring taken \(/,
+      )
       // the second run's summary says what it did: nothing, every step green
       assert.match(waiter.stderr, /nothing to do: everything was already in place/)
       assert.not.match(waiter.stderr, /✗/)

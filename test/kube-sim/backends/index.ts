@@ -50,7 +50,8 @@ export interface Backends {
   /** switched on by setting a field, off by deleting it; read on every request */
   faults: BackendFaults
   /** starts the Prometheus server now (else on first use); rejects naming the package when it is missing */
-  startPrometheus(): Promise<void>
+  /** resolves with the port it listens on, once ready */
+  startPrometheus(): Promise<number>
   /** detaches from the network, closes every backend, ends Prometheus */
   stop(): Promise<void>
 }
@@ -58,6 +59,8 @@ export interface Backends {
 export interface BackendOptions {
   /** the Prometheus server's binary (default: KUBE_SIM_PROMETHEUS, else `prometheus` on PATH) */
   prometheus?: string
+  /** how the Prometheus server's port is picked (default: one free at the time of asking) */
+  prometheusPort?: () => Promise<number>
 }
 
 export function startBackends(sim: Sim, opts: BackendOptions = {}): Backends {
@@ -66,6 +69,7 @@ export function startBackends(sim: Sim, opts: BackendOptions = {}): Backends {
     sim,
     () => faults.prometheus,
     opts.prometheus ?? process.env.KUBE_SIM_PROMETHEUS ?? 'prometheus',
+    opts.prometheusPort,
   )
   // per pod uid, by port: the containers standing for the pod's
   const pods = new Map<string, Map<number, Container>>()
@@ -85,9 +89,7 @@ export function startBackends(sim: Sim, opts: BackendOptions = {}): Backends {
   const stopShipper = startShipper(sim)
   return {
     faults,
-    startPrometheus: async () => {
-      await prometheus.start()
-    },
+    startPrometheus: async () => (await prometheus.start()).port,
     stop: async () => {
       detach()
       stopShipper()

@@ -39,7 +39,12 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-export function prometheusServer(sim: Sim, faults: () => PrometheusFaults, binary: string): PrometheusServer {
+export function prometheusServer(
+  sim: Sim,
+  faults: () => PrometheusFaults,
+  binary: string,
+  pickPort: () => Promise<number> = freePort,
+): PrometheusServer {
   let started: Promise<Address> | undefined
   let child: ChildProcess | undefined
   let dir: string | undefined
@@ -56,7 +61,21 @@ export function prometheusServer(sim: Sim, faults: () => PrometheusFaults, binar
 
   const start = async (): Promise<Address> => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-sim-prometheus-'))
-    const port = await freePort()
+    // a free port is free only until someone binds it: with many worlds side by side, another
+    // process may take it first, and Prometheus then exits at once; another port is tried
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch(dir, await pickPort())
+      } catch (error) {
+        const taken = /address already in use/.test(String((error as Error).message))
+        if (!taken || attempt >= 5 || stopped) throw error
+        unsubscribe?.()
+        if (child) running.delete(child)
+      }
+    }
+  }
+
+  const launch = async (dir: string, port: number): Promise<Address> => {
     const self: Address = { host: '127.0.0.1', port }
     const targetsFile = path.join(dir, 'targets.json')
     const write = async () => {

@@ -2,6 +2,7 @@
 // Prometheus binary that is missing, Grafana datasources that point where nothing is (another
 // namespace, an undeclared port), a Tempo whose OTLP/HTTP receiver is off or bound to loopback, and
 // a LogQL query Loki cannot parse.
+import net from 'node:net'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startBackends } from '../backends/index.ts'
@@ -136,6 +137,36 @@ test('a missing Prometheus binary: a 503 through the proxy naming the package, a
     )
   } finally {
     await backends.stop()
+  }
+})
+
+test('a port taken between its pick and the bind: Prometheus starts on another', async ({ world }) => {
+  const held = net.createServer()
+  await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve))
+  const taken = (held.address() as net.AddressInfo).port
+  const picks: number[] = []
+  const free = async () => {
+    const probe = net.createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const { port } = probe.address() as net.AddressInfo
+    await new Promise((resolve) => probe.close(resolve))
+    return port
+  }
+  const pick = async () => {
+    const port = picks.length ? await free() : taken
+    picks.push(port)
+    return port
+  }
+  const backends = startBackends(world.sim, { prometheusPort: pick })
+  try {
+    const port = await backends.startPrometheus()
+    assert.is(picks[0], taken)
+    assert.is(picks.length, 2, `ports tried: ${picks.join(', ')}`)
+    assert.is(port, picks[1])
+    assert.ok((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok)
+  } finally {
+    await backends.stop()
+    held.close()
   }
 })
 

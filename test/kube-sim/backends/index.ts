@@ -49,8 +49,10 @@ export interface BackendFaults {
 export interface Backends {
   /** switched on by setting a field, off by deleting it; read on every request */
   faults: BackendFaults
-  /** starts the Prometheus server now (else on first use); rejects naming the package when it is missing */
-  /** resolves with the port it listens on, once ready */
+  /**
+   * starts the Prometheus server now (else on first use) and resolves with its port once it is ready;
+   * rejects naming the package when it is missing
+   */
   startPrometheus(): Promise<number>
   /** detaches from the network, closes every backend, ends Prometheus */
   stop(): Promise<void>

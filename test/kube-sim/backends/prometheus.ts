@@ -244,7 +244,8 @@ function endpointTargets(
   })
 }
 
-function freePort(): Promise<number> {
+/** A port free at the time of asking (nothing holds it once this resolves). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.once('error', reject)

@@ -6,6 +6,7 @@ import net from 'node:net'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startBackends } from '../backends/index.ts'
+import { freePort } from '../backends/prometheus.ts'
 import { kubectl, kubectlIn, startWorld, type World } from '../world.ts'
 import { eventually, toolBin, yaml } from './api-harness.ts'
 
@@ -145,15 +146,8 @@ test('a port taken between its pick and the bind: Prometheus starts on another',
   await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve))
   const taken = (held.address() as net.AddressInfo).port
   const picks: number[] = []
-  const free = async () => {
-    const probe = net.createServer()
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-    const { port } = probe.address() as net.AddressInfo
-    await new Promise((resolve) => probe.close(resolve))
-    return port
-  }
   const pick = async () => {
-    const port = picks.length ? await free() : taken
+    const port = picks.length ? await freePort() : taken
     picks.push(port)
     return port
   }

@@ -182,7 +182,8 @@ export class Runner {
     for (let failures = 0; ; ) {
       const out = await this.spawn(cmd)
       if (out.exitCode === 0) return out
-      if (isUnreachable(out.stderr)) {
+      // failing while the server is gone (helm's own deadline passing in the outage): the outage is the cause
+      if (isUnreachable(out.stderr) || this.api.down) {
         const outage = this.api.failure()
         if (outage) throw outage
         const pace = UNREACHABLE_PACE_MS / 1000
@@ -224,12 +225,13 @@ export class Runner {
     const [bin, ...args] = cmd.argv
     const input = cmd.input === undefined ? undefined : new PassThrough()
     const options = { quiet: true, verbose: false, nothrow: true, env: this.env, input, signal: cmd.signal }
+    const startedAt = this.clock.now()
     const child = $(options)`${bin} ${args}`
     if (input) void feed(child, input, cmd.input ?? '')
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.set(child, cmd)
     const out = await run.finally(() => this.running.delete(child))
-    if (!cmd.unobserved) this.api.observe(out, cmd.argv)
+    if (!cmd.unobserved) this.api.observe(out, cmd.argv, startedAt)
     // ended by the interrupt (or by the same signal, sent to the whole process group): not a failure of its step
     if (this.interruptedBy && out.exitCode !== 0) throw this.ended(cmd)
     return out

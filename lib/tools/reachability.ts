@@ -76,12 +76,15 @@ export class ApiReachability {
 
   /**
    * A command's result: a refused connection begins (or goes on with) an outage; any answer ends
-   * it. A command that asks no API server (`argv`: helm repo list …) ends none by succeeding.
+   * it. A command that asks no API server (`argv`: helm repo list …) ends none by succeeding, nor
+   * does one sent before the outage was seen (`startedAt`): the server answered it before it went.
    */
-  observe(out: { exitCode: number | null; stderr: string }, argv?: readonly string[]): void {
+  observe(out: { exitCode: number | null; stderr: string }, argv?: readonly string[], startedAt?: number): void {
     const succeeded = out.exitCode === 0 && (!argv || asksApiServer(argv))
-    if (succeeded || /Error from server/.test(out.stderr)) this.answered()
-    else if (isUnreachable(out.stderr)) this.refused(out.stderr)
+    if (succeeded || /Error from server/.test(out.stderr)) {
+      if (this.outage && startedAt !== undefined && startedAt < this.outage.since) return
+      this.answered()
+    } else if (isUnreachable(out.stderr)) this.refused(out.stderr)
   }
 
   /** The server could not be reached: the first time of an outage, said with its time and limit. */

@@ -23,7 +23,8 @@ import {
 
 const settings = { STACK_TIMEOUT: '2m', STACK_API_UNREACHABLE_AFTER: '5s' }
 const stoppedAnswering = /the API server 127\.0\.0\.1:\d+ stopped answering at \d\d:\d\d:\d\d/
-const gaveUp = new RegExp(`${stoppedAnswering.source} and has not answered for \\d+s`)
+// `6s`, or `1m` for a helm that ran into its own deadline in the outage (helm 3 retries within its calls)
+const gaveUp = new RegExp(`${stoppedAnswering.source} and has not answered for (?:\\d+[hms])+`)
 /** what a wait or a probe said before: the whole --timeout spent on a server nobody could ask */
 const misread = /not created yet|not ready after|did not answer in time|no answer within|not answering yet/
 

@@ -494,6 +494,22 @@ retryTest('an API server back within the limit: the command goes on and succeeds
   }
 })
 
+retryTest('a command failing on its own deadline while the server is gone: the outage is the error', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  try {
+    const clock = fakeClock()
+    const runner = new Runner(captureLog().log, process.env, { clock, unreachableLimitMs: 60_000 })
+    runner.api.refused(refused)
+    await clock.sleep(60_000)
+    const error = await runner.change(failing(dir, 'Error: context deadline exceeded')).catch((e: Error) => e)
+    assert.instance(error, StepError)
+    assert.match((error as StepError).message, /stopped answering at 10:00:00 and has not answered for 1m/)
+    assert.is(tries(dir), 1)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 retryTest('a webhook refusing connections is no outage: not retried by the runner', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'))
   try {

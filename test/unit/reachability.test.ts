@@ -216,6 +216,23 @@ reachabilityTest('a command that asks no API server ends no outage by succeeding
   assert.not.ok(api.down)
 })
 
+reachabilityTest('an answer to a command sent before the outage was seen ends nothing (steps side by side)', () => {
+  const { api, err, pass } = aTracker()
+  const sentEarlier = new Date(2026, 0, 10, 10, 0, 0).getTime()
+  pass(3000)
+  api.observe({ exitCode: 1, stderr: refusedByHelm }, ['helm', 'upgrade', '--install', 'loki'], sentEarlier)
+  pass(1000)
+  api.observe({ exitCode: 0, stderr: '' }, ['helm', 'list', '--namespace', 'monitoring'], sentEarlier)
+  assert.ok(api.down)
+  api.observe({ exitCode: 1, stderr: refusedByHelm }, ['helm', 'upgrade', '--install', 'tempo'], sentEarlier + 3500)
+  assert.is(err().match(/stopped answering at/g)?.length, 1, err())
+  assert.not.match(err(), /answers again/)
+  pass(1000)
+  api.observe({ exitCode: 0, stderr: '' }, ['helm', 'list', '--namespace', 'monitoring'], sentEarlier + 4500)
+  assert.not.ok(api.down)
+  assert.match(err(), /answers again \(it stopped answering at 10:00:03, 2s ago\)/)
+})
+
 reachabilityTest('steps failing side by side on one outage: the first error explains it, the others name it', () => {
   const { api, pass } = aTracker()
   api.refused(refusedByHelm)

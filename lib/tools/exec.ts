@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream'
 import { $, quote, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
-import { ApiReachability, isUnreachable } from './reachability.ts'
+import { ApiReachability, asksApiServer, isUnreachable } from './reachability.ts'
 import { endChild, feed, signalChild } from './children.ts'
 import { say } from '../core/text.ts'
 
@@ -182,8 +182,8 @@ export class Runner {
     for (let failures = 0; ; ) {
       const out = await this.spawn(cmd)
       if (out.exitCode === 0) return out
-      // failing while the server is gone (helm's own deadline passing in the outage): the outage is the cause
-      if (isUnreachable(out.stderr) || this.api.down) {
+      // a call to the API server failing while it is gone (helm's own deadline in the outage): the outage is the cause
+      if (isUnreachable(out.stderr) || (this.api.down && asksApiServer(cmd.argv))) {
         const outage = this.api.failure()
         if (outage) throw outage
         const pace = UNREACHABLE_PACE_MS / 1000

@@ -505,6 +505,10 @@ retryTest('a command failing on its own deadline while the server is gone: the o
     assert.instance(error, StepError)
     assert.match((error as StepError).message, /stopped answering at 10:00:00 and has not answered for 1m/)
     assert.is(tries(dir), 1)
+    // a call that asks no API server fails for its own reason, outage or not
+    const repo = { argv: ['helm', 'repo', 'add', 'grafana', 'http://127.0.0.1:9/'] }
+    const own = await runner.change(repo).catch((e: Error) => e)
+    assert.not.match(String(own), /stopped answering/)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

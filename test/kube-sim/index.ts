@@ -13,6 +13,7 @@ import { startApiServer } from './api/server.ts'
 import { Stats, type SimStats } from './api/stats.ts'
 import { PodNetwork } from './network.ts'
 import { startControllers, type DelayProfile, type WorkloadFaults } from './controllers/index.ts'
+import type { HostKernel } from './controllers/kernel.ts'
 import { Store } from './store.ts'
 
 export type { DelayProfile, HttpFaults, SimStats, WebhookFaults, WorkloadFaults }
@@ -63,6 +64,8 @@ export interface Sim {
   /** what listens on the pods' ports: the service proxy's requests land there (network.ts) */
   network: PodNetwork
   faults: SimFaults
+  /** the nodes' host kernel: what a container reads under /proc/sys */
+  kernel: HostKernel
   stats(): SimStats
   resetStats(): void
   /** closes every watch and the server, stops the controllers; leaves no timers behind */
@@ -104,6 +107,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     kubeconfig,
     store,
     network,
+    kernel: controllers.kernel,
     faults: {
       pods: controllers.faults,
       http: httpFaults,

@@ -75,7 +75,7 @@ export function scaleOf(obj: KObject): KObject {
 
 /**
  * There are no real containers: a started one has an empty log, a waiting one has none yet, and one
- * that ended (`previous`, or a crash loop's between runs) has what its fault says it wrote.
+ * that ended (`previous`, a crash loop's between runs, a finished one's) has what it wrote.
  */
 function podLog(ctx: ApiContext, pod: KObject, query: URLSearchParams): Reply {
   const containers: any[] = pod.spec?.containers ?? []
@@ -93,6 +93,7 @@ function podLog(ctx: ApiContext, pod: KObject, query: URLSearchParams): Reply {
       throw badRequest(`previous terminated container "${name}" in pod "${pod.metadata.name}" not found`)
     return textReply(ended(), query)
   }
+  if (status?.state?.terminated) return textReply(ended(), query)
   const reason: string | undefined = status ? status.state?.waiting?.reason : 'ContainerCreating'
   if (reason && reason !== 'CrashLoopBackOff') {
     const why = reason === 'ImagePullBackOff' || reason === 'ErrImagePull' ? 'trying and failing to pull image' : reason

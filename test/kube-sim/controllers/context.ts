@@ -4,6 +4,7 @@ import type { Store, StoreEvent } from '../store.ts'
 import type { Recorder } from './events.ts'
 import type { FaultBook } from './faults.ts'
 import type { ContainerLogs } from './logs.ts'
+import type { HostKernel } from './kernel.ts'
 import type { Loop } from './loop.ts'
 
 export interface Ctx {
@@ -12,6 +13,7 @@ export interface Ctx {
   recorder: Recorder
   faults: FaultBook
   logs: ContainerLogs
+  kernel: HostKernel
   profile: DelayProfile
 }
 

@@ -13,6 +13,7 @@ import { Recorder } from './events.ts'
 import { FaultBook } from './faults.ts'
 import { GarbageCollector } from './gc.ts'
 import { Jobs } from './jobs.ts'
+import { HostKernel } from './kernel.ts'
 import { Kubelet } from './kubelet.ts'
 import { ContainerLogs } from './logs.ts'
 import { Loop } from './loop.ts'
@@ -34,7 +35,16 @@ export function startControllers(store: Store, opts: { nodes: number; profile?: 
   const loop = new Loop()
   const faults = new FaultBook()
   const logs = new ContainerLogs()
-  const ctx: Ctx = { store, loop, faults, logs, recorder: new Recorder(store), profile: opts.profile ?? fastProfile }
+  const kernel = new HostKernel()
+  const ctx: Ctx = {
+    store,
+    loop,
+    faults,
+    logs,
+    kernel,
+    recorder: new Recorder(store),
+    profile: opts.profile ?? fastProfile,
+  }
   // The garbage collector first: its owner index must see an object before anyone acts on it.
   const controllers: Controller[] = [
     new GarbageCollector(ctx),
@@ -60,6 +70,7 @@ export function startControllers(store: Store, opts: { nodes: number; profile?: 
   return {
     faults,
     logs,
+    kernel,
     stop() {
       unsubscribe()
       loop.stop()

@@ -152,8 +152,12 @@ function run(s: Step, restart: boolean): void {
   s.events.started(restart)
 }
 
-/** Every container exited 0: the pod Succeeded. */
+/** Every container exited 0, having written what its command writes: the pod Succeeded. */
 function exit(s: Step): void {
+  for (const c of s.pod.spec?.containers ?? []) {
+    const written = s.ctx.kernel.output(c.command)
+    if (written !== undefined) s.ctx.logs.record(s.run.uid, c.name, written)
+  }
   s.run.stage = 'succeeded'
   s.run.finished = { exitCode: 0, reason: 'Completed', startedAt: s.run.startedAt ?? s.time, finishedAt: s.time }
 }

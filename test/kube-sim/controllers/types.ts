@@ -1,5 +1,6 @@
 // The controllers' public types, apart from index.ts so that its parts can name them without
 // importing the module that imports them.
+import type { HostKernel } from './kernel.ts'
 import type { ContainerLogs } from './logs.ts'
 
 /** Pending → (scheduled) ContainerCreating → Running → Ready */
@@ -35,5 +36,7 @@ export interface Controllers {
   faults: WorkloadFaults
   /** what the containers wrote, for the API's log subresource */
   logs: ContainerLogs
+  /** what containers read under /proc/sys */
+  kernel: HostKernel
   stop(): void
 }

@@ -116,5 +116,24 @@ for (const layer of LAYERS) {
     assert.match(none.stderr, /previous terminated container "main" in pod "web-\S+" not found/)
   })
 
+  test("a pod that cats /proc/sys files ends Succeeded, its log the host kernel's values", async ({ sim, kubectl }) => {
+    sim.kernel.sysctls.set('fs.inotify.max_user_instances', '512')
+    const pod = `
+apiVersion: v1
+kind: Pod
+metadata: {name: probe}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: read
+    image: quay.io/prometheus/busybox:latest
+    command: [cat, /proc/sys/fs/inotify/max_user_instances, /proc/sys/fs/inotify/max_user_watches]`
+    await kubectl(['apply', '-f', '-'], pod)
+    const done = await kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/probe', '--timeout=20s'])
+    assert.is(done.exitCode, 0, done.stderr)
+    const log = await kubectl(['logs', 'probe'])
+    assert.is(log.stdout, '512\n8192\n', log.stderr)
+  })
+
   test.run()
 }

@@ -298,3 +298,10 @@ export function section06(namespace: string, appNamespace: string): Section06 {
     },
   }
 }
+
+/**
+ * Our mark on what these scripts create outside a chart: a namespace (teardown --purge deletes one only
+ * when it carries it and holds nothing else; one that was there before is never marked), and the
+ * inotify probe's pods.
+ */
+export const MANAGED_BY_LABEL = { key: 'app.kubernetes.io/managed-by', value: 'monitoring-stack.workshop' }

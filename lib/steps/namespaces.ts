@@ -4,6 +4,7 @@
 import { StepError } from '../core/errors.ts'
 import { say } from '../core/text.ts'
 import type { Config } from '../core/config.ts'
+import { MANAGED_BY_LABEL } from '../core/stack.ts'
 import type { Command } from '../tools/exec.ts'
 import { createNamespaceCmd, getObject, kubectl, type KubeObject, type Target } from '../tools/kubectl.ts'
 import { accountedFor, describeObjects, foreignObjects, listableResources, type Ours, someOf } from './ownership.ts'
@@ -42,12 +43,6 @@ export async function checkAppNamespace(ctx: Context): Promise<void> {
     }),
   )
 }
-
-/**
- * Our mark on a namespace these scripts created: teardown --purge deletes a namespace only when it
- * carries it (and holds nothing else). A namespace that was there before is never marked.
- */
-export const MANAGED_BY_LABEL = { key: 'app.kubernetes.io/managed-by', value: 'monitoring-stack.workshop' }
 
 /** seed §1 `kubectl create ns monitoring`, with our mark, idempotent: an existing namespace is left as it is. */
 export async function ensureNamespace(ctx: Context, name: string): Promise<void> {

@@ -23,6 +23,7 @@ import { mergeValues, namespaceSet, projectRoot, readValuesFile, setToValues } f
 import {
   chartVersion,
   dns1123Label,
+  imageReference,
   imageRepository,
   kubeContextName,
   manifestLocation,
@@ -197,6 +198,32 @@ export const settingDefs: SettingDef[] = [
         ' (Prometheus 타깃, 로그 한 줄과 스팬 하나 보내고 읽기, Grafana 데이터소스 상태,' +
         ' 06장 오브젝트의 드라이 런)',
     },
+  },
+  {
+    flag: 'check-inotify',
+    kind: 'boolean',
+    default: false,
+    help: {
+      en:
+        "status: read each node's inotify limits (what promtail and Alloy run out of) with a short-lived pod per" +
+        ' node in the stack namespace, deleted once read',
+      ko:
+        'status: 스택 네임스페이스에 노드마다 잠깐 도는 파드를 띄워' +
+        ' 각 노드의 inotify 한도(promtail과 Alloy가' +
+        ' 바닥내는 것)를 읽고, 읽은 뒤 지웁니다',
+    },
+  },
+  {
+    flag: 'probe-image',
+    kind: 'string',
+    default: 'quay.io/prometheus/busybox:latest',
+    example: 'registry.example.com/busybox:1.37',
+    validate: imageReference,
+    help: {
+      en: 'the image of the --check-inotify pods: any with cat (a mirror where quay.io is out of reach)',
+      ko: '--check-inotify 파드의 이미지: cat이 있으면 됩니다 (quay.io에 닿지 않으면 미러)',
+    },
+    advanced: true,
   },
   {
     flag: 'yes',
@@ -458,6 +485,9 @@ export interface Config {
   json: boolean
   /** the report leaves out the data-path checks (data sent to the backends and read back) */
   skipDataChecks: boolean
+  /** status reads each node's inotify limits with a pod per node (probeImage) */
+  checkInotify: boolean
+  probeImage: string
   verbosity: Verbosity
   /** kubectl and helm from the package npm install brought, before those on PATH */
   useBundledTools: boolean
@@ -629,6 +659,8 @@ export function buildConfig(
     dryRun: v['dry-run'] as boolean,
     json: v.json as boolean,
     skipDataChecks: v['skip-data-checks'] as boolean,
+    checkInotify: v['check-inotify'] as boolean,
+    probeImage: v['probe-image'] as string,
     verbosity: v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'normal',
     useBundledTools: v['use-bundled-tools'] as boolean,
     repos,

@@ -85,6 +85,63 @@ export function adaptationsFor(flavour: Flavour, releases: readonly string[]): A
 export const INOTIFY_FLAVOURS: readonly Flavour[] = ['kind', 'k3s']
 export const INOTIFY_HOST_COMMAND = 'sudo sysctl fs.inotify.max_user_instances=512 fs.inotify.max_user_watches=524288'
 
+/** What kind's known issues ask of the host, and what INOTIFY_HOST_COMMAND sets. */
+export const INOTIFY_WANTED = { maxUserInstances: 512, maxUserWatches: 524288 }
+
+export interface InotifyLimits {
+  maxUserInstances: number
+  maxUserWatches: number
+}
+
+/** One node's limits, or why they could not be read. */
+export interface InotifyReading {
+  node: string
+  limits?: InotifyLimits
+  error?: Text
+}
+
+/** Whether either limit is below what log collectors want. */
+export function inotifyLow(limits: InotifyLimits): boolean {
+  return (
+    limits.maxUserInstances < INOTIFY_WANTED.maxUserInstances || limits.maxUserWatches < INOTIFY_WANTED.maxUserWatches
+  )
+}
+
+/**
+ * One line per reading: the numbers and the verdict, or why there are none (once, when no node could be
+ * read for the same reason); the command when one is low.
+ */
+export function inotifyLines(readings: InotifyReading[]): Text[] {
+  const [first] = readings
+  if (readings.length > 1 && readings.every((r) => !r.limits && r.error?.en === first.error?.en))
+    return [
+      {
+        en: `every node: not read (${first.error?.en})`,
+        ko: `모든 노드: 읽지 못함 (${first.error?.ko})`,
+      },
+    ]
+  const lines = readings.map((r): Text => {
+    if (!r.limits)
+      return {
+        en: `${r.node}: not read (${r.error?.en})`,
+        ko: `${r.node}: 읽지 못함 (${r.error?.ko})`,
+      }
+    const numbers = `max_user_instances ${r.limits.maxUserInstances}, max_user_watches ${r.limits.maxUserWatches}`
+    return inotifyLow(r.limits)
+      ? {
+          en: `${r.node}: ${numbers} — low: promtail and Alloy may fail with "too many open files"`,
+          ko: `${r.node}: ${numbers}. 낮음: promtail과 Alloy가 "too many open files"로 실패할 수 있습니다`,
+        }
+      : { en: `${r.node}: ${numbers} — enough`, ko: `${r.node}: ${numbers}. 충분함` }
+  })
+  const low = readings.some((r) => r.limits && inotifyLow(r.limits))
+  const fix: Text = {
+    en: `raise them on the host of the nodes (kind, k3d) or on each node: ${INOTIFY_HOST_COMMAND}`,
+    ko: `노드의 호스트(kind, k3d)나 각 노드에서 올리세요: ${INOTIFY_HOST_COMMAND}`,
+  }
+  return low ? [...lines, fix] : lines
+}
+
 /**
  * What the stack needs to run, per profile: an estimate, not a sum of rendered requests, as most of the
  * charts request nothing by default (`resources: {}`). Summed from the components' usual idle working

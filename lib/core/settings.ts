@@ -255,6 +255,17 @@ export function imageRepository(value: string): string | undefined {
       })
 }
 
+/** An image with its tag or digest, e.g. quay.io/prometheus/busybox:latest. */
+export function imageReference(value: string): string | undefined {
+  const [, repository = value, tag] = /^(.*?)(?::([\w][\w.-]{0,127})|@sha256:[0-9a-f]{64})?$/.exec(value) ?? []
+  return (tag !== undefined || value.includes('@')) && !imageRepository(repository)
+    ? undefined
+    : say({
+        en: `"${value}" is not an image with a tag, like quay.io/prometheus/busybox:latest`,
+        ko: `"${value}"는 quay.io/prometheus/busybox:latest 같은 태그 있는 이미지가 아닙니다`,
+      })
+}
+
 function safeUrl(value: string): URL | undefined {
   try {
     return new URL(value)

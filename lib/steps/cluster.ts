@@ -128,11 +128,13 @@ Desktop의 Resources 설정)`,
       say({
         en:
           `${flavourTitles[info.flavour]} nodes share the host's inotify limits; log collectors (promtail, Alloy)` +
-          ` then fail with "too many open files". If they do, on the host: ${INOTIFY_HOST_COMMAND}`,
+          ` then fail with "too many open files". If they do, on the host: ${INOTIFY_HOST_COMMAND}` +
+          ' (npm run status -- --check-inotify reads them)',
         ko:
           `${flavourTitles[info.flavour]} 노드는 호스트의 inotify 한도를 나눠 씁니다.` +
           ' 로그 수집기(promtail, Alloy)가' +
-          ` "too many open files"로 실패하면 호스트에서: ${INOTIFY_HOST_COMMAND}`,
+          ` "too many open files"로 실패하면 호스트에서: ${INOTIFY_HOST_COMMAND}` +
+          ' (npm run status -- --check-inotify로 읽을 수 있음)',
       }),
     )
   return warnings

@@ -2,12 +2,20 @@
 import type { Config } from '../core/config.ts'
 import { stackNeeds } from '../core/flavours.ts'
 import type { ClusterInfo } from '../tools/cluster.ts'
-import type { Text } from '../core/text.ts'
+import type { InotifyReading } from '../core/flavours.ts'
+import { say, type Text } from '../core/text.ts'
 import { workloadStatus } from '../tools/readiness.ts'
 import { STATUS_VERSION, type StatusView } from '../ui/status.ts'
+import type { Context } from './context.ts'
+import { readInotifyLimits } from './inotify.ts'
 import type { Snapshot } from './verify.ts'
 
-export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo): StatusView {
+export function statusView(
+  config: Config,
+  snap: Snapshot,
+  cluster?: ClusterInfo,
+  inotify?: InotifyReading[],
+): StatusView {
   return {
     version: STATUS_VERSION,
     releases: config.releases.map((r) => {
@@ -43,6 +51,7 @@ export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo
           stackNeeds: stackNeeds[config.profile],
           defaultStorageClass: cluster.defaultStorageClass ?? null,
           adaptations: config.adaptations.map((a) => a.file),
+          inotify: inotify ?? null,
         }
       : null,
   }
@@ -52,4 +61,17 @@ export function statusView(config: Config, snap: Snapshot, cluster?: ClusterInfo
 function answer(a: Text | true | undefined) {
   const notProbed = { en: 'not probed', ko: '확인하지 않음' }
   return a === true ? { answering: true } : { answering: false, error: a ?? notProbed }
+}
+
+/** --check-inotify: each node's limits; without the nodes (not allowed to list them) there is nothing to probe. */
+export async function inotifyIfAsked(ctx: Context): Promise<InotifyReading[] | undefined> {
+  if (!ctx.config.checkInotify) return undefined
+  if (ctx.cluster) return readInotifyLimits(ctx, ctx.cluster.nodeNames)
+  ctx.log.warn(
+    say({
+      en: '--check-inotify: the nodes could not be listed, so there is no node to probe',
+      ko: '--check-inotify: 노드 목록을 읽지 못해 확인할 노드가 없습니다',
+    }),
+  )
+  return undefined
 }

@@ -11,6 +11,7 @@ export interface ClusterInfo {
   /** what the flavour was told by: a label, a providerID, a node name, a kubelet version */
   evidence: string
   nodes: number
+  nodeNames: string[]
   kubernetesVersion: string
   /** e.g. `containerd://1.7.24`, each distinct one */
   runtimes: string[]
@@ -58,6 +59,7 @@ export function clusterInfo(nodes: NodeObject[], classes: StorageClassObject[]):
     flavour,
     evidence,
     nodes: nodes.length,
+    nodeNames: nodes.map((n) => n.metadata?.name ?? ''),
     kubernetesVersion: distinct(nodes.map((n) => n.status?.nodeInfo?.kubeletVersion)).join(', ') || 'unknown',
     runtimes: distinct(nodes.map((n) => n.status?.nodeInfo?.containerRuntimeVersion)),
     architectures: distinct(nodes.map((n) => n.status?.nodeInfo?.architecture)),

@@ -2,8 +2,15 @@
 // each release (chart version, state, revision), ready/total per workload, webhooks answering.
 // The view is built by lib/steps/status.ts; this module prints it.
 import { stripVTControlCharacters } from 'node:util'
-import { flavourTitles, formatBytes, formatCpu, type Flavour } from '../core/flavours.ts'
-import { say, type Text } from '../core/text.ts'
+import {
+  flavourTitles,
+  formatBytes,
+  formatCpu,
+  inotifyLines,
+  type Flavour,
+  type InotifyReading,
+} from '../core/flavours.ts'
+import { asIs, say, type Text } from '../core/text.ts'
 import type { Log } from './log.ts'
 import { padColumns } from './i18n.ts'
 
@@ -32,12 +39,16 @@ export interface ClusterView {
   defaultStorageClass: { name: string; provisioner: string } | null
   /** the overlays the flavour gets (values/flavours/), [] with --no-adapt */
   adaptations: string[]
+  /** each node's inotify limits as --check-inotify read them; null when not asked */
+  inotify: InotifyReading[] | null
 }
 
 /** `npm run status --json`: the view as machines read it, in English whatever the locale. */
 export function statusJson(view: StatusView): string {
   const webhooks = view.webhooks.map(({ error, ...w }) => (error ? { ...w, error: error.en } : w))
-  return JSON.stringify({ ...view, webhooks }, null, 2)
+  const inotify = view.cluster?.inotify?.map(({ error, ...r }) => (error ? { ...r, error: error.en } : r))
+  const cluster = view.cluster && { ...view.cluster, inotify: inotify ?? null }
+  return JSON.stringify({ ...view, webhooks, cluster }, null, 2)
 }
 
 function renderCluster(cluster: ClusterView | null): string[] {
@@ -74,6 +85,10 @@ function renderCluster(cluster: ClusterView | null): string[] {
       { en: 'adaptations', ko: '맞춤' },
       cluster.adaptations.map((f) => `values/${f}`).join(', ') || say({ en: 'none', ko: '없음' }),
     ),
+    ...(cluster.inotify
+      ? inotifyLines(cluster.inotify)
+      : [{ en: 'not read (--check-inotify reads it)', ko: '읽지 않음 (--check-inotify로 읽음)' }]
+    ).map((line, i) => row(i === 0 ? asIs('inotify') : asIs(''), say(line))),
   ]
 }
 

@@ -3,8 +3,9 @@
 // to 127.0.0.1 where kubeadm runs it, and Docker Desktop's / a private mount); `npm run status` names
 // the flavour and the overlays it gets; on Docker Desktop the whole stack installs with both overlays
 // in kube-prometheus-stack's values (and their objects absent), a re-run leaves it alone, and
-// --no-adapt takes them out again: node-exporter then cannot start, and the run says why. Assertions
-// read the cluster, not only our output.
+// --no-adapt takes them out again: node-exporter then cannot start, and the run says why. status
+// --check-inotify reads the host kernel's limits through a pod per node. Assertions read the cluster, not
+// only our output.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { playFlavour, type SimFlavourName } from 'kube-sim/flavours'
@@ -19,6 +20,7 @@ import {
   startSuite,
   suiteLayers,
   type Suite,
+  until,
 } from './harness.ts'
 
 const controlPlane = 'flavours/kube-prometheus-stack.control-plane-monitors-off.yaml'
@@ -92,6 +94,44 @@ for (const layer of suiteLayers) {
       } finally {
         await c.stop()
       }
+    }
+  })
+
+  test("status --check-inotify: each node's limits read by a pod on it, the host command when low; no pod left", async () => {
+    const c = await startCluster(s, { nodes: 2 })
+    try {
+      playFlavour(c.sim, 'kind')
+      const probes = async () =>
+        (await kubectlJson(c, 'get', 'pods', '-n', 'monitoring', '-l', 'app.kubernetes.io/component=inotify-probe'))
+          .items
+      const before = await runScript(c, 'status.mts', ['--check-inotify'])
+      assert.match(before.stdout, /inotify +every node: not read \(the monitoring namespace does not exist yet; npx zx/)
+      assert.is((await runScript(c, '01-namespace.mts')).exitCode, 0)
+      const low = await runScript(c, 'status.mts', ['--check-inotify'])
+      assert.is(low.exitCode, 0, low.output)
+      for (const node of ['kind-control-plane', 'kind-worker'])
+        assert.match(low.stdout, `${node}: max_user_instances 128, max_user_watches 8192 — low`)
+      assert.match(low.stdout, /on each node: sudo sysctl fs\.inotify\.max_user_instances=512/)
+      await until('the probe pods are gone', async () => (await probes()).length === 0)
+      c.sim.kernel.sysctls.set('fs.inotify.max_user_instances', '8192')
+      c.sim.kernel.sysctls.set('fs.inotify.max_user_watches', '524288')
+      const raised = JSON.parse((await runScript(c, 'status.mts', ['--check-inotify', '--json'])).stdout)
+      assert.equal(raised.cluster.inotify, [
+        { node: 'kind-control-plane', limits: { maxUserInstances: 8192, maxUserWatches: 524288 } },
+        { node: 'kind-worker', limits: { maxUserInstances: 8192, maxUserWatches: 524288 } },
+      ])
+      // a probe image that cannot be pulled: named with its remedy at --stuck-after, its pods deleted
+      c.sim.faults.pods.set('^inotify-probe-', { kind: 'imagePull' })
+      const pull = await runScript(c, 'status.mts', ['--check-inotify', '--stuck-after=3s', '--probe-image=busybox:9'])
+      assert.is(pull.exitCode, 0, pull.output)
+      assert.match(
+        pull.stdout,
+        /every node: not read \((ImagePullBackOff|ErrImagePull) \((docker\.io\/library\/)?busybox:9\): /,
+        pull.output,
+      )
+      await until('the probe pods are gone', async () => (await probes()).length === 0)
+    } finally {
+      await c.stop()
     }
   })
 

@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { MANAGED_BY_LABEL } from '../../lib/core/stack.ts'
 import {
   accountedFor,
   describeObjects,
@@ -153,9 +154,19 @@ const pod = anObject('Pod', 'tempo-gateway-7d9-x2x', { ownedBy: [replicaSet] })
 const userConfig = anObject('ConfigMap', 'user-settings')
 const service = anObject('Service', 'tempo', { annotations: madeBy('tempo') })
 const serviceAccount = anObject('ServiceAccount', 'tempo', { annotations: madeBy('tempo') })
+const probe = { 'app.kubernetes.io/component': 'inotify-probe' }
 const servingCert = anObject('Secret', 'opentelemetry-operator-controller-manager-service-cert')
 
 const cases: { name: string; objects: KubeObject[]; ours?: Partial<Ours>; foreign: string[] }[] = [
+  {
+    name: "a pod of --check-inotify's, left by an interrupted probe, is ours; one only marked managed-by is not",
+    objects: [
+      anObject('Pod', 'inotify-probe-x2x', { labels: { [MANAGED_BY_LABEL.key]: MANAGED_BY_LABEL.value, ...probe } }),
+      anObject('Pod', 'lookalike', { labels: { [MANAGED_BY_LABEL.key]: MANAGED_BY_LABEL.value } }),
+      anObject('Pod', 'lookalike-probe', { labels: probe }),
+    ],
+    foreign: ['Pod/lookalike', 'Pod/lookalike-probe'],
+  },
   { name: 'what helm made for one of our releases is ours', objects: [deployment], foreign: [] },
   {
     name: 'what helm made for a release of our name in another namespace is not (a release is name + namespace)',

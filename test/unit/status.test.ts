@@ -119,6 +119,7 @@ statusViewTest('the cluster as the preflight read it, with the estimate for the 
     flavour: 'kind' as const,
     evidence: 'providerID kind://docker/kind/kind-control-plane',
     nodes: 1,
+    nodeNames: ['kind-control-plane'],
     kubernetesVersion: 'v1.35.0',
     runtimes: ['containerd://2.1.3'],
     architectures: ['amd64'],
@@ -131,6 +132,7 @@ statusViewTest('the cluster as the preflight read it, with the estimate for the 
     stackNeeds: stackNeeds.seed,
     defaultStorageClass: null,
     adaptations: ['flavours/kube-prometheus-stack.control-plane-monitors-off.yaml'],
+    inotify: null,
   })
   assert.is(view().cluster, null, 'not read: null')
   assert.equal(
@@ -144,8 +146,41 @@ statusViewTest('the cluster as the preflight read it, with the estimate for the 
       '  allocatable   8 CPU / 16.0 GiB (the stack wants about 1 CPU / 2.3 GiB)',
       '  storage       none default',
       '  adaptations   values/flavours/kube-prometheus-stack.control-plane-monitors-off.yaml',
+      '  inotify       not read (--check-inotify reads it)',
     ],
   )
+})
+
+statusViewTest("--check-inotify's readings: a row per node, the host command when one is low; JSON in English", () => {
+  const cluster = {
+    flavour: 'kind' as const,
+    evidence: 'providerID kind://docker/kind/kind-control-plane',
+    nodes: 2,
+    nodeNames: ['kind-control-plane', 'kind-worker'],
+    kubernetesVersion: 'v1.35.0',
+    runtimes: [],
+    architectures: [],
+    allocatable: { cpuMilli: 8000, memoryBytes: 2 ** 34 },
+  }
+  const readings = [
+    { node: 'kind-control-plane', limits: { maxUserInstances: 128, maxUserWatches: 524288 } },
+    { node: 'kind-worker', error: { en: 'ImagePullBackOff: pull it', ko: 'ImagePullBackOff: 받으세요' } },
+  ]
+  const v = statusView(aConfig(), aSnapshot(), cluster, readings)
+  const rows = renderStatus({ ...v, releases: [], workloads: [], webhooks: [] }, noColor)
+    .split('\n')
+    .slice(-3)
+  assert.equal(rows, [
+    '  inotify       kind-control-plane: max_user_instances 128, max_user_watches 524288 — low: promtail and Alloy' +
+      ' may fail with "too many open files"',
+    '                kind-worker: not read (ImagePullBackOff: pull it)',
+    '                raise them on the host of the nodes (kind, k3d) or on each node: sudo sysctl' +
+      ' fs.inotify.max_user_instances=512 fs.inotify.max_user_watches=524288',
+  ])
+  assert.equal(JSON.parse(statusJson(v)).cluster.inotify, [
+    { node: 'kind-control-plane', limits: { maxUserInstances: 128, maxUserWatches: 524288 } },
+    { node: 'kind-worker', error: 'ImagePullBackOff: pull it' },
+  ])
 })
 
 statusViewTest.run()

@@ -1,0 +1,108 @@
+// `--check-inotify`: a pod on each node reads the kernel's inotify limits, and is deleted once read.
+// Each probe deletes its own pods, and those an interrupted probe left; teardown counts them as ours.
+import { randomBytes } from 'node:crypto'
+import { sleep } from 'zx'
+import type { InotifyReading } from '../core/flavours.ts'
+import { formatDuration } from '../core/settings.ts'
+import type { Text } from '../core/text.ts'
+import { lastLine } from '../tools/exec.ts'
+import {
+  parseInotifyLog,
+  probePods,
+  PROBE_SELECTOR,
+  probeState,
+  problemText,
+  PROBE_RUN_LABEL,
+  staleProbePods,
+} from '../tools/inotify.ts'
+import { kubectl, listObjects, type KubeObject } from '../tools/kubectl.ts'
+import { podProblem } from '../tools/readiness.ts'
+import type { Context } from './context.ts'
+
+/** How often the probe pods are listed while they run. */
+const POLL_MS = 1000
+
+/** Each node's limits, or why they could not be read; within --stuck-after, then the pods are deleted. */
+export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<InotifyReading[]> {
+  const { runner, target, config } = ctx
+  const namespace = config.namespace
+  const run = randomBytes(4).toString('hex')
+  const pods = probePods(nodes, { namespace, image: config.probeImage, run })
+  const created = await runner.probe({ ...kubectl(target, 'create', '-f', '-', '-o', 'name'), input: pods })
+  let listed: KubeObject[] = []
+  try {
+    if (created.exitCode !== 0) return nodes.map((node) => ({ node, error: notCreated(namespace, created.stderr) }))
+    listed = await waitForProbes(ctx, run)
+    const mine = listed.filter((p) => p.metadata.labels?.[PROBE_RUN_LABEL] === run)
+    return await Promise.all(
+      nodes.map((node) =>
+        reading(
+          ctx,
+          node,
+          mine.find((p) => p.spec?.nodeName === node),
+        ),
+      ),
+    )
+  } finally {
+    const names = created.stdout.split('\n').filter(Boolean)
+    const stale = staleProbePods(listed, run, Date.now(), config.stuckAfterMs + 60_000)
+    const gone = [...names, ...stale.map((p) => `pod/${p.metadata.name}`)]
+    if (gone.length)
+      await runner.probe(kubectl(target, 'delete', '-n', namespace, ...gone, '--ignore-not-found', '--wait=false'))
+  }
+}
+
+/** The probe pods (every probe's) once this probe's are all done, or at --stuck-after. */
+async function waitForProbes(ctx: Context, run: string): Promise<KubeObject[]> {
+  const { runner, target, config } = ctx
+  const deadline = Date.now() + config.stuckAfterMs
+  for (;;) {
+    const pods = await listObjects(runner, target, 'pods', { namespace: config.namespace, selector: PROBE_SELECTOR })
+    const mine = pods.filter((p) => p.metadata.labels?.[PROBE_RUN_LABEL] === run)
+    if (mine.every((p) => probeState(p, podProblem(p)).done) || Date.now() >= deadline) return pods
+    await sleep(POLL_MS)
+  }
+}
+
+async function reading(ctx: Context, node: string, pod: KubeObject | undefined): Promise<InotifyReading> {
+  if (!pod) return { node, error: { en: 'its probe pod is gone', ko: '프로브 파드가 사라졌습니다' } }
+  const problem = podProblem(pod)
+  const state = probeState(pod, problem)
+  if (!state.done) {
+    const limit = formatDuration(ctx.config.stuckAfterMs)
+    return {
+      node,
+      error: problem
+        ? problemText(problem)
+        : {
+            en: `the probe pod did not finish within ${limit}`,
+            ko: `프로브 파드가 ${limit} 안에 끝나지 않았습니다`,
+          },
+    }
+  }
+  if (state.error) return { node, error: state.error }
+  const log = await ctx.runner.probe(
+    kubectl(ctx.target, 'logs', '-n', ctx.config.namespace, `pod/${pod.metadata.name}`),
+  )
+  const limits = log.exitCode === 0 ? parseInotifyLog(log.stdout) : undefined
+  if (limits) return { node, limits }
+  const said = lastLine(log.exitCode === 0 ? log.stdout : log.stderr) || '(empty)'
+  return {
+    node,
+    error: {
+      en: `the probe's log is not two numbers: ${said}`,
+      ko: `프로브 로그가 숫자 둘이 아닙니다: ${said}`,
+    },
+  }
+}
+
+/** The pods could not be created: the namespace is missing (the usual case), or what kubectl said. */
+function notCreated(namespace: string, stderr: string): Text {
+  if (/namespaces? "[^"]+" not found/.test(stderr))
+    return {
+      en: `the ${namespace} namespace does not exist yet; npx zx scripts/01-namespace.mts creates it`,
+      ko: `${namespace} 네임스페이스가 아직 없습니다. npx zx scripts/01-namespace.mts가 만듭니다`,
+    }
+  const why = lastLine(stderr)
+  return { en: `the probe pods were not created: ${why}`, ko: `프로브 파드를 만들지 못했습니다: ${why}` }
+}

@@ -63,10 +63,13 @@ function answer(a: Text | true | undefined) {
   return a === true ? { answering: true } : { answering: false, error: a ?? notProbed }
 }
 
-/** --check-inotify: each node's limits; without the nodes (not allowed to list them) there is nothing to probe. */
+/**
+ * --check-inotify: each Ready node's limits (a NotReady one would run no pod); without the nodes (not
+ * allowed to list them) there is nothing to probe.
+ */
 export async function inotifyIfAsked(ctx: Context): Promise<InotifyReading[] | undefined> {
   if (!ctx.config.checkInotify) return undefined
-  if (ctx.cluster) return readInotifyLimits(ctx, ctx.cluster.nodeNames)
+  if (ctx.cluster) return readInotifyLimits(ctx, ctx.cluster.readyNodes)
   ctx.log.warn(
     say({
       en: '--check-inotify: the nodes could not be listed, so there is no node to probe',

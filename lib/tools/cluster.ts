@@ -11,7 +11,8 @@ export interface ClusterInfo {
   /** what the flavour was told by: a label, a providerID, a node name, a kubelet version */
   evidence: string
   nodes: number
-  nodeNames: string[]
+  /** the nodes whose kubelet is Ready: where a pod runs now */
+  readyNodes: string[]
   kubernetesVersion: string
   /** e.g. `containerd://1.7.24`, each distinct one */
   runtimes: string[]
@@ -26,6 +27,7 @@ interface NodeObject {
   metadata?: { name?: string; labels?: Record<string, string> }
   spec?: { providerID?: string; unschedulable?: boolean }
   status?: {
+    conditions?: { type?: string; status?: string }[]
     allocatable?: Record<string, string>
     nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string; architecture?: string }
   }
@@ -59,7 +61,7 @@ export function clusterInfo(nodes: NodeObject[], classes: StorageClassObject[]):
     flavour,
     evidence,
     nodes: nodes.length,
-    nodeNames: nodes.map((n) => n.metadata?.name ?? ''),
+    readyNodes: nodes.filter(isReady).map((n) => n.metadata?.name ?? ''),
     kubernetesVersion: distinct(nodes.map((n) => n.status?.nodeInfo?.kubeletVersion)).join(', ') || 'unknown',
     runtimes: distinct(nodes.map((n) => n.status?.nodeInfo?.containerRuntimeVersion)),
     architectures: distinct(nodes.map((n) => n.status?.nodeInfo?.architecture)),
@@ -143,6 +145,10 @@ const suffixes: Record<string, number> = {
 export function bytes(quantity: string | undefined): number {
   const m = /^(\d+(?:\.\d+)?(?:e\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(quantity ?? '')
   return m ? Math.round(Number(m[1]) * suffixes[m[2] ?? '']) : 0
+}
+
+function isReady(node: NodeObject): boolean {
+  return Boolean(node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
 }
 
 /** The one line the preflight prints. */

@@ -22,6 +22,7 @@ function aNode(o: {
   cpu?: string
   memory?: string
   unschedulable?: boolean
+  notReady?: boolean
 }) {
   return {
     kind: 'Node',
@@ -40,6 +41,7 @@ function aNode(o: {
       ...(o.unschedulable ? { unschedulable: true } : {}),
     },
     status: {
+      conditions: [{ type: 'Ready', status: o.notReady ? 'Unknown' : 'True' }],
       allocatable: { cpu: o.cpu ?? '8', memory: o.memory ?? '16318440Ki', pods: '110' },
       nodeInfo: {
         kubeletVersion: o.kubelet ?? 'v1.35.0',
@@ -143,6 +145,16 @@ parse('kind: by its providerID; two nodes summed; the default StorageClass', () 
   assert.equal(info.architectures, ['amd64'])
   assert.equal(info.allocatable, { cpuMilli: 16000, memoryBytes: 2 * 16318440 * 1024 })
   assert.equal(info.defaultStorageClass, { name: 'standard', provisioner: 'rancher.io/local-path' })
+})
+
+parse('the Ready nodes by name, where a pod runs now (cordoned or not); a NotReady one left out', () => {
+  const nodes = list(
+    aNode({ name: 'a' }),
+    aNode({ name: 'b', unschedulable: true }),
+    aNode({ name: 'c', notReady: true }),
+    { kind: 'Node', metadata: { name: 'd' } },
+  )
+  assert.equal(parseClusterInfo(nodes).readyNodes, ['a', 'b'])
 })
 
 parse('kind without a providerID (an old kind): by its node name *-control-plane', () => {

@@ -128,7 +128,8 @@ async function timedAll(cluster: Cluster, title: string): Promise<TracedRun> {
   say(`\n${title}`)
   const run = await runTraced(cluster, 'all')
   if (run.exitCode !== 0) throw new Error(`${title} failed (exit ${run.exitCode}):\n${run.output}`)
-  for (const m of run.marks.filter((m) => /^[✓✗] /.test(m.line ?? ''))) {
+  // what ended when: a step's lines carry its tag first (`§2.3 loki │ ✓ loki ready (4.1s)`)
+  for (const m of run.marks.filter((m) => /^(?:.*? │ )?[✓✗] /.test(m.line ?? ''))) {
     say(`  ${`+${((m.at - run.marks[0].at) / 1000).toFixed(1)}s`.padStart(7)}  ${m.line}`)
   }
   say(`  ${run.seconds.toFixed(1).padStart(6)}s  total`)

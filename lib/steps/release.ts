@@ -54,12 +54,15 @@ export async function addRepos(ctx: Context, releaseNames: string[]): Promise<vo
   await ctx.log.status(
     say({ en: `helm repositories ${repos.join(', ')}`, ko: `helm 리포지토리 ${repos.join(', ')}` }),
     async () => {
+      // the cluster is read while the repositories are added: neither waits for the other
+      const toInstall = releasesToInstall(ctx, releases)
+      toInstall.catch(() => {}) // awaited below, after the adds: its failure is thrown there
       const known = parseRepoList((await ctx.runner.probe(repoListCmd())).stdout)
       // One after the other: helm rewrites one repositories.yaml for every add.
       for (const n of repos.filter((n) => known[n] !== ctx.config.repos[n].replace(/\/+$/, ''))) {
         await ctx.runner.change(repoAddCmd(n, ctx.config.repos[n]))
       }
-      if (!(await missingVersions(ctx, await releasesToInstall(ctx, releases))).length) return
+      if (!(await missingVersions(ctx, await toInstall)).length) return
       await ctx.runner.change(repoUpdateCmd(repos))
       const missing = await missingVersions(ctx, releases)
       if (missing.length) throw versionsNotFound(missing)

@@ -12,8 +12,8 @@ import type { Sim } from '../index.ts'
 import type { KObject } from '../store.ts'
 import { clusterFetch, imageName, mountedFiles } from './http.ts'
 
-/** How often lines are shipped. */
-const EVERY_MS = 2000
+/** How often lines are shipped: promtail's client `batchwait` and Alloy's loki.write `batch_wait` default to 1s. */
+const EVERY_MS = 1000
 const SHIPPERS = ['promtail', 'alloy']
 
 /** Starts shipping; returns its stop. */

@@ -16,8 +16,10 @@ export const PROBE_RUN_LABEL = 'monitoring-stack.workshop/probe-run'
 const FILES = ['/proc/sys/fs/inotify/max_user_instances', '/proc/sys/fs/inotify/max_user_watches']
 
 /** `app.kubernetes.io/component=inotify-probe` with our mark: what finds the probe pods, and only them. */
-export const PROBE_SELECTOR =
-  `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value},` + `app.kubernetes.io/component=${PROBE_COMPONENT}`
+export const PROBE_SELECTOR = [
+  `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value}`,
+  `app.kubernetes.io/component=${PROBE_COMPONENT}`,
+].join(',')
 
 /**
  * A pod per node, pinned to it by name (no scheduling, every taint tolerated), that cats the two files
@@ -88,10 +90,15 @@ export function probeState(pod: KubeObject, problem: PodProblem | undefined): Pr
   return { done: false }
 }
 
-/** A probe pod's problem with its image and hint, in both languages: --probe-image picks another image. */
+/** A probe pod's problem with its hint, in both languages; an image it cannot pull, with the setting for another. */
 export function problemText(problem: PodProblem): Text {
-  const what = problem.image ? `${problem.reason} (${problem.image})` : problem.reason
-  return { en: `${what}: ${problem.hint.en}`, ko: `${what}: ${problem.hint.ko}` }
+  if (!problem.image || !/Image|Pull/.test(problem.reason))
+    return { en: `${problem.reason}: ${problem.hint.en}`, ko: `${problem.reason}: ${problem.hint.ko}` }
+  const what = `${problem.reason} (${problem.image})`
+  return {
+    en: `${what}: ${problem.hint.en}; --probe-image sets another image`,
+    ko: `${what}: ${problem.hint.ko}. --probe-image로 다른 이미지를 정할 수 있습니다`,
+  }
 }
 
 /**

@@ -138,7 +138,13 @@ stateTest('Succeeded is done; Failed is done with its exit; a terminal problem e
   assert.equal(probeState(pulling, { ...problem, terminal: false }), { done: false }, 'waits up to --stuck-after')
   const ended = probeState(pulling, { ...problem, terminal: true })
   assert.is(ended.done, true)
-  assert.match((ended as { error?: Text }).error?.en ?? '', /^ImagePullBackOff \(grafana\/tempo:2\.7\.1\): /)
+  assert.match(
+    (ended as { error?: Text }).error?.en ?? '',
+    /^ImagePullBackOff \(grafana\/tempo:2\.7\.1\): .*; --probe-image sets another image$/,
+  )
+  const crashed = probeState(aPod({ phase: 'Running' }), { ...problem, reason: 'CrashLoopBackOff', terminal: true })
+  assert.ok(crashed.done)
+  assert.match((crashed as { error?: Text }).error?.en ?? '', /^CrashLoopBackOff: (?!.*--probe-image)/)
 })
 
 stateTest("another probe's pods older than a probe lasts are stale; this probe's and younger ones are not", () => {

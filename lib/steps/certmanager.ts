@@ -74,10 +74,17 @@ export function manifestFingerprint(location: string, read = (p: string) => fs.r
 /** seed §3 "wait until the cert-manager pods are Running" — and until its webhook answers. */
 export async function waitForCertManager(ctx: Context): Promise<void> {
   const { namespace, deployments } = ctx.config.certManager
+  // one list first: on a converged cluster it shows them ready, and no watch is started
+  const listed = await listObjects(ctx.runner, ctx.target, 'deployments', { namespace })
   await waitForWorkloads(
     ctx,
     'cert-manager',
-    deployments.map((name) => ({ kind: 'Deployment' as const, name, namespace })),
+    deployments.map((name) => ({
+      kind: 'Deployment' as const,
+      name,
+      namespace,
+      seen: listed.find((d) => d.metadata.name === name),
+    })),
     { timeoutMs: ctx.config.timeoutMs, stuckAfterMs: ctx.config.stuckAfterMs },
   )
 }

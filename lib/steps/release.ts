@@ -34,7 +34,7 @@ import {
   type ReleaseState,
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
-import { listObjects } from '../tools/kubectl.ts'
+import { listObjects, type KubeObject } from '../tools/kubectl.ts'
 import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sleep } from 'zx'
@@ -455,8 +455,14 @@ async function releaseWorkloads(ctx: Context, releases: Release[]): Promise<Work
     const byOperator = expectedWorkloads(release).filter(
       (e) => !refs.some((r) => r.kind === e.kind && r.name === e.name),
     )
-    return [...refs, ...byOperator]
+    return [...refs, ...byOperator].map((r) => ({ ...r, seen: listedAs(objects, r) }))
   })
+}
+
+function listedAs(objects: KubeObject[], ref: WorkloadRef): KubeObject | undefined {
+  return objects.find(
+    (o) => o.kind === ref.kind && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace,
+  )
 }
 
 export function expectedWorkloads(release: Release): WorkloadRef[] {

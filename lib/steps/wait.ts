@@ -28,6 +28,8 @@ export interface WorkloadRef {
   namespace: string
   /** created by an operator some time after the install, so a shell must first wait for it to exist */
   mayNotExistYet?: boolean
+  /** the object as just listed: a wait whose every workload was seen ready starts no watch */
+  seen?: KubeObject
 }
 
 export interface WaitOptions {
@@ -140,7 +142,15 @@ export async function waitForWorkloads(
       },
     )
   }
-  await ctx.log.status(waiting({ en: title, ko: title }, opts.timeoutMs), watchUntilReady, { done: allReady })
+  // a converged re-run: what was just listed is ready, and a watch per kind would only say so again
+  const readyAsListed = refs.every((r) => r.seen && workloadStatus(r.seen).ready)
+  await ctx.log.status(
+    waiting({ en: title, ko: title }, opts.timeoutMs),
+    readyAsListed ? async () => {} : watchUntilReady,
+    {
+      done: allReady,
+    },
+  )
 }
 
 type WatchContext = { log: Log; runner: Runner; target: Target; watches: Watches }

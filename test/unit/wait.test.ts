@@ -350,6 +350,30 @@ waitTest('ready before the deadline: done, nothing asked of the cluster', async 
   assert.is(wait.gaveUpAt(), undefined)
 })
 
+waitTest('workloads seen ready as just listed: ready at once, no watch started; one not ready: watched', async () => {
+  const { log, err } = captureLog()
+  const started: string[] = []
+  const stream = aFedStream()
+  const watches = {
+    stream: (kind: string) => {
+      started.push(kind)
+      return stream
+    },
+  } as unknown as Watches
+  const ctx = { runner: new Runner(log, {}), log, target: {}, watches }
+  const ready = aStatefulSet({ name: 'tempo' })
+  await waitForWorkloads(ctx, 'tempo', [{ ...tempo, seen: ready }], { timeoutMs: 1000, stuckAfterMs: 1000 })
+  assert.equal(started, [])
+  assert.match(err(), /✓ tempo ready/)
+  const waiting = waitForWorkloads(ctx, 'tempo', [{ ...tempo, seen: tempoNotReady }], {
+    timeoutMs: 60_000,
+    stuckAfterMs: 60_000,
+  })
+  stream.put(ready)
+  await waiting
+  assert.equal(started, ['StatefulSet', 'Pod', 'Event'])
+})
+
 waitTest.run()
 
 // Watches.stop: an interrupted run's steps go on briefly; a wait they begin must not start a watch

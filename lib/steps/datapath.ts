@@ -49,8 +49,11 @@ import type { Context } from './context.ts'
 
 /** How long a line, a span or a first scrape may take to show once sent. */
 export const READ_BACK_MS = 30_000
-/** How often it is asked for meanwhile. */
-const PACE_MS = 1000
+/**
+ * How often it is asked for meanwhile: soon at first (what was just sent usually shows within a
+ * fraction of a second), then less often, up to once a second: a check that never passes asks 33 times.
+ */
+const PACE = { firstMs: 200, factor: 1.5, maxMs: 1000 }
 /** How far back the log shipper's lines are looked for. */
 const SHIPPED = { ms: 3_600_000, text: { en: 'hour', ko: '1시간' } }
 /** What the line and the span we leave behind are labelled with. */
@@ -397,13 +400,13 @@ function pollVerdict(ask: () => Promise<Verdict>): Promise<Verdict> {
   return poll(ask, (v) => Boolean(v.retry))
 }
 
-/** Asks again every PACE_MS while `pending` says the answer may still change, for at most READ_BACK_MS. */
+/** Asks again at PACE while `pending` says the answer may still change, for at most READ_BACK_MS. */
 async function poll<T>(ask: () => Promise<T>, pending: (answer: T) => boolean): Promise<T> {
   const deadline = Date.now() + READ_BACK_MS
-  for (;;) {
+  for (let pause = PACE.firstMs; ; pause = Math.min(pause * PACE.factor, PACE.maxMs)) {
     const answer = await ask()
-    if (!pending(answer) || Date.now() + PACE_MS >= deadline) return answer
-    await sleep(PACE_MS)
+    if (!pending(answer) || Date.now() + pause >= deadline) return answer
+    await sleep(pause)
   }
 }
 

@@ -1,8 +1,8 @@
 // Each kind of cluster read and adapted to, under helm 3 (v32 layer) and helm 4 (v35 layer): the
 // simulator plays kind, minikube, k3d, Docker Desktop and EKS (with kubeadm's control-plane pods bound
 // to 127.0.0.1 where kubeadm runs it, and Docker Desktop's / a private mount); `npm run status` names
-// the flavour and the overlays it gets; on minikube, k3d and EKS `npm run all` installs green with its
-// overlay; on Docker Desktop the whole stack installs with both overlays
+// the flavour and the overlays it gets (flavours-install.test.ts installs on the others); on Docker
+// Desktop the whole stack installs with both overlays
 // in kube-prometheus-stack's values (and their objects absent), a re-run leaves it alone, and
 // --no-adapt takes them out again: node-exporter then cannot start, and the run says why. status
 // --check-inotify reads the host kernel's limits through a pod per node. Assertions read the cluster, not
@@ -133,30 +133,6 @@ for (const layer of suiteLayers) {
       await until('the probe pods are gone', async () => (await probes()).length === 0)
     } finally {
       await c.stop()
-    }
-  })
-
-  test('minikube, k3d and EKS: all installs green, each with its overlay, its objects absent', async () => {
-    const off = { minikube: 'kubeProxy', k3d: 'kubeProxy', eks: 'kubeControllerManager' } as const
-    for (const name of ['minikube', 'k3d', 'eks'] as const) {
-      const c = await startCluster(s, { nodes: 1 })
-      try {
-        playFlavour(c.sim, name)
-        await kubectl(c, 'create', 'namespace', 'ticketing')
-        const run = await runScript(c, 'all.mts')
-        assert.is(run.exitCode, 0, `${name}: ${run.output}`)
-        assert.match(run.stdout, /All \d+ checks passed/, name)
-        for (const file of expected[name].adaptations)
-          assert.match(run.stderr, new RegExp(`Adapted for .*: values/${file} — `), name)
-        assert.is((await helmValues(c))[off[name]]?.enabled, false, `${name}: ${off[name]}`)
-        const monitors = (await kubectlJson(c, 'get', 'servicemonitors', '-n', 'monitoring')).items.map(
-          (m: any) => m.metadata.name,
-        )
-        assert.not.ok(monitors.includes('kube-prometheus-stack-kube-controller-manager'), `${name}: ${monitors}`)
-        assert.ok(monitors.includes('kube-prometheus-stack-apiserver'), `${name}: ${monitors}`)
-      } finally {
-        await c.stop()
-      }
     }
   })
 

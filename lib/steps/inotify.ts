@@ -1,26 +1,25 @@
 // `--check-inotify`: a pod on each node reads the kernel's inotify limits, and is deleted once read.
 // Each probe deletes its own pods, and those an interrupted probe left; teardown counts them as ours.
 import { randomBytes } from 'node:crypto'
-import { sleep } from 'zx'
 import type { InotifyReading } from '../core/flavours.ts'
 import { formatDuration } from '../core/settings.ts'
 import type { Text } from '../core/text.ts'
 import { lastLine } from '../tools/exec.ts'
 import {
+  isProbePod,
   parseInotifyLog,
   probePods,
-  PROBE_SELECTOR,
   probeState,
   problemText,
   PROBE_RUN_LABEL,
   staleProbePods,
 } from '../tools/inotify.ts'
-import { kubectl, listObjects, type KubeObject } from '../tools/kubectl.ts'
+import { kubectl, type KubeObject } from '../tools/kubectl.ts'
 import { podProblem } from '../tools/readiness.ts'
 import type { Context } from './context.ts'
 
-/** How often the probe pods are listed while they run. */
-const POLL_MS = 1000
+/** How often the deadline is looked at between the pod watch's events. */
+const JUDGED_EVERY_MS = 1000
 
 /** Each node's limits, or why they could not be read; within --stuck-after, then the pods are deleted. */
 export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<InotifyReading[]> {
@@ -29,10 +28,11 @@ export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<
   const run = randomBytes(4).toString('hex')
   const pods = probePods(nodes, { namespace, image: config.probeImage, run })
   const created = await runner.probe({ ...kubectl(target, 'create', '-f', '-', '-o', 'name'), input: pods })
+  const names = created.stdout.split('\n').filter(Boolean)
   let listed: KubeObject[] = []
   try {
     if (created.exitCode !== 0) return nodes.map((node) => ({ node, error: notCreated(namespace, created.stderr) }))
-    listed = await waitForProbes(ctx, run)
+    listed = await waitForProbes(ctx, run, names.length)
     const mine = listed.filter((p) => p.metadata.labels?.[PROBE_RUN_LABEL] === run)
     return await Promise.all(
       nodes.map((node) =>
@@ -44,7 +44,6 @@ export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<
       ),
     )
   } finally {
-    const names = created.stdout.split('\n').filter(Boolean)
     const stale = staleProbePods(listed, run, Date.now(), config.stuckAfterMs + 60_000)
     const gone = [...names, ...stale.map((p) => `pod/${p.metadata.name}`)]
     if (gone.length)
@@ -52,16 +51,30 @@ export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<
   }
 }
 
-/** The probe pods (every probe's) once this probe's are all done, or at --stuck-after. */
-async function waitForProbes(ctx: Context, run: string): Promise<KubeObject[]> {
-  const { runner, target, config } = ctx
-  const deadline = Date.now() + config.stuckAfterMs
-  for (;;) {
-    const pods = await listObjects(runner, target, 'pods', { namespace: config.namespace, selector: PROBE_SELECTOR })
-    const mine = pods.filter((p) => p.metadata.labels?.[PROBE_RUN_LABEL] === run)
-    if (mine.every((p) => probeState(p, podProblem(p)).done) || Date.now() >= deadline) return pods
-    await sleep(POLL_MS)
+/**
+ * The probe pods (every probe's) once all `count` of this probe's are done, or at --stuck-after: fed by
+ * the run's pod watch, as every wait is, and judged once a second for the deadline.
+ */
+async function waitForProbes(ctx: Context, run: string, count: number): Promise<KubeObject[]> {
+  const pods = ctx.watches.stream('Pod', ctx.config.namespace)
+  const probes = () => pods.all().filter(isProbePod)
+  const deadline = Date.now() + ctx.config.stuckAfterMs
+  const finished = () => {
+    const mine = probes().filter((p) => p.metadata.labels?.[PROBE_RUN_LABEL] === run)
+    return mine.length >= count && mine.every((p) => probeState(p, podProblem(p)).done)
   }
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if (!finished() && Date.now() < deadline) return
+      clearInterval(timer)
+      unsubscribe()
+      resolve()
+    }
+    const unsubscribe = pods.subscribe(check)
+    const timer = setInterval(check, JUDGED_EVERY_MS)
+    check()
+  })
+  return probes()
 }
 
 async function reading(ctx: Context, node: string, pod: KubeObject | undefined): Promise<InotifyReading> {

@@ -4,9 +4,9 @@
 // in every namespace, and what is already being deleted, are nobody's reason to keep a namespace.
 // Anything else is someone else's: it keeps its namespace, and its CRD under --purge. Pure: the
 // caller lists.
-import { knownReleaseNames, MANAGED_BY_LABEL, profileNames, profiles } from '../core/stack.ts'
+import { knownReleaseNames, profileNames, profiles } from '../core/stack.ts'
 import type { ReleaseState } from '../tools/helm.ts'
-import { PROBE_COMPONENT } from '../tools/inotify.ts'
+import { isProbePod } from '../tools/inotify.ts'
 import type { KubeObject } from '../tools/kubectl.ts'
 
 /** An object by kind and name, in the namespace being looked at. */
@@ -108,9 +108,7 @@ function isOursByItself(o: KubeObject, ours: Ours): boolean {
     is(kubernetesOwn) ||
     is(ours.named) ||
     // a pod of --check-inotify's, left by a probe that was interrupted
-    (o.kind === 'Pod' &&
-      labels[MANAGED_BY_LABEL.key] === MANAGED_BY_LABEL.value &&
-      labels['app.kubernetes.io/component'] === PROBE_COMPONENT) ||
+    isProbePod(o) ||
     // made by helm for one of our releases
     (ours.releases.includes(helmRelease) && annotations['meta.helm.sh/release-namespace'] === ours.releaseNamespace) ||
     // helm's own record of one of our releases

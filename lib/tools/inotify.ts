@@ -15,11 +15,15 @@ export const PROBE_RUN_LABEL = 'monitoring-stack.workshop/probe-run'
 
 const FILES = ['/proc/sys/fs/inotify/max_user_instances', '/proc/sys/fs/inotify/max_user_watches']
 
-/** `app.kubernetes.io/component=inotify-probe` with our mark: what finds the probe pods, and only them. */
-export const PROBE_SELECTOR = [
-  `${MANAGED_BY_LABEL.key}=${MANAGED_BY_LABEL.value}`,
-  `app.kubernetes.io/component=${PROBE_COMPONENT}`,
-].join(',')
+/** A pod of a probe's: our mark, and `app.kubernetes.io/component=inotify-probe`. */
+export function isProbePod(o: KubeObject): boolean {
+  const labels = o.metadata.labels ?? {}
+  return (
+    o.kind === 'Pod' &&
+    labels[MANAGED_BY_LABEL.key] === MANAGED_BY_LABEL.value &&
+    labels['app.kubernetes.io/component'] === PROBE_COMPONENT
+  )
+}
 
 /**
  * A pod per node, pinned to it by name (no scheduling, every taint tolerated), that cats the two files

@@ -9,13 +9,14 @@ import { readInotifyLimits } from '../../lib/steps/inotify.ts'
 import {
   parseInotifyLog,
   PROBE_RUN_LABEL,
-  PROBE_SELECTOR,
+  isProbePod,
   probePods,
   probeState,
   staleProbePods,
 } from '../../lib/tools/inotify.ts'
 import type { KubeObject } from '../../lib/tools/kubectl.ts'
 import { podProblem } from '../../lib/tools/readiness.ts'
+import type { Watches } from '../../lib/tools/watch.ts'
 import { aConfig, anOutput, aPod, captureLog, english } from './builders.ts'
 
 // probePods
@@ -48,11 +49,8 @@ probePodsTest('a pod per node, pinned to it, that cats the two files and exits; 
   ])
   assert.is(pod.spec.containers[0].image, 'quay.io/prometheus/busybox:latest')
   assert.is(pod.metadata.labels[PROBE_RUN_LABEL], 'r1')
-  // the selector finds it
-  for (const term of PROBE_SELECTOR.split(',')) {
-    const [key, value] = term.split('=')
-    assert.is(pod.metadata.labels[key], value, term)
-  }
+  assert.ok(isProbePod(pod), 'known as a probe pod by its labels')
+  assert.not.ok(isProbePod({ ...pod, metadata: { ...pod.metadata, labels: { [PROBE_RUN_LABEL]: 'r1' } } }))
 })
 
 probePodsTest('restricted Pod Security admits it: non-root, no escalation, no capabilities, RuntimeDefault', () => {
@@ -195,6 +193,7 @@ const readTest = suite('readInotifyLimits')
 const output = (exitCode: number, stdout: string, stderr = '') =>
   ({ exitCode, stdout, stderr }) as unknown as ProcessOutput
 
+/** A context whose kubectl creates the pods and answers their logs, and whose pod watch shows `listed`. */
 function probeWorld(opts: { created?: ProcessOutput; listed: (run: string) => KubeObject[] }) {
   const ctx = createContext(aConfig({ namespace: 'monitoring', stuckAfterMs: 60_000 }), captureLog().log)
   const asked: string[] = []
@@ -209,16 +208,28 @@ function probeWorld(opts: { created?: ProcessOutput; listed: (run: string) => Ku
     if (line.includes(' logs ')) return output(0, line.endsWith('-a') ? '128\n8192\n' : 'oops\n')
     return anOutput(0)
   }
-  ctx.runner.query = async (cmd) => {
-    asked.push(cmd.argv.join(' '))
-    return anOutput(0, { items: opts.listed(run) })
+  const listeners = new Set<() => void>()
+  const stream = {
+    all: () => [aPod({ name: 'tempo-0' }), ...opts.listed(run)],
+    subscribe(listener: () => void) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
   }
-  return { ctx, asked }
+  ctx.watches = { stream: () => stream } as unknown as Watches
+  const changed = () => {
+    for (const listener of listeners) listener()
+  }
+  return { ctx, asked, changed }
 }
 
 const probePod = (name: string, node: string, run: string, phase: string): KubeObject => ({
   ...aPod({ name, phase }),
-  metadata: { name, labels: { [PROBE_RUN_LABEL]: run }, creationTimestamp: '2000-01-01T00:00:00Z' },
+  metadata: {
+    name,
+    labels: { ...YAML.parse(probePods([node], { namespace: 'm', image: 'i:1', run })).items[0].metadata.labels },
+    creationTimestamp: '2000-01-01T00:00:00Z',
+  },
   spec: { nodeName: node },
 })
 
@@ -233,12 +244,29 @@ readTest("each node's reading from its own pod's log; the probe's pods and a sta
   const readings = await readInotifyLimits(ctx, ['n1', 'n2'])
   assert.equal(readings[0], { node: 'n1', limits: { maxUserInstances: 128, maxUserWatches: 8192 } })
   assert.is(readings[1].error?.en, "the probe's log is not two numbers: oops")
-  assert.match(asked.join('\n'), `get pods -n monitoring -l ${PROBE_SELECTOR} -o json`)
+  assert.not.ok(
+    asked.some((a) => a.includes(' get ')),
+    'the pod watch feeds it: no list of its own',
+  )
   assert.is(
     asked.at(-1),
     'kubectl delete -n monitoring pod/inotify-probe-a pod/inotify-probe-b pod/inotify-probe-left' +
       ' --ignore-not-found --wait=false',
   )
+})
+
+readTest('it waits until the watch shows every one of its pods done', async () => {
+  let b = 'Pending'
+  const { ctx, changed } = probeWorld({
+    listed: (run) => [probePod('inotify-probe-a', 'n1', run, 'Succeeded'), probePod('inotify-probe-b', 'n2', run, b)],
+  })
+  let done = false
+  const readings = readInotifyLimits(ctx, ['n1', 'n2']).finally(() => (done = true))
+  await new Promise((r) => setTimeout(r, 50))
+  assert.not.ok(done, 'one of its pods is still Pending')
+  b = 'Succeeded'
+  changed()
+  assert.equal((await readings)[0].limits, { maxUserInstances: 128, maxUserWatches: 8192 })
 })
 
 readTest('no namespace yet: every node says so, with the script that creates it; nothing to delete', async () => {

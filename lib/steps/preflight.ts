@@ -29,7 +29,7 @@ const EMPTY_CLUSTER = say({
  * Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s.
  * Offline (a dry run, an export) the cluster is not asked, and a missing tool is only a warning.
  * `configure` gives the whole config (ctx's has no values files read yet): it is called once the
- * processes have started, so that their start waits for no file, and its UsageError ends them.
+ * server's version has been asked, so that its start waits for no file, and its UsageError ends it.
  */
 export async function preflight(ctx: Context, opts: { offline: boolean; configure?: () => Config }): Promise<void> {
   const { log } = ctx
@@ -44,10 +44,10 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
   const missing = [!kubectlPath && missingTool('kubectl', offered), !helmPath && missingTool('helm', offered)].filter(
     (e): e is EnvironmentError => Boolean(e),
   )
-  const round = missing.length ? undefined : startRound(ctx, offline)
-  if (opts.configure) await configureDuring(ctx, opts.configure, round)
+  const serverVersion = missing.length || offline ? undefined : reachServer(ctx)
+  if (opts.configure) await configureDuring(ctx, opts.configure, serverVersion)
   if (missing.length && !offline) throw missing[0]
-  if (!round) {
+  if (missing.length) {
     for (const e of missing)
       log.warn(
         say({
@@ -59,7 +59,7 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
     return
   }
   const view = readKubeconfig()
-  const [version, helmVersion, nodes] = await round
+  const [version, helmVersion, nodes] = await finishRound(ctx, serverVersion)
   const kubectlVersion =
     version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
@@ -109,22 +109,24 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
 }
 
 /**
- * One round of processes, side by side: each is a Go binary's start-up (~50–100 ms). The server's
- * version (not asked offline) also carries kubectl's own, so kubectl starts once for both; it is
- * judged only after the context checks, so their errors still come first. It starts first: each
- * start holds the script ~10 ms, and the server's answer is the one that takes longest. The nodes
- * and StorageClasses join the round: what the cluster is costs no extra wait. The kubeconfig is
- * read here (lib/tools/kubeconfig.ts), not by a `kubectl config view` in the round: one binary less.
+ * The rest of the preflight's round of processes, once the server's version has started (not
+ * asked offline; it also carries kubectl's own version, so kubectl starts once for both). That one
+ * starts alone and first, as its answer takes longest: each Go binary's start takes a core for
+ * ~35 ms, and two more starting beside it delayed the server's answer by half on a 2-core machine.
+ * The script reads its files meanwhile: the values, and the kubeconfig (lib/tools/kubeconfig.ts;
+ * no `kubectl config view`, one binary less). Then these two start side by side: helm's version,
+ * and the nodes and StorageClasses (what the cluster is costs no extra wait).
+ * The server's answer is judged only after the context checks, so their errors still come first.
  */
-function startRound(ctx: Context, offline: boolean) {
+function finishRound(ctx: Context, serverVersion: ReturnType<typeof reachServer> | undefined) {
   return Promise.all([
-    offline ? undefined : reachServer(ctx),
+    serverVersion,
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
-    offline ? undefined : ctx.runner.once({ ...readClusterCmd(ctx.target), timeoutMs: 5000, unobserved: true }),
+    serverVersion && ctx.runner.once({ ...readClusterCmd(ctx.target), timeoutMs: 5000, unobserved: true }),
   ])
 }
 
-/** The whole config, built while the round's processes run; a values file at fault ends them before it is thrown. */
+/** The whole config, built while the server is asked; a values file at fault ends that before it is thrown. */
 async function configureDuring(ctx: Context, configure: () => Config, round: Promise<unknown> | undefined) {
   try {
     ctx.config = configure()

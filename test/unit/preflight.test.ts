@@ -187,7 +187,7 @@ function recordingContext() {
 }
 
 configureTest(
-  'works: the round of processes starts first, then the whole config is read into the context',
+  'works: the server is asked first and alone, the whole config is read, then helm and the nodes are asked',
   async () => {
     await withTools(async () => {
       const { ctx, calls } = recordingContext()
@@ -199,29 +199,32 @@ configureTest(
           return whole
         },
       }).catch(() => undefined) // the stubbed answers are no helm's: only the order is looked at
-      assert.equal(calls, ['kubectl version', 'helm version', 'kubectl get nodes,storageclasses', 'configure'])
+      assert.equal(calls, ['kubectl version', 'configure', 'helm version', 'kubectl get nodes,storageclasses'])
       assert.is(ctx.config, whole)
     })
   },
 )
 
-configureTest('a values file at fault: the round is ended, and its UsageError thrown, nothing judged', async () => {
-  await withTools(async () => {
-    const { ctx, calls, err } = recordingContext()
-    const fault = new UsageError(['values file values/tempo-values.yaml is missing'])
-    const thrown = await preflight(ctx, {
-      offline: false,
-      configure: () => {
-        throw fault
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    assert.is(thrown, fault)
-    assert.equal(calls.slice(-1), ['kill'])
-    assert.not.match(err(), /Target/)
-  })
-})
+configureTest(
+  "a values file at fault: the server's version is ended, its UsageError thrown, nothing more started",
+  async () => {
+    await withTools(async () => {
+      const { ctx, calls, err } = recordingContext()
+      const fault = new UsageError(['values file values/tempo-values.yaml is missing'])
+      const thrown = await preflight(ctx, {
+        offline: false,
+        configure: () => {
+          throw fault
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      assert.is(thrown, fault)
+      assert.equal(calls, ['kubectl version', 'kill'])
+      assert.not.match(err(), /Target/)
+    })
+  },
+)
 
 configureTest.run()

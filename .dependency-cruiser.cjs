@@ -51,6 +51,15 @@ module.exports = {
       to: { path: '^test/kube-sim/', dependencyTypesNot: ['aliased-workspace'] },
     },
     {
+      name: 'lib-imports-zx-core',
+      comment:
+        "lib imports zx/core, and zx's other goods from lib/core/zx.ts: an ESM import of zx's index costs " +
+        'every script ~10 ms of start-up (lib/core/zx.ts says why)',
+      severity: 'error',
+      from: { path: '^lib/', pathNot: '^lib/core/zx[.]ts$' },
+      to: { path: 'node_modules/zx/build/index[.](c?js|d[.]ts)$' },
+    },
+    {
       name: 'lib-is-in-floors',
       comment: 'every lib module sits in one floor',
       severity: 'error',

@@ -1,7 +1,7 @@
 // Settings machinery: a typed table of flags with their environment variables, parsed from
 // argv and env (flags win), validated all at once, and rendered as --help. It knows nothing of
 // our releases: the table itself lives in config.ts.
-import { minimist } from 'zx'
+import { minimist } from './zx.ts'
 import { say, type Text } from './text.ts'
 
 export type SettingKind = 'string' | 'boolean' | 'duration'

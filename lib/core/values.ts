@@ -1,7 +1,7 @@
 // Values as helm reads them: files parsed as YAML 1.1, merged, with `--set-string` on top. What
 // helm will hold is computed here, so a re-run can compare it with what a release was deployed with.
 // YAML is zx's copy of the yaml package, which the zx CLI has loaded already (a second copy: 30 ms of start-up)
-import { YAML } from 'zx'
+import { YAML } from './zx.ts'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -1,7 +1,7 @@
 // Seed §3: cert-manager from its release manifest, and "ready" made precise: the three
 // deployments available AND the webhook answering a server-side dry-run. Seed §4's warning
 // (the operator install fails while cert-manager is not ready) becomes a check.
-import { YAML } from 'zx'
+import { YAML } from '../core/zx.ts'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import type { Config } from '../core/config.ts'

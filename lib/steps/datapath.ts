@@ -4,7 +4,7 @@
 // finds every datasource healthy; the OpenTelemetry Operator admits what section 06 creates. Each
 // check is bounded in time and says why when it fails; nothing is left behind but the line and the span.
 import { randomBytes } from 'node:crypto'
-import { YAML, sleep } from 'zx'
+import { YAML, sleep } from '../core/zx.ts'
 import type { Config } from '../core/config.ts'
 import { InterruptedError } from '../core/errors.ts'
 import { asIs, inBoth, type Text } from '../core/text.ts'

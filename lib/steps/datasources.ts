@@ -3,7 +3,7 @@
 // whole set when two datasources share a name or more than one is the default, so the set is
 // checked as a whole, not file by file. Each datasource is then followed to the cluster: a URL is
 // only as good as the Service it names, in the namespace it names.
-import { YAML } from 'zx'
+import { YAML } from '../core/zx.ts'
 import { parseUrl, serviceOfUrl, type ServiceTarget } from '../core/services.ts'
 import type { ServicePort } from '../core/stack.ts'
 import { asIs, inBoth, type Text } from '../core/text.ts'

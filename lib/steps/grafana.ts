@@ -2,7 +2,7 @@
 // on 127.0.0.1 only; its URL and user; the admin password (the chart's Secret) copied to the
 // clipboard, or printed only with --show-password: it is never part of the progress lines. The
 // forward runs until Ctrl-C, which ends it with the run's other children (lib/run/main.ts).
-import type { ProcessPromise } from 'zx'
+import type { ProcessPromise } from 'zx/core'
 import { StepError } from '../core/errors.ts'
 import { stackServices } from '../core/stack.ts'
 import { say } from '../core/text.ts'

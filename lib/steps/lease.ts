@@ -6,7 +6,8 @@
 // once when it ran on this machine.
 import fs from 'node:fs'
 import os from 'node:os'
-import { sleep, type ProcessOutput } from 'zx'
+import type { ProcessOutput } from 'zx/core'
+import { sleep } from '../core/zx.ts'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import { formatDuration } from '../core/settings.ts'
 import { failure, lastLine, type Command, type Runner } from '../tools/exec.ts'

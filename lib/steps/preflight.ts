@@ -1,7 +1,7 @@
 // Seed §1's first check, before every script: kubectl and helm found, the context chosen and printed,
 // the cluster answering. Everything here fails with an EnvironmentError (exit 2) before any change.
 import path from 'node:path'
-import { which } from 'zx'
+import { which } from 'zx/core'
 import { EnvironmentError } from '../core/errors.ts'
 import { bundled, bundledToolsDir, bundledToolsOffered } from '../tools/bundled.ts'
 import { isTransient, lastLine } from '../tools/exec.ts'

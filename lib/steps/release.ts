@@ -37,7 +37,7 @@ import type { Context } from '../steps/context.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
 import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
-import { sleep } from 'zx'
+import { sleep } from '../core/zx.ts'
 import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
 import { applyChartCrds, applyChartCrdsOverLeftovers } from './crds.ts'
 

@@ -4,7 +4,7 @@
 // --purge refuses while the CRDs hold custom resources that are not ours. Every step runs even
 // when one fails; all failures are reported at the end.
 import fs from 'node:fs'
-import { question, YAML } from 'zx'
+import { question, YAML } from '../core/zx.ts'
 import { MANIFEST_ANNOTATION } from './certmanager.ts'
 import type { Config } from '../core/config.ts'
 import { knownReleaseNames } from '../core/stack.ts'

@@ -2,7 +2,7 @@
 // feeds every wait on it, so waiting costs the API a list and a watch, not a poll per second.
 // Each wait states its deadline, shows progress, fails early when a pod is clearly stuck, and on
 // failure throws a StepError carrying a diagnosis (pods, reasons, last events, what to try).
-import { sleep } from 'zx'
+import { sleep } from '../core/zx.ts'
 import { StepError } from '../core/errors.ts'
 import { say, type Text } from '../core/text.ts'
 import { lastLine, type Command, type Runner } from '../tools/exec.ts'

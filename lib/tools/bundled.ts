@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { $, which } from 'zx'
+import { $, which } from 'zx/core'
 import { EnvironmentError } from '../core/errors.ts'
 import { projectRoot } from '../core/values.ts'
 import { say } from '../core/text.ts'

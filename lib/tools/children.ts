@@ -3,7 +3,7 @@
 // listens to.
 import fs from 'node:fs'
 import type { PassThrough } from 'node:stream'
-import type { ProcessPromise } from 'zx'
+import type { ProcessPromise } from 'zx/core'
 
 /**
  * Sends a signal to a child and to every process it started; one that has exited already is left

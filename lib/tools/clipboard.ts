@@ -1,7 +1,7 @@
 // The system clipboard, for a secret a person pastes (Grafana's admin password): the text is fed
 // on stdin, never on a command line another local user could read in the process list.
 import { spawn } from 'node:child_process'
-import { which } from 'zx'
+import { which } from 'zx/core'
 
 /** How long a clipboard tool may take to take the text. */
 const COPY_MS = 5000

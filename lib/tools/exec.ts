@@ -2,7 +2,8 @@
 // kubectl.ts and helm.ts; this module runs it with one of two zx presets, or prints it in a
 // dry run from the very same argv, so what is printed is what would run.
 import { PassThrough } from 'node:stream'
-import { $, quote, sleep, type ProcessOutput, type ProcessPromise } from 'zx'
+import { $, quote, type ProcessOutput, type ProcessPromise } from 'zx/core'
+import { sleep } from '../core/zx.ts'
 import { InterruptedError, StepError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
 import { ApiReachability, asksApiServer, isUnreachable } from './reachability.ts'

@@ -1,7 +1,7 @@
 // The nodes' inotify limits, read by a short-lived pod on each node (`npm run status -- --check-inotify`):
 // log collectors (promtail, Alloy) watch every pod's log file, and a host's defaults (128 instances) run
 // out: "too many open files". Pure: the pods to create, what their log says, where each pod stands.
-import { YAML } from 'zx'
+import { YAML } from '../core/zx.ts'
 import type { InotifyLimits } from '../core/flavours.ts'
 import { MANAGED_BY_LABEL } from '../core/stack.ts'
 import type { Text } from '../core/text.ts'

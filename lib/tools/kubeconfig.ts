@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { YAML } from 'zx'
+import { YAML } from '../core/zx.ts'
 
 /** What the preflight reads of the (merged) kubeconfig, in the shape `kubectl config view -o json` gives. */
 export interface KubeconfigView {

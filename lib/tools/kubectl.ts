@@ -1,6 +1,6 @@
 // kubectl: pure builders of argv arrays (unit-tested without a process), then the few functions
 // that run them. Reads always ask for JSON; nothing here greps a table.
-import { YAML } from 'zx'
+import { YAML } from '../core/zx.ts'
 import { failure, type Command, type Runner } from './exec.ts'
 
 /** What every kubectl call needs to reach the right cluster. */

@@ -1,6 +1,7 @@
 // Watches: one `kubectl get --watch` child per kind and namespace, shared by every wait of the run,
 // restarted when the server ends it, and stopped once at the end.
-import { $, sleep, type ProcessPromise } from 'zx'
+import { $, type ProcessPromise } from 'zx/core'
+import { sleep } from '../core/zx.ts'
 import { InterruptedError } from '../core/errors.ts'
 import type { Log } from '../ui/log.ts'
 import { endChild } from './children.ts'

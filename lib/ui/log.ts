@@ -4,7 +4,7 @@
 // Steps of a plan run side by side: every line a step writes carries its title (`§2.3 loki │ ✓ …`),
 // and the live area shows each running step with its elapsed time first.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { chalk } from 'zx'
+import { chalk } from 'zx/core'
 import type { Verbosity } from '../core/config.ts'
 import { redactCredentials } from '../core/redact.ts'
 import { displayWidth, languageOf, type Lang } from './i18n.ts'

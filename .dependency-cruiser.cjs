@@ -54,7 +54,7 @@ module.exports = {
       name: 'lib-imports-zx-core',
       comment:
         "lib imports zx/core, and zx's other goods from lib/core/zx.ts: an ESM import of zx's index costs " +
-        'every script ~10 ms of start-up (lib/core/zx.ts says why)',
+        'every script 12–15 ms of start-up (lib/core/zx.ts says why)',
       severity: 'error',
       from: { path: '^lib/', pathNot: '^lib/core/zx[.]ts$' },
       to: { path: 'node_modules/zx/build/index[.](c?js|d[.]ts)$' },

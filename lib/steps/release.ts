@@ -213,7 +213,7 @@ async function upgradeWatchingHooks(ctx: Context, release: Release): Promise<voi
       hooks.stuck,
     ])
     if (first) {
-      // helm, ended, records the release as failed: the next run heals it
+      // helm, ended, records the release as failed (the server gone, it stays pending-*): the next run heals it
       abort.abort()
       await helm.catch(() => {})
       throw first

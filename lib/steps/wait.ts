@@ -157,7 +157,10 @@ type WatchContext = { log: Log; runner: Runner; target: Target; watches: Watches
 type ReleaseRef = { name: string; namespace: string }
 
 export interface HookWatch {
-  /** settles with the diagnosis once a hook Job of the release failed or its pod is stuck; never rejects */
+  /**
+   * settles with the diagnosis once a hook Job of the release failed or its pod is stuck, or with
+   * the outage once the API server has not answered for --api-unreachable-after; never rejects
+   */
   stuck: Promise<StepError>
   stop(): void
 }
@@ -165,7 +168,9 @@ export interface HookWatch {
 /**
  * Watches a release's helm hook Jobs (kube-prometheus-stack's admission-create/-patch) while helm
  * runs: helm waits for them up to its --timeout and says only `context deadline exceeded`, so a
- * Job that failed, or whose pod is stuck for `stuckAfterMs`, is named here with its diagnosis.
+ * Job that failed, or whose pod is stuck for `stuckAfterMs`, is named here with its diagnosis. An
+ * API server gone for --api-unreachable-after ends the wait too, as it ends every wait of the run:
+ * helm would wait through the outage up to its --timeout, and the run with it.
  */
 export function watchHookJobs(ctx: WatchContext, release: ReleaseRef, stuckAfterMs: number): HookWatch {
   const jobs = ctx.watches.stream('Job', release.namespace)
@@ -176,6 +181,13 @@ export function watchHookJobs(ctx: WatchContext, release: ReleaseRef, stuckAfter
   let done = false
   const check = () => {
     if (done) return
+    const outage = ctx.runner.api.failure()
+    if (outage) {
+      done = true
+      stop()
+      settle(outage)
+      return
+    }
     const hooks = jobs.all().filter((j) => isHookOf(j, release.name))
     const found = stuckHookJob(hooks, pods.all(), since, { afterMs: stuckAfterMs, now: Date.now() })
     if (!found) return

@@ -1,7 +1,8 @@
 // The API server gone (kube-sim's server down: connections cut, new ones refused)
 // in the middle of a run. It is said as soon as a command or a watch is refused ("the API server …
 // stopped answering at HH:MM:SS"), retried for --api-unreachable-after, then the step fails with
-// that reason, long before --timeout: a workload wait and a webhook probe alike. Back within that
+// that reason, long before --timeout: a workload wait, a webhook probe and a helm waiting on a hook
+// Job alike (helm 3 retries within its calls up to its own deadline). Back within that
 // bound, the run goes on and succeeds. --timeout is 2m here and the bound 5s: a step that waited
 // for its --timeout says so ("not ready after 2m", "no answer within 2m").
 import { suite } from 'uvu'
@@ -23,7 +24,7 @@ import {
 
 const settings = { STACK_TIMEOUT: '2m', STACK_API_UNREACHABLE_AFTER: '5s' }
 const stoppedAnswering = /the API server 127\.0\.0\.1:\d+ stopped answering at \d\d:\d\d:\d\d/
-// `6s`, or `1m` for a helm that ran into its own deadline in the outage (helm 3 retries within its calls)
+// `6s`; a run on a busy machine may say more
 const gaveUp = new RegExp(`${stoppedAnswering.source} and has not answered for (?:\\d+[hms])+`)
 /** what a wait or a probe said before: the whole --timeout spent on a server nobody could ask */
 const misread = /not created yet|not ready after|did not answer in time|no answer within|not answering yet/
@@ -107,6 +108,35 @@ for (const layer of suiteLayers) {
         run.stderr,
       )
       assert.not.match(run.output, misread)
+      assert.equal(leakedChildren(c), [])
+    }),
+  )
+
+  slow(
+    'gone while helm waits on a hook Job: the install ends at the bound, not at --timeout, and no helm is left',
+    withCluster(async (c) => {
+      // kube-prometheus-stack's pre-install hook pod is slow to start: helm waits on its Job when the server goes
+      c.sim.faults.pods.set('^kube-prometheus-stack-admission-create-', { kind: 'delay', ms: 60_000 })
+      assert.is((await runScript(c, '01-namespace.mts', [], { env: settings })).exitCode, 0)
+      const run = startScript(c, '02-lgtm.mts', [], { env: settings })
+      const hookPod = () =>
+        c.sim.store
+          .list({ group: '', resource: 'pods' }, 'monitoring')
+          .items.some((p) => p.metadata.name.startsWith('kube-prometheus-stack-admission-create-'))
+      await until("kube-prometheus-stack's hook pod", hookPod, 120_000)
+      await c.sim.faults.server.down()
+      const stopped = await run.done
+      assert.is(stopped.exitCode, 1, stopped.output)
+      assert.match(stopped.stderr, new RegExp(`§2\\.2 kube-prometheus-stack │ ✗ ${gaveUp.source}\n`), stopped.stderr)
+      // given up at the bound (5s), as the other steps are: not once helm's own deadline (--timeout, 2m) ran out
+      assert.match(
+        stopped.stderr,
+        /§2\.2 kube-prometheus-stack │ ✗ [^\n]* has not answered for \d+s\n/,
+        'the install ran on past the bound',
+      )
+      assert.not.match(stopped.output, /context deadline exceeded|timed out waiting for the condition/)
+      assert.not.match(stopped.output, misread)
+      assert.not.match(stopped.output, /Unexpected error/)
       assert.equal(leakedChildren(c), [])
     }),
   )

@@ -16,10 +16,8 @@ import {
 } from '../tools/inotify.ts'
 import { kubectl, type KubeObject } from '../tools/kubectl.ts'
 import { podProblem } from '../tools/readiness.ts'
+import { judgeOnEvents } from '../tools/watch.ts'
 import type { Context } from './context.ts'
-
-/** How often the deadline is looked at between the pod watch's events. */
-const JUDGED_EVERY_MS = 1000
 
 /** Each node's limits, or why they could not be read; within --stuck-after, then the pods are deleted. */
 export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<InotifyReading[]> {
@@ -53,7 +51,7 @@ export async function readInotifyLimits(ctx: Context, nodes: string[]): Promise<
 
 /**
  * The probe pods (every probe's) once all `count` of this probe's are done, or at --stuck-after: fed by
- * the run's pod watch, as every wait is, and judged once a second for the deadline.
+ * the run's pod watch, as every wait is.
  */
 async function waitForProbes(ctx: Context, run: string, count: number): Promise<KubeObject[]> {
   const pods = ctx.watches.stream('Pod', ctx.config.namespace)
@@ -63,17 +61,7 @@ async function waitForProbes(ctx: Context, run: string, count: number): Promise<
     const mine = probes().filter((p) => p.metadata.labels?.[PROBE_RUN_LABEL] === run)
     return mine.length >= count && mine.every((p) => probeState(p, podProblem(p)).done)
   }
-  await new Promise<void>((resolve) => {
-    const check = () => {
-      if (!finished() && Date.now() < deadline) return
-      clearInterval(timer)
-      unsubscribe()
-      resolve()
-    }
-    const unsubscribe = pods.subscribe(check)
-    const timer = setInterval(check, JUDGED_EVERY_MS)
-    check()
-  })
+  await judgeOnEvents([pods], () => finished() || Date.now() >= deadline || undefined).verdict
   return probes()
 }
 

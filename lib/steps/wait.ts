@@ -8,7 +8,7 @@ import { say, type Text } from '../core/text.ts'
 import { lastLine, type Command, type Runner } from '../tools/exec.ts'
 import { kubectl, listObjects, type KubeObject, type Target } from '../tools/kubectl.ts'
 import { isUnreachable } from '../tools/reachability.ts'
-import { resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
+import { judgeOnEvents, resourceOf, type Kind, type Watches, type WatchStream } from '../tools/watch.ts'
 import type { Log, StatusHandle } from '../ui/log.ts'
 import {
   describePod,
@@ -95,21 +95,7 @@ export async function waitForWorkloads(
       if (stuckPods(stream, refsWaiting, stuckSince, clock).length) return 'stuck'
       return clock.now >= deadline ? 'timeout' : undefined
     }
-    // Judged on every watch event, and once a second for the deadline and for stuck pods.
-    const verdict = await new Promise<Verdict>((resolve) => {
-      const finish = (v: Verdict) => {
-        clearInterval(timer)
-        for (const u of unsubscribe) u()
-        resolve(v)
-      }
-      const check = () => {
-        const v = evaluate()
-        if (v) finish(v)
-      }
-      const unsubscribe = [...streams].map((s) => s.subscribe(check))
-      const timer = setInterval(check, 1000)
-      check()
-    })
+    const verdict = await judgeOnEvents(streams, evaluate).verdict
     if (verdict === 'ready') return
     // the outage outlasted its limit, or the wait's deadline passed during it: the pods could not be asked
     const outage = verdict === 'unreachable' ? api.failure() : verdict === 'timeout' && api.error(notReady)
@@ -176,33 +162,14 @@ export function watchHookJobs(ctx: WatchContext, release: ReleaseRef, stuckAfter
   const jobs = ctx.watches.stream('Job', release.namespace)
   const pods = ctx.watches.stream('Pod', release.namespace)
   const since = new Map<string, number>()
-  let settle: (error: StepError) => void = () => {}
-  const stuck = new Promise<StepError>((resolve) => (settle = resolve))
-  let done = false
-  const check = () => {
-    if (done) return
+  const judging = judgeOnEvents([jobs, pods], (): StepError | StuckHook | undefined => {
     const outage = ctx.runner.api.failure()
-    if (outage) {
-      done = true
-      stop()
-      settle(outage)
-      return
-    }
+    if (outage) return outage
     const hooks = jobs.all().filter((j) => isHookOf(j, release.name))
-    const found = stuckHookJob(hooks, pods.all(), since, { afterMs: stuckAfterMs, now: Date.now() })
-    if (!found) return
-    done = true
-    stop()
-    void hookError(ctx, release, found).then(settle)
-  }
-  const unsubscribe = [jobs.subscribe(check), pods.subscribe(check)]
-  const timer = setInterval(check, 1000)
-  const stop = () => {
-    clearInterval(timer)
-    for (const u of unsubscribe) u()
-  }
-  check()
-  return { stuck, stop }
+    return stuckHookJob(hooks, pods.all(), since, { afterMs: stuckAfterMs, now: Date.now() })
+  })
+  const stuck = judging.verdict.then((v) => (v instanceof StepError ? v : hookError(ctx, release, v)))
+  return { stuck, stop: judging.stop }
 }
 
 async function hookError(ctx: WatchContext, release: ReleaseRef, found: StuckHook): Promise<StepError> {

@@ -57,6 +57,39 @@ export class Watches {
   }
 }
 
+/** A judgement on watched state, under way: its first verdict, and how to stop judging without one. */
+export interface Judging<V> {
+  verdict: Promise<V>
+  stop(): void
+}
+
+/**
+ * What every wait on the run's watches does: `judge` is asked on each event of `streams`, and once
+ * a second for deadlines and stuck pods, until it gives a verdict (anything but undefined).
+ */
+export function judgeOnEvents<V>(streams: Iterable<WatchStream>, judge: () => V | undefined): Judging<V> {
+  let stop = () => {}
+  const verdict = new Promise<V>((resolve) => {
+    const check = () => {
+      const v = judge()
+      if (v === undefined) return
+      stop()
+      resolve(v)
+    }
+    const unsubscribe = [...streams].map((s) => s.subscribe(check))
+    const timer = setInterval(check, JUDGED_EVERY_MS)
+    stop = () => {
+      clearInterval(timer)
+      for (const u of unsubscribe) u()
+    }
+    check()
+  })
+  return { verdict, stop }
+}
+
+/** How often a judgement is asked again between watch events. */
+const JUDGED_EVERY_MS = 1000
+
 /** The live state of one kind in one namespace, kept by a `kubectl get --watch` child process. */
 export class WatchStream {
   private readonly objects = new Map<string, KubeObject>()

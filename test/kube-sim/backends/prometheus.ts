@@ -33,6 +33,8 @@ export interface PrometheusServer {
 const SCRAPE_INTERVAL = '2s'
 /** How long the process may take to be ready. */
 const START_MS = 30_000
+/** How long one readiness probe may wait for an answer. */
+const PROBE_MS = 2_000
 const running = new Set<ChildProcess>()
 // a test process that ends without stopping its worlds leaves no Prometheus behind
 process.once('exit', () => {
@@ -151,10 +153,16 @@ export function prometheusServer(
     for (;;) {
       const failed = await Promise.race([exited, new Promise((r) => setTimeout(r, 100, undefined))])
       if (failed) throw failed
-      const ok = await fetch(`http://${self.host}:${self.port}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
+      // whatever holds the port until the process exits (a listener that never answers) cannot hold
+      // the probe: each is bounded, and the process's exit ends it
+      const ok = await Promise.race([
+        exited,
+        fetch(`http://${self.host}:${self.port}/-/ready`, { signal: AbortSignal.timeout(PROBE_MS) }).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ])
+      if (ok instanceof Error) throw ok
       if (ok) return
       if (Date.now() > deadline) throw new Error(`kube-sim: prometheus was not ready within ${START_MS / 1000}s`)
     }

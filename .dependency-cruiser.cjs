@@ -60,6 +60,15 @@ module.exports = {
       to: { path: 'node_modules/zx/build/index[.](c?js|d[.]ts)$' },
     },
     {
+      name: 'preflight-loads-after-the-first-question',
+      comment:
+        "the script's frame loads the preflight once the server has been asked (lib/steps/reach.ts): a static " +
+        "import would load it before, and kubectl's start would no longer overlap that loading",
+      severity: 'error',
+      from: { path: '^lib/run/main[.]ts$' },
+      to: { path: '^lib/steps/preflight[.]ts$', dynamic: false },
+    },
+    {
       name: 'lib-is-in-floors',
       comment: 'every lib module sits in one floor',
       severity: 'error',

@@ -5,9 +5,9 @@
 // the run's lock, then says what was interrupted and how to resume.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { preflight } from '../steps/preflight.ts'
 import { configFrom, readSettings, settingDefs } from '../core/config.ts'
 import { createContext, type Context } from '../steps/context.ts'
+import { askServerFirst } from '../steps/reach.ts'
 import { Runner } from '../tools/exec.ts'
 import { exitCodeOf } from '../core/errors.ts'
 import { messages } from '../ui/i18n.ts'
@@ -90,7 +90,10 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     ctx = createContext(settings.config, log)
     // the values files are read while the preflight's processes run: they need only the settings
     const offline = Boolean(script.offline || (dryRun && script.print))
-    await preflight(ctx, { offline, configure: () => configFrom(settings) })
+    // the server is asked before the rest of the preflight loads: kubectl starts while it does
+    const first = await askServerFirst(ctx, offline)
+    const { preflight } = await import('../steps/preflight.ts')
+    await preflight(ctx, { offline, configure: () => configFrom(settings), first })
     const { config } = ctx
     if (config.dryRun && script.print) {
       log.print(await script.print(config, ctx.target, `npx zx ${[file, ...argv].join(' ')}`))

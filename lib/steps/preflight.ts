@@ -1,15 +1,13 @@
 // Seed §1's first check, before every script: kubectl and helm found, the context chosen and printed,
 // the cluster answering. Everything here fails with an EnvironmentError (exit 2) before any change.
-import path from 'node:path'
-import { which } from 'zx/core'
 import { EnvironmentError } from '../core/errors.ts'
-import { bundled, bundledToolsDir, bundledToolsOffered } from '../tools/bundled.ts'
-import { isTransient, lastLine } from '../tools/exec.ts'
+import { bundled, bundledToolsOffered } from '../tools/bundled.ts'
+import { lastLine } from '../tools/exec.ts'
 import { parseHelmVersion, type HelmMajor } from '../tools/helm.ts'
 import { readClusterCmd } from '../tools/cluster.ts'
 import { readKubeconfig, type KubeconfigView } from '../tools/kubeconfig.ts'
-import { versionCmd } from '../tools/kubectl.ts'
 import { adaptationLines, noteCluster, readClusterAnswer } from './cluster.ts'
+import { askServerFirst, type FirstAnswers } from './reach.ts'
 import type { Context } from '../steps/context.ts'
 import type { Config } from '../core/config.ts'
 import { say } from '../core/text.ts'
@@ -28,23 +26,22 @@ const EMPTY_CLUSTER = say({
 /**
  * Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s.
  * Offline (a dry run, an export) the cluster is not asked, and a missing tool is only a warning.
- * `configure` gives the whole config (ctx's has no values files read yet): it is called once the
- * server's version has been asked, so that its start waits for no file, and its UsageError ends it.
+ * `first` is what askServerFirst started (the script's frame asks before this module loads); without
+ * it, the preflight asks. `configure` gives the whole config (ctx's has no values files read yet): it
+ * is called once the server's version has been asked, so that its start waits for no file, and its
+ * UsageError ends it.
  */
-export async function preflight(ctx: Context, opts: { offline: boolean; configure?: () => Config }): Promise<void> {
+export async function preflight(
+  ctx: Context,
+  opts: { offline: boolean; configure?: () => Config; first?: FirstAnswers },
+): Promise<void> {
   const { log } = ctx
   const { offline } = opts
-  // first on this process's PATH, which every command and watch of the run inherits
-  if (ctx.config.useBundledTools) process.env.PATH = `${await bundledToolsDir()}${path.delimiter}${process.env.PATH}`
-  const [kubectlPath, helmPath] = await Promise.all([
-    which('kubectl', { nothrow: true }),
-    which('helm', { nothrow: true }),
-  ])
+  const { kubectlPath, helmPath, serverVersion } = opts.first ?? (await askServerFirst(ctx, offline))
   const offered = bundledToolsOffered()
   const missing = [!kubectlPath && missingTool('kubectl', offered), !helmPath && missingTool('helm', offered)].filter(
     (e): e is EnvironmentError => Boolean(e),
   )
-  const serverVersion = missing.length || offline ? undefined : reachServer(ctx)
   if (opts.configure) await configureDuring(ctx, opts.configure, serverVersion)
   if (missing.length && !offline) throw missing[0]
   if (missing.length) {
@@ -118,7 +115,7 @@ export async function preflight(ctx: Context, opts: { offline: boolean; configur
  * and the nodes and StorageClasses (what the cluster is costs no extra wait).
  * The server's answer is judged only after the context checks, so their errors still come first.
  */
-function finishRound(ctx: Context, serverVersion: ReturnType<typeof reachServer> | undefined) {
+function finishRound(ctx: Context, serverVersion: FirstAnswers['serverVersion']) {
   return Promise.all([
     serverVersion,
     ctx.runner.probe({ argv: ['helm', 'version', '--short'], timeoutMs: 5000 }),
@@ -164,23 +161,6 @@ export function missingTool(tool: 'kubectl' | 'helm', bundledOffered: boolean): 
   return new EnvironmentError(
     say({ en: `${tool} was not found on PATH`, ko: `PATH에 ${tool} 명령이 없습니다` }),
     bundledOffered ? bundledHint : install,
-  )
-}
-
-/**
- * One try within kubectl's 4 s request timeout: a server that does not answer is unreachable, and
- * the user hears so at once, from the preflight alone (no outage begins: it never answered). One
- * that answers with a stumble (500, 429) is tried again.
- */
-export async function reachServer(ctx: Pick<Context, 'runner' | 'target'>) {
-  const once = await ctx.runner.once({ ...versionCmd(ctx.target), unobserved: true })
-  return once.exitCode !== 0 && answeredWithAStumble(once.stderr) ? ctx.runner.probe(versionCmd(ctx.target)) : once
-}
-
-/** The server answered, with an error worth another try (500, 429): not silence, which is no answer. */
-export function answeredWithAStumble(stderr: string): boolean {
-  return (
-    isTransient(stderr) && !/i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout/i.test(stderr)
   )
 }
 

@@ -5,14 +5,8 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
 import { which } from 'zx'
-import {
-  answeredWithAStumble,
-  missingTool,
-  noCurrentContext,
-  preflight,
-  reachServer,
-  unreachable,
-} from '../../lib/steps/preflight.ts'
+import { missingTool, noCurrentContext, preflight, unreachable } from '../../lib/steps/preflight.ts'
+import { answeredWithAStumble, askServerFirst, reachServer } from '../../lib/steps/reach.ts'
 import { createContext } from '../../lib/steps/context.ts'
 import { bundledToolsOffered } from '../../lib/tools/bundled.ts'
 import { UsageError } from '../../lib/core/errors.ts'
@@ -228,3 +222,48 @@ configureTest(
 )
 
 configureTest.run()
+
+// the first question, asked by the script's frame before the rest of the preflight loads
+
+const firstTest = suite('askServerFirst')
+
+firstTest('works: both tools found, the server is asked at once and its answer left to the preflight', async () => {
+  await withTools(async () => {
+    const { ctx, calls } = recordingContext()
+    const first = await askServerFirst(ctx, false)
+    assert.ok(first.kubectlPath?.endsWith('/kubectl'))
+    assert.ok(first.helmPath?.endsWith('/helm'))
+    assert.equal(calls, ['kubectl version'])
+    assert.is((await first.serverVersion)?.exitCode, 0)
+  })
+})
+
+firstTest('offline, or helm missing: the server is not asked', async () => {
+  await withTools(async () => {
+    const { ctx, calls } = recordingContext()
+    assert.is((await askServerFirst(ctx, true)).serverVersion, undefined)
+    const saved = process.env.PATH
+    const empty = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'no-tools-'))
+    fs.writeFileSync(path.join(empty, 'kubectl'), '#!/bin/sh\nexit 1\n', { mode: 0o755 })
+    process.env.PATH = empty
+    try {
+      const first = await askServerFirst(ctx, false)
+      assert.equal([first.helmPath, first.serverVersion], [null, undefined])
+    } finally {
+      process.env.PATH = saved
+      fs.rmSync(empty, { recursive: true })
+    }
+    assert.equal(calls, [])
+  })
+})
+
+firstTest('the preflight goes on from the answers it is given: the server is not asked twice', async () => {
+  await withTools(async () => {
+    const { ctx, calls } = recordingContext()
+    const first = await askServerFirst(ctx, false)
+    await preflight(ctx, { offline: false, first }).catch(() => undefined) // only the calls are looked at
+    assert.equal(calls, ['kubectl version', 'helm version', 'kubectl get nodes,storageclasses'])
+  })
+})
+
+firstTest.run()

@@ -57,8 +57,14 @@ export async function preflight(
   }
   const view = readKubeconfig()
   const [version, helmVersion, nodes] = await finishRound(ctx, serverVersion)
-  const kubectlVersion =
-    version ?? (await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }))
+  // kubectl says its own version with the server's, unless it failed before asking (an unknown context)
+  const clientVersion = (out: { stdout: string } | undefined) => safeJson(out?.stdout ?? '')?.clientVersion?.gitVersion
+  const client =
+    clientVersion(version) ??
+    clientVersion(
+      await ctx.runner.probe({ argv: ['kubectl', 'version', '--client', '-o', 'json'], timeoutMs: 5000 }),
+    ) ??
+    say({ en: 'unknown version', ko: '버전 모름' })
   const helm = parseHelmVersion(helmVersion.stdout + helmVersion.stderr)
   if (!helm || helm.major < 3)
     throw new EnvironmentError(
@@ -74,8 +80,6 @@ export async function preflight(
       }),
     )
   ctx.helmMajor = (helm.major >= 4 ? 4 : 3) as HelmMajor
-  const client =
-    safeJson(kubectlVersion.stdout)?.clientVersion?.gitVersion ?? say({ en: 'unknown version', ko: '버전 모름' })
   log.info(
     `${log.c.dim('kubectl')} ${client} ${log.c.dim(`(${kubectlPath})`)}  ` +
       `${log.c.dim('helm')} ${helm.version} ${log.c.dim(`(${helmPath})`)}`,

@@ -164,6 +164,9 @@ async function withTools(body: () => Promise<void>) {
   }
 }
 
+/** What a command printed, exit 0. */
+const printed = (stdout: string) => Object.assign(anOutput(0), { stdout })
+
 /** A context whose runner notes each command it is asked to run and answers as a reachable cluster does. */
 function recordingContext() {
   const { log, err } = captureLog()
@@ -172,7 +175,9 @@ function recordingContext() {
   const answer = (argv: string[]) => {
     const flag = argv.findIndex((a) => a.startsWith('-'))
     calls.push(argv.slice(0, flag < 0 ? undefined : flag).join(' '))
-    return anOutput(0, {})
+    if (argv.join(' ') === 'helm version --short') return printed('v4.1.4+g05fa379')
+    const versions = { clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { gitVersion: 'v1.32.3' } }
+    return argv[1] === 'version' ? printed(JSON.stringify(versions)) : anOutput(0, {})
   }
   ctx.runner.once = async (cmd) => answer(cmd.argv)
   ctx.runner.probe = async (cmd) => answer(cmd.argv)
@@ -267,3 +272,19 @@ firstTest('the preflight goes on from the answers it is given: the server is not
 })
 
 firstTest.run()
+
+const clientTest = suite("preflight: kubectl's own version")
+
+clientTest('a server version that failed before asking (an unknown context): kubectl asked for its own', async () => {
+  await withTools(async () => {
+    const { ctx, calls, err } = recordingContext()
+    const unknownContext = anOutput(1, '', 'error: context "nope" does not exist')
+    const answer = ctx.runner.once
+    ctx.runner.once = async (cmd) => (cmd.argv[1] === 'version' ? unknownContext : answer(cmd))
+    await preflight(ctx, { offline: false }).catch(() => undefined) // only the tools' line is looked at
+    assert.match(err(), /kubectl v1\.35\.2 \(/)
+    assert.equal(calls, ['helm version', 'kubectl get nodes,storageclasses', 'kubectl version']) // the last: --client
+  })
+})
+
+clientTest.run()

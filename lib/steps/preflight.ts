@@ -7,7 +7,7 @@ import { parseHelmVersion, type HelmMajor } from '../tools/helm.ts'
 import { readClusterCmd } from '../tools/cluster.ts'
 import { readKubeconfig, type KubeconfigView } from '../tools/kubeconfig.ts'
 import { adaptationLines, noteCluster, readClusterAnswer } from './cluster.ts'
-import { askServerFirst, type FirstAnswers } from './reach.ts'
+import type { FirstAnswers } from './reach.ts'
 import type { Context } from '../steps/context.ts'
 import type { Config } from '../core/config.ts'
 import { say } from '../core/text.ts'
@@ -26,18 +26,18 @@ const EMPTY_CLUSTER = say({
 /**
  * Tools found (with versions), the context chosen and printed, the cluster reachable within 5 s.
  * Offline (a dry run, an export) the cluster is not asked, and a missing tool is only a warning.
- * `first` is what askServerFirst started (the script's frame asks before this module loads); without
- * it, the preflight asks. `configure` gives the whole config (ctx's has no values files read yet): it
- * is called once the server's version has been asked, so that its start waits for no file, and its
- * UsageError ends it.
+ * It goes on from `first`, what askServerFirst found and started (the script's frame asks before this
+ * module loads). `configure` gives the whole config (ctx's has no values files read yet): it is called
+ * once the server's version has been asked, so that its start waits for no file, and its UsageError
+ * ends it.
  */
 export async function preflight(
   ctx: Context,
-  opts: { offline: boolean; configure?: () => Config; first?: FirstAnswers },
+  opts: { offline: boolean; first: FirstAnswers; configure?: () => Config },
 ): Promise<void> {
   const { log } = ctx
   const { offline } = opts
-  const { kubectlPath, helmPath, serverVersion } = opts.first ?? (await askServerFirst(ctx, offline))
+  const { kubectlPath, helmPath, serverVersion } = opts.first
   const offered = bundledToolsOffered()
   const missing = [!kubectlPath && missingTool('kubectl', offered), !helmPath && missingTool('helm', offered)].filter(
     (e): e is EnvironmentError => Boolean(e),

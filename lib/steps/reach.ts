@@ -1,7 +1,7 @@
 // The preflight's first question, asked by the script's frame before the rest of the preflight has
 // loaded: the tools found, and the server asked its version. kubectl, a Go binary, takes ~50 ms to
 // start and connect; asked here, that start overlaps the loading of the modules the preflight goes
-// on with, and a script reaches its cluster ~25 ms sooner (CONTRIBUTING.md, the benchmark).
+// on with, and a script reaches its cluster 8–16 ms sooner (CONTRIBUTING.md, the benchmark).
 import path from 'node:path'
 import { type ProcessOutput, which } from 'zx/core'
 import { bundledToolsDir } from '../tools/bundled.ts'

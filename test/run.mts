@@ -12,12 +12,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseArgs, stripVTControlCharacters } from 'node:util'
+import { parseArgs } from 'node:util'
 import chalk from 'chalk'
 import { $, type ProcessPromise } from 'zx'
 import { parseDuration } from '../lib/core/settings.ts'
 import { extractLayer, layers, root, suiteLayers, toolsDir, type LayerName } from './tools/extract.mts'
 import { ensureCharts } from './fixtures/charts.ts'
+import { failureExcerpt, uvuCounts } from './tools/uvu-output.ts'
 
 interface Job {
   name: string
@@ -155,7 +156,7 @@ if (positionals.some((group) => group !== 'unit')) {
 }
 
 const queue = Object.entries(groups).flatMap(([group, jobs]) => (positionals.includes(group) ? jobs : []))
-const results: { job: Job; ok: boolean; seconds: number; tests: string }[] = []
+const results: { job: Job; ok: boolean; seconds: number; tests: string; output: string }[] = []
 const running = new Set<ProcessPromise>()
 const started = Date.now()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -186,9 +187,14 @@ if (failed.length > 0) {
   console.log(
     chalk.red(
       `\n${failed.length} of ${results.length} jobs failed: ` +
-        `${failed.map((r) => r.job.name).join(', ')} (their output is above)`,
+        `${failed.map((r) => r.job.name).join(', ')} (their output is above; their failures follow)`,
     ),
   )
+  // a CI log is often read from its end: each failure's own lines again, under the table
+  for (const r of failed) {
+    const excerpt = failureExcerpt(r.output)
+    if (excerpt.length) console.log(`\n${chalk.bold(r.job.name)}:\n${excerpt.join('\n')}`)
+  }
   process.exitCode = 1
 }
 
@@ -221,19 +227,7 @@ async function runJob(job: Job) {
         : `, exit ${out.exitCode}`
   console.log(`\n${ok ? chalk.green('✓') : chalk.red('✗')} ${chalk.bold(job.name)} (${seconds.toFixed(0)} s${why})`)
   process.stdout.write(out.stdall)
-  return { job, ok, seconds, tests }
-}
-
-/** uvu's closing "Total: N … Passed: N … Skipped: N" lines: "passed/total", and whether every test ran and passed. */
-function uvuCounts(output: string): { text: string; complete: boolean } {
-  const plain = stripVTControlCharacters(output)
-  const count = (label: string) => plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1]
-  const [total, passed, skipped] = [count('Total'), count('Passed'), count('Skipped')]
-  if (!total) return { text: 'no uvu summary', complete: false }
-  return {
-    text: `${passed ?? '?'}/${total} passed`,
-    complete: Number(passed) + Number(skipped ?? 0) === Number(total),
-  }
+  return { job, ok, seconds, tests, output: ok ? '' : out.stdall }
 }
 
 function fail(message: string): never {

@@ -2,7 +2,6 @@
 // its chart, or installs it over older CRDs left in the cluster, that version's CRDs are applied
 // server-side. Its own progress line, with the command.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Release } from '../core/config.ts'
 import { say } from '../core/text.ts'
@@ -17,6 +16,7 @@ import {
 } from '../tools/crds.ts'
 import { renderCommand } from '../tools/exec.ts'
 import type { ReleaseState } from '../tools/helm.ts'
+import { withTempDir } from '../tools/temp.ts'
 import type { Context } from './context.ts'
 
 /** `helm show crds <chart> --version <pin> | kubectl apply --server-side --force-conflicts -f -`. */
@@ -83,12 +83,9 @@ export async function applyChartCrdsOverLeftovers(ctx: Context, release: Release
  * on stdin --verbose would print with the command.
  */
 async function applyCrds(ctx: Context, release: Release, crds: string): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-crds-'))
-  try {
+  await withTempDir('stack-crds-', async (dir) => {
     const file = path.join(dir, `${release.chart}-${release.version}-crds.yaml`)
     fs.writeFileSync(file, crds)
     await ctx.runner.change(applyServerSideCmd(ctx.target, file))
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }

@@ -2,15 +2,14 @@
 // through one `kubectl proxy` child serving a Unix socket in a private temp folder: no port another
 // local user could reach, no port-forward, nothing exposed, and the child lives only as long as the
 // requests that need it. Each request is plain HTTP over that socket, with its own deadline.
-import fs from 'node:fs'
 import http from 'node:http'
-import os from 'node:os'
 import path from 'node:path'
 import type { ProcessPromise } from 'zx/core'
 import type { Text } from '../core/text.ts'
 import { endChild } from './children.ts'
 import { lastLine, type Command, type Runner } from './exec.ts'
 import { kubectl, type Target } from './kubectl.ts'
+import { withTempDir } from './temp.ts'
 
 /** A port of a Service in a namespace. */
 export interface ServiceRef {
@@ -72,10 +71,9 @@ export function servicePath(service: ServiceRef, rest: string): string {
  * Rejects with a ProxyError, naming why, when the proxy does not start.
  */
 export async function withServiceProxy<T>(runner: Runner, target: Target, use: (send: Send) => Promise<T>): Promise<T> {
-  // mkdtemp makes the folder readable by us only: so is the socket in it
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-proxy-'))
-  const socket = path.join(dir, 'api.sock')
-  try {
+  // the folder is readable by us only: so is the socket in it
+  return withTempDir('stack-proxy-', async (dir) => {
+    const socket = path.join(dir, 'api.sock')
     const child = runner.serve(proxyCmd(target, socket))
     try {
       await serving(child)
@@ -83,9 +81,7 @@ export async function withServiceProxy<T>(runner: Runner, target: Target, use: (
     } finally {
       await endChild(child, 'SIGTERM', STOP_GRACE_MS)
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 /** Resolves once kubectl says it serves; rejects when it ends first or takes longer than START_MS. */

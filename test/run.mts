@@ -43,6 +43,7 @@ const e2eLayered = [
   'flavours',
   'upgrade',
   'chart-traps',
+  'repo-search',
 ]
 const e2eOnce = ['demo', 'screen', 'korean']
 /** Test files run once per tool set by `npm run test:rest` only: their minutes would push npm test past 10. */

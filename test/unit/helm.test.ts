@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import YAML from 'yaml'
 import {
   chartRef,
   decideRelease,
@@ -19,6 +20,7 @@ import {
   rollbackCmd,
   missingPins,
   searchChartsCmd,
+  repositoriesFile,
   workloadsOfRelease,
   uninstallCmd,
   upgradeInstallCmd,
@@ -389,7 +391,33 @@ searchChartsCmdTest('no --kube-context: it reads the local repository cache only
   assert.not.ok(searchChartsCmd([aRelease()]).argv.includes('--kube-context'))
 })
 
+searchChartsCmdTest("given a repositories file, it is the one helm reads: the stack's repositories only", () => {
+  const argv = searchChartsCmd(
+    [aRelease({ repo: 'grafana', chart: 'tempo' })],
+    '/tmp/stack-repos-x/repositories.yaml',
+  ).argv
+  assert.equal(argv.slice(0, 5), [
+    'helm',
+    'search',
+    'repo',
+    '--repository-config',
+    '/tmp/stack-repos-x/repositories.yaml',
+  ])
+})
+
 searchChartsCmdTest.run()
+
+const repositoriesFileTest = suite('repositoriesFile')
+
+repositoriesFileTest('works: each repository by name and URL, as helm reads a repositories.yaml', () => {
+  const file = YAML.parse(repositoriesFile({ grafana: 'https://grafana.github.io/helm-charts', x: 'http://m/x' }))
+  assert.equal(file.repositories, [
+    { name: 'grafana', url: 'https://grafana.github.io/helm-charts' },
+    { name: 'x', url: 'http://m/x' },
+  ])
+})
+
+repositoriesFileTest.run()
 
 const missingPinsTest = suite('missingPins')
 const searched = JSON.stringify([

@@ -44,12 +44,16 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     // a hang-up may have closed the terminal: a failed write must not crash the script before its children end
     for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
     const [stopped] = await Promise.allSettled([ctx?.runner.interrupt(signal), ctx?.watches.stop()])
-    // the children are gone: the lock goes too (through a runner of its own, the run's starts
-    // nothing more), so that the next run need not wait for it to expire
+    // the children are gone: a release one of them left pending-* is marked so (the next run heals it at
+    // once), then the lock goes too, so that the next run need not wait for it to expire; through a
+    // runner of its own, as the run's starts nothing more
     if (ctx) {
-      // loaded here: a run that takes the lock has loaded it already, and a script's start need not
+      const runner = new Runner(log, process.env)
+      const cut = ctx.runner.cutShort()
+      // loaded here: a run that wrote releases or took the lock has loaded them, and a start need not
+      if (cut.length) await (await import('../steps/release.ts')).markCutShort(ctx, runner, cut)
       const { releaseInterrupted } = await import('../steps/lease.ts')
-      await releaseInterrupted(ctx, new Runner(log, process.env))
+      await releaseInterrupted(ctx, runner)
     }
     const say = createLog(log.opts.verbosity)
     const [first, ...rest] = interruptedLines({

@@ -2,6 +2,7 @@
 // version with the same values is left alone (no new revision); one left pending or failed by an
 // interrupted run is healed first; then `helm upgrade --install`, then a wait on its workloads.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { releaseNamed, repoNames, type Release } from '../core/config.ts'
 import { profileNames, profiles, type ProfileName } from '../core/stack.ts'
@@ -12,6 +13,10 @@ import type { StatusHandle } from '../ui/log.ts'
 import {
   chartRef,
   decideRelease,
+  endedMarkCmd,
+  inFlight,
+  markEndedCmd,
+  revisionLeftPending,
   getValuesCmd,
   historyCmd,
   lastChange,
@@ -38,6 +43,7 @@ import {
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
+import type { Command, CutShort, Runner } from '../tools/exec.ts'
 import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sleep } from '../core/zx.ts'
@@ -267,14 +273,41 @@ export async function releaseAction(ctx: Context, release: Release): Promise<Rel
   )
 }
 
-/** A release's state and, unless deployed, its history: the revision to return to, and its last change. */
+/**
+ * A release's state and, unless deployed, its history: the revision to return to, and its last change;
+ * and when it is pending-*, whether the run whose helm wrote that revision marked it ended (markCutShort).
+ */
 async function findRelease(ctx: Context, release: ReleaseRef): Promise<ReleaseFound> {
   const state = await releaseState(ctx, release)
   const history =
     state && state.status !== 'deployed'
       ? ((await ctx.runner.query(historyCmd(ctx.target, release.name, release.namespace))).json() as HistoryEntry[])
       : []
-  return { state, goodRevision: lastGoodRevision(history), changedAt: lastChange(history) }
+  const endedBy =
+    state && inFlight(state.status)
+      ? (await ctx.runner.probe(endedMarkCmd(ctx.target, release, state.revision))).stdout.trim() || undefined
+      : undefined
+  return { state, goodRevision: lastGoodRevision(history), changedAt: lastChange(history), endedBy }
+}
+
+/**
+ * After an interrupt, before the lock goes: each release a helm of this run was writing when it was cut
+ * short, and that it left pending-*, gets the mark that its helm is gone (ENDED_ANNOTATION), so the next
+ * run heals it at once rather than wait out --timeout for an operation no longer running. One bounded
+ * try each, through `runner` (the run's own starts nothing more); unmarked (the server gone, another
+ * helm storage driver), the next run waits as it would have.
+ */
+export async function markCutShort(ctx: Context, runner: Pick<Runner, 'once'>, cut: CutShort[]): Promise<void> {
+  const note = `pid ${process.pid} on ${os.hostname()}, ${new Date().toISOString()}`
+  const once = (cmd: Command) => runner.once({ ...cmd, timeoutMs: 5000 })
+  const mark = async ({ release, startedAt, endedAt = Date.now() }: CutShort) => {
+    const history = await once(historyCmd(ctx.target, release.name, release.namespace))
+    if (history.exitCode !== 0) return
+    const pending = revisionLeftPending(history.json() as HistoryEntry[], { startedAt, endedAt })
+    if (pending) await once(markEndedCmd(ctx.target, release, pending.revision, note))
+  }
+  // the run is ending: nothing here may throw past it (an answer that is not JSON only leaves it unmarked)
+  await Promise.all(cut.map((c) => mark(c).catch(() => {})))
 }
 
 /**

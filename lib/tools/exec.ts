@@ -23,6 +23,22 @@ export interface Command {
    * answered (no cluster, none started), whose failure is the preflight's own error
    */
   unobserved?: boolean
+  /** the helm release it writes: cut short, it may leave the release pending-* (Runner.cutShort) */
+  writes?: ReleaseRef
+}
+
+/** A helm release, by name and namespace. */
+export interface ReleaseRef {
+  name: string
+  namespace: string
+}
+
+/** A helm operation of this run that did not end on its own: the run's interrupt or a signal ended it. */
+export interface CutShort {
+  release: ReleaseRef
+  /** when its helm started and ended, in ms since the epoch: a revision written between is its own */
+  startedAt: number
+  endedAt?: number
 }
 
 /**
@@ -115,8 +131,10 @@ export interface RunnerOptions {
 }
 
 export class Runner {
-  /** each running child, with the command it runs */
-  private readonly running = new Map<ProcessPromise, Command>()
+  /** each running child, with the command it runs and when it started */
+  private readonly running = new Map<ProcessPromise, { cmd: Command; startedAt: number }>()
+  /** the release-writing children the interrupt or a signal ended */
+  private readonly endedWrites = new Map<ProcessPromise, CutShort>()
   /** Set once interrupted: no command starts after that, so none can outlive the script. */
   private interruptedBy?: NodeJS.Signals
   private readonly clock: Clock
@@ -166,7 +184,7 @@ export class Runner {
     this.log.verbose(`  $ ${cmd.argv.map(shellWord).join(' ')}`)
     const [bin, ...args] = cmd.argv
     const child = $({ quiet: true, verbose: false, nothrow: true, env: this.env })`${bin} ${args}`
-    this.running.set(child, cmd)
+    this.running.set(child, { cmd, startedAt: this.clock.now() })
     void child.finally(() => this.running.delete(child))
     return child
   }
@@ -208,10 +226,27 @@ export class Runner {
     if (this.interruptedBy) return []
     this.interruptedBy = signal
     const children = [...this.running]
+    for (const [child, { cmd, startedAt }] of children) this.noteCutShort(child, cmd, startedAt)
     // helm records its release as failed on SIGINT and SIGTERM; a hang-up would end it mid-write, pending
     const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal
     await Promise.all(children.map(([child]) => endChild(child, forwarded, INTERRUPT_GRACE_MS)))
-    return children.map(([, cmd]) => commandName(cmd))
+    return children.map(([, { cmd }]) => commandName(cmd))
+  }
+
+  /**
+   * The helm operations on a release that did not end on their own: running when the run was
+   * interrupted, or ended by a signal (the whole process group's hang-up reaches helm before us).
+   * Each may have left its release pending-*, with no helm running on it any more.
+   */
+  cutShort(): CutShort[] {
+    return [...this.endedWrites.values()]
+  }
+
+  private noteCutShort(child: ProcessPromise, cmd: Command, startedAt: number): void {
+    if (!cmd.writes || this.endedWrites.has(child)) return
+    const cut: CutShort = { release: cmd.writes, startedAt }
+    this.endedWrites.set(child, cut)
+    void child.finally(() => (cut.endedAt = this.clock.now()))
   }
 
   /** Ends every running child at once: a second signal, when the user will not wait for the grace. */
@@ -230,8 +265,9 @@ export class Runner {
     const child = $(options)`${bin} ${args}`
     if (input) void feed(child, input, cmd.input ?? '')
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
-    this.running.set(child, cmd)
+    this.running.set(child, { cmd, startedAt })
     const out = await run.finally(() => this.running.delete(child))
+    if (out.signal) this.noteCutShort(child, cmd, startedAt)
     if (!cmd.unobserved) this.api.observe(out, cmd.argv, startedAt)
     // ended by the interrupt (or by the same signal, sent to the whole process group): not a failure of its step
     if (this.interruptedBy && out.exitCode !== 0) throw this.ended(cmd)

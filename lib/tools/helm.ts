@@ -7,8 +7,8 @@ import type { Release } from '../core/config.ts'
 import { formatDuration } from '../core/settings.ts'
 import { say } from '../core/text.ts'
 import { normalizeValues } from '../core/values.ts'
-import type { Command } from './exec.ts'
-import type { KubeObject, Target } from './kubectl.ts'
+import type { Command, ReleaseRef } from './exec.ts'
+import { kubectl, type KubeObject, type Target } from './kubectl.ts'
 
 export type HelmMajor = 3 | 4
 
@@ -59,21 +59,30 @@ export function chartRef(release: Pick<Release, 'repo' | 'repoUrl' | 'chart'>): 
  * chart's hook Jobs (helm's own default is 5m, whatever our --timeout says).
  */
 export function upgradeInstallCmd(target: Target, release: Release, opts: { timeout: string; cwd?: string }): Command {
-  return helm(
-    target,
-    'upgrade',
-    '--install',
+  return writing(
     release.name,
-    chartRef(release),
-    '--namespace',
     release.namespace,
-    '--version',
-    release.version,
-    '--timeout',
-    opts.timeout,
-    ...release.valuesFiles.flatMap((f) => ['-f', displayPath(f, opts.cwd ?? process.cwd())]),
-    ...Object.entries(release.set).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+    helm(
+      target,
+      'upgrade',
+      '--install',
+      release.name,
+      chartRef(release),
+      '--namespace',
+      release.namespace,
+      '--version',
+      release.version,
+      '--timeout',
+      opts.timeout,
+      ...release.valuesFiles.flatMap((f) => ['-f', displayPath(f, opts.cwd ?? process.cwd())]),
+      ...Object.entries(release.set).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
+    ),
   )
+}
+
+/** A command that writes a release: cut short, it may leave the release pending-* (Runner.cutShort). */
+function writing(name: string, namespace: string, cmd: Command): Command {
+  return { ...cmd, writes: { name, namespace } }
 }
 
 /** Every release in the namespace, whatever its state (helm 3 hides pending ones without --all). */
@@ -90,7 +99,7 @@ export function historyCmd(target: Target, name: string, namespace: string): Com
 }
 
 export function rollbackCmd(target: Target, name: string, namespace: string, revision: number): Command {
-  return helm(target, 'rollback', name, String(revision), '--namespace', namespace)
+  return writing(name, namespace, helm(target, 'rollback', name, String(revision), '--namespace', namespace))
 }
 
 /**
@@ -99,13 +108,17 @@ export function rollbackCmd(target: Target, name: string, namespace: string, rev
  * the delete, so a wait for their deletion could never end; the install that follows adopts them.
  */
 export function uninstallCmd(target: Target, name: string, namespace: string, timeout: string | null = '5m'): Command {
-  return helm(
-    target,
-    'uninstall',
+  return writing(
     name,
-    '--namespace',
     namespace,
-    ...(timeout === null ? [] : ['--wait', '--timeout', timeout]),
+    helm(
+      target,
+      'uninstall',
+      name,
+      '--namespace',
+      namespace,
+      ...(timeout === null ? [] : ['--wait', '--timeout', timeout]),
+    ),
   )
 }
 
@@ -173,6 +186,48 @@ export function lastChange(history: HistoryEntry[]): number | undefined {
   return Number.isNaN(at) ? undefined : at
 }
 
+/**
+ * The mark an interrupted run leaves on the record of a revision its own helm left pending-* (the
+ * revision's Secret, helm's default storage): that helm is gone, so the next run heals the release
+ * at once instead of waiting out --timeout for an operation that no longer runs. helm replaces the
+ * Secret, mark and all, when it next writes that revision.
+ */
+export const ENDED_ANNOTATION = 'monitoring-stack.workshop/helm-ended'
+
+/** helm's record of one revision of a release (storage driver `secret`, the default). */
+export function revisionSecretName(name: string, revision: number): string {
+  return `sh.helm.release.v1.${name}.v${revision}`
+}
+
+/**
+ * The revision a helm that ran from `startedAt` to `endedAt` left pending-*: the newest, when it is in
+ * flight and was written while that helm ran (by it, as the same machine's clock tells; one written
+ * after it ended is another's). Undefined otherwise.
+ */
+export function revisionLeftPending(
+  history: HistoryEntry[],
+  ran: { startedAt: number; endedAt: number },
+): HistoryEntry | undefined {
+  const newest = [...history].sort((a, b) => b.revision - a.revision)[0]
+  if (!newest || !inFlight(newest.status)) return undefined
+  const at = Date.parse(newest.updated ?? '')
+  return at >= ran.startedAt && at <= ran.endedAt ? newest : undefined
+}
+
+/** Marks the revision's record: its helm was ended by the run that started it (`note` says which, and when). */
+export function markEndedCmd(target: Target, release: ReleaseRef, revision: number, note: string): Command {
+  const secret = revisionSecretName(release.name, revision)
+  const mark = `${ENDED_ANNOTATION}=${note}`
+  return kubectl(target, 'annotate', 'secret', secret, '--namespace', release.namespace, mark, '--overwrite')
+}
+
+/** The revision's mark, if any: empty output when there is none (a failure: not helm's secret driver, or gone). */
+export function endedMarkCmd(target: Target, release: ReleaseRef, revision: number): Command {
+  const field = `{.metadata.annotations.${ENDED_ANNOTATION.replace(/\./g, '\\.')}}`
+  const secret = revisionSecretName(release.name, revision)
+  return kubectl(target, 'get', 'secret', secret, '--namespace', release.namespace, '-o', `jsonpath=${field}`)
+}
+
 /** A chart and version a profile pins for a release. */
 export interface ChartPin {
   chart: string
@@ -199,10 +254,12 @@ export interface ReleaseFound {
   goodRevision?: number
   /** when its newest revision was written (`lastChange`), in ms since the epoch */
   changedAt?: number
+  /** its newest revision is pending-* and marked: the run whose helm wrote it ended that helm (`endedMarkCmd`) */
+  endedBy?: string
 }
 
 /** A state helm writes when an operation starts and replaces when it ends (pending-install, -upgrade, -rollback). */
-const inFlight = (status: string) => status.startsWith('pending-') || status === 'uninstalling'
+export const inFlight = (status: string) => status.startsWith('pending-') || status === 'uninstalling'
 
 /**
  * A release `pending-*` is also what a helm still at work shows: nothing is done to it (`remedy`:
@@ -212,11 +269,12 @@ const inFlight = (status: string) => status.startsWith('pending-') || status ===
  * of ours is live.
  */
 export function operationInFlight(
-  found: Pick<ReleaseFound, 'state' | 'changedAt'>,
+  found: Pick<ReleaseFound, 'state' | 'changedAt' | 'endedBy'>,
   opts: { now: number; helmTimeoutMs: number; remedy?: 'healed' | 'uninstalled' },
 ): Extract<ReleaseAction, { kind: 'wait' }> | undefined {
   const { state } = found
-  if (!state || !inFlight(state.status)) return undefined
+  // the helm that wrote it was ended by the run that started it: none is running on it any more
+  if (!state || !inFlight(state.status) || found.endedBy) return undefined
   // a change of unknown time may be this very moment's
   const changedAt = Math.min(found.changedAt ?? opts.now, opts.now)
   const until = changedAt + opts.helmTimeoutMs
@@ -255,9 +313,15 @@ export function decideRelease(
   const operation = operationInFlight(found, opts)
   if (operation) return operation
   if (inFlight(state.status) || state.status === 'failed') {
+    const why = found.endedBy
+      ? say({
+          en: `its helm ended by the interrupted run that started it (${found.endedBy})`,
+          ko: `그 helm은 그것을 시작한 실행이 중단되며 끝냄 (${found.endedBy})`,
+        })
+      : say({ en: 'as an interrupted or failed run leaves it', ko: '중단·실패한 실행의 흔적' })
     const reason = say({
-      en: `release is ${state.status} (revision ${state.revision}), as an interrupted or failed run leaves it`,
-      ko: `릴리스가 ${state.status} 상태 (리비전 ${state.revision}): 중단·실패한 실행의 흔적`,
+      en: `release is ${state.status} (revision ${state.revision}), ${why}`,
+      ko: `릴리스가 ${state.status} 상태 (리비전 ${state.revision}): ${why}`,
     })
     return goodRevision
       ? { kind: 'heal', how: 'rollback', revision: goodRevision, reason }

@@ -6,7 +6,9 @@
 // enough to be hit; they are cleared before the next run. Then the signals that are easy to get
 // wrong: SIGHUP to the script alone (its kubectl watches must end too), SIGTERM to the
 // `npm run` in front of it (the script must not finish the install in the background), SIGINT to the
-// whole process group (helm ended by it too); signals.test.ts tries them all at random instants.
+// whole process group (helm ended by it too), SIGHUP to it (a closed terminal: helm dies of it at once,
+// and the run marks the release it left pending, so the next run heals it without waiting out
+// --timeout); signals.test.ts tries them all at random instants.
 // A run ended by a signal releases its lock on the way out: the next run need not wait for it.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -42,6 +44,8 @@ interface KillPoint {
   reached(c: Cluster, since: number): boolean
   /** a release the next run must say it healed (left pending by a SIGKILL) */
   heals?: string
+  /** the interrupted run marked it ended (its helm died with it): healed at once, without waiting out --timeout */
+  healsAtOnce?: boolean
   /** one of the points `npm test` runs (FAULTS=quick); `npm run test:faults` runs them all */
   quick?: boolean
 }
@@ -150,6 +154,16 @@ const points: KillPoint[] = [
     reached: (c) => helmRecord(c, 'tempo', ['pending-install']),
   },
   {
+    // a closed terminal: helm gets the hang-up too, and dies of it at once, its release pending-install
+    name: 'inside the loki install',
+    signal: 'SIGHUP',
+    to: 'group',
+    hold: slowServices,
+    reached: (c) => helmRecord(c, 'loki', ['pending-install']),
+    heals: 'loki',
+    healsAtOnce: true,
+  },
+  {
     name: 'inside a kube-prometheus-stack upgrade',
     signal: 'SIGKILL',
     converged: true,
@@ -224,6 +238,10 @@ for (const layer of suiteLayers) {
         assert.is(again.exitCode, 0, again.output)
         assert.match(again.stdout, /All \d+ checks passed/)
         if (point.heals) assert.match(again.stderr, new RegExp(`${point.heals}: .*(pending|failed).*healing it first`))
+        if (point.healsAtOnce) {
+          assert.match(again.stderr, new RegExp(`${point.heals}: .*its helm ended by the interrupted run`))
+          assert.not.match(again.stderr, /may still be running on it/)
+        }
         const left = (await releases(c)).filter((r) => r.status !== 'deployed')
         assert.equal(left, [], 'a release left not deployed')
       } finally {

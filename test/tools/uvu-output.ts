@@ -1,7 +1,7 @@
 // What the test runner reads in a uvu process's output: its counts, and its failures to repeat at the end.
 import { stripVTControlCharacters } from 'node:util'
 
-/** uvu's closing "Total: N … Passed: N … Skipped: N" lines: "passed/total", and whether every test ran and passed. */
+/** uvu's closing "Total: N … Passed: N … Skipped: N" lines: "passed/total", and whether all ran and passed. */
 export function uvuCounts(output: string): { text: string; complete: boolean } {
   const plain = stripVTControlCharacters(output)
   const count = (label: string) => plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1]

@@ -332,6 +332,36 @@ interruptTest(
 
 interruptTest.run()
 
+// Runner.cutShort: the helm operations that did not end on their own, each of which may have left its release pending
+
+const cutShortTest = suite('Runner.cutShort')
+const loki = { name: 'loki', namespace: 'monitoring' }
+
+cutShortTest('works: a release-writing command running at the interrupt, with when it started', async () => {
+  const clock: Clock = { now: () => 1_000, sleep: async () => {} }
+  const runner = new Runner(captureLog().log, process.env, { clock })
+  const writing = runner.once({ argv: ['sleep', '30'], writes: loki }).catch(() => {})
+  const reading = runner.once({ argv: ['sleep', '30'] }).catch(() => {})
+  await runner.interrupt('SIGTERM')
+  await Promise.all([writing, reading])
+  assert.equal(runner.cutShort(), [{ release: loki, startedAt: 1_000, endedAt: 1_000 }])
+})
+
+cutShortTest(
+  'a writer a signal ended on its own (the process group hung up) is one; one that failed is not',
+  async () => {
+    const runner = new Runner(captureLog().log)
+    await runner.once({ argv: ['bash', '-c', 'kill -HUP $$'], writes: loki })
+    await runner.once({ argv: ['bash', '-c', 'exit 1'], writes: { name: 'tempo', namespace: 'monitoring' } })
+    assert.equal(
+      runner.cutShort().map((c) => c.release),
+      [loki],
+    )
+  },
+)
+
+cutShortTest.run()
+
 // endChild: ends a child for good, whatever state it is in
 
 const endChildTest = suite('endChild')

@@ -4,6 +4,9 @@ import YAML from 'yaml'
 import {
   chartRef,
   decideRelease,
+  endedMarkCmd,
+  markEndedCmd,
+  revisionLeftPending,
   displayPath,
   getValuesCmd,
   helm,
@@ -732,6 +735,21 @@ for (const [status, changedAgo] of [
   })
 }
 
+decideReleaseTest('pending a moment ago, marked ended by the run whose helm wrote it → heal at once, said', () => {
+  const found = { state: lokiAt({ status: 'pending-upgrade' as const, revision: 4 }), goodRevision: 3 }
+  const action = decide({ ...found, changedAt: now - 1000, endedBy: 'pid 42 on laptop, 2026-05-01T11:59:59Z' })
+  assert.equal(action, {
+    kind: 'heal',
+    how: 'rollback',
+    revision: 3,
+    reason:
+      'release is pending-upgrade (revision 4), its helm ended by the interrupted run that started it' +
+      ' (pid 42 on laptop, 2026-05-01T11:59:59Z)',
+  })
+  // the check can fail: unmarked, the same release is waited for
+  assert.is(decide({ ...found, changedAt: now - 1000 }).kind, 'wait')
+})
+
 decideReleaseTest('exactly --timeout after its last change → heal', () => {
   const action = decide({ state: lokiAt({ status: 'pending-install', revision: 1 }), changedAt: now - minutes(10) })
   assert.is(action.kind, 'heal')
@@ -790,6 +808,78 @@ decideReleaseTest('the reasons say what was found', () => {
 })
 
 decideReleaseTest.run()
+
+// the mark of a revision whose helm this run ended
+
+const cutShortTest = suite('revisionLeftPending, markEndedCmd, endedMarkCmd')
+
+const ran = { startedAt: Date.parse('2026-05-01T12:00:00Z'), endedAt: Date.parse('2026-05-01T12:00:05Z') }
+const entry = (revision: number, status: string, updated: string) => ({
+  revision,
+  status,
+  chart: 'loki-2.10.3',
+  updated,
+})
+
+cutShortTest('works: the newest revision, pending, written since the helm started (helm writes nanoseconds)', () => {
+  const history = [
+    entry(2, 'pending-upgrade', '2026-05-01T12:00:01.123456789Z'),
+    entry(1, 'deployed', '2026-04-01T10:00:00Z'),
+  ]
+  assert.is(revisionLeftPending(history, ran)?.revision, 2)
+})
+
+for (const [name, history] of [
+  ['written before the helm started: not its own', [entry(2, 'pending-install', '2026-05-01T11:59:59Z')]],
+  ["written after the helm ended: another run's", [entry(2, 'pending-install', '2026-05-01T12:00:06Z')]],
+  ['the newest revision is not in flight (helm recorded it failed)', [entry(2, 'failed', '2026-05-01T12:00:01Z')]],
+  [
+    'an older revision pending, the newest deployed',
+    [entry(3, 'deployed', '2026-05-01T12:00:02Z'), entry(2, 'pending-upgrade', '2026-05-01T12:00:01Z')],
+  ],
+  ['a time that does not parse', [entry(2, 'pending-install', 'yesterday')]],
+  ['no history', []],
+] as const)
+  cutShortTest(`none: ${name}`, () => {
+    assert.is(revisionLeftPending([...history], ran), undefined)
+  })
+
+cutShortTest("the mark goes on the revision's own Secret, replacing an earlier one", () => {
+  const ref = { name: 'loki', namespace: 'monitoring' }
+  assert.equal(markEndedCmd({ context: 'kind-kind' }, ref, 2, 'pid 42 on laptop, 2026-05-01T12:00:03Z').argv, [
+    'kubectl',
+    '--context',
+    'kind-kind',
+    'annotate',
+    'secret',
+    'sh.helm.release.v1.loki.v2',
+    '--namespace',
+    'monitoring',
+    'monitoring-stack.workshop/helm-ended=pid 42 on laptop, 2026-05-01T12:00:03Z',
+    '--overwrite',
+  ])
+  assert.equal(endedMarkCmd({}, ref, 2).argv, [
+    'kubectl',
+    'get',
+    'secret',
+    'sh.helm.release.v1.loki.v2',
+    '--namespace',
+    'monitoring',
+    '-o',
+    'jsonpath={.metadata.annotations.monitoring-stack\\.workshop/helm-ended}',
+  ])
+})
+
+cutShortTest('the commands that write a release say which: what an interrupt may leave pending', () => {
+  const release = aRelease({ name: 'tempo', namespace: 'monitoring' })
+  const ref = { name: 'tempo', namespace: 'monitoring' }
+  assert.equal(upgradeInstallCmd({}, release, { timeout: '10m' }).writes, ref)
+  assert.equal(rollbackCmd({}, 'tempo', 'monitoring', 2).writes, ref)
+  assert.equal(uninstallCmd({}, 'tempo', 'monitoring').writes, ref)
+  assert.is(historyCmd({}, 'tempo', 'monitoring').writes, undefined)
+})
+
+cutShortTest.run()
 
 // normalizeValues
 

@@ -472,8 +472,15 @@ const removeAllTest = suite('removeAll')
 /**
  * A teardown of tempo, its release found `status` and last changed `changedAgoMs` ago; after
  * `helm list` was read `settlesAfter` times, their helm has ended (deployed). Every helm change is kept.
+ * `endedBy`: the mark an interrupted run left on the revision (none by default).
  */
-function aTeardown(o: { status: string; changedAgoMs: number; failIfBusy?: boolean; settlesAfter?: number }) {
+function aTeardown(o: {
+  status: string
+  changedAgoMs: number
+  failIfBusy?: boolean
+  settlesAfter?: number
+  endedBy?: string
+}) {
   const { log, err } = captureLog()
   const ctx = createContext(aConfig({ timeoutMs: 300_000, failIfBusy: o.failIfBusy ?? false }), log)
   let lists = 0
@@ -490,6 +497,11 @@ function aTeardown(o: { status: string; changedAgoMs: number; failIfBusy?: boole
   ctx.runner.change = async (cmd) => {
     changes.push(cmd.argv.slice(0, 3).join(' '))
     return anOutput(0)
+  }
+  // the revision's mark, read from helm's Secret
+  ctx.runner.probe = async (cmd) => {
+    assert.equal(cmd.argv.slice(0, 4), ['kubectl', 'get', 'secret', 'sh.helm.release.v1.tempo.v1'])
+    return Object.assign(anOutput(0), { stdout: o.endedBy ?? '' })
   }
   const found = anInventory({ components: [{ id: 'tempo', needs: [], kind: 'release' }] })
   return { ctx, found, changes, err }
@@ -521,6 +533,16 @@ removeAllTest('pending-install, changed longer ago than --timeout: no helm is at
   await removeAll(teardown.ctx, teardown.found)
   assert.equal(teardown.changes, ['helm uninstall tempo'])
 })
+
+removeAllTest(
+  'pending-install a moment ago, marked ended by the run whose helm wrote it: uninstalled at once',
+  async () => {
+    const endedBy = 'pid 42 on laptop, 2026-05-01T12:00:03Z'
+    const teardown = aTeardown({ status: 'pending-install', changedAgoMs: 5000, failIfBusy: true, endedBy })
+    await removeAll(teardown.ctx, teardown.found)
+    assert.equal(teardown.changes, ['helm uninstall tempo'])
+  },
+)
 
 removeAllTest('pending-upgrade while their helm runs: waited for, said, then uninstalled once it ended', async () => {
   const teardown = aTeardown({ status: 'pending-upgrade', changedAgoMs: 5000, settlesAfter: 1 })

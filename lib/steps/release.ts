@@ -43,7 +43,7 @@ import {
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
-import type { Command, CutShort, Runner } from '../tools/exec.ts'
+import type { Command, CutShort, ReleaseRef, Runner } from '../tools/exec.ts'
 import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sleep } from '../core/zx.ts'
@@ -325,10 +325,9 @@ export async function waitForNoOperation(ctx: Context, release: ReleaseRef): Pro
   if (first.kind === 'wait') await waitForOperation(ctx, release, first, read)
 }
 
-type ReleaseRef = Pick<Release, 'name' | 'namespace'>
 type OperationWait = Extract<ReleaseAction, { kind: 'wait' }>
 
-/** How often a release with an operation in flight is read again (a `helm list` and a `helm history` each time). */
+/** How often a release with an operation in flight is read again (`helm list`, `helm history`, its mark, each time). */
 const OPERATION_POLL_MS = 2000
 
 /**

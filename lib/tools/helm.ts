@@ -179,9 +179,11 @@ export function lastGoodRevision(history: HistoryEntry[]): number | undefined {
     .sort((a, b) => b - a)[0]
 }
 
+const newestOf = (history: HistoryEntry[]) => [...history].sort((a, b) => b.revision - a.revision)[0]
+
 /** When the newest revision was written, in ms since the epoch (undefined: not known). */
 export function lastChange(history: HistoryEntry[]): number | undefined {
-  const newest = [...history].sort((a, b) => b.revision - a.revision)[0]
+  const newest = newestOf(history)
   const at = Date.parse(newest?.updated ?? '')
   return Number.isNaN(at) ? undefined : at
 }
@@ -208,7 +210,7 @@ export function revisionLeftPending(
   history: HistoryEntry[],
   ran: { startedAt: number; endedAt: number },
 ): HistoryEntry | undefined {
-  const newest = [...history].sort((a, b) => b.revision - a.revision)[0]
+  const newest = newestOf(history)
   if (!newest || !inFlight(newest.status)) return undefined
   const at = Date.parse(newest.updated ?? '')
   return at >= ran.startedAt && at <= ran.endedAt ? newest : undefined
@@ -316,7 +318,7 @@ export function decideRelease(
     const why = found.endedBy
       ? say({
           en: `its helm ended by the interrupted run that started it (${found.endedBy})`,
-          ko: `그 helm은 그것을 시작한 실행이 중단되며 끝냄 (${found.endedBy})`,
+          ko: `그 helm은 그것을 시작한 실행이 중단되면서 끝냈음 (${found.endedBy})`,
         })
       : say({ en: 'as an interrupted or failed run leaves it', ko: '중단·실패한 실행의 흔적' })
     const reason = say({
@@ -395,10 +397,10 @@ export function workloadsOfRelease(objects: KubeObject[], name: string, namespac
  * helm matches `--regexp` against `<chart>\v<repo>/<chart>\v<description>…` (\v: a vertical tab),
  * so `\v(a/b)\v` is an exact name (a plain search is a substring: tempo would find tempo-distributed).
  */
-export function searchChartsCmd(charts: Pick<Release, 'repo' | 'chart'>[], repositoryConfig?: string): Command {
+export function searchChartsCmd(charts: Pick<Release, 'repo' | 'chart'>[], repositoryConfig: string): Command {
   const names = [...new Set(charts.map((c) => `${c.repo}/${c.chart}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))]
   const exact = `\\v(${names.join('|')})\\v`
-  const only = repositoryConfig ? ['--repository-config', repositoryConfig] : []
+  const only = ['--repository-config', repositoryConfig]
   return { argv: ['helm', 'search', 'repo', ...only, '--regexp', exact, '--versions', '--output', 'json'] }
 }
 

@@ -365,47 +365,40 @@ uninstallCmdTest.run()
 
 const searchChartsCmdTest = suite('searchChartsCmd')
 
-searchChartsCmdTest('works: every version of every chart, one search, exact names, as JSON', () => {
-  const argv = searchChartsCmd([
-    aRelease({ repo: 'grafana', chart: 'tempo' }),
-    aRelease({ repo: 'grafana', chart: 'loki-stack' }),
-  ]).argv
-  assert.equal(argv, [
-    'helm',
-    'search',
-    'repo',
-    '--regexp',
-    '\\v(grafana/tempo|grafana/loki-stack)\\v',
-    '--versions',
-    '--output',
-    'json',
-  ])
-})
+const repositories = '/tmp/stack-repos-x/repositories.yaml'
+
+searchChartsCmdTest(
+  'works: every version of every chart, one search, exact names, as JSON, in our repositories only',
+  () => {
+    const argv = searchChartsCmd(
+      [aRelease({ repo: 'grafana', chart: 'tempo' }), aRelease({ repo: 'grafana', chart: 'loki-stack' })],
+      repositories,
+    ).argv
+    assert.equal(argv, [
+      'helm',
+      'search',
+      'repo',
+      '--repository-config',
+      repositories,
+      '--regexp',
+      '\\v(grafana/tempo|grafana/loki-stack)\\v',
+      '--versions',
+      '--output',
+      'json',
+    ])
+  },
+)
 
 searchChartsCmdTest('a chart named twice is searched once; regexp characters are escaped', () => {
-  const argv = searchChartsCmd([
-    aRelease({ repo: 'grafana', chart: 'a.b' }),
-    aRelease({ repo: 'grafana', chart: 'a.b' }),
-  ]).argv
-  assert.is(argv[4], '\\v(grafana/a\\.b)\\v')
+  const argv = searchChartsCmd(
+    [aRelease({ repo: 'grafana', chart: 'a.b' }), aRelease({ repo: 'grafana', chart: 'a.b' })],
+    repositories,
+  ).argv
+  assert.is(argv[argv.indexOf('--regexp') + 1], '\\v(grafana/a\\.b)\\v')
 })
 
 searchChartsCmdTest('no --kube-context: it reads the local repository cache only', () => {
-  assert.not.ok(searchChartsCmd([aRelease()]).argv.includes('--kube-context'))
-})
-
-searchChartsCmdTest("given a repositories file, it is the one helm reads: the stack's repositories only", () => {
-  const argv = searchChartsCmd(
-    [aRelease({ repo: 'grafana', chart: 'tempo' })],
-    '/tmp/stack-repos-x/repositories.yaml',
-  ).argv
-  assert.equal(argv.slice(0, 5), [
-    'helm',
-    'search',
-    'repo',
-    '--repository-config',
-    '/tmp/stack-repos-x/repositories.yaml',
-  ])
+  assert.not.ok(searchChartsCmd([aRelease()], repositories).argv.includes('--kube-context'))
 })
 
 searchChartsCmdTest.run()

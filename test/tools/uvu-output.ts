@@ -15,7 +15,8 @@ export function uvuCounts(output: string): { text: string; complete: boolean } {
 
 /**
  * uvu's FAIL blocks (the failing test, its message, the stack's own frames), at most `maxLines` in all and at most
- * `maxLines / 2` per block: a log read from its end (a CI page) then shows why a job failed, not only that it did.
+ * `maxLines / 2` per block, a cut one ending in `…`: a log read from its end (a CI page) then shows why a job
+ * failed, not only that it did.
  */
 export function failureExcerpt(output: string, maxLines = 80): string[] {
   const lines = stripVTControlCharacters(output)
@@ -30,8 +31,7 @@ export function failureExcerpt(output: string, maxLines = 80): string[] {
     while (block.length && !block.at(-1)!.trim()) block.pop()
     const room = Math.min(Math.floor(maxLines / 2), maxLines - excerpt.length)
     if (room <= 0) break
-    excerpt.push(...block.slice(0, room))
-    if (block.length > room) excerpt.push('    …')
+    excerpt.push(...(block.length > room ? [...block.slice(0, room - 1), '    …'] : block))
   }
   return excerpt
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 
 /** How often the parent is looked at: a syscall, no process started. */
-const PARENT_POLL_MS = 500
+export const PARENT_POLL_MS = 500
 
 /**
  * Calls `onGone` once the process that started the script is gone, as a hang-up. npm, stopped with

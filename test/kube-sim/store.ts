@@ -97,10 +97,18 @@ export class Store {
     return obj && clone(obj)
   }
 
-  /** Objects of a resource, in one namespace or all (`namespace` undefined), sorted by ns/name. */
-  list(res: ResourceId, namespace?: string): { items: KObject[]; resourceVersion: string } {
+  /**
+   * Objects of a resource, in one namespace or all (`namespace` undefined), sorted by ns/name; with
+   * `where`, only those it accepts, asked before they are copied (it reads the stored object: it must
+   * not change it).
+   */
+  list(
+    res: ResourceId,
+    namespace?: string,
+    where?: (stored: Readonly<KObject>) => boolean,
+  ): { items: KObject[]; resourceVersion: string } {
     const items = [...this.bucket(res).values()]
-      .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
+      .filter((o) => (namespace === undefined || o.metadata.namespace === namespace) && (!where || where(o)))
       .sort((a, b) =>
         objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)),
       )

@@ -16,14 +16,28 @@ export const idOf = (def: { group: string; resource: string }): ResourceId => ({
 export const apiVersionOf = (group: string, version: string) => (group ? `${group}/${version}` : version)
 
 export class Registry {
+  /** each CRD's served resources, with the generation they were read from */
+  private readonly crds = new Map<string, { generation?: number; defs: ResourceDef[] }>()
   private crdCache: ResourceDef[] | undefined
   private readonly unsubscribe: () => void
 
-  constructor(private readonly store: Store) {
-    // Recompute CRD-derived resources only when a CRD changes.
+  constructor(store: Store) {
+    // Each CRD is read from its own event, and again only when its spec changes (its generation moves),
+    // not on the status writes that follow: the store is never listed for it, as a CRD can be 400 KB.
+    for (const crd of store.list(CRDS).items) this.noteCrd(crd)
     this.unsubscribe = store.onAny((e) => {
-      if (e.res.group === CRDS.group && e.res.resource === CRDS.resource) this.crdCache = undefined
+      if (e.res.group !== CRDS.group || e.res.resource !== CRDS.resource) return
+      const { name, generation } = e.object.metadata
+      // a status write leaves the spec, and so the generation, as it was
+      if (e.type === 'MODIFIED' && this.crds.get(name)?.generation === generation) return
+      if (e.type === 'DELETED') this.crds.delete(name)
+      else this.noteCrd(e.object)
+      this.crdCache = undefined
     })
+  }
+
+  private noteCrd(crd: KObject): void {
+    this.crds.set(crd.metadata.name, { generation: crd.metadata.generation, defs: crdToResources(crd) })
   }
 
   stop(): void {
@@ -66,7 +80,8 @@ export class Registry {
   }
 
   private crdResources(): ResourceDef[] {
-    if (!this.crdCache) this.crdCache = this.store.list(CRDS).items.flatMap(crdToResources)
+    // in the store's order (by name), as a list of them would give
+    this.crdCache ??= [...this.crds.keys()].sort((a, b) => a.localeCompare(b)).flatMap((n) => this.crds.get(n)!.defs)
     return this.crdCache
   }
 }

@@ -27,7 +27,7 @@ const targets = [
 export async function reconcileInjection(sim: Sim): Promise<void> {
   const failures: unknown[] = []
   for (const { res, path } of targets) {
-    for (const obj of sim.store.list(res).items) {
+    for (const obj of sim.store.list(res, undefined, annotated).items) {
       const ca = caFor(sim, obj)
       if (!ca || obj.metadata.deletionTimestamp) continue
       const patch = res.resource === 'customresourcedefinitions' ? crdPatch(obj, ca) : webhooksPatch(obj, ca)
@@ -37,6 +37,10 @@ export async function reconcileInjection(sim: Sim): Promise<void> {
   }
   if (failures.length) throw failures[0]
 }
+
+/** Whether an object asks for injection: few do, and CRDs are large to copy. */
+const annotated = (obj: KObject) =>
+  Boolean(obj.metadata.annotations?.[FROM_CERTIFICATE] || obj.metadata.annotations?.[FROM_SECRET])
 
 /** The CA (base64, as caBundle holds it) the object's annotation points at, once it exists. */
 function caFor(sim: Sim, obj: KObject): string | undefined {

@@ -1,6 +1,7 @@
 // CustomResourceDefinitions through kubectl (1.32 and 1.35): served in discovery once created
 // (namespaced and cluster-scoped, every served version), usable with printer columns and the
-// status subresource, and gone from discovery with their objects once deleted.
+// status subresource, served anew when their spec changes, and gone from discovery with their
+// objects once deleted.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { eventually, json, kubectl, LAYERS, ok, startEnv, stopEnv, yaml, type Env } from './api-harness.ts'
@@ -94,6 +95,38 @@ for (const layer of LAYERS) {
     const smp = await kubectl(e, ['patch', 'wd', 'w1', '--type=strategic', '-p', '{"spec":{"size":"tiny"}}'])
     assert.is(smp.exitCode, 1)
     assert.match(smp.stderr, 'application/strategic-merge-patch+json is not supported by example.com/v1, Kind=Widget')
+  })
+
+  test('a CRD whose spec changes is served as it now reads; its status writes change nothing', async ({ e }) => {
+    const realmsV2 = {
+      name: 'v2',
+      served: true,
+      storage: false,
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    }
+    await ok(e, [
+      'patch',
+      'crd',
+      'realms.example.com',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'add', path: '/spec/versions/-', value: realmsV2 }]),
+    ])
+    assert.is((await json(e, ['get', 'realms.v2.example.com', 'r1'])).apiVersion, 'example.com/v2')
+    await ok(e, [
+      'patch',
+      'crd',
+      'realms.example.com',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"acceptedNames":{"kind":"Realm","plural":"realms"}}}',
+    ])
+    assert.match(
+      await ok(e, ['api-resources', '--api-group=example.com']),
+      /^realms\s+example.com\/v1\s+false\s+Realm$/m,
+    )
+    assert.is((await json(e, ['get', 'realms.v2.example.com', 'r1'])).apiVersion, 'example.com/v2')
   })
 
   test('a deleted CRD takes its objects and leaves discovery', async ({ e }) => {

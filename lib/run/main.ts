@@ -49,9 +49,9 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     // runner of its own, as the run's starts nothing more
     if (ctx) {
       const runner = new Runner(log, process.env)
-      const cut = ctx.runner.cutShort()
+      const unfinished = ctx.runner.unfinishedWrites()
       // loaded here: a run that wrote releases or took the lock has loaded them, and a start need not
-      if (cut.length) await (await import('../steps/release.ts')).markCutShort(ctx, runner, cut)
+      if (unfinished.length) await (await import('../steps/release.ts')).markUnfinished(ctx, runner, unfinished)
       const { releaseInterrupted } = await import('../steps/lease.ts')
       await releaseInterrupted(ctx, runner)
     }
@@ -112,6 +112,10 @@ export async function main(meta: ImportMeta, script: Script, argv = argsAfter(fi
     process.exitCode = exitCodeOf(error)
   } finally {
     await ctx?.watches.stop()
+    // a failed run's helm may have left its release pending (the server gone under it): marked, as when interrupted
+    const unfinished = (!stopping && ctx?.runner.unfinishedWrites()) || []
+    if (ctx && unfinished.length)
+      await (await import('../steps/release.ts')).markUnfinished(ctx, ctx.runner, unfinished)
     log.close()
     unwatchParent()
     // once stopping, a second signal still finds its handler (it ends the children at once)

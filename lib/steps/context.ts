@@ -22,6 +22,8 @@ export interface Context {
   releaseLists: Map<string, Promise<ReleaseState[]>>
   /** what the preflight read of the nodes and StorageClasses (undefined: offline, or not allowed to list them) */
   cluster?: ClusterInfo
+  /** the API server's URL, as the kubeconfig names it for the context (undefined: offline, or not named) */
+  server?: string
 }
 
 export function createContext(

@@ -99,7 +99,8 @@ export async function preflight(
   }
   const server = safeJson(version.stdout)?.serverVersion?.gitVersion
   if (version.exitCode !== 0 || !server) throw unreachable(context, lastLine(version.stderr))
-  const url = serverUrl(view, context) ?? say({ en: 'unknown server', ko: '서버 모름' })
+  ctx.server = serverUrl(view, context)
+  const url = ctx.server ?? say({ en: 'unknown server', ko: '서버 모름' })
   log.info(
     say({
       en: `Target: context ${log.c.bold(context)} (${url}), Kubernetes ${server}`,

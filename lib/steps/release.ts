@@ -42,12 +42,14 @@ import {
   type ReleaseState,
 } from '../tools/helm.ts'
 import type { Context } from '../steps/context.ts'
+import { endedHelmOf, readEndedHelms, recordEndedHelms, type EndedHelm } from '../tools/ended-helms.ts'
 import { listObjects, type KubeObject } from '../tools/kubectl.ts'
-import type { Command, CutShort, ReleaseRef, Runner } from '../tools/exec.ts'
+import type { Command, UnfinishedWrite, ReleaseRef, Runner } from '../tools/exec.ts'
 import { crdsToApply } from '../tools/crds.ts'
 import { formatDuration } from '../core/settings.ts'
 import { sleep } from '../core/zx.ts'
 import { withTempDir } from '../tools/temp.ts'
+import { isUnreachable } from '../tools/reachability.ts'
 import { waitForWorkloads, watchHookJobs, type WorkloadRef } from './wait.ts'
 import { applyChartCrds, applyChartCrdsOverLeftovers } from './crds.ts'
 
@@ -275,7 +277,7 @@ export async function releaseAction(ctx: Context, release: Release): Promise<Rel
 
 /**
  * A release's state and, unless deployed, its history: the revision to return to, and its last change;
- * and when it is pending-*, whether the run whose helm wrote that revision marked it ended (markCutShort).
+ * and when it is pending-*, whether the run whose helm wrote that revision marked it ended (markUnfinished).
  */
 async function findRelease(ctx: Context, release: ReleaseRef): Promise<ReleaseFound> {
   const state = await releaseState(ctx, release)
@@ -285,29 +287,63 @@ async function findRelease(ctx: Context, release: ReleaseRef): Promise<ReleaseFo
       : []
   const endedBy =
     state && inFlight(state.status)
-      ? (await ctx.runner.probe(endedMarkCmd(ctx.target, release, state.revision))).stdout.trim() || undefined
+      ? (await ctx.runner.probe(endedMarkCmd(ctx.target, release, state.revision))).stdout.trim() ||
+        endedHelmOf(readEndedHelms(), ctx.server, release, history)
       : undefined
   return { state, goodRevision: lastGoodRevision(history), changedAt: lastChange(history), endedBy }
 }
 
 /**
- * After an interrupt, before the lock goes: each release a helm of this run was writing when it was cut
- * short, and that it left pending-*, gets the mark that its helm is gone (ENDED_ANNOTATION), so the next
- * run heals it at once rather than wait out --timeout for an operation no longer running. One bounded
- * try each, through `runner` (the run's own starts nothing more); unmarked (the server gone, another
- * helm storage driver), the next run waits as it would have.
+ * As a run ends, interrupted or failed, before the lock goes when interrupted: each release a helm of
+ * this run wrote without finishing (Runner.unfinishedWrites), and that it left pending-*, gets the mark
+ * that its helm is gone (ENDED_ANNOTATION), so the next run heals it at once rather than wait out
+ * --timeout for an operation no longer running. One bounded try each, through `runner` (an interrupted
+ * run's own starts nothing more). When the server cannot be asked or marked (the outage that failed the
+ * run), this machine's record keeps it (ended-helms.ts) for the next run here; with neither (another helm
+ * storage driver, no server URL in the kubeconfig), the next run waits as it would have.
  */
-export async function markCutShort(ctx: Context, runner: Pick<Runner, 'once'>, cut: CutShort[]): Promise<void> {
+export async function markUnfinished(
+  ctx: Context,
+  runner: Pick<Runner, 'once'>,
+  writes: UnfinishedWrite[],
+): Promise<void> {
   const note = `pid ${process.pid} on ${os.hostname()}, ${new Date().toISOString()}`
   const once = (cmd: Command) => runner.once({ ...cmd, timeoutMs: 5000 })
-  const mark = async ({ release, startedAt, endedAt = Date.now() }: CutShort) => {
+  const unmarked: EndedHelm[] = []
+  const mark = async ({ release, startedAt, endedAt }: Required<UnfinishedWrite>) => {
+    const record = () => ctx.server && unmarked.push({ ...release, server: ctx.server, startedAt, endedAt, note })
     const history = await once(historyCmd(ctx.target, release.name, release.namespace))
-    if (history.exitCode !== 0) return
+    // kept here only when the server could not be asked (refused, or no answer in time): not for an answer
+    if (history.exitCode !== 0) return (history.signal || isUnreachable(history.stderr)) && record()
     const pending = revisionLeftPending(history.json() as HistoryEntry[], { startedAt, endedAt })
-    if (pending) await once(markEndedCmd(ctx.target, release, pending.revision, note))
+    if (pending && (await once(markEndedCmd(ctx.target, release, pending.revision, note))).exitCode !== 0) record()
   }
   // the run is ending: nothing here may throw past it (an answer that is not JSON only leaves it unmarked)
-  await Promise.all(cut.map((c) => mark(c).catch(() => {})))
+  await Promise.all(spansByRelease(writes).map((w) => mark(w).catch(() => {})))
+  try {
+    if (unmarked.length) recordEndedHelms(unmarked)
+  } catch {
+    // a state folder we cannot write: the next run waits as it would have
+  }
+}
+
+/**
+ * One span per release, from its first unfinished helm's start to its last one's end: a command the
+ * runner retried through an outage is several helms, and the first wrote the pending revision.
+ */
+export function spansByRelease(writes: UnfinishedWrite[], now = Date.now()): Required<UnfinishedWrite>[] {
+  const spans = new Map<string, Required<UnfinishedWrite>>()
+  for (const { release, startedAt, endedAt = now } of writes) {
+    const key = `${release.namespace}/${release.name}`
+    const span = spans.get(key)
+    spans.set(
+      key,
+      span
+        ? { release, startedAt: Math.min(span.startedAt, startedAt), endedAt: Math.max(span.endedAt, endedAt) }
+        : { release, startedAt, endedAt },
+    )
+  }
+  return [...spans.values()]
 }
 
 /**

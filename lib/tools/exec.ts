@@ -23,7 +23,7 @@ export interface Command {
    * answered (no cluster, none started), whose failure is the preflight's own error
    */
   unobserved?: boolean
-  /** the helm release it writes: cut short, it may leave the release pending-* (Runner.cutShort) */
+  /** the helm release it writes: unfinished, it may leave the release pending-* (Runner.unfinishedWrites) */
   writes?: ReleaseRef
 }
 
@@ -33,8 +33,11 @@ export interface ReleaseRef {
   namespace: string
 }
 
-/** A helm operation of this run that did not end on its own: the run's interrupt or a signal ended it. */
-export interface CutShort {
+/**
+ * A helm operation of this run that did not finish: it failed (an outage: the server gone under it), or
+ * the run's interrupt, a signal or its caller ended it.
+ */
+export interface UnfinishedWrite {
   release: ReleaseRef
   /** when its helm started and ended, in ms since the epoch: a revision written between is its own */
   startedAt: number
@@ -133,8 +136,8 @@ export interface RunnerOptions {
 export class Runner {
   /** each running child, with the command it runs and when it started */
   private readonly running = new Map<ProcessPromise, { cmd: Command; startedAt: number }>()
-  /** the release-writing children the interrupt or a signal ended */
-  private readonly endedWrites = new Map<ProcessPromise, CutShort>()
+  /** the release-writing children that did not finish (see unfinishedWrites) */
+  private readonly unfinished = new Map<ProcessPromise, UnfinishedWrite>()
   /** Set once interrupted: no command starts after that, so none can outlive the script. */
   private interruptedBy?: NodeJS.Signals
   private readonly clock: Clock
@@ -226,7 +229,7 @@ export class Runner {
     if (this.interruptedBy) return []
     this.interruptedBy = signal
     const children = [...this.running]
-    for (const [child, { cmd, startedAt }] of children) this.noteCutShort(child, cmd, startedAt)
+    for (const [child, { cmd, startedAt }] of children) this.noteUnfinished(child, cmd, startedAt)
     // helm records its release as failed on SIGINT and SIGTERM; a hang-up would end it mid-write, pending
     const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal
     await Promise.all(children.map(([child]) => endChild(child, forwarded, INTERRUPT_GRACE_MS)))
@@ -234,19 +237,20 @@ export class Runner {
   }
 
   /**
-   * The helm operations on a release that did not end on their own: running when the run was
-   * interrupted, or ended by a signal (the whole process group's hang-up reaches helm before us).
-   * Each may have left its release pending-*, with no helm running on it any more.
+   * The helm operations on a release that did not finish: running when the run was interrupted, ended
+   * by a signal (the whole process group's hang-up reaches helm before us) or by their caller, or failed
+   * (a helm whose server went away cannot record its release as failed). Each may have left its release
+   * pending-*, with no helm running on it any more.
    */
-  cutShort(): CutShort[] {
-    return [...this.endedWrites.values()]
+  unfinishedWrites(): UnfinishedWrite[] {
+    return [...this.unfinished.values()]
   }
 
-  private noteCutShort(child: ProcessPromise, cmd: Command, startedAt: number): void {
-    if (!cmd.writes || this.endedWrites.has(child)) return
-    const cut: CutShort = { release: cmd.writes, startedAt }
-    this.endedWrites.set(child, cut)
-    void child.finally(() => (cut.endedAt = this.clock.now()))
+  private noteUnfinished(child: ProcessPromise, cmd: Command, startedAt: number): void {
+    if (!cmd.writes || this.unfinished.has(child)) return
+    const write: UnfinishedWrite = { release: cmd.writes, startedAt }
+    this.unfinished.set(child, write)
+    void child.finally(() => (write.endedAt = this.clock.now()))
   }
 
   /** Ends every running child at once: a second signal, when the user will not wait for the grace. */
@@ -267,7 +271,8 @@ export class Runner {
     const run = cmd.timeoutMs ? child.timeout(cmd.timeoutMs) : child
     this.running.set(child, { cmd, startedAt })
     const out = await run.finally(() => this.running.delete(child))
-    if (out.signal) this.noteCutShort(child, cmd, startedAt)
+    // failed, killed by a signal, or ended by its caller (helm handles SIGTERM and exits 1)
+    if (out.exitCode !== 0) this.noteUnfinished(child, cmd, startedAt)
     if (!cmd.unobserved) this.api.observe(out, cmd.argv, startedAt)
     // ended by the interrupt (or by the same signal, sent to the whole process group): not a failure of its step
     if (this.interruptedBy && out.exitCode !== 0) throw this.ended(cmd)

@@ -80,7 +80,7 @@ export function upgradeInstallCmd(target: Target, release: Release, opts: { time
   )
 }
 
-/** A command that writes a release: cut short, it may leave the release pending-* (Runner.cutShort). */
+/** A command that writes a release: unfinished, it may leave the release pending-* (Runner.unfinishedWrites). */
 function writing(name: string, namespace: string, cmd: Command): Command {
   return { ...cmd, writes: { name, namespace } }
 }
@@ -189,10 +189,10 @@ export function lastChange(history: HistoryEntry[]): number | undefined {
 }
 
 /**
- * The mark an interrupted run leaves on the record of a revision its own helm left pending-* (the
- * revision's Secret, helm's default storage): that helm is gone, so the next run heals the release
- * at once instead of waiting out --timeout for an operation that no longer runs. helm replaces the
- * Secret, mark and all, when it next writes that revision.
+ * The mark a run leaves, as it ends, on the record of a revision its own helm left pending-* (the
+ * revision's Secret, helm's default storage): interrupted, or failed by an outage. That helm is gone, so
+ * the next run heals the release at once instead of waiting out --timeout for an operation that no longer
+ * runs. helm replaces the Secret, mark and all, when it next writes that revision.
  */
 export const ENDED_ANNOTATION = 'monitoring-stack.workshop/helm-ended'
 
@@ -317,8 +317,8 @@ export function decideRelease(
   if (inFlight(state.status) || state.status === 'failed') {
     const why = found.endedBy
       ? say({
-          en: `its helm ended by the interrupted run that started it (${found.endedBy})`,
-          ko: `그 helm은 그것을 시작한 실행이 중단되면서 끝냈음 (${found.endedBy})`,
+          en: `the helm that wrote it has ended, its run said (${found.endedBy})`,
+          ko: `그것을 쓴 helm은 이미 끝났음, 그 실행이 남긴 기록 (${found.endedBy})`,
         })
       : say({ en: 'as an interrupted or failed run leaves it', ko: '중단·실패한 실행의 흔적' })
     const reason = say({

@@ -736,7 +736,7 @@ decideReleaseTest('pending a moment ago, marked ended by the run whose helm wrot
     how: 'rollback',
     revision: 3,
     reason:
-      'release is pending-upgrade (revision 4), its helm ended by the interrupted run that started it' +
+      'release is pending-upgrade (revision 4), the helm that wrote it has ended, its run said' +
       ' (pid 42 on laptop, 2026-05-01T11:59:59Z)',
   })
   // the check can fail: unmarked, the same release is waited for
@@ -804,7 +804,7 @@ decideReleaseTest.run()
 
 // the mark of a revision whose helm this run ended
 
-const cutShortTest = suite('revisionLeftPending, markEndedCmd, endedMarkCmd')
+const unfinishedTest = suite('revisionLeftPending, markEndedCmd, endedMarkCmd')
 
 const ran = { startedAt: Date.parse('2026-05-01T12:00:00Z'), endedAt: Date.parse('2026-05-01T12:00:05Z') }
 const entry = (revision: number, status: string, updated: string) => ({
@@ -814,7 +814,7 @@ const entry = (revision: number, status: string, updated: string) => ({
   updated,
 })
 
-cutShortTest('works: the newest revision, pending, written since the helm started (helm writes nanoseconds)', () => {
+unfinishedTest('works: the newest revision, pending, written since the helm started (helm writes nanoseconds)', () => {
   const history = [
     entry(2, 'pending-upgrade', '2026-05-01T12:00:01.123456789Z'),
     entry(1, 'deployed', '2026-04-01T10:00:00Z'),
@@ -833,11 +833,11 @@ for (const [name, history] of [
   ['a time that does not parse', [entry(2, 'pending-install', 'yesterday')]],
   ['no history', []],
 ] as const)
-  cutShortTest(`none: ${name}`, () => {
+  unfinishedTest(`none: ${name}`, () => {
     assert.is(revisionLeftPending([...history], ran), undefined)
   })
 
-cutShortTest("the mark goes on the revision's own Secret, replacing an earlier one", () => {
+unfinishedTest("the mark goes on the revision's own Secret, replacing an earlier one", () => {
   const ref = { name: 'loki', namespace: 'monitoring' }
   assert.equal(markEndedCmd({ context: 'kind-kind' }, ref, 2, 'pid 42 on laptop, 2026-05-01T12:00:03Z').argv, [
     'kubectl',
@@ -863,7 +863,7 @@ cutShortTest("the mark goes on the revision's own Secret, replacing an earlier o
   ])
 })
 
-cutShortTest('the commands that write a release say which: what an interrupt may leave pending', () => {
+unfinishedTest('the commands that write a release say which: what an interrupt may leave pending', () => {
   const release = aRelease({ name: 'tempo', namespace: 'monitoring' })
   const ref = { name: 'tempo', namespace: 'monitoring' }
   assert.equal(upgradeInstallCmd({}, release, { timeout: '10m' }).writes, ref)
@@ -872,7 +872,7 @@ cutShortTest('the commands that write a release say which: what an interrupt may
   assert.is(historyCmd({}, 'tempo', 'monitoring').writes, undefined)
 })
 
-cutShortTest.run()
+unfinishedTest.run()
 
 // normalizeValues
 

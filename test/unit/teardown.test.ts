@@ -1,8 +1,12 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { stringify } from 'yaml'
 import { StepError, UsageError } from '../../lib/core/errors.ts'
 import { createContext } from '../../lib/steps/context.ts'
+import { recordEndedHelms } from '../../lib/tools/ended-helms.ts'
 import {
   components,
   confirm,
@@ -541,6 +545,32 @@ removeAllTest(
     const teardown = aTeardown({ status: 'pending-install', changedAgoMs: 5000, failIfBusy: true, endedBy })
     await removeAll(teardown.ctx, teardown.found)
     assert.equal(teardown.changes, ['helm uninstall tempo'])
+  },
+)
+
+removeAllTest(
+  "pending-install a moment ago, in this machine's record of helms its run ended (no mark): uninstalled at once",
+  async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'ended-helms-'))
+    const previous = process.env.XDG_STATE_HOME
+    process.env.XDG_STATE_HOME = state
+    try {
+      const teardown = aTeardown({ status: 'pending-install', changedAgoMs: 5000, failIfBusy: true })
+      teardown.ctx.server = 'https://127.0.0.1:6443'
+      const ran = { startedAt: Date.now() - 10_000, endedAt: Date.now() - 1000 }
+      recordEndedHelms([{ server: 'https://10.0.0.9:6443', namespace: 'monitoring', name: 'tempo', ...ran, note: 'x' }])
+      const other = await removeAll(teardown.ctx, teardown.found).catch((e: Error) => e)
+      assert.instance(other, StepError, "another cluster's record counted")
+      recordEndedHelms([
+        { server: teardown.ctx.server, namespace: 'monitoring', name: 'tempo', ...ran, note: 'pid 42' },
+      ])
+      await removeAll(teardown.ctx, teardown.found)
+      assert.equal(teardown.changes, ['helm uninstall tempo'])
+    } finally {
+      process.env.XDG_STATE_HOME = previous
+      if (previous === undefined) delete process.env.XDG_STATE_HOME
+      fs.rmSync(state, { recursive: true, force: true })
+    }
   },
 )
 

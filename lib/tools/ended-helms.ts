@@ -1,8 +1,8 @@
-// This machine's record of the helm operations a run ended, and that left their release pending-*,
-// when the API server could not be reached to mark the revision itself (ENDED_ANNOTATION): an outage
-// that ended the run ended its helm too. The next run here heals such a release at once, as it would
-// a marked one, rather than wait out --timeout for an operation no longer running. One JSON file in the
-// user's state folder ($XDG_STATE_HOME, else ~/.local/state); entries older than a week are dropped.
+// This machine's record of a run's helm operations that did not finish and may have left their release
+// pending-*, kept when the API server could not be reached to mark the revision itself (ENDED_ANNOTATION):
+// the outage that failed the run failed its helm too. The next run here heals such a release at once, as
+// it would a marked one, rather than wait out --timeout for an operation no longer running. One JSON file
+// in the user's state folder ($XDG_STATE_HOME, else ~/.local/state); entries older than a week are dropped.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

@@ -151,6 +151,10 @@ for (const layer of suiteLayers) {
         again.output,
       )
       assert.not.match(again.output, /may still be running/)
+      assert.equal(
+        (await releases(c)).filter((r) => r.status !== 'deployed'),
+        [],
+      )
     }),
   )
 

@@ -311,12 +311,18 @@ export async function markUnfinished(
   const once = (cmd: Command) => runner.once({ ...cmd, timeoutMs: 5000 })
   const unmarked: EndedHelm[] = []
   const mark = async ({ release, startedAt, endedAt }: Required<UnfinishedWrite>) => {
-    const record = () => ctx.server && unmarked.push({ ...release, server: ctx.server, startedAt, endedAt, note })
+    const record = () => {
+      if (ctx.server) unmarked.push({ ...release, server: ctx.server, startedAt, endedAt, note })
+    }
     const history = await once(historyCmd(ctx.target, release.name, release.namespace))
-    // kept here only when the server could not be asked (refused, or no answer in time): not for an answer
-    if (history.exitCode !== 0) return (history.signal || isUnreachable(history.stderr)) && record()
+    if (history.exitCode !== 0) {
+      // kept here only when the server could not be asked (refused, or no answer in time): not for an answer
+      if (history.signal || isUnreachable(history.stderr)) record()
+      return
+    }
     const pending = revisionLeftPending(history.json() as HistoryEntry[], { startedAt, endedAt })
-    if (pending && (await once(markEndedCmd(ctx.target, release, pending.revision, note))).exitCode !== 0) record()
+    if (!pending) return
+    if ((await once(markEndedCmd(ctx.target, release, pending.revision, note))).exitCode !== 0) record()
   }
   // the run is ending: nothing here may throw past it (an answer that is not JSON only leaves it unmarked)
   await Promise.all(spansByRelease(writes).map((w) => mark(w).catch(() => {})))
